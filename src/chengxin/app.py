@@ -1,0 +1,93 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from chengxin import __version__
+from chengxin.callers import dev_header_authenticator
+from chengxin.catalog.endpoints import router as catalog_router
+from chengxin.catalog.rules import Catalog, default_catalog
+from chengxin.creditfile.endpoints import router as file_router
+from chengxin.crypto import Keys, load_keys
+from chengxin.db import make_engine, make_sessionmaker
+from chengxin.errors import install_handlers
+from chengxin.organisations.endpoints import router as org_router
+from chengxin.publicity.rules import default_tiers
+from chengxin.records.endpoints import router as records_router
+from chengxin.settings import Settings, get_settings
+
+log = logging.getLogger("chengxin")
+
+DESCRIPTION = """
+个人公共信用信息平台 API。
+
+- 部门通过 **归集** 接口报送信用记录（JSON 批次或 CSV/XLSX 文件），按目录逐条校验并返回回执与逐行报告；
+- **信用档案** 接口返回某人的档案：按类别分组、公示状态在读取时按规则计算，可按 `as_of` 回看某日档案；
+- 所有错误均为 `application/problem+json`，带稳定的错误码 `code` 与中文说明。
+
+开发环境的调用身份由请求头 `X-Chengxin-Department`（部门编码）或 `X-Chengxin-Role: operator`
+（信用办工作人员）给出；正式的账号与令牌认证见安全与隐私模块。
+"""
+
+
+def create_app(
+    settings: Settings | None = None,
+    engine: Engine | None = None,
+    catalog: Catalog | None = None,
+    keys: Keys | None = None,
+) -> FastAPI:
+    settings = settings or get_settings()
+    engine = engine or make_engine(settings.resolved_database_url, settings.sql_echo)
+    app = FastAPI(title="诚信 · 个人公共信用信息平台", version=__version__,
+                  description=DESCRIPTION)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.catalog = catalog or default_catalog()
+    app.state.tiers = default_tiers()
+    app.state.keys = keys or load_keys(settings)
+    app.state.authenticate = dev_header_authenticator
+    install_handlers(app)
+    for router in (catalog_router, records_router, file_router, org_router):
+        app.include_router(router)
+
+    @app.get("/healthz", tags=["运维"], summary="健康检查")
+    def healthz() -> dict[str, str]:
+        """数据库可连接时返回 ok。"""
+        with engine.connect() as conn:
+            conn.execute(select(1))
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def home() -> str:
+        from chengxin.persons.models import Person
+        from chengxin.records.models import Record
+
+        with engine.connect() as conn:
+            people = conn.execute(select(func.count()).select_from(Person)).scalar_one()
+            records = conn.execute(select(func.count()).select_from(Record)).scalar_one()
+        cat = app.state.catalog
+        return HOME.format(people=people, records=records, items=len(cat.items),
+                           version=cat.version)
+
+    return app
+
+
+HOME = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>诚信 · 个人公共信用信息平台</title>
+<style>body{{font-family:system-ui,"Noto Sans CJK SC",sans-serif;max-width:42rem;margin:2rem auto;
+padding:0 1rem;color:#1f2937;line-height:1.6}}h1{{color:#b91c1c}}
+dl{{display:grid;grid-template-columns:auto 1fr;gap:.25rem 1rem}}a{{color:#1d4ed8}}</style>
+</head><body><main><h1>诚信 · 个人公共信用信息平台</h1>
+<p>平台已启动。当前数据：</p>
+<dl><dt>自然人</dt><dd>{people}</dd><dt>信用记录</dt><dd>{records}</dd>
+<dt>目录</dt><dd>第 {version} 版，共 {items} 个信息项</dd></dl>
+<ul><li><a href="/docs">接口文档（交互式）</a></li><li><a href="/openapi.json">OpenAPI 描述</a></li>
+<li><a href="/api/v1/catalog">公共信用信息目录</a></li></ul></main></body></html>"""

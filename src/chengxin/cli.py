@@ -1,0 +1,206 @@
+"""The `chengxin` command line: a thin layer over the services (operator-facing text in Chinese)."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+
+from chengxin.errors import DomainError
+from chengxin.settings import Settings, get_settings
+
+app = typer.Typer(help="诚信 · 个人公共信用信息平台 命令行工具", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+db_app = typer.Typer(help="数据库管理", no_args_is_help=True)
+keys_app = typer.Typer(help="密钥管理", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(keys_app, name="keys")
+console = Console(stderr=True)
+
+
+def _fail(err: DomainError) -> None:
+    console.print(f"[red]错误 {err.code}[/red]：{err.message}")
+    raise typer.Exit(2)
+
+
+def _engine(settings: Settings):
+    from chengxin.db import make_engine
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return make_engine(settings.resolved_database_url, settings.sql_echo)
+
+
+def prepare_database(settings: Settings) -> None:
+    """Migrate to head and register the catalog's departments."""
+    from chengxin.catalog.rules import default_catalog
+    from chengxin.db import make_sessionmaker, unit_of_work
+    from chengxin.departments import repository as departments
+    from chengxin.migrate import upgrade
+
+    engine = _engine(settings)
+    upgrade(engine)
+    with unit_of_work(make_sessionmaker(engine)) as session:
+        departments.ensure(session, default_catalog().departments)
+    engine.dispose()
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """升级数据库结构到最新版本（Alembic），并登记目录中的部门。"""
+    settings = get_settings()
+    prepare_database(settings)
+    console.print(f"数据库已升级到最新版本：{_safe_url(settings)}")
+
+
+def _safe_url(settings: Settings) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(settings.resolved_database_url).render_as_string(hide_password=True)
+
+
+@keys_app.command("init")
+def keys_init() -> None:
+    """生成密钥文件（仅所有者可读写）；已存在时不覆盖。"""
+    from chengxin.crypto import create_key_file
+
+    path = get_settings().resolved_key_file
+    if create_key_file(path):
+        console.print(f"已生成密钥文件 {path}（权限 0600）。请妥善备份：丢失后已加密的证件号码无法恢复。")
+    else:
+        console.print(f"密钥文件已存在，未作改动：{path}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="监听地址")] = None,
+    port: Annotated[int | None, typer.Option(help="监听端口")] = None,
+) -> None:
+    """启动 HTTP 服务。"""
+    import uvicorn
+
+    from chengxin.app import create_app
+
+    settings = get_settings()
+    try:
+        application = create_app(settings)
+    except DomainError as err:
+        _fail(err)
+    console.print("[yellow]提示：当前使用开发用调用身份（请求头），不得用于生产环境。[/yellow]")
+    console.print(f"服务地址：http://{host or settings.host}:{port or settings.port}/")
+    uvicorn.run(application, host=host or settings.host, port=port or settings.port,
+                log_level="info")
+
+
+@app.command()
+def demo(
+    persons: Annotated[int, typer.Option("--persons", min=1, max=5_000_000,
+                                         help="生成的自然人数量")] = 2000,
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve",
+                                              help="生成后是否启动服务")] = True,
+    seed: Annotated[int, typer.Option(help="随机种子（相同种子生成相同数据）")] = 2026,
+    host: Annotated[str | None, typer.Option(help="监听地址")] = None,
+    port: Annotated[int | None, typer.Option(help="监听端口")] = None,
+) -> None:
+    """生成演示数据库（全部为合成数据）并启动服务。"""
+    from chengxin.crypto import create_key_file
+    from chengxin.demo.generate import build_demo
+
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if create_key_file(settings.resolved_key_file):
+        console.print(f"已生成演示密钥文件 {settings.resolved_key_file}（权限 0600）")
+    prepare_database(settings)
+    try:
+        stats = build_demo(settings, persons=persons, seed=seed, console=console)
+    except DomainError as err:
+        _fail(err)
+    console.print(
+        f"演示数据已就绪：自然人 {stats['persons']} 人，组织 {stats['organisations']} 家，"
+        f"信用记录 {stats['records']} 条（数据库 {_safe_url(settings)}）"
+    )
+    if serve_after:
+        serve(host=host, port=port)
+
+
+@app.command("import")
+def import_file(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True,
+                                         help="CSV（UTF-8/GB18030）或 XLSX 文件")],
+    department: Annotated[str, typer.Option("--department", help="报送部门编码")],
+    item: Annotated[str | None, typer.Option("--item", help="信息项编码（文件无“目录项编码”列时必填）")] = None,
+    report: Annotated[Path | None, typer.Option("--report", help="把逐行报告写入此 CSV 文件")] = None,
+    chunk: Annotated[int | None, typer.Option(min=1, max=100_000, help="每个事务的行数")] = None,
+) -> None:
+    """流式导入一个文件：逐行校验、分块提交、显示进度；重复导入不会产生重复记录。"""
+    from chengxin.catalog.rules import default_catalog
+    from chengxin.crypto import load_keys
+    from chengxin.db import make_sessionmaker
+    from chengxin.departments import repository as departments
+    from chengxin.records.imports import ImportSpec, run_import
+    from chengxin.records.repository import batch_issues
+
+    settings = get_settings()
+    engine = _engine(settings)
+    factory = make_sessionmaker(engine)
+    try:
+        keys = load_keys(settings)
+        with factory() as session:
+            if departments.get(session, department) is None:
+                raise DomainError("DEPARTMENT_UNKNOWN", f"未登记的部门编码：{department}")
+        size = file.stat().st_size
+        spec = ImportSpec(department, file.name, item, chunk or settings.import_chunk_rows)
+        columns = (TextColumn("[bold]导入[/bold] {task.description}"), BarColumn(),
+                   TextColumn("{task.percentage:>5.1f}%"), TransferSpeedColumn(),
+                   TextColumn("已处理 {task.fields[rows]} 行"), TimeRemainingColumn())
+        with Progress(*columns, console=console, transient=False) as bar, file.open("rb") as fh:
+            task = bar.add_task(file.name, total=size, rows=0)
+
+            def progress(position: int, rows: int) -> None:
+                done = min(position, size) if file.suffix.lower() != ".xlsx" else None
+                bar.update(task, completed=done if done is not None else 0, rows=rows)
+
+            batch = run_import(factory, default_catalog(), keys, fh, spec, progress)
+            bar.update(task, completed=size)
+    except DomainError as err:
+        _fail(err)
+    console.print(
+        f"回执编号 {batch.id}：共 {batch.total} 行，新增 {batch.created}，新版本 "
+        f"{batch.new_versions}，未变化 {batch.unchanged}，拒收 {batch.rejected}，"
+        f"提示 {batch.warnings}"
+    )
+    with factory() as session:
+        issues = batch_issues(session, batch.id, 20)
+        for i in issues:
+            level = "拒收" if i.level == "error" else "提示"
+            console.print(f"  第 {i.row} 行 {i.field or ''} [{i.code}] {level}：{i.message}")
+        if report is not None:
+            _write_report(session, batch.id, report)
+            console.print(f"逐行报告已写入 {report}")
+    if batch.rejected:
+        raise typer.Exit(1)
+
+
+def _write_report(session, batch_id: str, path: Path) -> None:
+    from chengxin.records.repository import batch_issues
+
+    with path.open("w", newline="", encoding="utf-8-sig") as fh:
+        out = csv.writer(fh)
+        out.writerow(["行号", "字段", "级别", "错误码", "说明"])
+        offset = 0
+        while True:
+            page = batch_issues(session, batch_id, 5000, offset)
+            if not page:
+                break
+            for i in page:
+                out.writerow([i.row, i.field or "", "拒收" if i.level == "error" else "提示",
+                              i.code, i.message])
+            offset += len(page)
+
+
+def main() -> None:  # pragma: no cover
+    sys.exit(app())

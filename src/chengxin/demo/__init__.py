@@ -1,0 +1,1 @@
+"""Synthetic demo data: valid-looking but invented identities, never real persons."""

@@ -1,0 +1,1 @@
+"""Source departments (报送部门): who may submit records."""

@@ -1,0 +1,103 @@
+"""Domain errors as values with a stable code, rendered as application/problem+json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM = "application/problem+json"
+
+
+class DomainError(Exception):
+    """An error a person can act on: stable code, HTTP status, Chinese message."""
+
+    def __init__(
+        self, code: str, message: str, status: int = 400, **extra: Any
+    ) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.status = status
+        self.extra = extra
+
+    def problem(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": f"urn:chengxin:error:{self.code}",
+            "title": self.message,
+            "status": self.status,
+            "code": self.code,
+            "detail": self.message,
+        }
+        body.update(self.extra)
+        return body
+
+
+class NotFound(DomainError):
+    def __init__(self, code: str, message: str, **extra: Any) -> None:
+        super().__init__(code, message, 404, **extra)
+
+
+def problem_response(err: DomainError) -> JSONResponse:
+    return JSONResponse(err.problem(), status_code=err.status, media_type=PROBLEM)
+
+
+_HTTP_CODES = {
+    404: ("NOT_FOUND", "请求的资源不存在"),
+    405: ("METHOD_NOT_ALLOWED", "不支持该请求方法"),
+    413: ("PAYLOAD_TOO_LARGE", "请求内容过大"),
+    415: ("UNSUPPORTED_MEDIA_TYPE", "不支持的内容类型"),
+}
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in loc if p not in ("body",))
+
+
+def install_handlers(app: FastAPI) -> None:
+    """Render every error the app raises as problem+json with a stable code."""
+
+    @app.exception_handler(DomainError)
+    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
+        return problem_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = []
+        malformed = False
+        for e in exc.errors():
+            if e.get("type") == "json_invalid":
+                malformed = True
+            errors.append(
+                {"field": _field_path(tuple(e.get("loc", ()))), "code": e.get("type"),
+                 "message": _zh_validation(e)}
+            )
+        if malformed:
+            err = DomainError("REQUEST_JSON_MALFORMED", "请求体不是合法的 JSON", 400,
+                              errors=errors)
+        else:
+            err = DomainError("REQUEST_INVALID", "请求参数不符合要求", 422, errors=errors)
+        return problem_response(err)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code, message = _HTTP_CODES.get(exc.status_code, ("HTTP_ERROR", "请求无法处理"))
+        return problem_response(DomainError(code, message, exc.status_code))
+
+
+def _zh_validation(e: dict[str, Any]) -> str:
+    kind = e.get("type", "")
+    if kind == "missing":
+        return "缺少必填项"
+    if kind == "json_invalid":
+        return "JSON 格式错误"
+    if kind.endswith("_type") or kind.endswith("_parsing"):
+        return "类型不正确"
+    if kind.startswith("too_long") or kind == "too_long":
+        return "数量或长度超过上限"
+    if kind == "extra_forbidden":
+        return "不允许的字段"
+    return "取值不符合要求"

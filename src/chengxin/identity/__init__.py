@@ -1,0 +1,1 @@
+"""Identity documents of persons and codes of organisations: pure validation rules."""

@@ -1,0 +1,48 @@
+"""Organisation API."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from chengxin.callers import CurrentCaller
+from chengxin.deps import KeysDep, SessionDep
+from chengxin.masking import mask_id, mask_name
+from chengxin.organisations import service
+from chengxin.organisations.models import ROLES
+from chengxin.organisations.schemas import OrganisationIn, OrganisationOut, RolePersonOut
+from chengxin.persons import repository as persons
+
+router = APIRouter(prefix="/api/v1/organisations", tags=["组织"])
+
+
+def _out(session: SessionDep, keys: KeysDep, uscc: str, reveal: bool) -> OrganisationOut:
+    org, roles = service.roles(session, uscc)
+    out = []
+    for r in roles:
+        person = persons.get(session, r.person_key)
+        assert person is not None
+        number = keys.decrypt(person.id_cipher, person.person_key.encode())
+        out.append(RolePersonOut(
+            role=r.role, role_label=ROLES[r.role], person_key=r.person_key,
+            name=(person.name or "") if reveal else mask_name(person.name),
+            id_number=number if reveal else mask_id(number), since=r.since))
+    return OrganisationOut(uscc=org.uscc, name=org.name, persons=out)
+
+
+@router.put("/{uscc}", response_model=OrganisationOut, summary="登记组织及其责任人")
+def put_organisation(
+    uscc: str, body: OrganisationIn, caller: CurrentCaller, session: SessionDep, keys: KeysDep
+) -> OrganisationOut:
+    """登记或更新组织（统一社会信用代码）及其法定代表人、相关责任人名单（整体替换）。"""
+    department = caller.require_department()
+    org = service.register(session, keys, department, uscc, body)
+    return _out(session, keys, org.uscc, caller.may_see_identity)
+
+
+@router.get("/{uscc}", response_model=OrganisationOut, summary="查看组织及其责任人")
+def get_organisation(
+    uscc: str, caller: CurrentCaller, session: SessionDep, keys: KeysDep
+) -> OrganisationOut:
+    """查看组织及其责任人（无权查看者看到的是脱敏姓名和号码）。"""
+    caller.require_reader()
+    return _out(session, keys, uscc, caller.may_see_identity)

@@ -1,0 +1,42 @@
+"""Pydantic shapes for organisations and their responsible persons."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class RolePersonIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    role: str = Field(description="legal_representative | main_responsible | directly_responsible"
+                                  " | actual_controller | responsible_person")
+    id_type: str = "citizen_id"
+    id_number: str = Field(..., min_length=1, max_length=64)
+    name: str = Field(..., min_length=1, max_length=100)
+    since: date | None = None
+
+
+class OrganisationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "name": "某某食品有限公司",
+        "persons": [{"role": "legal_representative", "id_type": "citizen_id",
+                     "id_number": "11010519491231002X", "name": "张三", "since": "2020-01-01"}],
+    }]})
+    name: str = Field(..., min_length=1, max_length=200)
+    persons: list[RolePersonIn] = Field(default_factory=list, max_length=200)
+
+
+class RolePersonOut(BaseModel):
+    role: str
+    role_label: str
+    person_key: str
+    name: str
+    id_number: str
+    since: date | None
+
+
+class OrganisationOut(BaseModel):
+    uscc: str
+    name: str
+    persons: list[RolePersonOut]

@@ -1,0 +1,99 @@
+"""Pure publicity rules: tier data, calendar months (R12) and a record's status on a day."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+STATUS_LABELS = {
+    "in_publicity": "公示中",
+    "ended": "公示期满",
+    "not_published": "不予公示",
+    "no_period": "无公示期限",
+    "revoked": "已撤销",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Tier:
+    code: str
+    name: str
+    published: bool
+    min_months: int
+    max_months: int
+    repair: str
+
+
+@dataclass(frozen=True, slots=True)
+class Publicity:
+    """A record's publicity on a given day: status code, Chinese label, last day, minimum."""
+
+    status: str
+    label: str
+    ends_on: date | None
+    min_ends_on: date | None
+
+
+def parse_tiers(doc: dict[str, Any]) -> dict[str, Tier]:
+    """Validate the tier document: known codes, 0 <= min <= max."""
+    tiers: dict[str, Tier] = {}
+    for t in doc.get("tiers", []):
+        tier = Tier(t["code"], t["name"], bool(t["published"]), int(t["min_months"]),
+                    int(t["max_months"]), t["repair"])
+        if not 0 <= tier.min_months <= tier.max_months:
+            raise ValueError(f"严重程度 {tier.code} 的公示期限设置有误")
+        tiers[tier.code] = tier
+    if set(tiers) != {"minor", "general", "serious"}:
+        raise ValueError("严重程度必须且只能包括 minor、general、serious")
+    return tiers
+
+
+@lru_cache
+def default_tiers() -> dict[str, Tier]:
+    text = resources.files("chengxin.publicity").joinpath("tiers.yaml").read_text("utf-8")
+    return parse_tiers(yaml.safe_load(text))
+
+
+def add_months(start: date, months: int) -> date:
+    """The corresponding day `months` later, or that month's last day (民法典 art. 202)."""
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def period_last_day(decision_date: date, months: int) -> date:
+    """Last day inside a period of `months` from a decision date.
+
+    The first day is not counted (art. 201), so a period starting on the
+    decision date ends on the corresponding day of the last month.
+    """
+    return add_months(decision_date, months)
+
+
+def publicity_on(
+    *,
+    nature: str,
+    severity: str | None,
+    decision_date: date,
+    revoked_on: date | None,
+    as_of: date,
+    tiers: dict[str, Tier],
+) -> Publicity:
+    """Publicity status of a record on `as_of`, computed from data, no job needed."""
+    if revoked_on is not None and revoked_on <= as_of:
+        return Publicity("revoked", STATUS_LABELS["revoked"], None, None)
+    if nature != "negative" or severity is None:
+        return Publicity("no_period", STATUS_LABELS["no_period"], None, None)
+    tier = tiers[severity]
+    ends_on = period_last_day(decision_date, tier.max_months)
+    min_ends_on = period_last_day(decision_date, tier.min_months)
+    if not tier.published:
+        return Publicity("not_published", STATUS_LABELS["not_published"], ends_on, min_ends_on)
+    status = "in_publicity" if as_of <= ends_on else "ended"
+    return Publicity(status, STATUS_LABELS[status], ends_on, min_ends_on)

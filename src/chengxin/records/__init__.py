@@ -1,0 +1,1 @@
+"""Credit records (信用记录) and their collection (归集)."""

@@ -1,0 +1,88 @@
+"""Record, batch and batch-issue tables.
+
+A record is versioned and bitemporal: `decision_date` is valid time (when the
+fact holds in the world); `recorded_at`/`superseded_at` is recorded time (when
+the platform knew this version). `as_of` readers select on both.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from chengxin.clock import utcnow
+from chengxin.coltypes import JSONType, UTCDateTime
+from chengxin.db import Base
+
+
+class Record(Base):
+    """One version of a credit record about a subject (person or organisation)."""
+
+    __tablename__ = "records"
+    __table_args__ = (
+        # Idempotency key (department, source record id) per version; leads with the
+        # department so it also serves the look-up of current versions by source id.
+        UniqueConstraint("department_code", "source_record_id", "version", "subject_key",
+                         name="uq_records_source_version"),
+    )
+
+    # Distribution column: the person key for a person, the organisation's key otherwise.
+    subject_key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    id: Mapped[str] = mapped_column(String(26), primary_key=True)
+    subject_kind: Mapped[str] = mapped_column(String(12))
+    department_code: Mapped[str] = mapped_column(String(64), ForeignKey("departments.code"))
+    source_record_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    item_code: Mapped[str] = mapped_column(String(32))
+    catalog_version: Mapped[str] = mapped_column(String(16))
+    nature: Mapped[str] = mapped_column(String(10))
+    severity: Mapped[str | None] = mapped_column(String(10))
+    severity_reason: Mapped[str | None] = mapped_column(Text)
+    decision_date: Mapped[date] = mapped_column(Date)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    content_hash: Mapped[str] = mapped_column(String(32))
+    batch_id: Mapped[str] = mapped_column(String(26))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoke_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Batch(Base):
+    """One submission: a JSON batch, an uploaded file or a CLI import."""
+
+    __tablename__ = "batches"
+
+    id: Mapped[str] = mapped_column(String(26), primary_key=True)
+    department_code: Mapped[str] = mapped_column(String(64), ForeignKey("departments.code"))
+    channel: Mapped[str] = mapped_column(String(8))  # api | csv | xlsx
+    filename: Mapped[str | None] = mapped_column(String(255))
+    content_sha256: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(12), default="running")
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    new_versions: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    warnings: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class BatchIssue(Base):
+    """A per-row finding; never holds the submitted values, only where and why."""
+
+    __tablename__ = "batch_issues"
+
+    batch_id: Mapped[str] = mapped_column(
+        String(26), ForeignKey("batches.id"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    row: Mapped[int] = mapped_column(Integer)
+    field: Mapped[str | None] = mapped_column(String(64))
+    level: Mapped[str] = mapped_column(String(8))  # error | warning
+    code: Mapped[str] = mapped_column(String(48))
+    message: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,164 @@
+"""All SQL for records, batches and the bulk paths of collection.
+
+The bulk paths use the driver directly inside the session's transaction:
+PostgreSQL `COPY` for records, `executemany` on SQLite, because the
+collection path must keep up with a raw bulk insert of the same rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session
+
+from chengxin.records.models import Batch, BatchIssue, Record
+
+RECORD_COLUMNS = (
+    "subject_key", "id", "subject_kind", "department_code", "source_record_id", "version",
+    "item_code", "catalog_version", "nature", "severity", "severity_reason", "decision_date",
+    "data", "content_hash", "batch_id", "recorded_at", "superseded_at", "revoked_at",
+    "revoke_reason",
+)
+IN_CHUNK = 900  # stays under SQLite's default bound-parameter limit
+
+
+@dataclass(slots=True)
+class CurrentVersion:
+    subject_key: str
+    id: str
+    version: int
+    content_hash: str
+    revoked: bool
+    in_db: bool = True
+
+
+def _chunks(values: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
+
+
+def is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def driver_connection(session: Session) -> Any:
+    """The DB-API connection of the session's current transaction."""
+    return session.connection().connection.driver_connection
+
+
+def sqlite_timestamp(value: datetime | None) -> str | None:
+    """The text form SQLAlchemy uses for naive UTC timestamps on SQLite."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def current_versions(
+    session: Session, department_code: str, source_ids: Sequence[str]
+) -> dict[str, CurrentVersion]:
+    """The live (not superseded) version of each source record id of a department."""
+    found: dict[str, CurrentVersion] = {}
+    for part in _chunks(list(source_ids)):
+        rows = session.execute(
+            select(Record.source_record_id, Record.subject_key, Record.id, Record.version,
+                   Record.content_hash, Record.revoked_at)
+            .where(Record.department_code == department_code,
+                   Record.source_record_id.in_(part), Record.superseded_at.is_(None))
+        )
+        for sid, key, rid, ver, digest, revoked in rows:
+            found[sid] = CurrentVersion(key, rid, ver, digest, revoked is not None)
+    return found
+
+
+def insert_records(session: Session, rows: list[tuple[Any, ...]]) -> None:
+    """Bulk-insert record tuples in RECORD_COLUMNS order (dates and times as Python values)."""
+    if not rows:
+        return
+    conn = driver_connection(session)
+    if is_postgres(session):
+        sql = f"COPY records ({', '.join(RECORD_COLUMNS)}) FROM STDIN"
+        with conn.cursor() as cur, cur.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    placeholders = ", ".join("?" * len(RECORD_COLUMNS))
+    sql = f"INSERT INTO records ({', '.join(RECORD_COLUMNS)}) VALUES ({placeholders})"
+    conn.executemany(sql, (_sqlite_row(r) for r in rows))
+
+
+def _sqlite_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    out = list(row)
+    out[11] = row[11].isoformat()
+    out[15] = sqlite_timestamp(row[15])
+    out[16] = sqlite_timestamp(row[16])
+    out[17] = sqlite_timestamp(row[17])
+    return tuple(out)
+
+
+def supersede(session: Session, keys: list[tuple[str, str]], at: datetime) -> None:
+    """Close the recorded time of replaced versions."""
+    if not keys:
+        return
+    session.execute(
+        update(Record.__table__)
+        .where(Record.__table__.c.subject_key == bindparam("k"),
+               Record.__table__.c.id == bindparam("i"))
+        .values(superseded_at=at),
+        [{"k": k, "i": i} for k, i in keys],
+    )
+
+
+def insert_issues(session: Session, batch_id: str, start_seq: int, issues: list[Any]) -> None:
+    if not issues:
+        return
+    session.execute(
+        BatchIssue.__table__.insert(),
+        [{"batch_id": batch_id, "seq": start_seq + n, "row": i.row, "field": i.field,
+          "level": i.level, "code": i.code, "message": i.message}
+         for n, i in enumerate(issues)],
+    )
+
+
+def batch_issues(session: Session, batch_id: str, limit: int, offset: int = 0) -> list[BatchIssue]:
+    return list(session.scalars(
+        select(BatchIssue).where(BatchIssue.batch_id == batch_id)
+        .order_by(BatchIssue.seq).limit(limit).offset(offset)
+    ))
+
+
+def get_batch(session: Session, batch_id: str) -> Batch | None:
+    return session.get(Batch, batch_id)
+
+
+def find_current(session: Session, department_code: str, source_record_id: str) -> Record | None:
+    return session.scalars(
+        select(Record).where(Record.department_code == department_code,
+                             Record.source_record_id == source_record_id,
+                             Record.superseded_at.is_(None))
+    ).first()
+
+
+def subject_records(
+    session: Session, subject_keys: Sequence[str], known_at: datetime | None,
+    decided_by: date | None, history: bool,
+) -> list[Record]:
+    """Records of subjects; live versions at `known_at` unless the full history is asked."""
+    stmt = select(Record).where(Record.subject_key.in_(list(subject_keys)))
+    if known_at is not None:
+        stmt = stmt.where(Record.recorded_at <= known_at)
+        if not history:
+            stmt = stmt.where((Record.superseded_at.is_(None)) | (Record.superseded_at > known_at))
+    elif not history:
+        stmt = stmt.where(Record.superseded_at.is_(None))
+    if decided_by is not None:
+        stmt = stmt.where(Record.decision_date <= decided_by)
+    return list(session.scalars(stmt.order_by(Record.decision_date.desc(), Record.version)))
+
+
+def json_text(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))

@@ -1,0 +1,271 @@
+"""Pure row validation: one submitted row against its catalog item.
+
+Used by every channel (JSON batch, CSV, XLSX, CLI import) so that a row is
+judged the same way whichever way it arrives. No database here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from chengxin.catalog.rules import (
+    RESERVED_FIELDS,
+    Catalog,
+    CatalogItem,
+    FieldError,
+    consent_kind_of,
+    forbidden_kind_of,
+)
+from chengxin.identity.rules import (
+    ID_TYPE_BY_LABEL,
+    ID_TYPES,
+    Identifier,
+    IdentityError,
+    normalise_uscc,
+    parse_identifier,
+)
+
+SEVERITY_BY_LABEL = {
+    "minor": "minor", "general": "general", "serious": "serious",
+    "轻微": "minor", "一般": "general", "严重": "serious",
+    "轻微失信": "minor", "一般失信": "general", "严重失信": "serious",
+}
+SOURCE_ID_MAX = 64
+NAME_MAX = 100
+
+# Envelope labels and names both map to the envelope name.
+ENVELOPE_BY_HEADER: dict[str, str] = {**{v: k for k, v in RESERVED_FIELDS.items()},
+                                      **{k: k for k in RESERVED_FIELDS}}
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """A finding about one row: where (row, field) and why (code, Chinese message)."""
+
+    row: int
+    field: str | None
+    code: str
+    message: str
+    level: str = "error"
+
+
+@dataclass(slots=True)
+class ValidRow:
+    """A row that passed validation, ready to be stored."""
+
+    row: int
+    item: CatalogItem
+    subject_kind: str
+    subject_key: str
+    identifier: Identifier | None
+    person_name: str | None
+    uscc: str | None
+    org_name: str | None
+    source_record_id: str
+    decision_date: date
+    severity: str | None
+    severity_reason: str | None
+    data: dict[str, Any]
+    content_hash: str
+    warnings: list[Issue] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class RowContext:
+    """What validation needs beyond the row: catalog, department, day, keyed hash."""
+
+    catalog: Catalog
+    department_code: str
+    today: date
+    subject_key: Callable[[str, str], str]
+    default_item_code: str | None = None
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return str(value)
+    return None
+
+
+def _date(value: object, today: date) -> date | str:
+    """A date, or an error code."""
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        parsed = value
+    elif isinstance(value, str):
+        text = value.strip().replace("/", "-")
+        try:
+            parsed = date.fromisoformat(text)
+        except ValueError:
+            return "RECORD_DATE_INVALID"
+    else:
+        return "RECORD_DATE_INVALID"
+    if parsed > today:
+        return "RECORD_DATE_FUTURE"
+    return parsed
+
+
+def content_hash(parts: list[Any]) -> str:
+    """Hash of what makes a version distinct; holds the subject key, never a plain ID."""
+    blob = json.dumps(parts, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+def validate_row(ctx: RowContext, row: int, raw: Mapping[str, object]) -> tuple[
+    ValidRow | None, list[Issue]
+]:
+    """Validate one row; returns the row (or None) and all issues found, errors first."""
+    errors: list[Issue] = []
+    warnings: list[Issue] = []
+
+    def err(fld: str | None, code: str, message: str) -> None:
+        errors.append(Issue(row, fld, code, message))
+
+    item_code = _text(raw.get("item_code")) or ctx.default_item_code
+    item = ctx.catalog.item(item_code) if item_code else None
+    if item is None and item_code:
+        item = ctx.catalog.item_by_name(item_code)
+    if item is None:
+        if item_code:
+            err("item_code", "RECORD_ITEM_UNKNOWN", f"目录中没有信息项“{item_code[:40]}”")
+        else:
+            err("item_code", "RECORD_ITEM_MISSING", "缺少目录项编码")
+        return None, errors
+    if item.source_departments and ctx.department_code not in item.source_departments:
+        err("item_code", "RECORD_DEPARTMENT_NOT_SOURCE",
+            f"本部门不是信息项“{item.name}”的报送部门")
+        return None, errors
+
+    # Subject: a person (ID document) or an organisation (USCC).
+    id_number = raw.get("id_number")
+    uscc_raw = raw.get("uscc")
+    identifier: Identifier | None = None
+    uscc: str | None = None
+    person_name = _text(raw.get("name"))
+    org_name = _text(raw.get("org_name"))
+    subject_kind = "person"
+    if id_number not in (None, "") or item.subject == "person" or (
+        item.subject == "both" and uscc_raw in (None, "")
+    ):
+        id_text = _text(id_number)
+        type_text = _text(raw.get("id_type")) or "citizen_id"
+        id_type = type_text if type_text in ID_TYPES else ID_TYPE_BY_LABEL.get(type_text)
+        if id_type is None:
+            err("id_type", "ID_TYPE_UNKNOWN", f"不支持的证件类型“{type_text[:20]}”")
+        elif id_text is None:
+            err("id_number", "ID_EMPTY", "缺少证件号码")
+        else:
+            try:
+                identifier = parse_identifier(id_type, id_text, ctx.today)
+            except IdentityError as exc:
+                err("id_number", exc.code, exc.message)
+            else:
+                warnings.extend(Issue(row, "id_number", c, m, "warning")
+                                for c, m in identifier.warnings)
+        if person_name is None:
+            err("name", "RECORD_NAME_MISSING", "缺少姓名")
+        elif len(person_name) > NAME_MAX:
+            err("name", "RECORD_NAME_TOO_LONG", "姓名过长")
+        if item.subject == "organisation":
+            err("id_number", "RECORD_SUBJECT_MISMATCH", f"信息项“{item.name}”的主体只能是组织")
+    else:
+        subject_kind = "organisation"
+        try:
+            uscc = normalise_uscc(_text(uscc_raw) or "")
+        except IdentityError as exc:
+            err("uscc", exc.code, exc.message)
+        if org_name is None:
+            err("org_name", "RECORD_ORG_NAME_MISSING", "缺少主体名称")
+        elif len(org_name) > 200:
+            err("org_name", "RECORD_ORG_NAME_TOO_LONG", "主体名称过长")
+
+    source_record_id = _text(raw.get("source_record_id"))
+    if source_record_id is None:
+        err("source_record_id", "RECORD_SOURCE_ID_MISSING", "缺少源记录编号")
+    elif len(source_record_id) > SOURCE_ID_MAX:
+        err("source_record_id", "RECORD_SOURCE_ID_TOO_LONG",
+            f"源记录编号不得超过 {SOURCE_ID_MAX} 个字符")
+
+    decision_raw = raw.get("decision_date")
+    decision: date | None = None
+    if decision_raw in (None, ""):
+        err("decision_date", "RECORD_DECISION_DATE_MISSING", "缺少决定日期")
+    else:
+        got = _date(decision_raw, ctx.today)
+        if got == "RECORD_DATE_FUTURE":
+            err("decision_date", "RECORD_DECISION_DATE_FUTURE", "决定日期不能晚于今天")
+        elif isinstance(got, str):
+            err("decision_date", "RECORD_DECISION_DATE_INVALID",
+                "决定日期格式应为 YYYY-MM-DD")
+        else:
+            decision = got
+
+    severity = item.severity
+    severity_reason = _text(raw.get("severity_reason"))
+    severity_text = _text(raw.get("severity"))
+    if severity_text is not None:
+        wanted = SEVERITY_BY_LABEL.get(severity_text)
+        if item.nature != "negative":
+            err("severity", "RECORD_SEVERITY_NOT_APPLICABLE", "只有失信信息才有失信程度")
+        elif wanted is None:
+            err("severity", "RECORD_SEVERITY_INVALID", "失信程度应为 轻微、一般 或 严重")
+        elif wanted != item.severity:
+            if severity_reason is None:
+                err("severity_reason", "RECORD_SEVERITY_REASON_REQUIRED",
+                    "调整失信程度必须说明理由")
+            severity = wanted
+
+    data: dict[str, Any] = {}
+    for name, value in raw.items():
+        if name in RESERVED_FIELDS:
+            continue
+        spec = item.by_name.get(name)
+        if spec is None:
+            kind = forbidden_kind_of(name)
+            if kind is not None:
+                err(name, "RECORD_FIELD_FORBIDDEN",
+                    f"字段“{name[:40]}”属于禁止采集的信息，整行不予接收")
+            elif not item.consent_required and consent_kind_of(name) is not None:
+                err(name, "RECORD_FIELD_CONSENT_REQUIRED",
+                    f"字段“{name[:40]}”须经本人书面同意方可采集，本信息项未声明同意")
+            elif value not in (None, ""):
+                err(name, "RECORD_FIELD_UNKNOWN", f"信息项“{item.name}”没有字段“{name[:40]}”")
+            continue
+    for spec in item.fields:
+        try:
+            value = spec.coerce(raw.get(spec.name), ctx.today)
+        except FieldError as exc:
+            err(spec.name, exc.code, f"{spec.label}：{exc.message}")
+            continue
+        if value is not None:
+            data[spec.name] = value
+
+    if errors or decision is None or source_record_id is None:
+        return None, errors + warnings
+    if subject_kind == "person":
+        assert identifier is not None
+        subject_key = ctx.subject_key(identifier.id_type, identifier.number)
+    else:
+        assert uscc is not None
+        subject_key = ctx.subject_key("uscc", uscc)
+    digest = content_hash([item.code, subject_key, person_name, org_name,
+                           decision.isoformat(), severity, severity_reason, data])
+    return ValidRow(
+        row=row, item=item, subject_kind=subject_kind, subject_key=subject_key,
+        identifier=identifier, person_name=person_name, uscc=uscc, org_name=org_name,
+        source_record_id=source_record_id, decision_date=decision, severity=severity,
+        severity_reason=severity_reason, data=data, content_hash=digest, warnings=warnings,
+    ), warnings

@@ -1,0 +1,198 @@
+"""Collection use cases: validate rows, keep the valid ones idempotently, report the rest.
+
+Services never commit: the boundary (request, CLI command) owns the transaction,
+and for large imports commits once per chunk so a crash loses at most one chunk,
+which a rerun then fills in without duplicating anything (idempotency by
+department and source record id).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from chengxin import ids
+from chengxin.catalog.rules import Catalog
+from chengxin.clock import utcnow
+from chengxin.crypto import Keys
+from chengxin.errors import DomainError, NotFound
+from chengxin.organisations import repository as orgs
+from chengxin.persons import repository as persons
+from chengxin.records import repository as repo
+from chengxin.records.models import Batch, Record
+from chengxin.records.rules import Issue, RowContext, ValidRow, validate_row
+
+
+@dataclass(slots=True)
+class ChunkResult:
+    created: int = 0
+    new_versions: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    warnings: int = 0
+    issues: list[Issue] = field(default_factory=list)
+
+
+def open_batch(
+    session: Session, department_code: str, channel: str,
+    filename: str | None = None, content_sha256: str | None = None,
+) -> Batch:
+    """Start a batch; its id is the receipt number."""
+    batch = Batch(id=ids.new_id(), department_code=department_code, channel=channel,
+                  filename=filename, content_sha256=content_sha256, status="running",
+                  received_at=utcnow(), total=0, created=0, new_versions=0, unchanged=0,
+                  rejected=0, warnings=0)
+    session.add(batch)
+    session.flush()
+    return batch
+
+
+def close_batch(batch: Batch, status: str = "done") -> None:
+    batch.status = status
+    batch.finished_at = utcnow()
+
+
+class Collector:
+    """Takes rows of one department's batch, chunk by chunk."""
+
+    def __init__(self, session: Session, catalog: Catalog, keys: Keys, batch: Batch,
+                 ctx: RowContext, issue_seq: int = 0) -> None:
+        self.session = session
+        self.catalog = catalog
+        self.keys = keys
+        self.batch = batch
+        self.ctx = ctx
+        self.issue_seq = issue_seq
+
+    def add_chunk(self, rows: Iterable[tuple[int, Mapping[str, Any]]]) -> ChunkResult:
+        """Validate and store one chunk of (row number, fields) pairs."""
+        result = ChunkResult()
+        valid: list[ValidRow] = []
+        for number, raw in rows:
+            row, issues = validate_row(self.ctx, number, raw)
+            if row is None:
+                result.rejected += 1
+            else:
+                valid.append(row)
+            result.issues.extend(issues)
+        result.warnings = sum(1 for i in result.issues if i.level == "warning")
+        now = utcnow()
+        self._store(valid, result, now)
+        batch = self.batch
+        batch.total += result.created + result.new_versions + result.unchanged + result.rejected
+        batch.created += result.created
+        batch.new_versions += result.new_versions
+        batch.unchanged += result.unchanged
+        batch.rejected += result.rejected
+        batch.warnings += result.warnings
+        repo.insert_issues(self.session, batch.id, self.issue_seq, result.issues)
+        self.issue_seq += len(result.issues)
+        self.session.flush()
+        return result
+
+    def _store(self, valid: list[ValidRow], result: ChunkResult, now: datetime) -> None:
+        if not valid:
+            return
+        dept = self.ctx.department_code
+        latest = repo.current_versions(self.session, dept, [r.source_record_id for r in valid])
+        records: list[list[Any]] = []
+        pending: dict[str, int] = {}  # source id -> index in `records` of a version made now
+        superseded: list[tuple[str, str]] = []
+        kept: list[ValidRow] = []
+        version_tag = self.catalog.version
+        for row in valid:
+            cur = latest.get(row.source_record_id)
+            if cur is not None and cur.content_hash == row.content_hash:
+                result.unchanged += 1
+                if cur.revoked:
+                    result.issues.append(Issue(row.row, "source_record_id", "RECORD_REVOKED",
+                                               "该记录已被撤销，重复报送未作改变", "warning"))
+                continue
+            version = 1
+            if cur is not None:
+                version = cur.version + 1
+                result.new_versions += 1
+                if cur.in_db:
+                    superseded.append((cur.subject_key, cur.id))
+                else:
+                    records[pending[row.source_record_id]][16] = now
+            else:
+                result.created += 1
+            rid = ids.new_id()
+            pending[row.source_record_id] = len(records)
+            records.append([
+                row.subject_key, rid, row.subject_kind, dept, row.source_record_id, version,
+                row.item.code, version_tag, row.item.nature, row.severity, row.severity_reason,
+                row.decision_date, repo.json_text(row.data), row.content_hash, self.batch.id,
+                now, None, None, None,
+            ])
+            latest[row.source_record_id] = repo.CurrentVersion(
+                row.subject_key, rid, version, row.content_hash, False, in_db=False)
+            kept.append(row)
+        self._upsert_subjects(kept, now)
+        repo.supersede(self.session, superseded, now)
+        repo.insert_records(self.session, [tuple(r) for r in records])
+
+    def _upsert_subjects(self, rows: list[ValidRow], now: datetime) -> None:
+        people: dict[str, ValidRow] = {}
+        organisations: dict[str, ValidRow] = {}
+        for row in rows:
+            if row.subject_kind == "person":
+                people[row.subject_key] = row
+            elif row.uscc is not None:
+                organisations[row.uscc] = row
+        if people:
+            known = persons.names_by_key(self.session, list(people))
+            new = []
+            renamed = []
+            for key, row in people.items():
+                if key not in known:
+                    new.append(person_values(self.keys, key, row, now))
+                elif known[key] != row.person_name and row.person_name:
+                    renamed.append((key, row.person_name))
+            persons.insert_new(self.session, new)
+            persons.rename(self.session, renamed, now)
+        if organisations:
+            known_orgs = orgs.names_by_uscc(self.session, list(organisations))
+            new_orgs = [
+                {"uscc": u, "subject_key": r.subject_key, "name": r.org_name,
+                 "created_at": now, "updated_at": now}
+                for u, r in organisations.items() if u not in known_orgs
+            ]
+            orgs.insert_new(self.session, new_orgs)
+            orgs.rename(self.session, [
+                (u, r.org_name) for u, r in organisations.items()
+                if u in known_orgs and r.org_name and known_orgs[u] != r.org_name
+            ], now)
+
+
+def person_values(keys: Keys, person_key: str, row: ValidRow, now: datetime) -> dict[str, Any]:
+    """Column values of a new person; the number is encrypted, bound to its key."""
+    ident = row.identifier
+    assert ident is not None
+    return {
+        "person_key": person_key, "id_type": ident.id_type,
+        "id_cipher": keys.encrypt(ident.number, person_key.encode()),
+        "name": row.person_name, "birth_date": ident.birth_date, "sex": ident.sex,
+        "region_code": ident.region_code, "created_at": now, "updated_at": now,
+    }
+
+
+def revoke(session: Session, department_code: str, source_record_id: str, reason: str) -> Record:
+    """Revoke a department's own record with a reason; history stays."""
+    reason = reason.strip()
+    if not reason:
+        raise DomainError("RECORD_REVOKE_REASON_REQUIRED", "撤销记录必须说明理由", 422)
+    record = repo.find_current(session, department_code, source_record_id)
+    if record is None:
+        raise NotFound("RECORD_NOT_FOUND", "本部门没有该源记录编号的记录")
+    if record.revoked_at is not None:
+        raise DomainError("RECORD_ALREADY_REVOKED", "该记录已被撤销", 409)
+    record.revoked_at = utcnow()
+    record.revoke_reason = reason[:2000]
+    session.flush()
+    return record

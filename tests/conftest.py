@@ -1,0 +1,116 @@
+"""Shared fixtures: one migrated database per run, a rolled-back transaction per test.
+
+The database is SQLite by default; set CHENGXIN_TEST_DATABASE_URL to a PostgreSQL
+URL to run the very same suite there (CI does both). An unreachable PostgreSQL is
+a hard failure, never a silent skip.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from chengxin.app import create_app
+from chengxin.catalog.rules import Catalog, default_catalog
+from chengxin.crypto import Keys
+from chengxin.db import make_engine, unit_of_work
+from chengxin.departments import repository as departments
+from chengxin.migrate import upgrade
+from chengxin.settings import Settings
+
+TEST_KEYS = Keys(hash_secret=b"h" * 32, encryption_key=b"e" * 32)
+
+
+def _postgres_database(url: str) -> str:
+    """Create a fresh database for this run; fail loudly when the server is unreachable."""
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+    except Exception as exc:  # pragma: no cover - the point is to fail
+        pytest.exit(f"无法连接测试用 PostgreSQL（{target.host}:{target.port}）：{exc}", returncode=3)
+    finally:
+        admin.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("CHENGXIN_TEST_DATABASE_URL")
+    if url:
+        return _postgres_database(url)
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    eng = make_engine(database_url)
+    upgrade(eng)
+    with unit_of_work(sessionmaker(eng)) as session:
+        departments.ensure(session, default_catalog().departments)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    conn = engine.connect()
+    outer = conn.begin()
+    yield conn
+    outer.rollback()
+    conn.close()
+
+
+@pytest.fixture
+def factory(connection: Connection) -> sessionmaker[Session]:
+    """Sessions whose commits are savepoints inside the test's outer transaction."""
+    return sessionmaker(bind=connection, join_transaction_mode="create_savepoint",
+                        expire_on_commit=False)
+
+
+@pytest.fixture
+def session(factory: sessionmaker[Session]) -> Iterator[Session]:
+    s = factory()
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def keys() -> Keys:
+    return TEST_KEYS
+
+
+@pytest.fixture
+def catalog() -> Catalog:
+    return default_catalog()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(data_dir=tmp_path, database_url=database_url)
+
+
+@pytest.fixture
+def app(settings: Settings, engine: Engine, factory: sessionmaker[Session], keys: Keys):
+    application = create_app(settings, engine=engine, keys=keys)
+    application.state.sessionmaker = factory
+    return application
+
+
+@pytest.fixture
+def client(app) -> TestClient:
+    return TestClient(app)
+
+
+@pytest.fixture
+def is_postgres(database_url: str) -> bool:
+    return database_url.startswith("postgresql")

@@ -1,0 +1,55 @@
+"""Plain helpers with keyword defaults for building test data (synthetic only)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from chengxin.demo.synth import citizen_id
+
+DEPT = {"X-Chengxin-Department": "market_regulation"}
+OPERATOR = {"X-Chengxin-Role": "operator"}
+
+
+def cid(n: int = 1, *, county: str = "110105", born: date = date(1985, 6, 15),
+        male: bool = True) -> str:
+    """A valid citizen ID; `n` varies the sequence so tests get distinct people."""
+    seq = (n * 2 + (1 if male else 0)) % 1000
+    return citizen_id(county, born, seq)
+
+
+def penalty(n: int = 1, **overrides: Any) -> dict[str, Any]:
+    """A valid 行政处罚 (XZCF-01) record from market_regulation, as a JSON batch row."""
+    row: dict[str, Any] = {
+        "item_code": "XZCF-01",
+        "id_type": "citizen_id",
+        "id_number": cid(n),
+        "name": "张三",
+        "source_record_id": f"SCJG-2026-{n:06d}",
+        "decision_date": "2026-05-20",
+        "fields": {
+            "decision_no": f"京朝市监罚〔2026〕{n}号",
+            "violation": "无证经营",
+            "facts": "经查，当事人未取得许可从事经营活动。",
+            "penalty_type": "罚款",
+            "fine_amount": "1.50",
+            "basis": "《中华人民共和国行政处罚法》",
+            "authority": "市市场监督管理局",
+        },
+    }
+    fields = overrides.pop("fields", None)
+    row.update(overrides)
+    if fields:
+        row["fields"] = {**row["fields"], **fields}
+    return row
+
+
+def submit(client: Any, records: list[dict[str, Any]], headers: dict[str, str] = DEPT,
+           **body: Any) -> Any:
+    return client.post("/api/v1/records/batches", json={"records": records, **body},
+                       headers=headers)
+
+
+def file_of(client: Any, id_number: str, **body: Any) -> Any:
+    return client.post("/api/v1/files/query", json={"id_number": id_number, **body},
+                       headers=OPERATOR)
