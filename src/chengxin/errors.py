@@ -101,3 +101,25 @@ def _zh_validation(e: dict[str, Any]) -> str:
     if kind == "extra_forbidden":
         return "不允许的字段"
     return "取值不符合要求"
+
+
+def _problem_example(code: str, message: str, status: int) -> dict[str, Any]:
+    return {
+        "description": message,
+        "content": {PROBLEM: {
+            "schema": {"type": "object", "properties": {
+                "type": {"type": "string"}, "title": {"type": "string"},
+                "status": {"type": "integer"}, "code": {"type": "string"},
+                "detail": {"type": "string"}}},
+            "example": DomainError(code, message, status).problem(),
+        }},
+    }
+
+
+# Documented on every router so the OpenAPI text shows what errors look like.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _problem_example("REQUEST_JSON_MALFORMED", "请求体不是合法的 JSON", 400),
+    401: _problem_example("AUTH_REQUIRED", "请先登录或提供调用凭证", 401),
+    404: _problem_example("NOT_FOUND", "请求的资源不存在", 404),
+    422: _problem_example("REQUEST_INVALID", "请求参数不符合要求", 422),
+}

@@ -30,9 +30,7 @@ def _known(code: str | None, table: Container[str], what: str) -> None:
 async def read_catalog(
     catalog: CatalogDep,
     category: Annotated[str | None, Query(description="类别编码；上级类别包含其下级")] = None,
-    nature: Annotated[
-        Nature | None, Query(description="positive 守信 / negative 失信 / neutral 中性")
-    ] = None,
+    nature: Annotated[Nature | None, Query(description="positive 守信 / negative 失信 / neutral 中性")] = None,
     domain: Annotated[str | None, Query(description="重点领域编码")] = None,
     occupation: Annotated[str | None, Query(description="重点职业人群编码")] = None,
 ) -> CatalogOut:

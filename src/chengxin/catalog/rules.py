@@ -61,132 +61,78 @@ CONSENT_KINDS: dict[str, str] = {
     "tax_amount": f"个人纳税数额信息{_CONSENT}",
 }
 
-# Chinese words are matched as substrings of the name and the label. English
-# words are matched as whole tokens of a snake_case / spaced name, and a few
-# only as two-token phrases, because the bare words are everyday column names:
-# "blood" alone would reject 无偿献血 columns (blood_donation_count), "medical"
-# alone would reject 医疗机构 (medical_institution), "gene" as a prefix would
-# reject "general".
-_FORBIDDEN_ZH: dict[str, str] = {
-    "宗教": "religion",
-    "信仰": "religion",
-    "基因": "genes",
-    "脱氧核糖核酸": "genes",
-    "指纹": "fingerprint",
-    "虹膜": "biometric",
-    "人脸": "biometric",
-    "面部特征": "biometric",
-    "面部识别": "biometric",
-    "声纹": "biometric",
-    "掌纹": "biometric",
-    "生物识别": "biometric",
-    "血型": "blood_type",
-    "疾病": "disease",
-    "病情": "disease",
-    "诊断": "disease",
-    "患病": "disease",
-    "健康状况": "disease",
-    "病史": "medical_history",
-    "病历": "medical_history",
-    "既往史": "medical_history",
+# The words that betray a kind in a column name or label, per kind: Chinese
+# substrings, English tokens (whole words of a snake_case, camelCase or spaced
+# name) and English two-word phrases. Some English words count only inside a
+# phrase because alone they are everyday column names: "blood" would reject
+# 无偿献血 columns (blood_donation_count), "medical" would reject 医疗机构
+# (medical_institution); whole-token matching keeps "gene" from "general".
+_Signs = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+_FORBIDDEN_SIGNS: dict[str, _Signs] = {
+    "religion": (("宗教", "信仰"), ("religion", "religious", "faith"), ()),
+    "genes": (
+        ("基因", "脱氧核糖核酸"),
+        ("gene", "genes", "genetic", "genome", "genomic", "dna"),
+        (),
+    ),
+    "fingerprint": (("指纹",), ("fingerprint", "fingerprints"), ()),
+    "biometric": (
+        ("虹膜", "人脸", "面部特征", "面部识别", "声纹", "掌纹", "生物识别"),
+        ("biometric", "biometrics", "iris", "facial", "faceprint", "voiceprint"),
+        ("face_image", "face_feature", "face_features", "face_template"),
+    ),
+    "blood_type": (("血型",), ("bloodtype",), ("blood_type", "blood_group")),
+    "disease": (
+        ("疾病", "病情", "诊断", "患病", "健康状况"),
+        ("disease", "diseases", "illness", "diagnosis", "diagnoses"),
+        ("health_condition",),
+    ),
+    "medical_history": (
+        ("病史", "病历", "既往史"),
+        ("anamnesis",),
+        ("medical_history", "medical_record", "medical_records"),
+    ),
 }
-_FORBIDDEN_EN: dict[str, str] = {
-    "religion": "religion",
-    "religious": "religion",
-    "faith": "religion",
-    "gene": "genes",
-    "genes": "genes",
-    "genetic": "genes",
-    "genome": "genes",
-    "genomic": "genes",
-    "dna": "genes",
-    "fingerprint": "fingerprint",
-    "fingerprints": "fingerprint",
-    "biometric": "biometric",
-    "biometrics": "biometric",
-    "iris": "biometric",
-    "facial": "biometric",
-    "faceprint": "biometric",
-    "voiceprint": "biometric",
-    "bloodtype": "blood_type",
-    "disease": "disease",
-    "diseases": "disease",
-    "illness": "disease",
-    "diagnosis": "disease",
-    "diagnoses": "disease",
-    "anamnesis": "medical_history",
-}
-_FORBIDDEN_EN_PAIRS: dict[tuple[str, str], str] = {
-    ("blood", "type"): "blood_type",
-    ("blood", "group"): "blood_type",
-    ("medical", "history"): "medical_history",
-    ("medical", "record"): "medical_history",
-    ("medical", "records"): "medical_history",
-    ("health", "condition"): "disease",
-    ("face", "image"): "biometric",
-    ("face", "feature"): "biometric",
-    ("face", "features"): "biometric",
-    ("face", "template"): "biometric",
-}
-_CONSENT_ZH: dict[str, str] = {
-    "收入": "income",
-    "工资": "income",
-    "薪酬": "income",
-    "薪金": "income",
-    "年薪": "income",
-    "月薪": "income",
-    "存款": "deposits",
-    "储蓄": "deposits",
-    "账户余额": "deposits",
-    "证券": "securities",
-    "股票": "securities",
-    "持股": "securities",
-    "保险": "insurance",
-    "保单": "insurance",
-    "房产": "real_estate",
-    "不动产": "real_estate",
-    "房屋产权": "real_estate",
-    "纳税额": "tax_amount",
-    "纳税金额": "tax_amount",
-    "缴税金额": "tax_amount",
-    "个人所得税": "tax_amount",
-}
-_CONSENT_EN: dict[str, str] = {
-    "income": "income",
-    "salary": "income",
-    "salaries": "income",
-    "wage": "income",
-    "wages": "income",
-    "payroll": "income",
-    "deposit": "deposits",
-    "deposits": "deposits",
-    "savings": "deposits",
-    "securities": "securities",
-    "stock": "securities",
-    "stocks": "securities",
-    "shareholding": "securities",
-    "insurance": "insurance",
-    "realty": "real_estate",
-    "realestate": "real_estate",
-}
-_CONSENT_EN_PAIRS: dict[tuple[str, str], str] = {
-    ("real", "estate"): "real_estate",
-    ("property", "ownership"): "real_estate",
-    ("tax", "amount"): "tax_amount",
-    ("tax", "paid"): "tax_amount",
-    ("taxes", "paid"): "tax_amount",
+_CONSENT_SIGNS: dict[str, _Signs] = {
+    "income": (
+        ("收入", "工资", "薪酬", "薪金", "年薪", "月薪"),
+        ("income", "salary", "salaries", "wage", "wages", "payroll"),
+        (),
+    ),
+    "deposits": (("存款", "储蓄", "账户余额"), ("deposit", "deposits", "savings"), ()),
+    "securities": (
+        ("证券", "股票", "持股"),
+        ("securities", "stock", "stocks", "shareholding"),
+        (),
+    ),
+    "insurance": (("保险", "保单"), ("insurance",), ()),
+    "real_estate": (
+        ("房产", "不动产", "房屋产权"),
+        ("realty", "realestate"),
+        ("real_estate", "property_ownership"),
+    ),
+    "tax_amount": (
+        ("纳税额", "纳税金额", "缴税金额", "个人所得税"),
+        (),
+        ("tax_amount", "tax_paid", "taxes_paid"),
+    ),
 }
 
-FORBIDDEN_WORDS: tuple[str, ...] = (
-    *_FORBIDDEN_ZH,
-    *_FORBIDDEN_EN,
-    *("_".join(p) for p in _FORBIDDEN_EN_PAIRS),
-)
-CONSENT_WORDS: tuple[str, ...] = (
-    *_CONSENT_ZH,
-    *_CONSENT_EN,
-    *("_".join(p) for p in _CONSENT_EN_PAIRS),
-)
+
+class _Words:
+    """The signs of some kinds, inverted for lookup: word -> kind."""
+
+    def __init__(self, signs: Mapping[str, _Signs]) -> None:
+        self.zh = {w: kind for kind, (zh, _, _) in signs.items() for w in zh}
+        self.en = {w: kind for kind, (_, en, _) in signs.items() for w in en}
+        self.pairs = {tuple(p.split("_")): kind for kind, (_, _, pairs) in signs.items() for p in pairs}
+        self.all = (*self.zh, *self.en, *(p for _, _, pairs in signs.values() for p in pairs))
+
+
+_FORBIDDEN = _Words(_FORBIDDEN_SIGNS)
+_CONSENT_ONLY = _Words(_CONSENT_SIGNS)
+FORBIDDEN_WORDS: tuple[str, ...] = _FORBIDDEN.all
+CONSENT_WORDS: tuple[str, ...] = _CONSENT_ONLY.all
 
 _TOKEN_SPLIT = re.compile(r"[^0-9a-z]+")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
@@ -196,23 +142,18 @@ def _tokens(text: str) -> list[str]:
     return [t for t in _TOKEN_SPLIT.split(_CAMEL.sub("_", text).lower()) if t]
 
 
-def _kind_of(
-    texts: Iterable[str],
-    zh: Mapping[str, str],
-    en: Mapping[str, str],
-    pairs: Mapping[tuple[str, str], str],
-) -> str | None:
+def _kind_of(texts: Iterable[str], words: _Words) -> str | None:
     for text in texts:
         if not text:
             continue
-        for word, kind in zh.items():
+        for word, kind in words.zh.items():
             if word in text:
                 return kind
         tokens = _tokens(text)
         for i, token in enumerate(tokens):
-            kind = en.get(token)
+            kind = words.en.get(token)
             if kind is None and i + 1 < len(tokens):
-                kind = pairs.get((token, tokens[i + 1]))
+                kind = words.pairs.get((token, tokens[i + 1]))
             if kind is not None:
                 return kind
     return None
@@ -220,12 +161,12 @@ def _kind_of(
 
 def forbidden_kind_of(name: str, label: str = "") -> str | None:
     """The forbidden kind (R3) a column name or label betrays, else None."""
-    return _kind_of((name, label), _FORBIDDEN_ZH, _FORBIDDEN_EN, _FORBIDDEN_EN_PAIRS)
+    return _kind_of((name, label), _FORBIDDEN)
 
 
 def consent_kind_of(name: str, label: str = "") -> str | None:
     """The consent-only kind (R3) a column name or label betrays, else None."""
-    return _kind_of((name, label), _CONSENT_ZH, _CONSENT_EN, _CONSENT_EN_PAIRS)
+    return _kind_of((name, label), _CONSENT_ONLY)
 
 
 # --- errors --------------------------------------------------------------------------------
@@ -354,9 +295,7 @@ def _read_uscc(spec: FieldSpec, raw: object, today: date) -> str:
     try:
         total = sum(map(mul, map(_USCC_VALUE.__getitem__, code[:17]), _USCC_WEIGHTS))
     except KeyError:
-        raise FieldError(
-            FieldError.FIELD_VALUE_NOT_ALLOWED, "统一社会信用代码含有不允许的字符"
-        ) from None
+        raise FieldError(FieldError.FIELD_VALUE_NOT_ALLOWED, "统一社会信用代码含有不允许的字符") from None
     if code[17] != _USCC_CHARS[(31 - total % 31) % 31]:
         raise FieldError(FieldError.FIELD_VALUE_NOT_ALLOWED, "统一社会信用代码校验码错误")
     if len(_USCC_SEEN) >= _CACHE_SIZE:
@@ -366,13 +305,7 @@ def _read_uscc(spec: FieldSpec, raw: object, today: date) -> str:
 
 
 def _date_from_parts(y: str, m: str, d: str) -> date | None:
-    if not (
-        len(y) == 4
-        and 1 <= len(m) <= 2
-        and 1 <= len(d) <= 2
-        and (y + m + d).isascii()
-        and (y + m + d).isdigit()
-    ):
+    if not (len(y) == 4 and 1 <= len(m) <= 2 and 1 <= len(d) <= 2 and (y + m + d).isascii() and (y + m + d).isdigit()):
         return None
     try:
         return date(int(y), int(m), int(d))
@@ -392,9 +325,11 @@ def _parse_date_text(text: str) -> date | None:
         return _date_from_parts(text[:4], text[4:6], text[6:])
     if "年" in text:
         y, _, rest = text.partition("年")
-        m, _, rest = rest.partition("月")
-        d, _, rest = rest.partition("日")
-        return _date_from_parts(y.strip(), m.strip(), d.strip()) if rest == "" else None
+        m, has_month, rest = rest.partition("月")
+        d, has_day, rest = rest.partition("日")
+        if not (has_month and has_day) or rest:
+            return None
+        return _date_from_parts(y.strip(), m.strip(), d.strip())
     if n > 10 and _TIME_TAIL.fullmatch(text, 10):
         return _parse_date_text(text[:10])
     for sep in "-/.":
@@ -422,9 +357,7 @@ def _read_date(spec: FieldSpec, raw: object, today: date) -> str:
     if raw.__class__ is str:
         parsed = _parse_date_cached(raw)  # type: ignore[arg-type]
         if parsed is None:
-            raise FieldError(
-                FieldError.FIELD_DATE_INVALID, f"“{raw!s:.40}”不是有效日期（如 2026-01-31）"
-            )
+            raise FieldError(FieldError.FIELD_DATE_INVALID, f"“{raw!s:.40}”不是有效日期（如 2026-01-31）")
         day, iso = parsed
     elif isinstance(raw, datetime):
         day = raw.date()
@@ -484,9 +417,7 @@ def _read_decimal(spec: FieldSpec, raw: object, today: date) -> str:
         try:
             value = Decimal(text)
         except InvalidOperation:
-            raise FieldError(
-                FieldError.FIELD_NUMBER_INVALID, f"“{raw!s:.40}”不是有效数字"
-            ) from None
+            raise FieldError(FieldError.FIELD_NUMBER_INVALID, f"“{raw!s:.40}”不是有效数字") from None
     if not value.is_finite():
         raise FieldError(FieldError.FIELD_NUMBER_INVALID, "不是有效数字")
     return format(value, "f")
@@ -649,9 +580,7 @@ _ITEM_REQUIRED = (
     "legal_basis",
     "fields",
 )
-_FIELD_KEYS = frozenset(
-    {"name", "label", "type", "required", "values", "max_length", "allow_future", "kind"}
-)
+_FIELD_KEYS = frozenset({"name", "label", "type", "required", "values", "max_length", "allow_future", "kind"})
 _ITEM_CODE = re.compile(r"[A-Z][A-Z0-9]*(-[A-Z0-9]+)*")
 _CODE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _FIELD_NAME = re.compile(r"[a-z][a-z0-9_]*")
@@ -740,9 +669,7 @@ def _field(entry: object, where: str, consent_required: bool) -> FieldSpec:
     if not _FIELD_NAME.fullmatch(name):
         raise CatalogError(f"{where}：name 只能用小写字母、数字和下划线（snake_case）")
     if name in RESERVED_FIELDS or label in _RESERVED_LABELS:
-        raise CatalogError(
-            f"{where}：{name}/{label} 是每条记录都有的公共字段（保留字），信息项不得重复声明"
-        )
+        raise CatalogError(f"{where}：{name}/{label} 是每条记录都有的公共字段（保留字），信息项不得重复声明")
     kind = entry.get("kind")
     if kind is not None and not isinstance(kind, str):
         raise CatalogError(f"{where}：kind 必须是文字")
@@ -752,8 +679,7 @@ def _field(entry: object, where: str, consent_required: bool) -> FieldSpec:
     consent = kind if kind in CONSENT_KINDS else consent_kind_of(name, label)
     if consent is not None and not consent_required:
         raise CatalogError(
-            f"{where}（{label}）：{CONSENT_KINDS[consent]}；"
-            "只有声明 consent_required: true 的信息项才能包含此字段"
+            f"{where}（{label}）：{CONSENT_KINDS[consent]}；只有声明 consent_required: true 的信息项才能包含此字段"
         )
     ftype = entry.get("type")
     if ftype not in FIELD_TYPES:
@@ -840,9 +766,7 @@ def _item(entry: object, index: int, doc: Catalog) -> CatalogItem:
         raise CatalogError(f"{where}：disclosure 应为 public、government 或 authorised")
     consent_required = _flag(entry.get("consent_required"), where, "consent_required")
     if consent_required and disclosure == "public":
-        raise CatalogError(
-            f"{where}：须经本人同意采集的信息不得向社会公开（disclosure 不能为 public）"
-        )
+        raise CatalogError(f"{where}：须经本人同意采集的信息不得向社会公开（disclosure 不能为 public）")
     departments = _known(entry["source_departments"], doc.departments, where, "报送部门")
     if not departments:
         raise CatalogError(f"{where}：至少要有一个报送部门（source_departments）")

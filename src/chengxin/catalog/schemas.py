@@ -30,9 +30,7 @@ class CodeName(BaseModel):
 class CategoryOut(BaseModel):
     """A catalog category; a child names its parent."""
 
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"code": "XZCF", "name": "行政处罚", "parent": "XZGL"}]}
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [{"code": "XZCF", "name": "行政处罚", "parent": "XZGL"}]})
 
     code: str
     name: str
@@ -100,6 +98,25 @@ _SUMMARY_EXAMPLE = {
 }
 
 
+def _summary(item: CatalogItem, catalog: Catalog) -> dict[str, object]:
+    return {
+        "code": item.code,
+        "name": item.name,
+        "category": item.category,
+        "category_name": catalog.category_name(item.category),
+        "nature": item.nature,
+        "severity": item.severity,
+        "subject": item.subject,
+        "list_type": item.list_type,
+        "repairable": item.repairable,
+        "domains": list(item.domains),
+        "occupations": list(item.occupations),
+        "source_departments": list(item.source_departments),
+        "disclosure": item.disclosure,
+        "consent_required": item.consent_required,
+    }
+
+
 class ItemSummary(BaseModel):
     """What an item records, about whom and from whom, without its fields."""
 
@@ -121,27 +138,8 @@ class ItemSummary(BaseModel):
     consent_required: bool
 
     @classmethod
-    def _values(cls, item: CatalogItem, catalog: Catalog) -> dict[str, object]:
-        return {
-            "code": item.code,
-            "name": item.name,
-            "category": item.category,
-            "category_name": catalog.category_name(item.category),
-            "nature": item.nature,
-            "severity": item.severity,
-            "subject": item.subject,
-            "list_type": item.list_type,
-            "repairable": item.repairable,
-            "domains": list(item.domains),
-            "occupations": list(item.occupations),
-            "source_departments": list(item.source_departments),
-            "disclosure": item.disclosure,
-            "consent_required": item.consent_required,
-        }
-
-    @classmethod
     def of(cls, item: CatalogItem, catalog: Catalog) -> ItemSummary:
-        return cls.model_validate(cls._values(item, catalog))
+        return cls.model_validate(_summary(item, catalog))
 
 
 class ItemOut(ItemSummary):
@@ -152,9 +150,7 @@ class ItemOut(ItemSummary):
             "examples": [
                 {
                     **_SUMMARY_EXAMPLE,
-                    "legal_basis": (
-                        "《最高人民法院关于公布失信被执行人名单信息的若干规定》（法释〔2017〕7号）"
-                    ),
+                    "legal_basis": ("《最高人民法院关于公布失信被执行人名单信息的若干规定》（法释〔2017〕7号）"),
                     "fields": [
                         {
                             "name": "case_no",
@@ -179,7 +175,7 @@ class ItemOut(ItemSummary):
     def of(cls, item: CatalogItem, catalog: Catalog) -> ItemOut:
         return cls.model_validate(
             {
-                **cls._values(item, catalog),
+                **_summary(item, catalog),
                 "legal_basis": item.legal_basis,
                 "fields": [FieldOut.of(f) for f in item.fields],
             }
@@ -226,9 +222,7 @@ class CatalogOut(BaseModel):
             version=catalog.version,
             effective_date=catalog.effective_date,
             changes=catalog.changes,
-            categories=[
-                CategoryOut(code=c.code, name=c.name, parent=c.parent) for c in catalog.categories
-            ],
+            categories=[CategoryOut(code=c.code, name=c.name, parent=c.parent) for c in catalog.categories],
             domains=table(catalog.domains),
             occupations=table(catalog.occupations),
             departments=table(catalog.departments),

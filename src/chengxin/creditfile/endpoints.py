@@ -11,9 +11,10 @@ from chengxin.callers import CurrentCaller
 from chengxin.creditfile.schemas import CreditFile, FileQuery
 from chengxin.creditfile.service import build_file
 from chengxin.deps import CatalogDep, KeysDep, SessionDep
+from chengxin.errors import PROBLEM_RESPONSES
 from chengxin.identity.rules import parse_identifier
 
-router = APIRouter(prefix="/api/v1", tags=["信用档案"])
+router = APIRouter(prefix="/api/v1", tags=["信用档案"], responses=PROBLEM_RESPONSES)
 
 
 @router.post("/files/query", response_model=CreditFile, summary="按证件号码查询信用档案")

@@ -29,6 +29,7 @@ from chengxin.records.rules import RowContext
 from chengxin.settings import Settings
 
 CHUNK = 5000
+BASIC_ITEM = "JCXX-01"
 PHRASES = {
     "violation": ("未按规定公示食品经营许可", "无证从事经营活动", "虚假宣传", "超范围经营",
                   "未按期申报纳税", "酒后驾驶机动车", "占道经营", "违规收费"),
@@ -114,11 +115,22 @@ def build_demo(settings: Settings, *, persons: int, seed: int, console: Console)
     rows: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
     adults: list[tuple[str, str, date]] = []
     serial = 0
+    basic = catalog.item(BASIC_ITEM)
     for _ in range(persons):
-        number, name, _sex, born = synth.synthetic_person(rng, pool, today, used)
+        number, name, sex, born = synth.synthetic_person(rng, pool, today, used)
         minor = (today - born).days < 18 * 365.25
         if not minor:
             adults.append((number, name, born))
+        if basic is not None:
+            # Everyone has a household-registration record from public security.
+            serial += 1
+            rows["public_security"].append((serial, {
+                "item_code": basic.code, "id_number": number, "name": name,
+                "source_record_id": f"HJ-{number[:6]}-{serial:08d}",
+                "decision_date": max(born, today - timedelta(days=3650)).isoformat(),
+                "gender": "男" if sex == "male" else "女", "birth_date": born.isoformat(),
+                "domicile_division": number[:6], "registration_status": "正常",
+            }))
         for item in plan.for_person(rng, minor):
             serial += 1
             dept = rng.choice(item.source_departments)

@@ -6,13 +6,14 @@ from fastapi import APIRouter
 
 from chengxin.callers import CurrentCaller
 from chengxin.deps import KeysDep, SessionDep
+from chengxin.errors import PROBLEM_RESPONSES
 from chengxin.masking import mask_id, mask_name
 from chengxin.organisations import service
 from chengxin.organisations.models import ROLES
 from chengxin.organisations.schemas import OrganisationIn, OrganisationOut, RolePersonOut
 from chengxin.persons import repository as persons
 
-router = APIRouter(prefix="/api/v1/organisations", tags=["组织"])
+router = APIRouter(prefix="/api/v1/organisations", tags=["组织"], responses=PROBLEM_RESPONSES)
 
 
 def _out(session: SessionDep, keys: KeysDep, uscc: str, reveal: bool) -> OrganisationOut:

@@ -37,6 +37,12 @@ class RolePersonOut(BaseModel):
 
 
 class OrganisationOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "uscc": "91350100M000100Y43", "name": "某某食品有限公司",
+        "persons": [{"role": "legal_representative", "role_label": "法定代表人",
+                     "person_key": "3f2a9c0d4b7e4a1c9d8e7f6a5b4c3d2e", "name": "张*",
+                     "id_number": "1101**********002X", "since": "2020-01-01"}],
+    }]})
     uscc: str
     name: str
     persons: list[RolePersonOut]

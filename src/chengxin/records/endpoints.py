@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from chengxin.callers import CurrentCaller
 from chengxin.clock import today
 from chengxin.deps import CatalogDep, KeysDep, SessionDep, SettingsDep
-from chengxin.errors import DomainError, NotFound
+from chengxin.errors import PROBLEM_RESPONSES, DomainError, NotFound
 from chengxin.records import repository as repo
 from chengxin.records import service
 from chengxin.records.imports import ImportSpec, run_import
@@ -18,7 +18,7 @@ from chengxin.records.models import Batch
 from chengxin.records.rules import Issue, RowContext
 from chengxin.records.schemas import BatchIn, IssueOut, Receipt, RevokeIn, RevokeOut
 
-router = APIRouter(prefix="/api/v1/records", tags=["归集"])
+router = APIRouter(prefix="/api/v1/records", tags=["归集"], responses=PROBLEM_RESPONSES)
 REPORT_LIMIT = 1000
 
 

@@ -79,6 +79,9 @@ def read_csv(stream: IO[bytes]) -> Table:
                             f"第 {number + 1} 行附近出现无法解码的字节，导入在此停止") from None
         except csv.Error as exc:
             raise FileError("FILE_CSV_MALFORMED", f"第 {number + 1} 行 CSV 格式错误：{exc}") from None
+        finally:
+            # The caller owns the byte stream: don't let the text wrapper close it.
+            text.detach()
 
     return Table([h.strip().lstrip("\ufeff") for h in headers], rows(), encoding, stream.tell)
 

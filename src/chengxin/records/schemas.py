@@ -80,6 +80,10 @@ class RevokeIn(BaseModel):
 
 
 class RevokeOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "record_id": "01JD3Z8Q2W0000000000000000", "source_record_id": "SCJG-2026-000123",
+        "version": 1, "revoked_at": "2026-11-21T02:00:00Z", "revoke_reason": "行政复议撤销原处罚决定",
+    }]})
     record_id: str
     source_record_id: str
     version: int

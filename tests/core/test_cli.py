@@ -1,0 +1,97 @@
+"""The command line: db upgrade, demo --no-serve, import with a report."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from typer.testing import CliRunner
+
+from chengxin.cli import app
+from chengxin.settings import get_settings
+from helpers import cid
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch, database_url: str) -> Path:
+    """A fresh data directory and a fresh database of the suite's kind for the CLI."""
+    monkeypatch.setenv("CHENGXIN_DATA_DIR", str(tmp_path))
+    if database_url.startswith("postgresql"):
+        url = make_url(database_url)
+        fresh = url.set(database=f"{url.database}_cli")
+        admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{fresh.database}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{fresh.database}"'))
+        admin.dispose()
+        monkeypatch.setenv("CHENGXIN_DATABASE_URL", fresh.render_as_string(hide_password=False))
+    else:
+        monkeypatch.setenv("CHENGXIN_DATABASE_URL", f"sqlite:///{tmp_path / 'chengxin.db'}")
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
+
+
+def cli_engine():
+    return create_engine(get_settings().resolved_database_url)
+
+
+def test_demo_builds_a_consistent_synthetic_database(data_dir: Path):
+    res = runner.invoke(app, ["demo", "--persons", "300", "--no-serve"])
+    assert res.exit_code == 0, res.output
+    assert (data_dir / "keys.json").stat().st_mode & 0o777 == 0o600
+    adult_cutoff = date.today() - timedelta(days=int(18 * 365.25))
+    engine = cli_engine()
+    with engine.connect() as conn:
+        persons = conn.execute(text("SELECT count(*) FROM persons")).scalar_one()
+        negative = conn.execute(text(
+            "SELECT count(DISTINCT subject_key) FROM records WHERE nature = 'negative' "
+            "AND subject_kind = 'person'")).scalar_one()
+        minors_negative = conn.execute(text(
+            "SELECT count(*) FROM records r JOIN persons p ON p.person_key = r.subject_key "
+            "WHERE r.nature = 'negative' AND p.birth_date > :cutoff"), {"cutoff": adult_cutoff}
+        ).scalar_one()
+        orgs = conn.execute(text("SELECT count(*) FROM organisation_roles")).scalar_one()
+    engine.dispose()
+    assert persons == 300
+    assert 0 < negative < persons * 0.3
+    assert minors_negative == 0
+    assert orgs > 0
+    again = runner.invoke(app, ["demo", "--persons", "300", "--no-serve"])
+    assert again.exit_code == 0 and "自然人 300 人" in again.output
+
+
+def test_import_command_reports_rows_and_writes_a_report(data_dir: Path):
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    assert runner.invoke(app, ["keys", "init"]).exit_code == 0
+    path = data_dir / "in.csv"
+    with path.open("w", newline="", encoding="gb18030") as fh:
+        out = csv.writer(fh)
+        out.writerow(["证件号码", "姓名", "源记录编号", "决定日期", "荣誉名称", "荣誉级别", "授予单位"])
+        out.writerow([cid(1), "赵六", "RY-1", "2026-01-01", "优秀共青团员", "市级", "共青团市委"])
+        out.writerow(["110105194912310020", "钱七", "RY-2", "2026-01-01", "优秀共青团员", "市级",
+                      "共青团市委"])
+    report = data_dir / "report.csv"
+    res = runner.invoke(app, ["import", str(path), "--department", "youth_league",
+                              "--item", "BZJL-01", "--report", str(report)])
+    assert res.exit_code == 1, res.output  # a rejected row makes the exit status non-zero
+    flat = "".join(res.output.split())  # rich wraps lines at the terminal width
+    assert "新增1，" in flat and "拒收1，" in flat
+    lines = report.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0] == "行号,字段,级别,错误码,说明" and "ID_CHECKSUM" in lines[1]
+    assert "110105194912310020" not in res.output
+
+
+def test_import_refuses_an_unknown_department(data_dir: Path):
+    runner.invoke(app, ["db", "upgrade"])
+    runner.invoke(app, ["keys", "init"])
+    path = data_dir / "x.csv"
+    path.write_text("证件号码\n", encoding="utf-8")
+    res = runner.invoke(app, ["import", str(path), "--department", "nobody"])
+    assert res.exit_code == 2 and "DEPARTMENT_UNKNOWN" in res.output
