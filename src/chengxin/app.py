@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
-from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
@@ -16,13 +17,14 @@ from chengxin.catalog.rules import Catalog, default_catalog
 from chengxin.creditfile.endpoints import router as file_router
 from chengxin.crypto import Keys, load_keys
 from chengxin.db import make_engine, make_sessionmaker
-from chengxin.errors import install_handlers
+from chengxin.errors import DomainError, install_handlers, problem_response
 from chengxin.organisations.endpoints import router as org_router
 from chengxin.publicity.rules import default_tiers
 from chengxin.records.endpoints import router as records_router
 from chengxin.settings import Settings, get_settings
 
 log = logging.getLogger("chengxin")
+MULTIPART_OVERHEAD = 64 * 1024  # form boundaries and headers around the file
 
 DESCRIPTION = """
 个人公共信用信息平台 API。
@@ -54,6 +56,20 @@ def create_app(
     app.state.keys = keys or load_keys(settings)
     app.state.authenticate = dev_header_authenticator
     install_handlers(app)
+
+    @app.middleware("http")
+    async def refuse_oversized_bodies(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        """Refuse a body announced as too large before a byte of it is read or spooled."""
+        length = request.headers.get("content-length", "")
+        limit = app.state.settings.max_upload_bytes + MULTIPART_OVERHEAD
+        if length.isdigit() and int(length) > limit:
+            err = DomainError("FILE_TOO_LARGE",
+                              f"请求内容超过上限 {app.state.settings.max_upload_bytes // (1024 * 1024)} MB", 413)
+            return problem_response(err)
+        return await call_next(request)
+
     for router in (catalog_router, records_router, file_router, org_router):
         app.include_router(router)
 

@@ -140,6 +140,12 @@ def test_upload_over_the_limit_is_refused(client, app, session):
     assert count(session) == before
 
 
+def test_announced_oversized_body_is_refused_before_reading(client, app):
+    app.state.settings.max_upload_bytes = 100
+    res = upload(client, csv_bytes([row(n) for n in range(1, 2000)]))
+    assert res.status_code == 413 and res.json()["code"] == "FILE_TOO_LARGE"
+
+
 def test_item_column_lets_one_file_carry_several_items(client):
     headers = ["目录项编码", *HEADERS]
     rows = [["XZCF-01", *row(1)], ["NOPE-1", *row(2)]]

@@ -5,20 +5,13 @@ from __future__ import annotations
 from collections.abc import Container
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query
 
-from chengxin.catalog.rules import Catalog
 from chengxin.catalog.schemas import CatalogOut, ItemOut, Nature
-from chengxin.errors import DomainError, NotFound
+from chengxin.deps import CatalogDep
+from chengxin.errors import PROBLEM_RESPONSES, DomainError, NotFound
 
-router = APIRouter(prefix="/api/v1/catalog", tags=["目录"])
-
-
-def get_catalog(request: Request) -> Catalog:
-    return request.app.state.catalog
-
-
-CatalogDep = Annotated[Catalog, Depends(get_catalog)]
+router = APIRouter(prefix="/api/v1/catalog", tags=["目录"], responses=PROBLEM_RESPONSES)
 
 
 def _known(code: str | None, table: Container[str], what: str) -> None:
