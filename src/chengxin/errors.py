@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+import traceback
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("chengxin.errors")
 
 PROBLEM = "application/problem+json"
 
@@ -81,6 +86,22 @@ def install_handlers(app: FastAPI) -> None:
         else:
             err = DomainError("REQUEST_INVALID", "请求参数不符合要求", 422, errors=errors)
         return problem_response(err)
+
+    @app.exception_handler(IntegrityError)
+    async def _conflict(_: Request, exc: IntegrityError) -> JSONResponse:
+        # Two submissions raced on the same idempotency key; the loser retries and is told
+        # "unchanged". The message never echoes the statement (it may hold personal data).
+        log.warning("integrity conflict: %s", type(exc.orig).__name__)
+        return problem_response(DomainError(
+            "CONFLICT_CONCURRENT", "数据正被另一提交同时修改，请稍后重试（重试不会产生重复数据）", 409))
+
+    @app.exception_handler(Exception)
+    async def _internal(_: Request, exc: Exception) -> JSONResponse:
+        # Messages may carry submitted values; log where it broke, never what it said.
+        frames = traceback.extract_tb(exc.__traceback__)
+        where = " <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}" for f in frames[-4:][::-1])
+        log.error("unhandled %s at %s", type(exc).__name__, where)
+        return problem_response(DomainError("INTERNAL_ERROR", "服务器内部错误，请联系平台运维", 500))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
