@@ -7,6 +7,7 @@ header row holds the catalog's Chinese labels (or the field names).
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 from collections.abc import Iterator
@@ -81,7 +82,8 @@ def read_csv(stream: IO[bytes]) -> Table:
             raise FileError("FILE_CSV_MALFORMED", f"第 {number + 1} 行 CSV 格式错误：{exc}") from None
         finally:
             # The caller owns the byte stream: don't let the text wrapper close it.
-            text.detach()
+            with contextlib.suppress(ValueError):  # already closed by its owner
+                text.detach()
 
     return Table([h.strip().lstrip("\ufeff") for h in headers], rows(), encoding, stream.tell)
 
