@@ -32,6 +32,7 @@ DEV_ROLE_HEADER = "X-Chengxin-Role"
 class Caller:
     role: str
     department_code: str | None = None
+    account_id: str | None = None
 
     @property
     def may_see_identity(self) -> bool:

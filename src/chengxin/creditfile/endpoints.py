@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from chengxin.access.service import Read, log_reads
 from chengxin.callers import CurrentCaller
 from chengxin.creditfile.schemas import CreditFile, FileQuery
 from chengxin.creditfile.service import build_file
@@ -26,8 +27,10 @@ def query_file(
     caller.require_reader()
     ident = parse_identifier(body.id_type, body.id_number)
     key = keys.subject_key(ident.id_type, ident.number)
-    return build_file(session, catalog=catalog, keys=keys, tiers=request.app.state.tiers,
+    file = build_file(session, catalog=catalog, keys=keys, tiers=request.app.state.tiers,
                       person_key=key, caller=caller, as_of=body.as_of, history=body.history)
+    log_reads(session, caller, "file", [Read(key, "ok")], purpose=body.purpose)
+    return file
 
 
 @router.get("/persons/{person_key}/file", response_model=CreditFile, summary="按主体键查询信用档案")
@@ -36,8 +39,11 @@ def get_file(
     catalog: CatalogDep, keys: KeysDep,
     as_of: Annotated[date | None, Query(description="查看该日的档案")] = None,
     history: Annotated[bool, Query(description="附带历史版本")] = False,
+    purpose: Annotated[str | None, Query(max_length=200, description="查询目的")] = None,
 ) -> CreditFile:
     """按主体键（证件号码的keyed hash）查询信用档案，可指定 as_of 日期与历史版本。"""
     caller.require_reader()
-    return build_file(session, catalog=catalog, keys=keys, tiers=request.app.state.tiers,
+    file = build_file(session, catalog=catalog, keys=keys, tiers=request.app.state.tiers,
                       person_key=person_key[:64], caller=caller, as_of=as_of, history=history)
+    log_reads(session, caller, "file", [Read(file.person_key, "ok")], purpose=purpose)
+    return file

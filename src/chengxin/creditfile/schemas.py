@@ -17,7 +17,8 @@ class FileQuery(BaseModel):
         extra="forbid",
         json_schema_extra={"examples": [
             {"id_type": "citizen_id", "id_number": "11010519491231002X",
-             "as_of": "2026-06-30", "history": False}
+             "as_of": "2026-06-30", "history": False,
+             "purpose": "行政许可审查"}
         ]},
     )
     id_type: str = Field("citizen_id", description="证件类型：" + "、".join(
@@ -25,6 +26,7 @@ class FileQuery(BaseModel):
     id_number: str = Field(..., min_length=1, max_length=64, description="证件号码")
     as_of: date | None = Field(None, description="查看该日的档案；缺省为今天")
     history: bool = Field(False, description="是否附带各条记录的历史版本")
+    purpose: str | None = Field(None, max_length=200, description="查询目的（记入查询日志）")
 
 
 class FieldValue(BaseModel):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from chengxin.access.service import Read, log_reads
 from chengxin.callers import CurrentCaller
 from chengxin.deps import KeysDep, SessionDep
 from chengxin.errors import PROBLEM_RESPONSES
@@ -46,4 +47,6 @@ def get_organisation(
 ) -> OrganisationOut:
     """查看组织及其责任人（无权查看者看到的是脱敏姓名和号码）。"""
     caller.require_reader()
-    return _out(session, keys, uscc, caller.may_see_identity)
+    out = _out(session, keys, uscc, caller.may_see_identity)
+    log_reads(session, caller, "organisation", [Read(p.person_key, "ok") for p in out.persons])
+    return out
