@@ -14,14 +14,19 @@ from chengxin import __version__
 from chengxin.callers import dev_header_authenticator
 from chengxin.catalog.endpoints import router as catalog_router
 from chengxin.catalog.rules import Catalog, default_catalog
+from chengxin.checks.endpoints import router as checks_router
 from chengxin.creditfile.endpoints import router as file_router
 from chengxin.crypto import Keys, load_keys
 from chengxin.db import make_engine, make_sessionmaker
 from chengxin.errors import DomainError, install_handlers, problem_response
+from chengxin.lists.endpoints import router as lists_router
 from chengxin.organisations.endpoints import router as org_router
 from chengxin.publicity.rules import default_tiers
 from chengxin.records.endpoints import router as records_router
+from chengxin.sanctions.endpoints import router as measures_router
+from chengxin.sanctions.measures import default_measures
 from chengxin.settings import Settings, get_settings
+from chengxin.watch.endpoints import router as watch_router
 
 log = logging.getLogger("chengxin")
 MULTIPART_OVERHEAD = 64 * 1024  # form boundaries and headers around the file
@@ -70,7 +75,9 @@ def create_app(
             return problem_response(err)
         return await call_next(request)
 
-    for router in (catalog_router, records_router, file_router, org_router):
+    app.state.measures = default_measures()
+    for router in (catalog_router, records_router, file_router, org_router, lists_router, checks_router,
+                   watch_router, measures_router):
         app.include_router(router)
 
     @app.get("/healthz", tags=["运维"], summary="健康检查")

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 def import_all() -> None:
     from chengxin.access import models as _access  # noqa: F401
+    from chengxin.checks import models as _checks  # noqa: F401
     from chengxin.departments import models as _departments  # noqa: F401
+    from chengxin.lists import models as _lists  # noqa: F401
     from chengxin.organisations import models as _organisations  # noqa: F401
     from chengxin.persons import models as _persons  # noqa: F401
     from chengxin.records import models as _records  # noqa: F401
+    from chengxin.watch import models as _watch  # noqa: F401

@@ -28,6 +28,8 @@ class Settings(BaseSettings):
 
     max_batch_rows: int = Field(10_000, description="一次 JSON 报送的最大记录数")
     max_upload_bytes: int = Field(512 * 1024 * 1024, description="上传文件大小上限（字节）")
+    max_batch_check: int = Field(100_000, description="一次批量核查的最大号码数")
+    jobs_interval_seconds: float = Field(60.0, description="serve 内置定时任务的间隔（秒）；0 为不运行")
     import_chunk_rows: int = Field(5_000, description="导入时每个事务处理的行数")
     sql_echo: bool = False
 

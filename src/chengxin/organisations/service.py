@@ -11,7 +11,7 @@ from chengxin.identity.rules import IdentityError, normalise_uscc, parse_identif
 from chengxin.organisations import repository as repo
 from chengxin.organisations.models import ROLES, Organisation, OrganisationRole
 from chengxin.organisations.schemas import OrganisationIn
-from chengxin.persons import repository as persons
+from chengxin.persons import service as persons
 
 
 def register(
@@ -36,15 +36,7 @@ def register(
         session.add(org)
     else:
         org.name, org.updated_at = body.name, now
-    known = persons.names_by_key(session, [k for _, _, k in people])
-    persons.insert_new(session, [
-        {"person_key": k, "id_type": i.id_type,
-         "id_cipher": keys.encrypt(i.number, k.encode()), "name": p.name,
-         "birth_date": i.birth_date, "sex": i.sex, "region_code": i.region_code,
-         "created_at": now, "updated_at": now}
-        for p, i, k in people if k not in known
-    ])
-    session.flush()
+    persons.ensure(session, keys, [(i, p.name) for p, i, _ in people], now)
     seen: set[tuple[str, str]] = set()
     rows = []
     for p, _, k in people:

@@ -49,6 +49,8 @@ class Record(Base):
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoke_reason: Mapped[str | None] = mapped_column(Text)
+    # Set while an objection is open (异议处理中); the objection workflow drives it.
+    disputed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Batch(Base):

@@ -8,7 +8,7 @@ collection path must keep up with a raw bulk insert of the same rows.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -22,7 +22,7 @@ RECORD_COLUMNS = (
     "subject_key", "id", "subject_kind", "department_code", "source_record_id", "version",
     "item_code", "catalog_version", "nature", "severity", "severity_reason", "decision_date",
     "data", "content_hash", "batch_id", "recorded_at", "superseded_at", "revoked_at",
-    "revoke_reason",
+    "revoke_reason", "disputed_at",
 )
 IN_CHUNK = 900  # stays under SQLite's default bound-parameter limit
 
@@ -58,18 +58,41 @@ def sqlite_timestamp(value: datetime | None) -> str | None:
     return value.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
+# One index probe per source id, whatever the planner's statistics say. The plain form
+# `department_code = ? AND source_record_id = ANY(?)` plans as a scan of the department's
+# records on a freshly loaded (not yet analysed) table, which makes a large import quadratic,
+# and as a sequential scan once analysed; `OFFSET 0` keeps the lateral subquery from being
+# flattened into a join the planner could turn back into a scan.
+_PG_CURRENT = (
+    "SELECT r.source_record_id, r.subject_key, r.id, r.version, r.content_hash, r.revoked_at"
+    " FROM unnest(%s::text[]) AS s(sid) CROSS JOIN LATERAL ("
+    "SELECT source_record_id, subject_key, id, version, content_hash, revoked_at FROM records"
+    " WHERE department_code = %s AND source_record_id = s.sid AND superseded_at IS NULL"
+    " OFFSET 0) AS r"
+)
+_SQLITE_CURRENT = (
+    "SELECT source_record_id, subject_key, id, version, content_hash, revoked_at FROM records"
+    " WHERE department_code = ? AND superseded_at IS NULL AND source_record_id IN ({})"
+)
+
+
 def current_versions(
     session: Session, department_code: str, source_ids: Sequence[str]
 ) -> dict[str, CurrentVersion]:
     """The live (not superseded) version of each source record id of a department."""
     found: dict[str, CurrentVersion] = {}
-    for part in _chunks(list(source_ids)):
-        rows = session.execute(
-            select(Record.source_record_id, Record.subject_key, Record.id, Record.version,
-                   Record.content_hash, Record.revoked_at)
-            .where(Record.department_code == department_code,
-                   Record.source_record_id.in_(part), Record.superseded_at.is_(None))
-        )
+    wanted = list(dict.fromkeys(source_ids))
+    if not wanted:
+        return found
+    session.flush()  # what the ORM query did by itself (autoflush) before the driver is used
+    conn = driver_connection(session)
+    if is_postgres(session):
+        parts: Iterable[Any] = [conn.execute(_PG_CURRENT, (wanted, department_code))]
+    else:
+        parts = (conn.execute(_SQLITE_CURRENT.format(", ".join("?" * len(part))),
+                              (department_code, *part))
+                 for part in _chunks(wanted))
+    for rows in parts:
         for sid, key, rid, ver, digest, revoked in rows:
             found[sid] = CurrentVersion(key, rid, ver, digest, revoked is not None)
     return found
@@ -88,16 +111,28 @@ def insert_records(session: Session, rows: list[tuple[Any, ...]]) -> None:
         return
     placeholders = ", ".join("?" * len(RECORD_COLUMNS))
     sql = f"INSERT INTO records ({', '.join(RECORD_COLUMNS)}) VALUES ({placeholders})"
-    conn.executemany(sql, (_sqlite_row(r) for r in rows))
+    conn.executemany(sql, _sqlite_rows(rows))
 
 
-def _sqlite_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    out = list(row)
-    out[11] = row[11].isoformat()
-    out[15] = sqlite_timestamp(row[15])
-    out[16] = sqlite_timestamp(row[16])
-    out[17] = sqlite_timestamp(row[17])
-    return tuple(out)
+_DATE_COLUMNS = tuple(i for i, c in enumerate(RECORD_COLUMNS) if c == "decision_date")
+_TIME_COLUMNS = tuple(i for i, c in enumerate(RECORD_COLUMNS) if c.endswith("_at"))
+
+
+def _sqlite_rows(rows: list[tuple[Any, ...]]) -> Iterator[list[Any]]:
+    """Record tuples with dates and times in the text forms SQLAlchemy stores on SQLite."""
+    stamps: dict[datetime, str | None] = {}  # a chunk's rows share their recorded time
+    for row in rows:
+        out = list(row)
+        for i in _DATE_COLUMNS:
+            out[i] = row[i].isoformat()
+        for i in _TIME_COLUMNS:
+            value = row[i]
+            if value is not None:
+                text = stamps.get(value)
+                if text is None:
+                    text = stamps[value] = sqlite_timestamp(value)
+                out[i] = text
+        yield out
 
 
 def supersede(session: Session, keys: list[tuple[str, str]], at: datetime) -> None:

@@ -27,6 +27,7 @@ from chengxin.identity.rules import (
     Identifier,
     IdentityError,
     normalise_uscc,
+    parse_citizen_id,
     parse_identifier,
 )
 
@@ -118,10 +119,41 @@ def _date(value: object, today: date) -> date | str:
     return parsed
 
 
+# Canonical JSON of the content hash; one encoder, built once (json.dumps builds one per call).
+_HASH_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
 def content_hash(parts: list[Any]) -> str:
     """Hash of what makes a version distinct; holds the subject key, never a plain ID."""
-    blob = json.dumps(parts, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(blob.encode()).hexdigest()[:32]
+    return hashlib.sha256(_HASH_JSON.encode(parts).encode()).hexdigest()[:32]
+
+
+# validate_row runs once per row of every import, so what depends only on the item or on a
+# column name is worked out once and remembered (bounded; these are pure functions).
+_KNOWN_NAMES: dict[int, tuple[CatalogItem, frozenset[str]]] = {}
+_EXTRA_KINDS: dict[str, tuple[str | None, str | None]] = {}
+_MEMO_MAX = 4096
+_RESERVED_NAMES = frozenset(RESERVED_FIELDS)
+
+
+def _known_names(item: CatalogItem) -> frozenset[str]:
+    """Envelope names and the item's field names: every column the item can take."""
+    got = _KNOWN_NAMES.get(id(item))
+    if got is None or got[0] is not item:
+        if len(_KNOWN_NAMES) >= _MEMO_MAX:
+            _KNOWN_NAMES.clear()
+        got = _KNOWN_NAMES[id(item)] = (item, _RESERVED_NAMES.union(item.by_name))
+    return got[1]
+
+
+def _extra_kinds(name: str) -> tuple[str | None, str | None]:
+    """(forbidden kind, consent-only kind) that a column name outside the item betrays (R3)."""
+    kinds = _EXTRA_KINDS.get(name)
+    if kinds is None:
+        if len(_EXTRA_KINDS) >= _MEMO_MAX:
+            _EXTRA_KINDS.clear()
+        kinds = _EXTRA_KINDS[name] = (forbidden_kind_of(name), consent_kind_of(name))
+    return kinds
 
 
 def validate_row(ctx: RowContext, row: int, raw: Mapping[str, object]) -> tuple[
@@ -130,125 +162,150 @@ def validate_row(ctx: RowContext, row: int, raw: Mapping[str, object]) -> tuple[
     """Validate one row; returns the row (or None) and all issues found, errors first."""
     errors: list[Issue] = []
     warnings: list[Issue] = []
+    get = raw.get
+    today = ctx.today
 
-    def err(fld: str | None, code: str, message: str) -> None:
-        errors.append(Issue(row, fld, code, message))
-
-    item_code = _text(raw.get("item_code")) or ctx.default_item_code
+    value = get("item_code")
+    item_code = ((value.strip() or None) if value.__class__ is str else _text(value)) \
+        or ctx.default_item_code
     item = ctx.catalog.item(item_code) if item_code else None
     if item is None and item_code:
         item = ctx.catalog.item_by_name(item_code)
     if item is None:
         if item_code:
-            err("item_code", "RECORD_ITEM_UNKNOWN", f"目录中没有信息项“{item_code[:40]}”")
+            errors.append(Issue(row, "item_code", "RECORD_ITEM_UNKNOWN",
+                                f"目录中没有信息项“{item_code[:40]}”"))
         else:
-            err("item_code", "RECORD_ITEM_MISSING", "缺少目录项编码")
+            errors.append(Issue(row, "item_code", "RECORD_ITEM_MISSING", "缺少目录项编码"))
         return None, errors
     if item.source_departments and ctx.department_code not in item.source_departments:
-        err("item_code", "RECORD_DEPARTMENT_NOT_SOURCE",
-            f"本部门不是信息项“{item.name}”的报送部门")
+        errors.append(Issue(row, "item_code", "RECORD_DEPARTMENT_NOT_SOURCE",
+                            f"本部门不是信息项“{item.name}”的报送部门"))
         return None, errors
 
     # Subject: a person (ID document) or an organisation (USCC).
-    id_number = raw.get("id_number")
-    uscc_raw = raw.get("uscc")
+    id_number = get("id_number")
+    uscc_raw = get("uscc")
     identifier: Identifier | None = None
     uscc: str | None = None
-    person_name = _text(raw.get("name"))
-    org_name = _text(raw.get("org_name"))
+    value = get("name")
+    person_name = (value.strip() or None) if value.__class__ is str else _text(value)
+    value = get("org_name")
+    org_name = (value.strip() or None) if value.__class__ is str else _text(value)
     subject_kind = "person"
-    if id_number not in (None, "") or item.subject == "person" or (
-        item.subject == "both" and uscc_raw in (None, "")
+    subject = item.subject
+    if id_number not in (None, "") or subject == "person" or (
+        subject == "both" and uscc_raw in (None, "")
     ):
-        id_text = _text(id_number)
-        type_text = _text(raw.get("id_type")) or "citizen_id"
+        id_text = (id_number.strip() or None) if id_number.__class__ is str else _text(id_number)
+        value = get("id_type")
+        type_text = ((value.strip() or None) if value.__class__ is str else _text(value)) \
+            or "citizen_id"
         id_type = type_text if type_text in ID_TYPES else ID_TYPE_BY_LABEL.get(type_text)
         if id_type is None:
-            err("id_type", "ID_TYPE_UNKNOWN", f"不支持的证件类型“{type_text[:20]}”")
+            errors.append(Issue(row, "id_type", "ID_TYPE_UNKNOWN",
+                                f"不支持的证件类型“{type_text[:20]}”"))
         elif id_text is None:
-            err("id_number", "ID_EMPTY", "缺少证件号码")
+            errors.append(Issue(row, "id_number", "ID_EMPTY", "缺少证件号码"))
         else:
             try:
-                identifier = parse_identifier(id_type, id_text, ctx.today)
+                if id_type == "citizen_id":  # what parse_identifier does for this type
+                    identifier = parse_citizen_id(id_text, today)
+                else:
+                    identifier = parse_identifier(id_type, id_text, today)
             except IdentityError as exc:
-                err("id_number", exc.code, exc.message)
+                errors.append(Issue(row, "id_number", exc.code, exc.message))
             else:
-                warnings.extend(Issue(row, "id_number", c, m, "warning")
-                                for c, m in identifier.warnings)
+                if identifier.warnings:
+                    warnings.extend(Issue(row, "id_number", c, m, "warning")
+                                    for c, m in identifier.warnings)
         if person_name is None:
-            err("name", "RECORD_NAME_MISSING", "缺少姓名")
+            errors.append(Issue(row, "name", "RECORD_NAME_MISSING", "缺少姓名"))
         elif len(person_name) > NAME_MAX:
-            err("name", "RECORD_NAME_TOO_LONG", "姓名过长")
-        if item.subject == "organisation":
-            err("id_number", "RECORD_SUBJECT_MISMATCH", f"信息项“{item.name}”的主体只能是组织")
+            errors.append(Issue(row, "name", "RECORD_NAME_TOO_LONG", "姓名过长"))
+        if subject == "organisation":
+            errors.append(Issue(row, "id_number", "RECORD_SUBJECT_MISMATCH",
+                                f"信息项“{item.name}”的主体只能是组织"))
     else:
         subject_kind = "organisation"
         try:
             uscc = normalise_uscc(_text(uscc_raw) or "")
         except IdentityError as exc:
-            err("uscc", exc.code, exc.message)
+            errors.append(Issue(row, "uscc", exc.code, exc.message))
         if org_name is None:
-            err("org_name", "RECORD_ORG_NAME_MISSING", "缺少主体名称")
+            errors.append(Issue(row, "org_name", "RECORD_ORG_NAME_MISSING", "缺少主体名称"))
         elif len(org_name) > 200:
-            err("org_name", "RECORD_ORG_NAME_TOO_LONG", "主体名称过长")
+            errors.append(Issue(row, "org_name", "RECORD_ORG_NAME_TOO_LONG", "主体名称过长"))
 
-    source_record_id = _text(raw.get("source_record_id"))
+    value = get("source_record_id")
+    source_record_id = (value.strip() or None) if value.__class__ is str else _text(value)
     if source_record_id is None:
-        err("source_record_id", "RECORD_SOURCE_ID_MISSING", "缺少源记录编号")
+        errors.append(Issue(row, "source_record_id", "RECORD_SOURCE_ID_MISSING", "缺少源记录编号"))
     elif len(source_record_id) > SOURCE_ID_MAX:
-        err("source_record_id", "RECORD_SOURCE_ID_TOO_LONG",
-            f"源记录编号不得超过 {SOURCE_ID_MAX} 个字符")
+        errors.append(Issue(row, "source_record_id", "RECORD_SOURCE_ID_TOO_LONG",
+                            f"源记录编号不得超过 {SOURCE_ID_MAX} 个字符"))
 
-    decision_raw = raw.get("decision_date")
+    decision_raw = get("decision_date")
     decision: date | None = None
     if decision_raw in (None, ""):
-        err("decision_date", "RECORD_DECISION_DATE_MISSING", "缺少决定日期")
+        errors.append(Issue(row, "decision_date", "RECORD_DECISION_DATE_MISSING", "缺少决定日期"))
     else:
-        got = _date(decision_raw, ctx.today)
+        got = _date(decision_raw, today)
         if got == "RECORD_DATE_FUTURE":
-            err("decision_date", "RECORD_DECISION_DATE_FUTURE", "决定日期不能晚于今天")
+            errors.append(Issue(row, "decision_date", "RECORD_DECISION_DATE_FUTURE",
+                                "决定日期不能晚于今天"))
         elif isinstance(got, str):
-            err("decision_date", "RECORD_DECISION_DATE_INVALID",
-                "决定日期格式应为 YYYY-MM-DD")
+            errors.append(Issue(row, "decision_date", "RECORD_DECISION_DATE_INVALID",
+                                "决定日期格式应为 YYYY-MM-DD"))
         else:
             decision = got
 
     severity = item.severity
-    severity_reason = _text(raw.get("severity_reason"))
-    severity_text = _text(raw.get("severity"))
+    value = get("severity_reason")
+    severity_reason = (value.strip() or None) if value.__class__ is str else _text(value)
+    value = get("severity")
+    severity_text = (value.strip() or None) if value.__class__ is str else _text(value)
     if severity_text is not None:
         wanted = SEVERITY_BY_LABEL.get(severity_text)
         if item.nature != "negative":
-            err("severity", "RECORD_SEVERITY_NOT_APPLICABLE", "只有失信信息才有失信程度")
+            errors.append(Issue(row, "severity", "RECORD_SEVERITY_NOT_APPLICABLE",
+                                "只有失信信息才有失信程度"))
         elif wanted is None:
-            err("severity", "RECORD_SEVERITY_INVALID", "失信程度应为 轻微、一般 或 严重")
+            errors.append(Issue(row, "severity", "RECORD_SEVERITY_INVALID",
+                                "失信程度应为 轻微、一般 或 严重"))
         elif wanted != item.severity:
             if severity_reason is None:
-                err("severity_reason", "RECORD_SEVERITY_REASON_REQUIRED",
-                    "调整失信程度必须说明理由")
+                errors.append(Issue(row, "severity_reason", "RECORD_SEVERITY_REASON_REQUIRED",
+                                    "调整失信程度必须说明理由"))
             severity = wanted
 
+    # Columns the item does not have: refused when forbidden or consent-only (R3), even
+    # empty; otherwise only when they carry a value. Reported in the row's column order.
+    extra = raw.keys() - _known_names(item)
+    if extra:
+        for name in raw:
+            if name not in extra:
+                continue
+            forbidden, consent = _extra_kinds(name)
+            if forbidden is not None:
+                errors.append(Issue(row, name, "RECORD_FIELD_FORBIDDEN",
+                                    f"字段“{name[:40]}”属于禁止采集的信息，整行不予接收"))
+            elif not item.consent_required and consent is not None:
+                errors.append(Issue(row, name, "RECORD_FIELD_CONSENT_REQUIRED",
+                                    f"字段“{name[:40]}”须经本人书面同意方可采集，本信息项未声明同意"))
+            elif raw[name] not in (None, ""):
+                errors.append(Issue(row, name, "RECORD_FIELD_UNKNOWN",
+                                    f"信息项“{item.name}”没有字段“{name[:40]}”"))
+
     data: dict[str, Any] = {}
-    for name, value in raw.items():
-        if name in RESERVED_FIELDS:
-            continue
-        spec = item.by_name.get(name)
-        if spec is None:
-            kind = forbidden_kind_of(name)
-            if kind is not None:
-                err(name, "RECORD_FIELD_FORBIDDEN",
-                    f"字段“{name[:40]}”属于禁止采集的信息，整行不予接收")
-            elif not item.consent_required and consent_kind_of(name) is not None:
-                err(name, "RECORD_FIELD_CONSENT_REQUIRED",
-                    f"字段“{name[:40]}”须经本人书面同意方可采集，本信息项未声明同意")
-            elif value not in (None, ""):
-                err(name, "RECORD_FIELD_UNKNOWN", f"信息项“{item.name}”没有字段“{name[:40]}”")
-            continue
     for spec in item.fields:
+        value = get(spec.name)
+        if (value is None or value == "") and not spec.required:
+            continue  # what coerce returns for a missing optional value
         try:
-            value = spec.coerce(raw.get(spec.name), ctx.today)
+            value = spec.coerce(value, today)
         except FieldError as exc:
-            err(spec.name, exc.code, f"{spec.label}：{exc.message}")
+            errors.append(Issue(row, spec.name, exc.code, f"{spec.label}：{exc.message}"))
             continue
         if value is not None:
             data[spec.name] = value

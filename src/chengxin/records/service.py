@@ -20,8 +20,10 @@ from chengxin.catalog.rules import Catalog
 from chengxin.clock import utcnow
 from chengxin.crypto import Keys
 from chengxin.errors import DomainError, NotFound
+from chengxin.lists import service as lists
 from chengxin.organisations import repository as orgs
 from chengxin.persons import repository as persons
+from chengxin.persons.service import new_person_values
 from chengxin.records import repository as repo
 from chengxin.records.models import Batch, Record
 from chengxin.records.rules import Issue, RowContext, ValidRow, validate_row
@@ -128,7 +130,7 @@ class Collector:
                 row.subject_key, rid, row.subject_kind, dept, row.source_record_id, version,
                 row.item.code, version_tag, row.item.nature, row.severity, row.severity_reason,
                 row.decision_date, repo.json_text(row.data), row.content_hash, self.batch.id,
-                now, None, None, None,
+                now, None, None, None, None,
             ])
             latest[row.source_record_id] = repo.CurrentVersion(
                 row.subject_key, rid, version, row.content_hash, False, in_db=False)
@@ -136,6 +138,8 @@ class Collector:
         self._upsert_subjects(kept, now)
         repo.supersede(self.session, superseded, now)
         repo.insert_records(self.session, [tuple(r) for r in records])
+        lists.follow_records(self.session, dept, [(row, rec[1]) for row, rec in zip(kept, records, strict=True)],
+                             now)
 
     def _upsert_subjects(self, rows: list[ValidRow], now: datetime) -> None:
         people: dict[str, ValidRow] = {}
@@ -151,7 +155,7 @@ class Collector:
             renamed = []
             for key, row in people.items():
                 if key not in known:
-                    new.append(person_values(self.keys, key, row, now))
+                    new.append(new_person_values(self.keys, key, row.identifier, row.person_name, now))  # type: ignore[arg-type]
                 elif known[key] != row.person_name and row.person_name:
                     renamed.append((key, row.person_name))
             persons.insert_new(self.session, new)
@@ -170,18 +174,6 @@ class Collector:
             ], now)
 
 
-def person_values(keys: Keys, person_key: str, row: ValidRow, now: datetime) -> dict[str, Any]:
-    """Column values of a new person; the number is encrypted, bound to its key."""
-    ident = row.identifier
-    assert ident is not None
-    return {
-        "person_key": person_key, "id_type": ident.id_type,
-        "id_cipher": keys.encrypt(ident.number, person_key.encode()),
-        "name": row.person_name, "birth_date": ident.birth_date, "sex": ident.sex,
-        "region_code": ident.region_code, "created_at": now, "updated_at": now,
-    }
-
-
 def revoke(session: Session, department_code: str, source_record_id: str, reason: str) -> Record:
     """Revoke a department's own record with a reason; history stays."""
     reason = reason.strip()
@@ -195,4 +187,5 @@ def revoke(session: Session, department_code: str, source_record_id: str, reason
     record.revoked_at = utcnow()
     record.revoke_reason = reason[:2000]
     session.flush()
+    lists.exit_for_record(session, department_code, source_record_id, "revoked", record.revoke_reason)
     return record

@@ -1,0 +1,105 @@
+"""Check API: single and batch checks, feedback, feedback rates."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+
+from chengxin.callers import CurrentCaller
+from chengxin.checks import schemas as s
+from chengxin.checks import service
+from chengxin.checks.batch import as_wanted, run_batch
+from chengxin.checks.render import check_out
+from chengxin.clock import today
+from chengxin.deps import CatalogDep, KeysDep, SessionDep, SettingsDep
+from chengxin.errors import PROBLEM_RESPONSES, DomainError
+from chengxin.identity.rules import parse_identifier
+
+router = APIRouter(prefix="/api/v1", tags=["联合奖惩"], responses=PROBLEM_RESPONSES)
+
+
+def context(request: Request) -> service.CheckContext:
+    state = request.app.state
+    return service.CheckContext(state.catalog, state.measures, state.tiers)
+
+
+@router.post("/checks", response_model=s.CheckOut, summary="核查（比对、拦截、锁定）")
+def check(body: s.CheckIn, request: Request, caller: CurrentCaller, session: SessionDep,
+          keys: KeysDep, catalog: CatalogDep) -> s.CheckOut:
+    """按业务场景核查一个人：返回拦截、从严审核、绿色通道或通过，以及每条命中的名单或记录、措施、依据、来源部门和有效期。"""
+    ctx = context(request)
+    service.require_department(caller, body.department)
+    service.require_scenario(ctx.measures, body.scenario)
+    ident = parse_identifier(body.id_type, body.id_number)
+    key = keys.subject_key(ident.id_type, ident.number)
+    (outcome,) = service.run_checks(session, ctx, caller, [key], scenario=body.scenario,
+                                    business_ref=body.business_ref, purpose=body.purpose,
+                                    as_of=today())
+    return check_out(outcome, scenario=body.scenario, department=body.department,
+                     business_ref=body.business_ref, catalog=catalog, measures=ctx.measures)
+
+
+@router.post(
+    "/checks/batch", summary="批量核查（NDJSON 流式返回）",
+    response_class=StreamingResponse,
+    responses={200: {"description": "每行一个 JSON：核查结果或该行的错误；最后一行为汇总",
+                      "content": {"application/x-ndjson": {"example": (
+                          '{"line": 1, "ref": null, "id_number": "1101**********002X", '
+                          '"check_id": "01JD…", "decision": "clear", "decision_label": "通过", "hits": []}\n'
+                          '{"line": 2, "ref": null, "error": {"code": "ID_CHECKSUM", "message": "…"}}\n'
+                          '{"summary": {"batch_id": "01JD…", "total": 2, "errors": 1, "block": 0, '
+                          '"review": 0, "green": 0, "clear": 1}}\n')}}}},
+)
+def batch_check(body: s.BatchCheckIn, request: Request, caller: CurrentCaller, keys: KeysDep,
+                settings: SettingsDep) -> StreamingResponse:
+    """批量核查最多 100,000 个证件号码：按行流式返回（先算完的先到），重复或错误的号码逐行报告，其余照常作答。"""
+    ctx = context(request)
+    service.require_department(caller, body.department)
+    service.require_scenario(ctx.measures, body.scenario)
+    if len(body.identifiers) > settings.max_batch_check:
+        raise DomainError("BATCH_TOO_LARGE", f"一次最多核查 {settings.max_batch_check} 个号码", 413,
+                          limit=settings.max_batch_check, received=len(body.identifiers))
+    items = (as_wanted(n, raw) for n, raw in enumerate(body.identifiers, start=1))
+    lines = run_batch(request.app.state.sessionmaker, ctx, keys, caller, items,
+                      scenario=body.scenario, business_ref=body.business_ref, purpose=body.purpose,
+                      as_of=today())
+
+    def ndjson() -> Iterator[bytes]:
+        for line in lines:
+            yield (json.dumps(line, ensure_ascii=False) + "\n").encode()
+
+    return StreamingResponse(ndjson(), media_type="application/x-ndjson")
+
+
+@router.post("/checks/{check_id}/feedback", response_model=s.FeedbackOut, status_code=201,
+             summary="反馈措施实施情况")
+def feedback(check_id: str, body: s.FeedbackIn, caller: CurrentCaller,
+             session: SessionDep) -> s.FeedbackOut:
+    """对本部门一次核查的每条命中措施反馈：已实施、未实施（说明理由）或撤销实施（说明理由）。"""
+    rows = service.give_feedback(session, caller, check_id,
+                                 [(i.measure_code, i.outcome, i.reason) for i in body.items])
+    return s.FeedbackOut(check_id=check_id[:26], recorded=len(rows))
+
+
+@router.get("/feedback/rates", response_model=s.RatesOut, summary="反馈率统计")
+def feedback_rates(
+    request: Request, caller: CurrentCaller, session: SessionDep, catalog: CatalogDep,
+    since: Annotated[datetime | None, Query(description="起始时间")] = None,
+    department: Annotated[str | None, Query(max_length=64, description="部门编码")] = None,
+) -> s.RatesOut:
+    """信用办查看各部门、各措施的命中数、已反馈数、反馈率及反馈结果分布；部门只能看本部门。"""
+    if caller.role == "department":
+        department = caller.department_code
+    elif caller.role != "operator":
+        raise DomainError("AUTH_OPERATOR_REQUIRED", "此操作需要信用办工作人员身份", 403)
+    measures = request.app.state.measures
+    rows = service.feedback_rates(session, since, department)
+    return s.RatesOut(rows=[s.RateRow(
+        **r, department_name=catalog.departments.get(r["department_code"], r["department_code"]),
+        measure_name=measures.measures[r["measure_code"]].name
+        if r["measure_code"] in measures.measures else r["measure_code"]) for r in rows])

@@ -1,0 +1,65 @@
+"""Turn check outcomes into API shapes (names, labels, bases) for people and systems."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chengxin.catalog.rules import Catalog
+from chengxin.checks import schemas as s
+from chengxin.checks.rules import CONDITION_LABELS, DECISION_LABELS, Hit
+from chengxin.checks.service import Outcome
+from chengxin.lists.models import LIST_LABELS
+from chengxin.organisations.models import ROLES
+from chengxin.sanctions.measures import MeasureList
+
+
+def hit_out(hit: Hit, catalog: Catalog) -> s.HitOut:
+    m, c = hit.measure, hit.candidate
+    source = None
+    if c is not None:
+        item = catalog.item(c.item_code) if c.item_code else None
+        source = s.SourceOut(
+            kind=c.kind, id=c.id, list_type=c.list_type,  # type: ignore[arg-type]
+            list_label=LIST_LABELS.get(c.list_type or ""), item_code=c.item_code,
+            item_name=item.name if item else None, department_code=c.department_code,
+            department_name=catalog.departments.get(c.department_code, c.department_code),
+            basis=c.basis, start=c.start, holds_until=c.holds_until,
+            via=None if c.via is None else s.ViaOut(uscc=c.via.uscc, org_name=c.via.org_name,
+                                                    role=c.via.role,
+                                                    role_label=ROLES.get(c.via.role, c.via.role)))
+    return s.HitOut(
+        measure_code=m.code, measure_name=m.name, effect=m.effect,  # type: ignore[arg-type]
+        kind=m.kind, kind_label=m.kind_label, mandatory=m.mandatory, blocking=hit.blocking,
+        disputed=hit.disputed, status_label="异议处理中" if hit.disputed else None,
+        legal_basis=m.legal_basis, description=m.description,
+        implementing_departments=list(m.implementing_departments), source=source,
+        condition=hit.condition, condition_label=CONDITION_LABELS.get(hit.condition or ""))
+
+
+def check_out(o: Outcome, *, scenario: str, department: str, business_ref: str | None,
+              catalog: Catalog, measures: MeasureList) -> s.CheckOut:
+    return s.CheckOut(
+        check_id=o.check_id, decision=o.decision,  # type: ignore[arg-type]
+        decision_label=DECISION_LABELS[o.decision], scenario=scenario,
+        scenario_name=measures.scenario_name(scenario), department_code=department,
+        business_ref=business_ref, checked_at=o.checked_at, as_of=o.as_of,
+        hits=[hit_out(h, catalog) for h in o.hits])
+
+
+def compact_line(line: int, ref: str | None, masked: str, o: Outcome) -> dict[str, Any]:
+    """One NDJSON line of a batch answer: enough to act on, without personal detail."""
+    return {
+        "line": line, "ref": ref, "id_number": masked, "check_id": o.check_id,
+        "decision": o.decision, "decision_label": DECISION_LABELS[o.decision],
+        "hits": [{
+            "measure_code": h.measure.code, "measure_name": h.measure.name,
+            "blocking": h.blocking, "disputed": h.disputed,
+            "source_kind": h.candidate.kind if h.candidate else None,
+            "list_type": h.candidate.list_type if h.candidate else None,
+            "item_code": h.candidate.item_code if h.candidate else None,
+            "via_uscc": h.candidate.via.uscc if h.candidate and h.candidate.via else None,
+            "holds_until": (h.candidate.holds_until.isoformat()
+                            if h.candidate and h.candidate.holds_until else None),
+            "condition": h.condition,
+        } for h in o.hits],
+    }

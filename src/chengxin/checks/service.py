@@ -1,0 +1,220 @@
+"""Check use cases: single and batch checks, and feedback.
+
+Reads go in bulk (one query per kind of data per chunk of persons), the
+decision is the pure `rules.evaluate`, and every check is logged through the
+access-log choke point in the same transaction as the check itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from chengxin import ids
+from chengxin.access.service import Read, log_reads
+from chengxin.callers import Caller
+from chengxin.catalog.rules import Catalog
+from chengxin.checks import repository as repo
+from chengxin.checks.rules import Candidate, Hit, Via, evaluate, record_in_effect, standing
+from chengxin.clock import CHINA, utcnow
+from chengxin.errors import DomainError, NotFound
+from chengxin.lists.rules import entry_status
+from chengxin.publicity.rules import Tier, add_months
+from chengxin.sanctions.measures import MeasureList
+
+COURT_LIST_ITEMS = frozenset({"SFCP-01"})
+OUTCOMES = {"applied": "已实施", "not_applied": "未实施", "overturned": "已撤销实施"}
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The answer to one check."""
+
+    check_id: str
+    person_key: str
+    decision: str
+    hits: list[Hit]
+    checked_at: datetime
+    as_of: date
+
+
+@dataclass(frozen=True, slots=True)
+class CheckContext:
+    catalog: Catalog
+    measures: MeasureList
+    tiers: dict[str, Tier]
+
+
+def _day(moment: datetime | None) -> date | None:
+    return None if moment is None else moment.astimezone(CHINA).date()
+
+
+def require_scenario(measures: MeasureList, scenario: str) -> None:
+    if scenario not in measures.scenarios:
+        raise DomainError("CHECK_SCENARIO_UNKNOWN",
+                          f"未知的业务场景“{scenario[:48]}”；可用场景见 GET /api/v1/measures", 422,
+                          scenarios=list(measures.scenarios))
+
+
+def require_department(caller: Caller, department: str) -> str:
+    own = caller.require_department()
+    if department != own:
+        raise DomainError("CHECK_DEPARTMENT_MISMATCH", "请求中的部门与调用身份不一致", 403)
+    return own
+
+
+def candidates_for(ctx: CheckContext, person_key: str, as_of: date, birth: date | None,
+                   roles: Sequence[repo.RoleRow], entries: dict[str, list[Any]],
+                   records: dict[str, list[Any]]) -> tuple[list[Candidate], Any]:
+    """What may hit a person on `as_of` (own and via organisations), and their R11 standing."""
+    minor = birth is not None and as_of < add_months(birth, 12 * 18)
+    sources: list[tuple[str, Via | None]] = [(person_key, None)]
+    sources += [(r.org_key, Via(r.uscc, r.org_name, r.role)) for r in roles]
+    items = ctx.catalog.items
+    out: list[Candidate] = []
+    red_listed = False
+    own_negative_effect = False
+    for key, via in sources:
+        for e in entries.get(key, ()):
+            (_, eid, list_type, record_id, item_code, severity, dept, basis, start, end, exited,
+             disputed) = e
+            if entry_status(start, end, exited, as_of) != "active":
+                continue
+            if minor and via is None and (item_code in COURT_LIST_ITEMS or dept == "court"):
+                continue  # R5: minors are never on court lists
+            if list_type == "red":
+                red_listed = red_listed or via is None
+            elif via is None:
+                own_negative_effect = True
+            item = items.get(item_code) if item_code else None
+            out.append(Candidate("list_entry", eid, record_id or eid, list_type, item_code, severity,
+                                 item.domains if item else (), dept, basis, start, end,
+                                 disputed is not None, via))
+        for r in records.get(key, ()):
+            (_, rid, item_code, nature, severity, decided, revoked_at, disputed, dept) = r
+            last = record_in_effect(nature=nature, severity=severity, decision_date=decided,
+                                    revoked_on=_day(revoked_at), as_of=as_of, tiers=ctx.tiers)
+            if last is None:
+                continue
+            if via is None:
+                own_negative_effect = True
+            item = items.get(item_code)
+            out.append(Candidate("record", rid, rid, None, item_code, severity,
+                                 item.domains if item else (), dept,
+                                 item.legal_basis if item else "", decided, last,
+                                 disputed is not None, via))
+    own = records.get(person_key, ())
+    live = [r for r in own if r[6] is None or _day(r[6]) > as_of]
+    person = standing(
+        as_of=as_of,
+        negative_dates=[r[5] for r in live if r[3] == "negative"],
+        positive_dates=[r[5] for r in live if r[3] == "positive"],
+        earliest=min((r[5] for r in live), default=None),
+        in_effect_negative=own_negative_effect, red_listed=red_listed,
+    )
+    return out, person
+
+
+def hit_json(hit: Hit) -> dict[str, Any]:
+    c = hit.candidate
+    return {
+        "measure": hit.measure.code, "blocking": hit.blocking, "disputed": hit.disputed,
+        "condition": hit.condition,
+        "source": None if c is None else {
+            "kind": c.kind, "id": c.id, "list_type": c.list_type, "item_code": c.item_code,
+            "department": c.department_code, "start": c.start.isoformat(),
+            "holds_until": c.holds_until.isoformat() if c.holds_until else None,
+            "via": None if c.via is None else {"uscc": c.via.uscc, "role": c.via.role},
+        },
+    }
+
+
+def run_checks(
+    session: Session, ctx: CheckContext, caller: Caller, person_keys: Sequence[str], *,
+    scenario: str, business_ref: str | None, purpose: str, as_of: date,
+    batch_id: str | None = None, action: str = "check",
+) -> list[Outcome]:
+    """Check many persons at once (one per key, in order) and record every check."""
+    department = caller.require_department()
+    measures = ctx.measures.for_scenario(scenario)
+    keys = list(dict.fromkeys(person_keys))
+    births = repo.birth_dates(session, keys)
+    roles = repo.roles(session, keys)
+    subject_keys = set(keys)
+    for rs in roles.values():
+        subject_keys.update(r.org_key for r in rs)
+    entries = repo.entries(session, sorted(subject_keys))
+    records = repo.live_records(session, sorted(subject_keys))
+    now = utcnow()
+    outcomes: list[Outcome] = []
+    check_rows: list[dict[str, Any]] = []
+    hit_rows: list[dict[str, Any]] = []
+    reads: list[Read] = []
+    for key in person_keys:
+        cands, person = candidates_for(ctx, key, as_of, births.get(key), roles.get(key, ()),
+                                       entries, records)
+        decision, hits = evaluate(measures, cands, person)
+        check_id = ids.new_id()
+        outcomes.append(Outcome(check_id, key, decision, hits, now, as_of))
+        check_rows.append({
+            "subject_key": key, "id": check_id, "department_code": department,
+            "scenario": scenario, "business_ref": business_ref, "purpose": purpose,
+            "decision": decision, "hits": [hit_json(h) for h in hits], "checked_at": now,
+            "batch_id": batch_id})
+        seen: set[str] = set()
+        for h in hits:
+            if h.measure.code not in seen:
+                seen.add(h.measure.code)
+                hit_rows.append({"subject_key": key, "check_id": check_id,
+                                 "measure_code": h.measure.code, "department_code": department,
+                                 "blocking": h.blocking, "checked_at": now})
+        reads.append(Read(key, decision, check_id))
+    repo.insert_checks(session, check_rows, hit_rows)
+    log_reads(session, caller, action, reads, purpose=purpose, basis=scenario,
+              business_ref=business_ref, at=now)
+    return outcomes
+
+
+def give_feedback(session: Session, caller: Caller, check_id: str,
+                  items: Sequence[tuple[str, str, str | None]]) -> list[dict[str, Any]]:
+    """Record what the department did about each measure of its own check."""
+    department = caller.require_department()
+    check = repo.get_check(session, check_id[:26])
+    if check is None or check.department_code != department:
+        raise NotFound("CHECK_NOT_FOUND", "没有该核查记录，或它不是本部门发起的")
+    hit_codes = {h["measure"] for h in check.hits}
+    now = utcnow()
+    rows = []
+    for n, (measure, outcome, reason) in enumerate(items, start=1):
+        if measure not in hit_codes:
+            raise DomainError("FEEDBACK_MEASURE_NOT_HIT", f"第 {n} 项：措施 {measure[:32]} 未在该次核查中命中", 422)
+        if outcome not in OUTCOMES:
+            raise DomainError("FEEDBACK_OUTCOME_UNKNOWN", "反馈结果应为 applied、not_applied 或 overturned", 422)
+        if outcome != "applied" and not (reason or "").strip():
+            raise DomainError("FEEDBACK_REASON_REQUIRED", f"第 {n} 项：未实施或撤销实施须说明理由", 422)
+        rows.append({"subject_key": check.subject_key, "id": ids.new_id(), "check_id": check.id,
+                     "measure_code": measure, "department_code": department, "outcome": outcome,
+                     "reason": (reason or "").strip()[:2000] or None, "at": now})
+    repo.insert_feedback(session, rows)
+    return rows
+
+
+def feedback_rates(session: Session, since: datetime | None = None,
+                   department: str | None = None) -> list[dict[str, Any]]:
+    """Per department and measure: hits, hits answered, rate, and the outcomes."""
+    table: dict[tuple[str, str], dict[str, Any]] = {}
+    for dept, measure, count in repo.hit_counts(session, since, department):
+        table[(dept, measure)] = {"department_code": dept, "measure_code": measure, "hits": count,
+                                  "answered": 0, "outcomes": {k: 0 for k in OUTCOMES}}
+    for dept, measure, outcome, count in repo.answered_counts(session, since, department):
+        row = table.get((dept, measure))
+        if row is not None:
+            row["answered"] += count
+            row["outcomes"][outcome] = row["outcomes"].get(outcome, 0) + count
+    for row in table.values():
+        row["rate"] = round(row["answered"] / row["hits"], 4) if row["hits"] else 0.0
+    return sorted(table.values(), key=lambda r: (r["department_code"], r["measure_code"]))

@@ -1,0 +1,51 @@
+"""Time-driven side effects, idempotent: run by `chengxin jobs run` and inside `serve`.
+
+Readers never depend on these having run (statuses are computed at read time);
+the jobs only tell others: list-exit events at term end, webhook deliveries.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from chengxin.clock import today
+from chengxin.crypto import Keys
+from chengxin.db import unit_of_work
+from chengxin.watch import service as watch
+
+log = logging.getLogger("chengxin.jobs")
+
+
+@dataclass
+class JobRun:
+    expiry_events: int
+    delivered: int
+    retried: int
+    failed: int
+
+
+def run_once(factory: sessionmaker[Session], keys: Keys, as_of: date | None = None) -> JobRun:
+    with unit_of_work(factory) as session:
+        expired = watch.emit_expiries(session, as_of or today())
+    run = watch.deliver_due(factory, keys)
+    return JobRun(expired, run.delivered, run.retried, run.failed)
+
+
+def start_background(factory: sessionmaker[Session], keys: Keys, every: float) -> threading.Event:
+    """Run the jobs every `every` seconds in a daemon thread; set the event to stop."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(every):
+            try:
+                run_once(factory, keys)
+            except Exception as exc:  # keep the loop alive; the next run retries
+                log.error("jobs failed: %s", type(exc).__name__)
+
+    threading.Thread(target=loop, name="chengxin-jobs", daemon=True).start()
+    return stop
