@@ -53,3 +53,29 @@ def submit(client: Any, records: list[dict[str, Any]], headers: dict[str, str] =
 def file_of(client: Any, id_number: str, **body: Any) -> Any:
     return client.post("/api/v1/files/query", json={"id_number": id_number, **body},
                        headers=OPERATOR)
+
+
+COURT = {"X-Chengxin-Department": "court"}
+HR = {"X-Chengxin-Department": "human_resources"}
+
+
+def court_case(n: int = 1, *, decided: str = "2026-01-10", **overrides: Any) -> dict[str, Any]:
+    """A 失信被执行人 (SFCP-01) record: it puts the person on the black list for 2 years."""
+    row: dict[str, Any] = {
+        "item_code": "SFCP-01", "id_number": cid(n), "name": "赵六",
+        "source_record_id": f"ZX-2026-{n:06d}", "decision_date": decided,
+        "fields": {"case_no": f"（2026）京0105执{n}号", "court_name": "市中级人民法院",
+                   "performance": "全部未履行",
+                   "dishonest_circumstance": "有履行能力而拒不履行生效法律文书确定义务",
+                   "person_role": "被执行人本人"},
+    }
+    row.update(overrides)
+    return row
+
+
+def check(client: Any, id_number: str, scenario: str, headers: dict[str, str] = HR,
+          department: str | None = None, **body: Any) -> Any:
+    dept = department or headers.get("X-Chengxin-Department", "")
+    payload = {"id_number": id_number, "scenario": scenario, "department": dept,
+               "purpose": "资格审查", "business_ref": "REF-1", **body}
+    return client.post("/api/v1/checks", json=payload, headers=headers)

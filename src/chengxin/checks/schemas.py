@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -107,7 +107,7 @@ class BatchCheckIn(BaseModel):
     department: str = Field(..., max_length=64)
     business_ref: str | None = Field(None, max_length=100)
     purpose: str = Field(..., min_length=1, max_length=200)
-    identifiers: list[str | dict[str, str]] = Field(
+    identifiers: list[Any] = Field(
         ..., description="证件号码，或 {id_type, id_number, ref} 对象；最多 100,000 个")
 
 

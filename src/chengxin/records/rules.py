@@ -30,6 +30,7 @@ from chengxin.identity.rules import (
     parse_citizen_id,
     parse_identifier,
 )
+from chengxin.publicity.rules import add_months
 
 SEVERITY_BY_LABEL = {
     "minor": "minor", "general": "general", "serious": "serious",
@@ -37,6 +38,7 @@ SEVERITY_BY_LABEL = {
     "轻微失信": "minor", "一般失信": "general", "严重失信": "serious",
 }
 SOURCE_ID_MAX = 64
+ADULT_MONTHS = 18 * 12
 NAME_MAX = 100
 
 # Envelope labels and names both map to the envelope name.
@@ -310,6 +312,10 @@ def validate_row(ctx: RowContext, row: int, raw: Mapping[str, object]) -> tuple[
         if value is not None:
             data[spec.name] = value
 
+    if (item.list_type == "black" and identifier is not None and identifier.birth_date is not None
+            and decision is not None and decision < add_months(identifier.birth_date, ADULT_MONTHS)):
+        errors.append(Issue(row, "id_number", "RECORD_MINOR_NOT_LISTABLE",
+                            "未成年人不得列入严重失信主体名单（含失信被执行人名单）"))
     if errors or decision is None or source_record_id is None:
         return None, errors + warnings
     if subject_kind == "person":

@@ -1,0 +1,84 @@
+"""Batch checks (streamed, per-line errors) and feedback with its rates."""
+
+from __future__ import annotations
+
+import json
+
+from helpers import COURT, HR, check, cid, court_case, submit
+
+OPERATOR = {"X-Chengxin-Role": "operator"}
+
+
+def batch(client, identifiers, **body):
+    payload = {"scenario": "civil_service_recruitment", "department": "human_resources",
+               "purpose": "招录资格审查", "identifiers": identifiers, **body}
+    return client.post("/api/v1/checks/batch", json=payload, headers=HR)
+
+
+def lines(res) -> list[dict]:
+    return [json.loads(line) for line in res.text.splitlines()]
+
+
+def test_batch_answers_every_line_and_reports_bad_ones(client):
+    submit(client, [court_case(1)], headers=COURT)
+    ids = [cid(1), cid(2), "110105194912310020", cid(1), {"id_number": cid(3), "ref": "报名-3"},
+           42, "1101O519491231002X"]
+    res = batch(client, ids)
+    assert res.status_code == 200 and res.headers["content-type"].startswith("application/x-ndjson")
+    out = lines(res)
+    *rows, summary = out
+    assert [r["line"] for r in rows] == list(range(1, 8))
+    assert rows[0]["decision"] == "block" and rows[0]["hits"][0]["measure_code"] == "P-GWY-01"
+    assert rows[1]["decision"] == "clear"
+    assert rows[2]["error"]["code"] == "ID_CHECKSUM"
+    assert rows[3]["error"]["code"] == "BATCH_DUPLICATE" and rows[3]["error"]["first_line"] == 1
+    assert rows[4]["ref"] == "报名-3" and rows[4]["decision"] == "clear"
+    assert rows[5]["error"]["code"] == "BATCH_ITEM_INVALID"
+    assert rows[6]["error"]["code"] == "ID_CHARS"
+    assert rows[0]["id_number"] == cid(1)[:4] + "*" * 10 + cid(1)[-4:]
+    assert summary["summary"] | {"batch_id": None} == {
+        "batch_id": None, "total": 7, "errors": 4, "block": 1, "review": 0, "green": 0, "clear": 2}
+    assert cid(2) not in res.text
+
+
+def test_batch_over_the_limit_and_bad_scenario(client, app):
+    app.state.settings.max_batch_check = 3
+    res = batch(client, [cid(n) for n in range(1, 5)])
+    assert res.status_code == 413 and res.json()["code"] == "BATCH_TOO_LARGE"
+    res = batch(client, [cid(1)], scenario="nope")
+    assert res.status_code == 422 and res.json()["code"] == "CHECK_SCENARIO_UNKNOWN"
+
+
+def test_batch_spans_several_chunks_in_order(client):
+    res = batch(client, [cid(n) for n in range(1, 451)])
+    *rows, summary = lines(res)
+    assert [r["line"] for r in rows] == list(range(1, 451))
+    assert summary["summary"]["clear"] == 450
+
+
+def test_feedback_is_validated_and_counted(client):
+    submit(client, [court_case(1)], headers=COURT)
+    check_id = check(client, cid(1), "civil_service_recruitment").json()["check_id"]
+    url = f"/api/v1/checks/{check_id}/feedback"
+    res = client.post(url, headers=HR, json={"items": [{"measure_code": "P-GWY-01", "outcome": "not_applied"}]})
+    assert res.status_code == 422 and res.json()["code"] == "FEEDBACK_REASON_REQUIRED"
+    res = client.post(url, headers=HR, json={"items": [{"measure_code": "P-XYZ-01", "outcome": "applied"}]})
+    assert res.json()["code"] == "FEEDBACK_MEASURE_NOT_HIT"
+    res = client.post(url, headers={"X-Chengxin-Department": "tax"},
+                      json={"items": [{"measure_code": "P-GWY-01", "outcome": "applied"}]})
+    assert res.status_code == 404 and res.json()["code"] == "CHECK_NOT_FOUND"
+    res = client.post(url, headers=HR, json={"items": [{"measure_code": "P-GWY-01", "outcome": "applied"}]})
+    assert res.status_code == 201 and res.json()["recorded"] == 1
+
+    check(client, cid(1), "civil_service_recruitment")  # a second hit, not answered yet
+    rates = client.get("/api/v1/feedback/rates", headers=OPERATOR).json()["rows"]
+    (row,) = [r for r in rates if r["measure_code"] == "P-GWY-01"]
+    assert (row["hits"], row["answered"], row["rate"]) == (2, 1, 0.5)
+    assert row["outcomes"]["applied"] == 1 and row["department_name"] == "市人力资源和社会保障局"
+    # The last word counts: an applied measure later overturned.
+    client.post(url, headers=HR, json={"items": [
+        {"measure_code": "P-GWY-01", "outcome": "overturned", "reason": "复核后撤销"}]})
+    (row,) = [r for r in client.get("/api/v1/feedback/rates", headers=OPERATOR).json()["rows"]
+              if r["measure_code"] == "P-GWY-01"]
+    assert row["answered"] == 1 and row["outcomes"] == {"applied": 0, "not_applied": 0, "overturned": 1}
+    assert client.get("/api/v1/feedback/rates").json()["code"] == "AUTH_OPERATOR_REQUIRED"
