@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import csv
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -91,6 +92,11 @@ def serve(
     except DomainError as err:
         _fail(err)
     console.print("[yellow]提示：当前使用开发用调用身份（请求头），不得用于生产环境。[/yellow]")
+    if settings.jobs_interval_seconds > 0:
+        from chengxin.jobs import start_background
+
+        start_background(application.state.sessionmaker, application.state.keys,
+                         settings.jobs_interval_seconds)
     console.print(f"服务地址：http://{host or settings.host}:{port or settings.port}/")
     uvicorn.run(application, host=host or settings.host, port=port or settings.port,
                 log_level="info")
@@ -183,6 +189,120 @@ def import_file(
             console.print(f"逐行报告已写入 {report}")
     if batch.rejected:
         raise typer.Exit(1)
+
+
+def _identifier_rows(path: Path) -> Iterator[Any]:
+    """Batch items from a CSV/XLSX/TXT file: the 证件号码 column (with 证件类型 and 备注 if
+    present), or, without a header, the first column from the first line on."""
+    from chengxin.checks.batch import as_wanted
+    from chengxin.records.imports import open_table
+
+    with path.open("rb") as fh:
+        table = open_table(fh, path.stem + (".xlsx" if path.suffix.lower() == ".xlsx" else ".csv"))
+        where = {h: i for i, h in enumerate(table.headers)}
+        col = where.get("证件号码", where.get("id_number"))
+        type_col = where.get("证件类型", where.get("id_type"))
+        ref_col = where.get("备注", where.get("ref"))
+        if col is None:
+            col = 0
+            if table.headers and table.headers[0]:
+                yield as_wanted(1, table.headers[0])
+
+        def cell(values: list[Any], i: int | None) -> str:
+            return "" if i is None or i >= len(values) or values[i] is None else str(values[i]).strip()
+
+        for number, values in table.rows:
+            raw = {"id_number": cell(values, col), "id_type": cell(values, type_col) or "citizen_id"}
+            if cell(values, ref_col):
+                raw["ref"] = cell(values, ref_col)
+            if raw["id_number"]:
+                yield as_wanted(number, raw)
+
+
+@app.command("check")
+def check_file(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True,
+                                         help="CSV/XLSX/TXT：一列证件号码（表头“证件号码”，或无表头的第一列）")],
+    department: Annotated[str, typer.Option("--department", help="发起核查的部门编码")],
+    scenario: Annotated[str, typer.Option("--scenario", help="业务场景编码")],
+    purpose: Annotated[str, typer.Option("--purpose", help="核查目的")],
+    business_ref: Annotated[str | None, typer.Option("--business-ref", help="业务编号")] = None,
+    output: Annotated[Path | None, typer.Option("--output", help="结果文件（CSV）；缺省为 输入文件名.结果.csv")] = None,
+) -> None:
+    """批量核查一个文件中的人员（如招录报名名单），显示进度并写出结果文件。"""
+    from chengxin.callers import Caller
+    from chengxin.catalog.rules import default_catalog
+    from chengxin.checks.batch import run_batch
+    from chengxin.checks.rules import DECISION_LABELS
+    from chengxin.checks.service import CheckContext, require_scenario
+    from chengxin.clock import today
+    from chengxin.crypto import load_keys
+    from chengxin.db import make_sessionmaker
+    from chengxin.departments import repository as departments
+    from chengxin.publicity.rules import default_tiers
+    from chengxin.sanctions.measures import default_measures
+
+    settings = get_settings()
+    engine = _engine(settings)
+    factory = make_sessionmaker(engine)
+    out_path = output or file.with_name(file.stem + ".结果.csv")
+    try:
+        keys = load_keys(settings)
+        ctx = CheckContext(default_catalog(), default_measures(), default_tiers())
+        require_scenario(ctx.measures, scenario)
+        with factory() as session:
+            if departments.get(session, department) is None:
+                raise DomainError("DEPARTMENT_UNKNOWN", f"未登记的部门编码：{department}")
+        items = list(_identifier_rows(file))
+        if len(items) > settings.max_batch_check:
+            raise DomainError("BATCH_TOO_LARGE", f"一次最多核查 {settings.max_batch_check} 个号码")
+        lines = run_batch(factory, ctx, keys, Caller("department", department), items, scenario=scenario,
+                          business_ref=business_ref, purpose=purpose, as_of=today())
+        columns = (TextColumn("[bold]核查[/bold] {task.description}"), BarColumn(),
+                   TextColumn("{task.completed}/{task.total}"), TimeRemainingColumn())
+        with Progress(*columns, console=console) as bar, out_path.open("w", newline="", encoding="utf-8-sig") as fh:
+            task = bar.add_task(file.name, total=len(items))
+            out = csv.writer(fh)
+            out.writerow(["行号", "业务编号", "证件号码（脱敏）", "核查结论", "命中措施", "核查编号", "错误码", "说明"])
+            summary: dict = {}
+            for line in lines:
+                if "summary" in line:
+                    summary = line["summary"]
+                    continue
+                bar.advance(task)
+                if "error" in line:
+                    out.writerow([line["line"], line["ref"] or "", "", "", "", "", line["error"]["code"],
+                                  line["error"]["message"]])
+                else:
+                    measures = "；".join(f"{h['measure_code']} {h['measure_name']}" for h in line["hits"])
+                    out.writerow([line["line"], line["ref"] or "", line["id_number"],
+                                  DECISION_LABELS[line["decision"]], measures, line["check_id"], "", ""])
+    except DomainError as err:
+        _fail(err)
+    console.print(
+        f"核查完成：共 {summary['total']} 行，拦截 {summary['block']}，从严审核 {summary['review']}，"
+        f"绿色通道 {summary['green']}，通过 {summary['clear']}，错误 {summary['errors']}。结果已写入 {out_path}"
+    )
+
+
+jobs_app = typer.Typer(help="定时任务", no_args_is_help=True)
+app.add_typer(jobs_app, name="jobs")
+
+
+@jobs_app.command("run")
+def jobs_run() -> None:
+    """执行一次定时任务（幂等）：名单期满通知、回调投递重试。"""
+    from chengxin.crypto import load_keys
+    from chengxin.db import make_sessionmaker
+    from chengxin.jobs import run_once
+
+    settings = get_settings()
+    try:
+        run = run_once(make_sessionmaker(_engine(settings)), load_keys(settings))
+    except DomainError as err:
+        _fail(err)
+    console.print(f"定时任务完成：期满通知 {run.expiry_events} 条，投递成功 {run.delivered}，"
+                  f"待重试 {run.retried}，放弃 {run.failed}")
 
 
 def _write_report(session, batch_id: str, path: Path) -> None:

@@ -95,3 +95,47 @@ def test_import_refuses_an_unknown_department(data_dir: Path):
     path.write_text("证件号码\n", encoding="utf-8")
     res = runner.invoke(app, ["import", str(path), "--department", "nobody"])
     assert res.exit_code == 2 and "DEPARTMENT_UNKNOWN" in res.output
+
+
+def test_check_command_writes_a_result_file(data_dir: Path):
+    runner.invoke(app, ["db", "upgrade"])
+    runner.invoke(app, ["keys", "init"])
+    court = data_dir / "court.csv"
+    with court.open("w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        out.writerow(["证件号码", "姓名", "源记录编号", "决定日期", "执行案号", "执行法院", "被执行人的履行情况",
+                      "失信被执行人行为具体情形", "被执行人身份"])
+        out.writerow([cid(1), "赵六", "ZX-1", "2026-01-10", "（2026）执1号", "市中级人民法院", "全部未履行",
+                      "有履行能力而拒不履行生效法律文书确定义务", "被执行人本人"])
+    assert runner.invoke(app, ["import", str(court), "--department", "court", "--item", "SFCP-01"]).exit_code == 0
+    applicants = data_dir / "报名名单.csv"
+    applicants.write_text(f"证件号码,备注\n{cid(1)},报名-1\n{cid(2)},报名-2\n{cid(1)},报名-3\n123,报名-4\n",
+                          encoding="gb18030")
+    res = runner.invoke(app, ["check", str(applicants), "--department", "human_resources",
+                              "--scenario", "civil_service_recruitment", "--purpose", "公务员招录资格审查"])
+    assert res.exit_code == 0, res.output
+    flat = "".join(res.output.split())
+    assert "拦截1" in flat and "通过1" in flat and "错误2" in flat
+    rows = list(csv.reader((data_dir / "报名名单.结果.csv").open(encoding="utf-8-sig")))
+    assert rows[0][0] == "行号"
+    assert [(r[0], r[1], r[3], r[6]) for r in rows[1:]] == [
+        ("2", "报名-1", "拦截", ""), ("3", "报名-2", "通过", ""), ("4", "报名-3", "", "BATCH_DUPLICATE"),
+        ("5", "报名-4", "", "ID_LENGTH")]
+    assert cid(2) not in (data_dir / "报名名单.结果.csv").read_text(encoding="utf-8-sig")
+
+
+def test_check_command_refuses_unknown_scenario(data_dir: Path):
+    runner.invoke(app, ["db", "upgrade"])
+    runner.invoke(app, ["keys", "init"])
+    path = data_dir / "ids.txt"
+    path.write_text(f"{cid(1)}\n", encoding="utf-8")
+    res = runner.invoke(app, ["check", str(path), "--department", "human_resources", "--scenario", "nope",
+                              "--purpose", "x"])
+    assert res.exit_code == 2 and "CHECK_SCENARIO_UNKNOWN" in res.output
+
+
+def test_jobs_run_reports(data_dir: Path):
+    runner.invoke(app, ["db", "upgrade"])
+    runner.invoke(app, ["keys", "init"])
+    res = runner.invoke(app, ["jobs", "run"])
+    assert res.exit_code == 0 and "定时任务完成" in res.output
