@@ -15,6 +15,7 @@ import json
 import os
 import secrets
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -51,16 +52,24 @@ class Keys:
 
         return key
 
+    @cached_property
+    def _aead(self) -> AESGCM:
+        # Built once per Keys (a new person is encrypted on every few rows of an import).
+        return AESGCM(self.encryption_key)
+
+    def __getstate__(self) -> dict[str, object]:
+        return {k: v for k, v in self.__dict__.items() if k != "_aead"}  # the cipher is rebuilt
+
     def encrypt(self, plain: str, context: bytes = b"") -> bytes:
         nonce = os.urandom(NONCE_BYTES)
-        body = AESGCM(self.encryption_key).encrypt(nonce, plain.encode(), context)
+        body = self._aead.encrypt(nonce, plain.encode(), context)
         return bytes([self.key_id]) + nonce + body
 
     def decrypt(self, blob: bytes, context: bytes = b"") -> str:
         if not blob or blob[0] != self.key_id:
             raise DomainError("CRYPTO_KEY_UNKNOWN", "密文使用了未知的密钥版本", 500)
         nonce, body = blob[1 : 1 + NONCE_BYTES], blob[1 + NONCE_BYTES :]
-        return AESGCM(self.encryption_key).decrypt(nonce, body, context).decode()
+        return self._aead.decrypt(nonce, body, context).decode()
 
 
 def _b64(value: str, name: str) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import time
 
@@ -16,3 +17,15 @@ def new_id() -> str:
         out.append(_ALPHABET[value & 31])
         value >>= 5
     return "".join(reversed(out))
+
+
+_FROM_BASE32 = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", _ALPHABET.encode())
+
+
+def new_ids(count: int) -> list[str]:
+    """`count` ids laid out as `new_id` makes them, made together for bulk inserts: one clock
+    read, one urandom call, one base32 pass (the 10 random bytes fill the last 16 characters)."""
+    ms = time.time_ns() // 1_000_000
+    head = "".join(_ALPHABET[(ms >> shift) & 31] for shift in range(45, -5, -5))
+    tail = base64.b32encode(os.urandom(10 * count)).translate(_FROM_BASE32).decode()
+    return [head + tail[i : i + 16] for i in range(0, 16 * count, 16)]

@@ -43,3 +43,23 @@ def test_missing_keys_is_a_clear_error(tmp_path):
     with pytest.raises(DomainError) as err:
         load_keys(Settings(data_dir=tmp_path / "nowhere"))
     assert err.value.code == "CONFIG_KEYS_MISSING"
+
+
+def test_bulk_ids_share_the_single_id_layout():
+    import time
+
+    from chengxin import ids
+
+    alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+    def millis(i: str) -> int:
+        value = 0
+        for ch in i[:10]:
+            value = value * 32 + alphabet.index(ch)
+        return value
+
+    now = time.time_ns() // 1_000_000
+    one, many = ids.new_id(), ids.new_ids(1000)
+    assert len(set(many)) == 1000
+    assert all(len(i) == 26 and set(i) <= set(alphabet) for i in [one, *many])
+    assert abs(millis(one) - now) < 5000 and abs(millis(many[0]) - now) < 5000

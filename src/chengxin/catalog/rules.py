@@ -229,6 +229,8 @@ class FieldSpec:
     _reader: Callable[[FieldSpec, Any, date], object] = field(init=False, repr=False, compare=False)
     _allowed: frozenset[str] = field(init=False, repr=False, compare=False)
     _limit: int = field(init=False, repr=False, compare=False)
+    # 1 for string/text, 2 for enum: text read in coerce itself, without two more calls.
+    _inline: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         reader = _READERS.get(self.type)
@@ -238,6 +240,8 @@ class FieldSpec:
         object.__setattr__(self, "_allowed", frozenset(self.values))
         limit = self.max_length or DEFAULT_MAX_LENGTH.get(self.type, 0)
         object.__setattr__(self, "_limit", limit)
+        inline = 1 if reader is _read_string else 2 if reader is _read_enum else 0
+        object.__setattr__(self, "_inline", inline)
 
     def coerce(self, raw: object, today: date) -> object | None:
         """The normalised, JSON-ready value of `raw`, or None when missing and optional."""
@@ -245,6 +249,12 @@ class FieldSpec:
             raw = raw.strip()  # type: ignore[attr-defined]
             if not raw:
                 return self._missing()
+            # The valid paths of _read_string and _read_enum for text, inlined.
+            inline = self._inline
+            if inline == 1 and len(raw) <= self._limit:  # type: ignore[arg-type]
+                return raw
+            if inline == 2 and raw in self._allowed:
+                return raw
         elif raw is None:
             return self._missing()
         return self._reader(self, raw, today)

@@ -7,23 +7,34 @@ adds the rest, so nothing is duplicated.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
-from collections.abc import Callable
+import os
+import pickle
+import stat
+import subprocess
+import sys
+import threading
+import traceback
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from chengxin.catalog.rules import Catalog
+from chengxin.catalog.rules import Catalog, default_catalog
 from chengxin.clock import today
 from chengxin.crypto import Keys
 from chengxin.db import unit_of_work
 from chengxin.errors import DomainError
+from chengxin.identity.rules import Identifier
 from chengxin.records import service
 from chengxin.records.files import FileError, RowMapper, Table, read_csv, read_xlsx
 from chengxin.records.models import Batch
-from chengxin.records.rules import RowContext
+from chengxin.records.repository import json_text
+from chengxin.records.rules import Issue, RowContext, ValidatedRows, ValidRow, validate_rows
 
 
 @dataclass
@@ -80,33 +91,60 @@ def run_import(
     with unit_of_work(factory) as session:
         batch = service.open_batch(session, spec.department_code, channel, spec.filename, sha)
     ctx = RowContext(catalog, spec.department_code, today(), keys.hasher(), spec.item_code)
-    chunk: list[tuple[int, dict]] = []
+    path = _worker_file(stream, table, catalog)
+    chunks = (_chunks_here(table, mapper, spec.chunk_rows) if path is None
+              else _chunks_from_worker(path, spec, ctx, keys, catalog))
+    position = table.position()
     seq = 0
     try:
-        for number, values in table.rows:
-            chunk.append((number, mapper.map(values)))
-            if len(chunk) >= spec.chunk_rows:
+        with _fewer_collections():
+            for chunk, position in chunks:
                 seq = _commit_chunk(factory, catalog, keys, batch, ctx, chunk, seq)
-                chunk = []
                 if progress:
-                    progress(table.position(), batch.total)
-        if chunk:
-            seq = _commit_chunk(factory, catalog, keys, batch, ctx, chunk, seq)
+                    progress(position, batch.total)
     except BaseException:
         with unit_of_work(factory) as session:
             service.close_batch(batch, "failed")
             session.merge(batch)
         raise
+    finally:
+        chunks.close()  # stops a validation worker that is still reading ahead
     with unit_of_work(factory) as session:
         service.close_batch(batch, "done")
         session.merge(batch)
     if progress:
-        progress(table.position(), batch.total)
+        progress(position, batch.total)
     return batch
 
 
+# A chunk's tens of thousands of objects all live until the chunk is stored, so at the
+# default thresholds the collector promotes them and rescans the whole heap every chunk or two
+# (a seventh of a large import's time). During an import the youngest generation is collected
+# after 100,000 allocations instead of 700: cycles are still found, just in fewer passes.
+_GC_LOCK = threading.Lock()
+_gc_users = 0
+_gc_saved = gc.get_threshold()
+
+
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    global _gc_users, _gc_saved
+    with _GC_LOCK:
+        if _gc_users == 0:
+            _gc_saved = gc.get_threshold()
+            gc.set_threshold(max(_gc_saved[0], 100_000), *_gc_saved[1:])
+        _gc_users += 1
+    try:
+        yield
+    finally:
+        with _GC_LOCK:
+            _gc_users -= 1
+            if _gc_users == 0:
+                gc.set_threshold(*_gc_saved)
+
+
 def _commit_chunk(factory: sessionmaker[Session], catalog: Catalog, keys: Keys, batch: Batch,
-                  ctx: RowContext, chunk: list[tuple[int, dict]], seq: int) -> int:
+                  ctx: RowContext, chunk: list[tuple[int, dict]] | ValidatedRows, seq: int) -> int:
     with unit_of_work(factory) as session:
         attached = session.merge(batch)
         collector = service.Collector(session, catalog, keys, attached, ctx, seq)
@@ -115,3 +153,183 @@ def _commit_chunk(factory: sessionmaker[Session], catalog: Catalog, keys: Keys, 
     for attr in ("total", "created", "new_versions", "unchanged", "rejected", "warnings"):
         setattr(batch, attr, getattr(attached, attr))
     return seq
+
+
+def _chunks_here(table: Table, mapper: RowMapper, size: int) -> Iterator[tuple[list[tuple[int, dict]], int]]:
+    """Chunks of mapped rows read in this process, each with the bytes read so far."""
+    chunk: list[tuple[int, dict]] = []
+    for number, values in table.rows:
+        chunk.append((number, mapper.map(values)))
+        if len(chunk) >= size:
+            yield chunk, table.position()
+            chunk = []
+    if chunk:
+        yield chunk, table.position()
+
+
+# --- validation in a worker process ---------------------------------------------------------
+# Validation is pure (no database) and costs about as much as storing, so for a large CSV
+# file a second process reads and validates the next chunks while this one stores the
+# current chunk, with its own core. Chunks, their boundaries and order, rows and issues are
+# exactly those of the in-process path; only where validate_row runs differs. The database
+# is used by this process alone, one transaction per chunk as before.
+
+WORKER_MIN_BYTES = 8 << 20  # below this, starting a process (about half a second) costs more
+
+
+def _worker_file(stream: IO[bytes], table: Table, catalog: Catalog) -> str | None:
+    """The path of the CSV file behind `stream` when a worker should validate it, else None."""
+    name = getattr(stream, "name", None)
+    if table.encoding is None or not isinstance(name, str) or (os.cpu_count() or 1) < 2:
+        return None
+    if os.name != "posix" or not os.path.basename(sys.executable or "").startswith("python"):
+        return None  # no interpreter to start (embedded), or no descriptor passing
+    if catalog is not default_catalog():  # the worker loads the packaged catalog itself
+        return None
+    try:
+        opened, named = os.fstat(stream.fileno()), os.stat(name)
+    except (OSError, AttributeError, ValueError):
+        return None
+    if (opened.st_dev, opened.st_ino) != (named.st_dev, named.st_ino):
+        return None
+    return name if stat.S_ISREG(named.st_mode) and named.st_size >= WORKER_MIN_BYTES else None
+
+
+def _chunks_from_worker(path: str, spec: ImportSpec, ctx: RowContext, keys: Keys,
+                        catalog: Catalog) -> Iterator[tuple[ValidatedRows, int]]:
+    """Chunks validated by a worker process, each with the bytes it has read so far.
+
+    The worker is `python -m chengxin.records.imports`, not a multiprocessing child, so that
+    it never re-runs the caller's main module. The job (with the keys) goes in on its stdin,
+    results come back as length-prefixed pickles on a pipe of their own."""
+    read_fd, write_fd = os.pipe()
+    package_root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        p for p in (package_root, os.environ.get("PYTHONPATH")) if p)}
+    try:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "chengxin.records.imports", str(write_fd)], stdin=subprocess.PIPE,
+            pass_fds=(write_fd,), env=env, close_fds=True)
+    finally:
+        os.close(write_fd)
+    results = os.fdopen(read_fd, "rb")
+    try:
+        assert worker.stdin is not None
+        job = (path, spec.item_code, spec.department_code, ctx.today, keys, spec.chunk_rows,
+               catalog.version)
+        with contextlib.suppress(BrokenPipeError):  # a worker that died is reported just below
+            worker.stdin.write(pickle.dumps(job, pickle.HIGHEST_PROTOCOL))
+            worker.stdin.close()
+        while True:
+            head = results.read(8)
+            if len(head) < 8:
+                raise RuntimeError(f"validation worker exited unexpectedly ({worker.wait()})")
+            message = pickle.loads(results.read(int.from_bytes(head, "big")))
+            if message[0] == "chunk":
+                yield _unpack(message[1], catalog), message[2]
+            elif message[0] == "done":
+                return
+            elif message[0] == "error":
+                _, file_error, code, text, status = message
+                raise FileError(code, text) if file_error else DomainError(code, text, status)
+            else:
+                raise RuntimeError(f"validation worker failed:\n{message[1]}")
+    finally:
+        results.close()
+        if worker.poll() is None:
+            worker.kill()
+        worker.wait()
+
+
+def _validate_file(write_fd: int) -> None:
+    """Worker process: read the CSV file, validate it chunk by chunk, send the results."""
+    out = os.fdopen(write_fd, "wb")
+
+    def send(message: tuple[Any, ...]) -> None:
+        blob = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
+        out.write(len(blob).to_bytes(8, "big"))
+        out.write(blob)
+        out.flush()
+
+    try:
+        path, item_code, department_code, day, keys, size, version = pickle.load(sys.stdin.buffer)
+        catalog = default_catalog()
+        if catalog.version != version:
+            raise RuntimeError(f"catalog {catalog.version} is not the importer's {version}")
+        ctx = RowContext(catalog, department_code, day, keys.hasher(), item_code)
+        # This process makes no reference cycles worth a collector pass per few hundred rows
+        # (about a tenth of its time); it collects every few chunks instead.
+        gc.disable()
+        with open(path, "rb") as stream:
+            table = read_csv(stream)
+            chunks = _chunks_here(table, RowMapper(table.headers, catalog, item_code), size)
+            for n, (chunk, position) in enumerate(chunks, 1):
+                send(("chunk", _pack(validate_rows(ctx, chunk)), position))
+                if n % 20 == 0:
+                    gc.collect()
+        send(("done",))
+    except DomainError as exc:
+        send(("error", isinstance(exc, FileError), exc.code, exc.message, exc.status))
+    except BrokenPipeError:
+        pass  # the importer stopped reading: it failed or was interrupted
+    except BaseException:
+        send(("crash", traceback.format_exc()))
+    finally:
+        with contextlib.suppress(BrokenPipeError):
+            out.close()
+
+
+# Catalog items do not travel between processes (they hold mapping proxies), so a validated
+# row crosses as a tuple naming its item, and is rebuilt against this process's catalog. A
+# row's data crosses as its field names (one shared tuple per set of names) and its values:
+# pickling and unpickling a small dict per row costs more than rebuilding it.
+_NAMES: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+def _pack(checked: ValidatedRows) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], int, list[str]]:
+    rows = []
+    texts = [json_text(r.data) for r in checked.valid]  # made here, spares the storing process
+    for r in checked.valid:
+        ident = r.identifier
+        rows.append((
+            r.row, r.item.code, r.subject_kind, r.subject_key,
+            None if ident is None else (ident.id_type, ident.number, ident.birth_date, ident.sex,
+                                        ident.region_code, ident.warnings),
+            r.person_name, r.uscc, r.org_name, r.source_record_id, r.decision_date, r.severity,
+            r.severity_reason, _names(tuple(r.data)), tuple(r.data.values()), r.content_hash,
+            [_issue(w) for w in r.warnings],
+        ))
+    return rows, [_issue(i) for i in checked.issues], checked.rejected, texts
+
+
+def _names(names: tuple[str, ...]) -> tuple[str, ...]:
+    got = _NAMES.get(names)
+    if got is None:
+        if len(_NAMES) >= 4096:
+            _NAMES.clear()
+        got = _NAMES[names] = names
+    return got
+
+
+def _issue(issue: Issue) -> tuple[Any, ...]:
+    return issue.row, issue.field, issue.code, issue.message, issue.level
+
+
+def _unpack(packed: tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], int, list[str]],
+            catalog: Catalog) -> ValidatedRows:
+    rows, issues, rejected, texts = packed
+    item = catalog.item
+    valid = []
+    for (number, code, kind, key, ident, person_name, uscc, org_name, source_id, decided, severity,
+         reason, names, values, digest, warnings) in rows:
+        found = item(code)
+        if found is None:
+            raise RuntimeError(f"validation worker used an item this catalog lacks: {code}")
+        valid.append(ValidRow(
+            number, found, kind, key, None if ident is None else Identifier(*ident), person_name,
+            uscc, org_name, source_id, decided, severity, reason, dict(zip(names, values, strict=True)), digest,
+            [Issue(*w) for w in warnings]))
+    return ValidatedRows(valid, [Issue(*i) for i in issues], rejected, texts)
+
+
+if __name__ == "__main__":
+    _validate_file(int(sys.argv[1]))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -332,3 +332,29 @@ def validate_row(ctx: RowContext, row: int, raw: Mapping[str, object]) -> tuple[
         source_record_id=source_record_id, decision_date=decision, severity=severity,
         severity_reason=severity_reason, data=data, content_hash=digest, warnings=warnings,
     ), warnings
+
+
+@dataclass(slots=True)
+class ValidatedRows:
+    """A chunk of rows judged by `validate_row`: the valid ones, every issue in row order
+    (errors first within a row), and how many rows were refused."""
+
+    valid: list[ValidRow]
+    issues: list[Issue]
+    rejected: int = 0
+    data_json: list[str] | None = None  # JSON text of each valid row's data, when made already
+
+
+def validate_rows(ctx: RowContext, rows: Iterable[tuple[int, Mapping[str, object]]]) -> ValidatedRows:
+    """Validate a chunk of (row number, fields) pairs."""
+    checked = ValidatedRows([], [])
+    valid = checked.valid
+    issues = checked.issues
+    for number, raw in rows:
+        row, found = validate_row(ctx, number, raw)
+        if row is None:
+            checked.rejected += 1
+        else:
+            valid.append(row)
+        issues.extend(found)
+    return checked

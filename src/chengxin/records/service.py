@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import repeat
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -26,7 +27,7 @@ from chengxin.persons import repository as persons
 from chengxin.persons.service import new_person_values
 from chengxin.records import repository as repo
 from chengxin.records.models import Batch, Record
-from chengxin.records.rules import Issue, RowContext, ValidRow, validate_row
+from chengxin.records.rules import Issue, RowContext, ValidatedRows, ValidRow, validate_rows
 
 
 @dataclass(slots=True)
@@ -70,20 +71,16 @@ class Collector:
         self.ctx = ctx
         self.issue_seq = issue_seq
 
-    def add_chunk(self, rows: Iterable[tuple[int, Mapping[str, Any]]]) -> ChunkResult:
+    def add_chunk(self, rows: Iterable[tuple[int, Mapping[str, Any]]] | ValidatedRows) -> ChunkResult:
         """Validate and store one chunk of (row number, fields) pairs."""
-        result = ChunkResult()
-        valid: list[ValidRow] = []
-        for number, raw in rows:
-            row, issues = validate_row(self.ctx, number, raw)
-            if row is None:
-                result.rejected += 1
-            else:
-                valid.append(row)
-            result.issues.extend(issues)
+        # Rows may come validated already (an import validates the next chunk in a worker
+        # process while this one is stored); validation is the same pure function either way.
+        checked = rows if isinstance(rows, ValidatedRows) else validate_rows(self.ctx, rows)
+        result = ChunkResult(rejected=checked.rejected, issues=checked.issues)
+        valid = checked.valid
         result.warnings = sum(1 for i in result.issues if i.level == "warning")
         now = utcnow()
-        self._store(valid, result, now)
+        self._store(valid, result, now, checked.data_json)
         batch = self.batch
         batch.total += result.created + result.new_versions + result.unchanged + result.rejected
         batch.created += result.created
@@ -96,7 +93,8 @@ class Collector:
         self.session.flush()
         return result
 
-    def _store(self, valid: list[ValidRow], result: ChunkResult, now: datetime) -> None:
+    def _store(self, valid: list[ValidRow], result: ChunkResult, now: datetime,
+               data_json: list[str] | None = None) -> None:
         if not valid:
             return
         dept = self.ctx.department_code
@@ -106,7 +104,9 @@ class Collector:
         superseded: list[tuple[str, str]] = []
         kept: list[ValidRow] = []
         version_tag = self.catalog.version
-        for row in valid:
+        new_ids = iter(ids.new_ids(len(valid)))
+        # The JSON text of each row's data, when the validating worker made it already.
+        for row, data_text in zip(valid, data_json or repeat(None, len(valid)), strict=True):
             cur = latest.get(row.source_record_id)
             if cur is not None and cur.content_hash == row.content_hash:
                 result.unchanged += 1
@@ -124,12 +124,12 @@ class Collector:
                     records[pending[row.source_record_id]][16] = now
             else:
                 result.created += 1
-            rid = ids.new_id()
+            rid = next(new_ids)
             pending[row.source_record_id] = len(records)
             records.append([
                 row.subject_key, rid, row.subject_kind, dept, row.source_record_id, version,
                 row.item.code, version_tag, row.item.nature, row.severity, row.severity_reason,
-                row.decision_date, repo.json_text(row.data), row.content_hash, self.batch.id,
+                row.decision_date, data_text or repo.json_text(row.data), row.content_hash, self.batch.id,
                 now, None, None, None, None,
             ])
             latest[row.source_record_id] = repo.CurrentVersion(
@@ -150,7 +150,7 @@ class Collector:
             elif row.uscc is not None:
                 organisations[row.uscc] = row
         if people:
-            known = persons.names_by_key(self.session, list(people))
+            known = repo.person_names(self.session, list(people))
             new = []
             renamed = []
             for key, row in people.items():
@@ -158,7 +158,7 @@ class Collector:
                     new.append(new_person_values(self.keys, key, row.identifier, row.person_name, now))  # type: ignore[arg-type]
                 elif known[key] != row.person_name and row.person_name:
                     renamed.append((key, row.person_name))
-            persons.insert_new(self.session, new)
+            repo.insert_persons(self.session, new)
             persons.rename(self.session, renamed, now)
         if organisations:
             known_orgs = orgs.names_by_uscc(self.session, list(organisations))
