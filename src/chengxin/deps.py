@@ -10,20 +10,14 @@ from sqlalchemy.orm import Session
 
 from chengxin.catalog.rules import Catalog
 from chengxin.crypto import Keys
+from chengxin.db import unit_of_work
 from chengxin.settings import Settings
 
 
 def get_session(request: Request) -> Iterator[Session]:
     """One transaction per request, committed before the response is sent."""
-    session: Session = request.app.state.sessionmaker()
-    try:
+    with unit_of_work(request.app.state.sessionmaker) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def get_keys(request: Request) -> Keys:

@@ -14,13 +14,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache
-from importlib import resources
 from operator import mul
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import yaml
+from chengxin.datafiles import read_yaml
 
 # --- what every record carries already (the envelope) -------------------------------------
 
@@ -866,18 +865,7 @@ def parse_catalog(doc: Mapping[str, Any]) -> Catalog:
 
 def load_catalog(path: Path | None = None) -> Catalog:
     """Read and validate a catalog YAML file; None means the one shipped in this package."""
-    if path is None:
-        text = resources.files("chengxin.catalog").joinpath("catalog.yaml").read_text("utf-8")
-        where = "catalog.yaml"
-    else:
-        text = Path(path).read_text("utf-8")
-        where = str(path)
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    try:
-        doc = yaml.load(text, Loader=loader)
-    except yaml.YAMLError as exc:
-        raise CatalogError(f"{where} 不是合法的 YAML：{exc}") from exc
-    return parse_catalog(doc)
+    return parse_catalog(read_yaml("chengxin.catalog", "catalog.yaml", path, CatalogError))
 
 
 @cache

@@ -6,11 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
-import yaml
-
+from chengxin.datafiles import read_yaml
 from chengxin.publicity.rules import add_months
 
 STATUS_LABELS = {"active": "在列", "expired": "期限届满", "exited": "已移出", "pending": "未生效"}
@@ -49,8 +47,7 @@ def parse_terms(doc: dict[str, Any]) -> Terms:
 
 @lru_cache
 def default_terms() -> Terms:
-    text = resources.files("chengxin.lists").joinpath("terms.yaml").read_text("utf-8")
-    return parse_terms(yaml.safe_load(text))
+    return parse_terms(read_yaml("chengxin.lists", "terms.yaml", None, ValueError))
 
 
 def entry_status(start: date, planned_end: date | None, exited_on: date | None, as_of: date) -> str:

@@ -6,10 +6,9 @@ import calendar
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
-import yaml
+from chengxin.datafiles import read_yaml
 
 STATUS_LABELS = {
     "in_publicity": "公示中",
@@ -56,8 +55,7 @@ def parse_tiers(doc: dict[str, Any]) -> dict[str, Tier]:
 
 @lru_cache
 def default_tiers() -> dict[str, Tier]:
-    text = resources.files("chengxin.publicity").joinpath("tiers.yaml").read_text("utf-8")
-    return parse_tiers(yaml.safe_load(text))
+    return parse_tiers(read_yaml("chengxin.publicity", "tiers.yaml", None, ValueError))
 
 
 def add_months(start: date, months: int) -> date:

@@ -28,14 +28,12 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import yaml
-
 from chengxin.catalog.rules import SEVERITIES
+from chengxin.datafiles import read_yaml
 
 # --- the vocabulary ------------------------------------------------------------------------
 
@@ -416,18 +414,7 @@ def parse_measures(
 
 def load_measures(path: Path | None = None) -> MeasureList:
     """Read and validate a measure-list YAML file; None means the one shipped in this package."""
-    if path is None:
-        text = resources.files("chengxin.sanctions").joinpath("measures.yaml").read_text("utf-8")
-        where = "measures.yaml"
-    else:
-        text = Path(path).read_text("utf-8")
-        where = str(path)
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    try:
-        doc = yaml.load(text, Loader=loader)
-    except yaml.YAMLError as exc:
-        raise MeasureError(f"{where} 不是合法的 YAML：{exc}") from exc
-    return parse_measures(doc)
+    return parse_measures(read_yaml("chengxin.sanctions", "measures.yaml", path, MeasureError))
 
 
 @cache
