@@ -33,7 +33,6 @@ from chengxin.identity.rules import Identifier
 from chengxin.records import service
 from chengxin.records.files import FileError, RowMapper, Table, read_csv, read_xlsx
 from chengxin.records.models import Batch
-from chengxin.records.repository import json_text
 from chengxin.records.rules import Issue, RowContext, ValidatedRows, ValidRow, validate_rows
 
 
@@ -285,9 +284,8 @@ def _validate_file(write_fd: int) -> None:
 # pickling and unpickling a small dict per row costs more than rebuilding it.
 _NAMES: dict[tuple[str, ...], tuple[str, ...]] = {}
 
-def _pack(checked: ValidatedRows) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], int, list[str]]:
+def _pack(checked: ValidatedRows) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], int]:
     rows = []
-    texts = [json_text(r.data) for r in checked.valid]  # made here, spares the storing process
     for r in checked.valid:
         ident = r.identifier
         rows.append((
@@ -295,10 +293,10 @@ def _pack(checked: ValidatedRows) -> tuple[list[tuple[Any, ...]], list[tuple[Any
             None if ident is None else (ident.id_type, ident.number, ident.birth_date, ident.sex,
                                         ident.region_code, ident.warnings),
             r.person_name, r.uscc, r.org_name, r.source_record_id, r.decision_date, r.severity,
-            r.severity_reason, _names(tuple(r.data)), tuple(r.data.values()), r.content_hash,
+            r.severity_reason, _names(tuple(r.data)), tuple(r.data.values()), r.data_json, r.content_hash,
             [_issue(w) for w in r.warnings],
         ))
-    return rows, [_issue(i) for i in checked.issues], checked.rejected, texts
+    return rows, [_issue(i) for i in checked.issues], checked.rejected
 
 
 def _names(names: tuple[str, ...]) -> tuple[str, ...]:
@@ -314,21 +312,21 @@ def _issue(issue: Issue) -> tuple[Any, ...]:
     return issue.row, issue.field, issue.code, issue.message, issue.level
 
 
-def _unpack(packed: tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], int, list[str]],
+def _unpack(packed: tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], int],
             catalog: Catalog) -> ValidatedRows:
-    rows, issues, rejected, texts = packed
+    rows, issues, rejected = packed
     item = catalog.item
     valid = []
     for (number, code, kind, key, ident, person_name, uscc, org_name, source_id, decided, severity,
-         reason, names, values, digest, warnings) in rows:
+         reason, names, values, data_json, digest, warnings) in rows:
         found = item(code)
         if found is None:
             raise RuntimeError(f"validation worker used an item this catalog lacks: {code}")
         valid.append(ValidRow(
             number, found, kind, key, None if ident is None else Identifier(*ident), person_name,
-            uscc, org_name, source_id, decided, severity, reason, dict(zip(names, values, strict=True)), digest,
-            [Issue(*w) for w in warnings]))
-    return ValidatedRows(valid, [Issue(*i) for i in issues], rejected, texts)
+            uscc, org_name, source_id, decided, severity, reason, dict(zip(names, values, strict=True)),
+            data_json, digest, [Issue(*w) for w in warnings]))
+    return ValidatedRows(valid, [Issue(*i) for i in issues], rejected)
 
 
 if __name__ == "__main__":

@@ -74,6 +74,7 @@ class ValidRow:
     severity: str | None
     severity_reason: str | None
     data: dict[str, Any]
+    data_json: str  # canonical JSON of `data`: stored as is, and part of the content hash
     content_hash: str
     warnings: list[Issue] = field(default_factory=list)
 
@@ -125,9 +126,12 @@ def _date(value: object, today: date) -> date | str:
 _HASH_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def content_hash(parts: list[Any]) -> str:
-    """Hash of what makes a version distinct; holds the subject key, never a plain ID."""
-    return hashlib.sha256(_HASH_JSON.encode(parts).encode()).hexdigest()[:32]
+def content_hash(parts: list[Any], data_json: str) -> str:
+    """Hash of what makes a version distinct; holds the subject key, never a plain ID.
+
+    The data's canonical JSON is made once per row and serves both the hash and storage.
+    """
+    return hashlib.sha256((_HASH_JSON.encode(parts) + data_json).encode()).hexdigest()[:32]
 
 
 # validate_row runs once per row of every import, so what depends only on the item or on a
@@ -324,13 +328,15 @@ def validate_row(ctx: RowContext, row: int, raw: Mapping[str, object]) -> tuple[
     else:
         assert uscc is not None
         subject_key = ctx.subject_key("uscc", uscc)
+    data_json = _HASH_JSON.encode(data)
     digest = content_hash([item.code, subject_key, person_name, org_name,
-                           decision.isoformat(), severity, severity_reason, data])
+                           decision.isoformat(), severity, severity_reason], data_json)
     return ValidRow(
         row=row, item=item, subject_kind=subject_kind, subject_key=subject_key,
         identifier=identifier, person_name=person_name, uscc=uscc, org_name=org_name,
         source_record_id=source_record_id, decision_date=decision, severity=severity,
-        severity_reason=severity_reason, data=data, content_hash=digest, warnings=warnings,
+        severity_reason=severity_reason, data=data, data_json=data_json, content_hash=digest,
+        warnings=warnings,
     ), warnings
 
 
@@ -342,7 +348,6 @@ class ValidatedRows:
     valid: list[ValidRow]
     issues: list[Issue]
     rejected: int = 0
-    data_json: list[str] | None = None  # JSON text of each valid row's data, when made already
 
 
 def validate_rows(ctx: RowContext, rows: Iterable[tuple[int, Mapping[str, object]]]) -> ValidatedRows:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import repeat
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -80,7 +79,7 @@ class Collector:
         valid = checked.valid
         result.warnings = sum(1 for i in result.issues if i.level == "warning")
         now = utcnow()
-        self._store(valid, result, now, checked.data_json)
+        self._store(valid, result, now)
         batch = self.batch
         batch.total += result.created + result.new_versions + result.unchanged + result.rejected
         batch.created += result.created
@@ -93,8 +92,7 @@ class Collector:
         self.session.flush()
         return result
 
-    def _store(self, valid: list[ValidRow], result: ChunkResult, now: datetime,
-               data_json: list[str] | None = None) -> None:
+    def _store(self, valid: list[ValidRow], result: ChunkResult, now: datetime) -> None:
         if not valid:
             return
         dept = self.ctx.department_code
@@ -105,8 +103,7 @@ class Collector:
         kept: list[ValidRow] = []
         version_tag = self.catalog.version
         new_ids = iter(ids.new_ids(len(valid)))
-        # The JSON text of each row's data, when the validating worker made it already.
-        for row, data_text in zip(valid, data_json or repeat(None, len(valid)), strict=True):
+        for row in valid:
             cur = latest.get(row.source_record_id)
             if cur is not None and cur.content_hash == row.content_hash:
                 result.unchanged += 1
@@ -129,7 +126,7 @@ class Collector:
             records.append([
                 row.subject_key, rid, row.subject_kind, dept, row.source_record_id, version,
                 row.item.code, version_tag, row.item.nature, row.severity, row.severity_reason,
-                row.decision_date, data_text or repo.json_text(row.data), row.content_hash, self.batch.id,
+                row.decision_date, row.data_json, row.content_hash, self.batch.id,
                 now, None, None, None, None,
             ])
             latest[row.source_record_id] = repo.CurrentVersion(
