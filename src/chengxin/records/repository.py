@@ -7,10 +7,9 @@ collection path must keep up with a raw bulk insert of the same rows.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
@@ -195,4 +194,70 @@ def subject_records(
     return list(session.scalars(stmt.order_by(Record.decision_date.desc(), Record.version)))
 
 
-_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # built once, not per call
+# --- persons on the collection bulk path ----------------------------------------------------
+# The collection path meets a few thousand persons per chunk; the look-up and the insert of
+# new ones go to the driver like the records do (persons.repository keeps the ORM forms).
+
+_PG_PERSON_NAMES = (
+    "SELECT p.person_key, p.name FROM unnest(%s::text[]) AS s(k) CROSS JOIN LATERAL ("
+    "SELECT person_key, name FROM persons WHERE person_key = s.k OFFSET 0) AS p"
+)
+
+
+def person_names(session: Session, keys: Sequence[str]) -> dict[str, str | None]:
+    """Existing persons among `keys`, with their current name (one index probe per key)."""
+    wanted = list(dict.fromkeys(keys))
+    if not wanted:
+        return {}
+    session.flush()
+    conn = driver_connection(session)
+    if is_postgres(session):
+        return dict(conn.execute(_PG_PERSON_NAMES, (wanted,)).fetchall())
+    found: dict[str, str | None] = {}
+    for part in _chunks(wanted):
+        found.update(conn.execute(
+            f"SELECT person_key, name FROM persons WHERE person_key IN ({', '.join('?' * len(part))})",
+            part).fetchall())
+    return found
+
+
+def insert_persons(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert new persons (column name -> value), ignoring ones a concurrent submission created
+    first (ON CONFLICT DO NOTHING, as persons.repository.insert_new)."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    conn = driver_connection(session)
+    if is_postgres(session):
+        # COPY cannot skip the persons a concurrent import has just created, so the rows are
+        # copied into a staging table of this transaction and moved with ON CONFLICT DO NOTHING.
+        names = ", ".join(columns)
+        with conn.cursor() as cur:
+            cur.execute("CREATE TEMP TABLE IF NOT EXISTS chengxin_new_persons"
+                        " (LIKE persons INCLUDING DEFAULTS) ON COMMIT DROP")
+            with cur.copy(f"COPY chengxin_new_persons ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row([row[c] for c in columns])
+            cur.execute(f"INSERT INTO persons ({names}) SELECT {names} FROM chengxin_new_persons"
+                        " ON CONFLICT (person_key) DO NOTHING")
+            cur.execute("DELETE FROM chengxin_new_persons")  # a savepoint may follow, not a commit
+        return
+    memo: dict[Any, Any] = {}  # the rows share their times, and birth dates repeat
+    conn.executemany(
+        f"INSERT INTO persons ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        " ON CONFLICT (person_key) DO NOTHING",
+        ([_sqlite_value(row[c], memo) for c in columns] for row in rows))
+
+
+def _sqlite_value(value: Any, memo: dict[Any, Any]) -> Any:
+    """A value in the form SQLAlchemy stores it on SQLite (dates and UTC times as text)."""
+    if not isinstance(value, date):  # datetime is a date too
+        return value
+    text = memo.get(value)
+    if text is None:
+        if isinstance(value, datetime):
+            text = sqlite_timestamp(value.astimezone(UTC) if value.tzinfo else value)
+        else:
+            text = value.isoformat()
+        memo[value] = text
+    return text
