@@ -10,7 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-from bench import idcheck, ingest, memory, person_file
+from bench import checks, idcheck, ingest, memory, person_file
+from bench.check_data import Plan
 from bench.common import Figure, drop_database, log
 from bench.data import write_penalty_csv
 from chengxin.clock import today
@@ -26,6 +27,8 @@ def figure_names(kinds: tuple[str, ...]) -> list[str]:
         names.append(f"ingest_{kind}")
         names += [f"person_file_p{p}_{kind}" for p in PERCENTILES]
     names.append("import_peak_memory")
+    for kind in kinds:
+        names += checks.figure_names(kind)
     return names
 
 
@@ -47,6 +50,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="distinct IDs for id_validation (default 200,000; 50,000 with --quick)")
     parser.add_argument("--samples", type=int, default=None,
                         help="persons sampled for person_file (default 1,000; 200 with --quick)")
+    parser.add_argument("--persons", type=int, default=None,
+                        help="persons in the check data set (default 1,000,000; 20,000 with --quick)")
+    parser.add_argument("--entries", type=int, default=None,
+                        help="list entries in the check data set (default 100,000; 2,000 with --quick)")
+    parser.add_argument("--batch", type=int, default=None,
+                        help="identifiers in the batch check (default 100,000; 5,000 with --quick)")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "out",
                         help="work directory for the CSV and SQLite files (default bench/out/)")
@@ -82,7 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         report([idcheck.run(args.ids, rounds=3 if args.quick else 5, seed=args.seed)])
 
     csv_path = out / f"penalties-{args.records}.csv"
-    needs_db = {k: [n for n in chosen if n.endswith(f"_{k}")] for k in kinds}
+    needs_db = {k: [n for n in chosen if n.endswith(f"_{k}") and n.startswith(("ingest", "person_file"))]
+                for k in kinds}
     if any(needs_db.values()) or "import_peak_memory" in chosen:
         t0 = time.perf_counter()
         written = write_penalty_csv(csv_path, args.records, args.seed, today())
@@ -110,6 +120,12 @@ def main(argv: list[str] | None = None) -> int:
 
     if not args.keep:
         csv_path.unlink(missing_ok=True)
+
+    if any(n in chosen for k in kinds for n in checks.figure_names(k)):
+        size = checks.sizes(args.quick, args.persons, args.entries, args.batch)
+        plan = Plan(size.persons, size.entries, args.seed, today(), keys)
+        for kind in kinds:
+            report(checks.run(kind, plan, size, chosen, args.seed, out, args.keep))
     print("\n== 结果 results " + "=" * 100, file=sys.stderr)
     for fig in figures:
         print(fig.table_line(), file=sys.stderr)

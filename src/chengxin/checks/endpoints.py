@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
-from chengxin.callers import CurrentCaller
+from chengxin.callers import Caller, CurrentCaller
+from chengxin.checks import repository as repo
 from chengxin.checks import schemas as s
 from chengxin.checks import service
 from chengxin.checks.batch import as_wanted, run_batch
-from chengxin.checks.render import check_out
+from chengxin.checks.render import check_dict, json_bytes
 from chengxin.clock import today
 from chengxin.deps import CatalogDep, KeysDep, SessionDep, SettingsDep
 from chengxin.errors import PROBLEM_RESPONSES, DomainError
@@ -29,19 +32,26 @@ def context(request: Request) -> service.CheckContext:
 
 
 @router.post("/checks", response_model=s.CheckOut, summary="核查（比对、拦截、锁定）")
-def check(body: s.CheckIn, request: Request, caller: CurrentCaller, session: SessionDep,
-          keys: KeysDep, catalog: CatalogDep) -> s.CheckOut:
+async def check(body: s.CheckIn, request: Request, caller: CurrentCaller) -> Response:
     """按业务场景核查一个人：返回拦截、从严审核、绿色通道或通过，以及每条命中的名单或记录、措施、依据、来源部门和有效期。"""
     ctx = context(request)
+    state = request.app.state
     service.require_department(caller, body.department)
     service.require_scenario(ctx.measures, body.scenario)
     ident = parse_identifier(body.id_type, body.id_number)
-    key = keys.subject_key(ident.id_type, ident.number)
-    (outcome,) = service.run_checks(session, ctx, caller, [key], scenario=body.scenario,
-                                    business_ref=body.business_ref, purpose=body.purpose,
-                                    as_of=today())
-    return check_out(outcome, scenario=body.scenario, department=body.department,
-                     business_ref=body.business_ref, catalog=catalog, measures=ctx.measures)
+    key = state.keys.subject_key(ident.id_type, ident.number)
+    # All the database work of the check (its own transaction) in one worker thread.
+    content = await run_in_threadpool(_check_one, state.sessionmaker, ctx, caller, key, body, today())
+    return Response(content, media_type="application/json")
+
+
+def _check_one(factory: sessionmaker[Session], ctx: service.CheckContext, caller: Caller, key: str,
+               body: s.CheckIn, as_of: date) -> bytes:
+    with repo.check_transaction(factory) as session:
+        (outcome,) = service.run_checks(session, ctx, caller, [key], scenario=body.scenario,
+                                        business_ref=body.business_ref, purpose=body.purpose, as_of=as_of)
+    return json_bytes(check_dict(outcome, scenario=body.scenario, department=body.department,
+                                 business_ref=body.business_ref, catalog=ctx.catalog, measures=ctx.measures))
 
 
 @router.post(

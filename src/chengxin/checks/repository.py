@@ -1,15 +1,25 @@
-"""All SQL for checks: what a check reads (in bulk, for batch checks too) and writes."""
+"""All SQL for checks: what a check reads (in bulk, for batch checks too) and writes.
+
+A check is answered in few round trips: everything it reads in one (`check_reads`; on
+PostgreSQL a pipeline of four statements, the organisations' rows reached through a
+sub-select), everything it writes in one more (`insert_checks` and the access-log entry,
+pipelined by `pipelined`). The SQL goes straight to the driver, which skips the ORM's
+per-statement work (it costs more than the queries themselves).
+"""
 
 from __future__ import annotations
 
+import json
+import threading
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from chengxin.checks.models import Check, CheckHit, Feedback
 from chengxin.lists.models import ListEntry
@@ -79,11 +89,202 @@ def live_records(session: Session, keys: Sequence[str]) -> dict[str, list[Any]]:
     return out
 
 
+# --- the fast paths of a check ------------------------------------------------------------
+
+
+def driver_connection(session: Session) -> Any:
+    """The DB-API connection of the session's current transaction (begun if need be)."""
+    return session.connection().connection.driver_connection
+
+
+def is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+@dataclass(slots=True)
+class CheckReads:
+    """What checks of some persons read: birth dates, roles, and the entries and live
+    records of the persons and of the organisations they answer for, by subject key."""
+
+    births: dict[str, date | None]
+    roles: dict[str, list[RoleRow]]
+    entries: dict[str, list[Any]]
+    records: dict[str, list[Any]]
+
+
+_ENTRY_SQL = ", ".join(c.name for c in ENTRY_COLUMNS)
+_RECORD_SQL = ", ".join(c.name for c in RECORD_COLUMNS)
+_ROLES_SQL = ("SELECT r.person_key, o.uscc, o.name, o.subject_key, r.role FROM organisation_roles r"
+              " JOIN organisations o ON o.uscc = r.uscc WHERE r.person_key")
+_ORG_KEYS_SQL = ("SELECT o.subject_key FROM organisation_roles r JOIN organisations o ON o.uscc = r.uscc"
+                 " WHERE r.person_key")
+# The persons' own keys and their organisations' keys, as one array probed through the index.
+_PG_SUBJECTS = f"%(k)s::text[] || ARRAY({_ORG_KEYS_SQL.replace('o.subject_key', 'o.subject_key::text')} = ANY(%(k)s))"
+_PG_READS = (
+    "SELECT person_key, birth_date FROM persons WHERE person_key = ANY(%(k)s)",
+    f"{_ROLES_SQL} = ANY(%(k)s)",
+    f"SELECT {_ENTRY_SQL} FROM list_entries WHERE subject_key = ANY({_PG_SUBJECTS})",
+    f"SELECT {_RECORD_SQL} FROM records WHERE subject_key = ANY({_PG_SUBJECTS}) AND superseded_at IS NULL",
+)
+
+
+def check_reads(session: Session, person_keys: Sequence[str]) -> CheckReads:
+    """Everything checks of `person_keys` read, in one round trip on PostgreSQL."""
+    keys = list(dict.fromkeys(person_keys))
+    out = CheckReads({}, defaultdict(list), defaultdict(list), defaultdict(list))
+    if not keys:
+        return out
+    session.flush()  # what an ORM query would have done first (autoflush)
+    conn = driver_connection(session)
+    if is_postgres(session):
+        params = {"k": keys}
+        with conn.pipeline():
+            cursors = [conn.execute(sql, params) for sql in _PG_READS]
+        births, roles, entries, records = (c.fetchall() for c in cursors)
+        out.births.update(births)
+    else:
+        births, roles, entries, records = _sqlite_reads(conn, keys)
+        out.births.update((k, None if b is None else date.fromisoformat(b)) for k, b in births)
+    for person_key, uscc, name, org_key, role in roles:
+        out.roles[person_key].append(RoleRow(uscc, name, org_key, role))
+    for row in entries:
+        out.entries[row[0]].append(row)
+    for row in records:
+        out.records[row[0]].append(row)
+    return out
+
+
+def _sqlite_reads(conn: Any, keys: list[str]) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
+    births: list[Any] = []
+    roles: list[Any] = []
+    entries: list[Any] = []
+    records: list[Any] = []
+    days: dict[str | None, date | None] = {None: None}
+    times: dict[str | None, datetime | None] = {None: None}
+
+    def day(text: str | None) -> date | None:
+        value = days.get(text, days)
+        if value is days:
+            value = days[text] = date.fromisoformat(text)  # type: ignore[arg-type]
+        return value  # type: ignore[return-value]
+
+    def moment(text: str | None) -> datetime | None:
+        value = times.get(text, times)
+        if value is times:
+            value = times[text] = datetime.fromisoformat(text).replace(tzinfo=UTC)  # type: ignore[arg-type]
+        return value  # type: ignore[return-value]
+
+    for part in _parts(keys):
+        marks = ", ".join("?" * len(part))
+        own, via = f"subject_key IN ({marks})", f"subject_key IN ({_ORG_KEYS_SQL} IN ({marks}))"
+        births += conn.execute(f"SELECT person_key, birth_date FROM persons WHERE person_key IN ({marks})", part)
+        roles += conn.execute(f"{_ROLES_SQL} IN ({marks})", part)
+        select = f"SELECT {_ENTRY_SQL} FROM list_entries WHERE"
+        for r in conn.execute(f"{select} {own} UNION ALL {select} {via}", part + part):
+            entries.append((*r[:8], day(r[8]), day(r[9]), day(r[10]), moment(r[11])))
+        select = f"SELECT {_RECORD_SQL} FROM records WHERE superseded_at IS NULL AND"
+        for r in conn.execute(f"{select} {own} UNION ALL {select} {via}", part + part):
+            records.append((*r[:5], day(r[5]), moment(r[6]), moment(r[7]), r[8]))
+    return births, roles, entries, records
+
+
+CHECK_INSERT_COLUMNS = tuple(c.name for c in Check.__table__.columns)
+HIT_INSERT_COLUMNS = tuple(c.name for c in CheckHit.__table__.columns)
+COPY_MIN_ROWS = 64  # from this many rows a COPY beats a pipelined executemany on PostgreSQL
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+@contextmanager
+def pipelined(session: Session, rows: int = 1) -> Iterator[None]:
+    """Send the statements of the block together (one round trip) on PostgreSQL, unless
+    `rows` is large enough for the bulk inserts in it to use COPY (which a pipeline forbids)."""
+    if rows >= COPY_MIN_ROWS or not is_postgres(session):
+        yield
+        return
+    with driver_connection(session).pipeline():
+        yield
+
+
+def insert_rows(session: Session, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+                casts: dict[str, str] | None = None) -> None:
+    """Insert tuples of Python values (dates and aware datetimes) on the session's driver
+    connection: COPY for many rows on PostgreSQL (outside a pipeline), else `executemany`;
+    on SQLite dates and times go in the text forms SQLAlchemy stores."""
+    if not rows:
+        return
+    conn = driver_connection(session)
+    names = ", ".join(columns)
+    if is_postgres(session):
+        if len(rows) >= COPY_MIN_ROWS and not conn.pgconn.pipeline_status:
+            with conn.cursor() as cur, cur.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join("%s" + (casts or {}).get(c, "") for c in columns)
+        with conn.cursor() as cur:
+            cur.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+        return
+    stamps: dict[datetime, str] = {}
+
+    def sqlite(row: Sequence[Any]) -> list[Any]:
+        out = list(row)
+        for i, value in enumerate(out):
+            if isinstance(value, datetime):
+                text = stamps.get(value)
+                if text is None:
+                    text = stamps[value] = value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+                out[i] = text
+            elif isinstance(value, date):
+                out[i] = value.isoformat()
+        return out
+
+    conn.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})",
+                     [sqlite(row) for row in rows])
+
+
 def insert_checks(session: Session, checks: list[dict[str, Any]], hits: list[dict[str, Any]]) -> None:
-    if checks:
-        session.execute(Check.__table__.insert(), checks)
-    if hits:
-        session.execute(CheckHit.__table__.insert(), hits)
+    encode = _JSON.encode
+    insert_rows(session, "checks", CHECK_INSERT_COLUMNS,
+                [tuple(encode(c[k]) if k == "hits" else c[k] for k in CHECK_INSERT_COLUMNS) for c in checks],
+                {"hits": "::jsonb"})
+    insert_rows(session, "check_hits", HIT_INSERT_COLUMNS,
+                [tuple(h[k] for k in HIT_INSERT_COLUMNS) for h in hits])
+
+
+_SQLITE_WRITERS: dict[str, threading.Lock] = {}
+_SQLITE_WRITERS_LOCK = threading.Lock()
+
+
+@contextmanager
+def check_transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """The unit of work of checks: commit on success, roll back on any error.
+
+    Checks read, then write. On SQLite a transaction that has read can no longer take the
+    write lock once another connection has committed since its first read: it fails at once
+    with "database is locked" (SQLITE_BUSY_SNAPSHOT, no busy wait). So on SQLite checks take the
+    write lock before their first read: in this process with a lock (whose waiters hold no
+    connection and wake as soon as it is free), against other processes with a statement that
+    writes nothing (which makes SQLite take its write lock, waiting up to the busy timeout).
+    """
+    session = factory()
+    bind = session.get_bind()
+    lock: Any = nullcontext()
+    if bind.dialect.name == "sqlite":
+        url = str(bind.engine.url)
+        with _SQLITE_WRITERS_LOCK:
+            lock = _SQLITE_WRITERS.setdefault(url, threading.Lock())
+    try:
+        with lock:
+            try:
+                if bind.dialect.name == "sqlite":
+                    driver_connection(session).execute("DELETE FROM checks WHERE 0 = 1")
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+    finally:
+        session.close()
 
 
 def get_check(session: Session, check_id: str) -> Check | None:

@@ -141,24 +141,18 @@ def run_checks(
     """Check many persons at once (one per key, in order) and record every check."""
     department = caller.require_department()
     measures = ctx.measures.for_scenario(scenario)
-    keys = list(dict.fromkeys(person_keys))
-    births = repo.birth_dates(session, keys)
-    roles = repo.roles(session, keys)
-    subject_keys = set(keys)
-    for rs in roles.values():
-        subject_keys.update(r.org_key for r in rs)
-    entries = repo.entries(session, sorted(subject_keys))
-    records = repo.live_records(session, sorted(subject_keys))
+    read = repo.check_reads(session, person_keys)
+    births, roles, entries, records = read.births, read.roles, read.entries, read.records
     now = utcnow()
     outcomes: list[Outcome] = []
     check_rows: list[dict[str, Any]] = []
     hit_rows: list[dict[str, Any]] = []
     reads: list[Read] = []
-    for key in person_keys:
-        cands, person = candidates_for(ctx, key, as_of, births.get(key), roles.get(key, ()),
+    no_roles: list[repo.RoleRow] = []
+    for key, check_id in zip(person_keys, ids.new_ids(len(person_keys)), strict=True):
+        cands, person = candidates_for(ctx, key, as_of, births.get(key), roles.get(key, no_roles),
                                        entries, records)
         decision, hits = evaluate(measures, cands, person)
-        check_id = ids.new_id()
         outcomes.append(Outcome(check_id, key, decision, hits, now, as_of))
         check_rows.append({
             "subject_key": key, "id": check_id, "department_code": department,
@@ -173,9 +167,11 @@ def run_checks(
                                  "measure_code": h.measure.code, "department_code": department,
                                  "blocking": h.blocking, "checked_at": now})
         reads.append(Read(key, decision, check_id))
-    repo.insert_checks(session, check_rows, hit_rows)
-    log_reads(session, caller, action, reads, purpose=purpose, basis=scenario,
-              business_ref=business_ref, at=now)
+    # The check rows, their hits and the access-log entries go in together (one round trip).
+    with repo.pipelined(session, len(check_rows)):
+        repo.insert_checks(session, check_rows, hit_rows)
+        log_reads(session, caller, action, reads, purpose=purpose, basis=scenario,
+                  business_ref=business_ref, at=now)
     return outcomes
 
 
