@@ -168,7 +168,8 @@ async def open_loop(spec: dict[str, Any], requests: list[bytes]) -> dict[str, An
             "seconds": span, "statuses": dict(Counter(r[2] for r in measured)),
             "decisions": dict(Counter(r[3] for r in ok)), "latency_ms": summary([r[1] * 1000 for r in ok]),
             "connections": opened, "max_send_lag_ms": lag * 1000,
-            "drain_s": finished - sent_all, "unanswered": len(late), "answered_ok": sum(1 for r in results if r[2] == 200)}
+            "drain_s": finished - sent_all, "unanswered": len(late),
+            "answered_ok": sum(1 for r in results if r[2] == 200)}
 
 
 def batch(spec: dict[str, Any]) -> dict[str, Any]:

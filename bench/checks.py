@@ -213,6 +213,7 @@ def run(kind: str, plan: Plan, size: Sizes, chosen: list[str], seed: int, out: P
            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
     before = _rows(db)
     ok_checks = 0
+    unsure = 0  # requests given up on (the server may still have answered them)
     ours_srv = Server("chengxin", env, out)
     base_srv = Server("baseline", env, out, table_path)
     try:
@@ -252,6 +253,7 @@ def run(kind: str, plan: Plan, size: Sizes, chosen: list[str], seed: int, out: P
                 f"max send lag {ours_l['max_send_lag_ms']:.1f} ms, drained {ours_l['drain_s']:.1f}s after the "
                 f"last send")
             ok_checks += ours_l["answered_ok"]
+            unsure += ours_l["unanswered"]
             for p in PERCENTILES:
                 value, base = ours_l["latency_ms"][f"p{p}"], theirs_l["latency_ms"][f"p{p}"]
                 figures.append(Figure(
@@ -291,7 +293,7 @@ def run(kind: str, plan: Plan, size: Sizes, chosen: list[str], seed: int, out: P
     made, logged, hits = (a - b for a, b in zip(after, before, strict=True))
     log(f"checks_{kind}: {ok_checks:,} successful checks; {made:,} check rows, {logged:,} access-log rows, "
         f"{hits:,} hit rows written")
-    if made != ok_checks or logged != ok_checks:
+    if made != logged or not ok_checks <= made <= ok_checks + unsure:
         raise SystemExit(f"every check must be recorded and logged once: {ok_checks} checks answered, "
                          f"{made} check rows, {logged} access-log rows")
     if not keep:

@@ -71,6 +71,9 @@ def _insert(session: Session, rows: list[tuple[Any, ...]]) -> None:
                     copy.write_row(row)
             return
         with conn.cursor() as cur:
+            if len(rows) == 1:
+                cur.execute(f"INSERT INTO access_log ({names}) VALUES ({', '.join(['%s'] * len(COLUMNS))})", rows[0])
+                return
             cur.executemany(f"INSERT INTO access_log ({names}) VALUES ({', '.join(['%s'] * len(COLUMNS))})", rows)
         return
     at = rows[0][0].astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")  # one moment per call

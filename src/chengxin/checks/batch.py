@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from chengxin import ids
 from chengxin.callers import Caller
 from chengxin.checks.render import compact_line
+from chengxin.checks.repository import check_transaction
 from chengxin.checks.service import CheckContext, run_checks
 from chengxin.crypto import Keys
-from chengxin.db import unit_of_work
 from chengxin.identity.rules import ID_TYPE_BY_LABEL, IdentityError, parse_identifier
 from chengxin.masking import mask_id
 
 FIRST_CHUNK = 200  # small, so the first answers leave at once
 CHUNK = 2000
+PARALLEL_CHUNKS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +57,22 @@ def run_batch(
     purpose: str, as_of: date,
 ) -> Iterator[dict[str, Any]]:
     """Yield one answer per input line, in input order, committing each chunk as it goes."""
+    for lines in run_batch_chunks(factory, ctx, keys, caller, items, scenario=scenario,
+                                  business_ref=business_ref, purpose=purpose, as_of=as_of):
+        yield from lines
+
+
+def run_batch_chunks(
+    factory: sessionmaker[Session], ctx: CheckContext, keys: Keys, caller: Caller,
+    items: Iterable[Wanted | dict[str, Any]], *, scenario: str, business_ref: str | None,
+    purpose: str, as_of: date,
+) -> Iterator[list[dict[str, Any]]]:
+    """`run_batch`, a chunk of answers at a time (the last chunk ends with the summary line).
+
+    Each chunk is checked and recorded in a transaction of its own. On PostgreSQL two chunks
+    are worked on at once, on connections of their own, so that one's Python work runs while
+    the other waits on the database; the answers still come out in input order.
+    """
     batch_id = ids.new_id()
     hasher = keys.hasher()
     first_line: dict[str, int] = {}
@@ -60,47 +80,73 @@ def run_batch(
     pending: list[tuple[Wanted, str, str] | dict[str, Any]] = []
     size = FIRST_CHUNK
 
-    def flush() -> Iterator[dict[str, Any]]:
-        todo = [p for p in pending if isinstance(p, tuple)]
-        outcomes = iter(())
+    def check_chunk(chunk: list[tuple[Wanted, str, str] | dict[str, Any]]) -> list[dict[str, Any]]:
+        todo = [p[1] for p in chunk if isinstance(p, tuple)]
+        outcomes: Iterator[Any] = iter(())
         if todo:
-            with unit_of_work(factory) as session:
+            with check_transaction(factory) as session:
                 outcomes = iter(run_checks(
-                    session, ctx, caller, [key for _, key, _ in todo], scenario=scenario,
-                    business_ref=business_ref, purpose=purpose, as_of=as_of, batch_id=batch_id,
-                    action="batch_check"))
-        for p in pending:
-            if isinstance(p, tuple):
-                wanted, _, masked = p
-                outcome = next(outcomes)
-                counts[outcome.decision] += 1
-                yield compact_line(wanted.line, wanted.ref, masked, outcome)
-            else:
-                counts["errors"] += 1
-                yield p
+                    session, ctx, caller, todo, scenario=scenario, business_ref=business_ref,
+                    purpose=purpose, as_of=as_of, batch_id=batch_id, action="batch_check"))
+        return [compact_line(p[0].line, p[0].ref, p[2], next(outcomes)) if isinstance(p, tuple) else p
+                for p in chunk]
 
-    for item in items:
-        counts["total"] += 1
-        if isinstance(item, dict):
-            pending.append(item)
-        else:
-            try:
-                ident = parse_identifier(item.id_type, item.id_number, as_of)
-            except IdentityError as exc:
-                pending.append(error_line(item.line, item.ref, exc.code, exc.message))
+    def tally(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        for line in lines:
+            decision = line.get("decision")
+            counts[decision if decision is not None else "errors"] += 1
+        return lines
+
+    def chunks() -> Iterator[list[tuple[Wanted, str, str] | dict[str, Any]]]:
+        nonlocal pending, size
+        for item in items:
+            counts["total"] += 1
+            if isinstance(item, dict):
+                pending.append(item)
             else:
-                key = hasher(ident.id_type, ident.number)
-                if key in first_line:
-                    pending.append(error_line(item.line, item.ref, "BATCH_DUPLICATE",
-                                              f"与第 {first_line[key]} 行重复，已按该行作答",
-                                              first_line=first_line[key]))
+                try:
+                    ident = parse_identifier(item.id_type, item.id_number, as_of)
+                except IdentityError as exc:
+                    pending.append(error_line(item.line, item.ref, exc.code, exc.message))
                 else:
-                    first_line[key] = item.line
-                    pending.append((item, key, mask_id(ident.number)))
-        if len(pending) >= size:
-            yield from flush()
-            pending.clear()
-            size = CHUNK
-    if pending:
-        yield from flush()
-    yield {"summary": {"batch_id": batch_id, **counts}}
+                    key = hasher(ident.id_type, ident.number)
+                    if key in first_line:
+                        pending.append(error_line(item.line, item.ref, "BATCH_DUPLICATE",
+                                                  f"与第 {first_line[key]} 行重复，已按该行作答",
+                                                  first_line=first_line[key]))
+                    else:
+                        first_line[key] = item.line
+                        pending.append((item, key, mask_id(ident.number)))
+            if len(pending) >= size:
+                yield pending
+                pending = []
+                size = CHUNK
+        if pending:
+            yield pending
+
+    if _parallel(factory) < 2:
+        for chunk in chunks():
+            yield tally(check_chunk(chunk))
+    else:
+        with ThreadPoolExecutor(_parallel(factory), thread_name_prefix="batch-check") as pool:
+            running: deque[Future[list[dict[str, Any]]]] = deque()
+            try:
+                for chunk in chunks():
+                    running.append(pool.submit(check_chunk, chunk))
+                    if len(running) >= PARALLEL_CHUNKS:
+                        yield tally(running.popleft().result())
+                while running:
+                    yield tally(running.popleft().result())
+            finally:
+                for future in running:
+                    future.cancel()
+    yield [{"summary": {"batch_id": batch_id, **counts}}]
+
+
+def _parallel(factory: sessionmaker[Session]) -> int:
+    """Chunks worked on at once: two on a PostgreSQL engine (each on a connection of its own);
+    one on SQLite (one writer at a time) or when sessions share one connection (as in tests)."""
+    bind = factory.kw.get("bind")
+    if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
+        return PARALLEL_CHUNKS
+    return 1

@@ -5,24 +5,26 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
+from anyio import CapacityLimiter, to_thread
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.concurrency import run_in_threadpool
 
 from chengxin.callers import Caller, CurrentCaller
 from chengxin.checks import repository as repo
 from chengxin.checks import schemas as s
 from chengxin.checks import service
-from chengxin.checks.batch import as_wanted, run_batch
+from chengxin.checks.batch import as_wanted, run_batch_chunks
 from chengxin.checks.render import check_dict, json_bytes
 from chengxin.clock import today
 from chengxin.deps import CatalogDep, KeysDep, SessionDep, SettingsDep
 from chengxin.errors import PROBLEM_RESPONSES, DomainError
 from chengxin.identity.rules import parse_identifier
 
+CHECK_THREADS = 4  # checks working on the database at once (PostgreSQL), see _limiter
+_LINE_JSON = json.JSONEncoder(ensure_ascii=False)  # what json.dumps(line, ensure_ascii=False) writes
 router = APIRouter(prefix="/api/v1", tags=["联合奖惩"], responses=PROBLEM_RESPONSES)
 
 
@@ -41,8 +43,21 @@ async def check(body: s.CheckIn, request: Request, caller: CurrentCaller) -> Res
     ident = parse_identifier(body.id_type, body.id_number)
     key = state.keys.subject_key(ident.id_type, ident.number)
     # All the database work of the check (its own transaction) in one worker thread.
-    content = await run_in_threadpool(_check_one, state.sessionmaker, ctx, caller, key, body, today())
+    content = await to_thread.run_sync(_check_one, state.sessionmaker, ctx, caller, key, body, today(),
+                                       limiter=_limiter(state))
     return Response(content, media_type="application/json")
+
+
+def _limiter(state: Any) -> CapacityLimiter:
+    """How many checks work on the database at once: no more than the connection pool holds
+    (a connection beyond it is opened and closed again for each check) nor than the threads that
+    usefully share one interpreter; on SQLite one, as checks write one at a time there anyway."""
+    limiter = getattr(state, "check_limiter", None)
+    if limiter is None:
+        engine = state.engine
+        size = 1 if engine.dialect.name == "sqlite" else min(CHECK_THREADS, getattr(engine.pool, "size", lambda: 5)())
+        limiter = state.check_limiter = CapacityLimiter(size)
+    return limiter
 
 
 def _check_one(factory: sessionmaker[Session], ctx: service.CheckContext, caller: Caller, key: str,
@@ -75,13 +90,15 @@ def batch_check(body: s.BatchCheckIn, request: Request, caller: CurrentCaller, k
         raise DomainError("BATCH_TOO_LARGE", f"一次最多核查 {settings.max_batch_check} 个号码", 413,
                           limit=settings.max_batch_check, received=len(body.identifiers))
     items = (as_wanted(n, raw) for n, raw in enumerate(body.identifiers, start=1))
-    lines = run_batch(request.app.state.sessionmaker, ctx, keys, caller, items,
-                      scenario=body.scenario, business_ref=body.business_ref, purpose=body.purpose,
-                      as_of=today())
+    chunks = run_batch_chunks(request.app.state.sessionmaker, ctx, keys, caller, items,
+                              scenario=body.scenario, business_ref=body.business_ref, purpose=body.purpose,
+                              as_of=today())
 
     def ndjson() -> Iterator[bytes]:
-        for line in lines:
-            yield (json.dumps(line, ensure_ascii=False) + "\n").encode()
+        # One write per chunk of answers (each write costs a trip to a worker thread).
+        encode = _LINE_JSON.encode
+        for lines in chunks:
+            yield "".join([encode(line) + "\n" for line in lines]).encode()
 
     return StreamingResponse(ndjson(), media_type="application/x-ndjson")
 

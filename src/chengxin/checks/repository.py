@@ -118,14 +118,26 @@ _ROLES_SQL = ("SELECT r.person_key, o.uscc, o.name, o.subject_key, r.role FROM o
               " JOIN organisations o ON o.uscc = r.uscc WHERE r.person_key")
 _ORG_KEYS_SQL = ("SELECT o.subject_key FROM organisation_roles r JOIN organisations o ON o.uscc = r.uscc"
                  " WHERE r.person_key")
-# The persons' own keys and their organisations' keys, as one array probed through the index.
-_PG_SUBJECTS = f"%(k)s::text[] || ARRAY({_ORG_KEYS_SQL.replace('o.subject_key', 'o.subject_key::text')} = ANY(%(k)s))"
-_PG_READS = (
-    "SELECT person_key, birth_date FROM persons WHERE person_key = ANY(%(k)s)",
-    f"{_ROLES_SQL} = ANY(%(k)s)",
-    f"SELECT {_ENTRY_SQL} FROM list_entries WHERE subject_key = ANY({_PG_SUBJECTS})",
-    f"SELECT {_RECORD_SQL} FROM records WHERE subject_key = ANY({_PG_SUBJECTS}) AND superseded_at IS NULL",
-)
+# PostgreSQL: one statement, one round trip. The four kinds of rows share a layout: a tag, then
+# text, date and time columns; the organisations' entries and records are reached through an
+# array of subject keys (the persons' and their organisations'), probed through the index.
+_PG_READ = f"""
+WITH ro AS ({_ROLES_SQL} = ANY(%(k)s))
+SELECT 'p', person_key, NULL, NULL, NULL, NULL, NULL, NULL, NULL, birth_date, NULL::date, NULL::date,
+       NULL::timestamptz, NULL::timestamptz
+  FROM persons WHERE person_key = ANY(%(k)s)
+UNION ALL
+SELECT 'o', person_key, uscc, name, subject_key, role, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM ro
+UNION ALL
+SELECT 'e', subject_key, id, list_type, record_id, item_code, severity, department_code, basis,
+       start_date, planned_end, exited_on, disputed_at, NULL
+  FROM list_entries WHERE subject_key = ANY(%(k)s::text[] || ARRAY(SELECT subject_key::text FROM ro))
+UNION ALL
+SELECT 'r', subject_key, id, item_code, nature, severity, department_code, NULL, NULL,
+       decision_date, NULL, NULL, revoked_at, disputed_at
+  FROM records WHERE subject_key = ANY(%(k)s::text[] || ARRAY(SELECT subject_key::text FROM ro))
+   AND superseded_at IS NULL
+"""
 
 
 def check_reads(session: Session, person_keys: Sequence[str]) -> CheckReads:
@@ -137,10 +149,17 @@ def check_reads(session: Session, person_keys: Sequence[str]) -> CheckReads:
     session.flush()  # what an ORM query would have done first (autoflush)
     conn = driver_connection(session)
     if is_postgres(session):
-        params = {"k": keys}
-        with conn.pipeline():
-            cursors = [conn.execute(sql, params) for sql in _PG_READS]
-        births, roles, entries, records = (c.fetchall() for c in cursors)
+        births, roles, entries, records = [], [], [], []
+        for r in conn.execute(_PG_READ, {"k": keys}):
+            tag = r[0]
+            if tag == "e":
+                entries.append(r[1:13])
+            elif tag == "r":
+                records.append((r[1], r[2], r[3], r[4], r[5], r[9], r[12], r[13], r[6]))
+            elif tag == "o":
+                roles.append(r[1:6])
+            else:
+                births.append((r[1], r[9]))
         out.births.update(births)
     else:
         births, roles, entries, records = _sqlite_reads(conn, keys)
@@ -188,8 +207,9 @@ def _sqlite_reads(conn: Any, keys: list[str]) -> tuple[list[Any], list[Any], lis
     return births, roles, entries, records
 
 
-CHECK_INSERT_COLUMNS = tuple(c.name for c in Check.__table__.columns)
-HIT_INSERT_COLUMNS = tuple(c.name for c in CheckHit.__table__.columns)
+CHECK_COLUMNS = ("subject_key", "id", "department_code", "scenario", "business_ref", "purpose", "decision",
+                 "hits", "checked_at", "batch_id")
+HIT_COLUMNS = ("subject_key", "check_id", "measure_code", "department_code", "blocking", "checked_at")
 COPY_MIN_ROWS = 64  # from this many rows a COPY beats a pipelined executemany on PostgreSQL
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
@@ -222,7 +242,10 @@ def insert_rows(session: Session, table: str, columns: Sequence[str], rows: Sequ
             return
         marks = ", ".join("%s" + (casts or {}).get(c, "") for c in columns)
         with conn.cursor() as cur:
-            cur.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+            if len(rows) == 1:
+                cur.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows[0])
+            else:
+                cur.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
         return
     stamps: dict[datetime, str] = {}
 
@@ -243,12 +266,16 @@ def insert_rows(session: Session, table: str, columns: Sequence[str], rows: Sequ
 
 
 def insert_checks(session: Session, checks: list[dict[str, Any]], hits: list[dict[str, Any]]) -> None:
+    insert_check_rows(session, [tuple(c[k] for k in CHECK_COLUMNS) for c in checks],
+                      [tuple(h[k] for k in HIT_COLUMNS) for h in hits])
+
+
+def insert_check_rows(session: Session, checks: list[tuple[Any, ...]], hits: list[tuple[Any, ...]]) -> None:
+    """Checks and hits as tuples in CHECK_COLUMNS and HIT_COLUMNS order (`hits` as a list)."""
     encode = _JSON.encode
-    insert_rows(session, "checks", CHECK_INSERT_COLUMNS,
-                [tuple(encode(c[k]) if k == "hits" else c[k] for k in CHECK_INSERT_COLUMNS) for c in checks],
-                {"hits": "::jsonb"})
-    insert_rows(session, "check_hits", HIT_INSERT_COLUMNS,
-                [tuple(h[k] for k in HIT_INSERT_COLUMNS) for h in hits])
+    insert_rows(session, "checks", CHECK_COLUMNS,
+                [(*c[:7], encode(c[7]) if c[7] else "[]", *c[8:]) for c in checks], {"hits": "::jsonb"})
+    insert_rows(session, "check_hits", HIT_COLUMNS, hits)
 
 
 _SQLITE_WRITERS: dict[str, threading.Lock] = {}

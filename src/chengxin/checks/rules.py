@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from chengxin.publicity.rules import Tier, add_months, period_last_day
 from chengxin.sanctions.measures import Measure
@@ -62,6 +63,11 @@ class Hit:
     disputed: bool
 
 
+# Pure date arithmetic on few distinct arguments, called for every record of every check.
+_period_last_day = lru_cache(maxsize=1 << 16)(period_last_day)
+_add_months = lru_cache(maxsize=1 << 12)(add_months)
+
+
 def record_in_effect(*, nature: str, severity: str | None, decision_date: date,
                      revoked_on: date | None, as_of: date, tiers: dict[str, Tier]) -> date | None:
     """Last day a negative record can be used, if it is in effect on `as_of`; else None."""
@@ -69,14 +75,14 @@ def record_in_effect(*, nature: str, severity: str | None, decision_date: date,
         return None
     if revoked_on is not None and revoked_on <= as_of:
         return None
-    last = period_last_day(decision_date, tiers[severity].max_months)
+    last = _period_last_day(decision_date, tiers[severity].max_months)
     return last if as_of <= last else None
 
 
 def standing(*, as_of: date, negative_dates: Iterable[date], positive_dates: Iterable[date],
              earliest: date | None, in_effect_negative: bool, red_listed: bool) -> Standing:
     """R11: a good record, and three consecutive years without a negative record."""
-    window_start = add_months(as_of, -36)
+    window_start = _add_months(as_of, -36)
     recent_negative = any(window_start < d <= as_of for d in negative_dates)
     recent_positive = any(window_start < d <= as_of for d in positive_dates)
     clean = not in_effect_negative and not recent_negative

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -71,7 +72,9 @@ def candidates_for(ctx: CheckContext, person_key: str, as_of: date, birth: date 
                    roles: Sequence[repo.RoleRow], entries: dict[str, list[Any]],
                    records: dict[str, list[Any]]) -> tuple[list[Candidate], Any]:
     """What may hit a person on `as_of` (own and via organisations), and their R11 standing."""
-    minor = birth is not None and as_of < add_months(birth, 12 * 18)
+    if not roles and person_key not in entries and person_key not in records:
+        return [], _standing_of_nobody(as_of)  # most persons checked: nothing known
+    minor = birth is not None and as_of < _adult_on(birth)
     sources: list[tuple[str, Via | None]] = [(person_key, None)]
     sources += [(r.org_key, Via(r.uscc, r.org_name, r.role)) for r in roles]
     items = ctx.catalog.items
@@ -119,6 +122,25 @@ def candidates_for(ctx: CheckContext, person_key: str, as_of: date, birth: date 
     return out, person
 
 
+@lru_cache(maxsize=1 << 16)
+def _adult_on(birth: date) -> date:
+    return add_months(birth, 12 * 18)
+
+
+_NOBODY: dict[date, Any] = {}
+
+
+def _standing_of_nobody(as_of: date) -> Any:
+    """R11 standing of a person the platform knows nothing about (the same every day's check)."""
+    found = _NOBODY.get(as_of)
+    if found is None:
+        if len(_NOBODY) > 64:
+            _NOBODY.clear()
+        found = _NOBODY[as_of] = standing(as_of=as_of, negative_dates=(), positive_dates=(), earliest=None,
+                                          in_effect_negative=False, red_listed=False)
+    return found
+
+
 def hit_json(hit: Hit) -> dict[str, Any]:
     c = hit.candidate
     return {
@@ -145,8 +167,8 @@ def run_checks(
     births, roles, entries, records = read.births, read.roles, read.entries, read.records
     now = utcnow()
     outcomes: list[Outcome] = []
-    check_rows: list[dict[str, Any]] = []
-    hit_rows: list[dict[str, Any]] = []
+    check_rows: list[tuple[Any, ...]] = []
+    hit_rows: list[tuple[Any, ...]] = []
     reads: list[Read] = []
     no_roles: list[repo.RoleRow] = []
     for key, check_id in zip(person_keys, ids.new_ids(len(person_keys)), strict=True):
@@ -154,22 +176,18 @@ def run_checks(
                                        entries, records)
         decision, hits = evaluate(measures, cands, person)
         outcomes.append(Outcome(check_id, key, decision, hits, now, as_of))
-        check_rows.append({
-            "subject_key": key, "id": check_id, "department_code": department,
-            "scenario": scenario, "business_ref": business_ref, "purpose": purpose,
-            "decision": decision, "hits": [hit_json(h) for h in hits], "checked_at": now,
-            "batch_id": batch_id})
+        # In repo.CHECK_COLUMNS order.
+        check_rows.append((key, check_id, department, scenario, business_ref, purpose, decision,
+                           [hit_json(h) for h in hits] if hits else [], now, batch_id))
         seen: set[str] = set()
         for h in hits:
             if h.measure.code not in seen:
                 seen.add(h.measure.code)
-                hit_rows.append({"subject_key": key, "check_id": check_id,
-                                 "measure_code": h.measure.code, "department_code": department,
-                                 "blocking": h.blocking, "checked_at": now})
+                hit_rows.append((key, check_id, h.measure.code, department, h.blocking, now))  # HIT_COLUMNS
         reads.append(Read(key, decision, check_id))
     # The check rows, their hits and the access-log entries go in together (one round trip).
     with repo.pipelined(session, len(check_rows)):
-        repo.insert_checks(session, check_rows, hit_rows)
+        repo.insert_check_rows(session, check_rows, hit_rows)
         log_reads(session, caller, action, reads, purpose=purpose, basis=scenario,
                   business_ref=business_ref, at=now)
     return outcomes

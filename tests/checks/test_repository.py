@@ -1,0 +1,66 @@
+"""The driver-level fast paths of checks read and write what the ORM forms do."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from chengxin.access import service as access
+from chengxin.access.models import AccessEntry
+from chengxin.callers import Caller
+from chengxin.checks import repository as repo
+from chengxin.checks.models import Check, CheckHit
+from helpers import COURT, HR, cid, court_case, penalty, submit
+
+USCC = "91350100M000100Y43"
+
+
+def test_columns_are_the_tables():
+    assert set(repo.CHECK_COLUMNS) == {c.name for c in Check.__table__.columns}
+    assert set(repo.HIT_COLUMNS) == {c.name for c in CheckHit.__table__.columns}
+    assert set(access.COLUMNS) == {c.name for c in AccessEntry.__table__.columns} - {"seq"}
+
+
+def test_check_reads_match_the_orm_queries(client, session, keys):
+    res = client.put(f"/api/v1/organisations/{USCC}", headers=HR, json={
+        "name": "某某建筑劳务有限公司",
+        "persons": [{"role": "legal_representative", "id_number": cid(8), "name": "郑一"}]})
+    assert res.status_code == 200
+    res = submit(client, [{"item_code": "YZSX-02", "uscc": USCC, "org_name": "某某建筑劳务有限公司",
+                     "source_record_id": "NMG-1", "decision_date": "2026-04-01",
+                     "fields": {"person_role": "用人单位",
+                                "circumstance": "克扣、无故拖欠农民工工资达到认定拒不支付劳动报酬罪数额标准",
+                                "authority": "市人力资源和社会保障局"}}], headers=HR)
+    assert res.json()["created"] == 1, res.json()
+    assert submit(client, [court_case(1), court_case(8)], headers=COURT).json()["created"] == 2
+    assert submit(client, [penalty(1), penalty(9)]).json()["created"] == 2
+    people = [keys.subject_key("citizen_id", cid(n)) for n in (1, 8, 9, 10)]
+    got = repo.check_reads(session, people)
+    assert got.births == repo.birth_dates(session, people)
+    assert got.roles == repo.roles(session, people)
+    subjects = set(people) | {r.org_key for rs in got.roles.values() for r in rs}
+    assert {k: sorted(map(tuple, v)) for k, v in got.entries.items()} == {
+        k: sorted(map(tuple, v)) for k, v in repo.entries(session, sorted(subjects)).items()}
+    assert {k: sorted(map(tuple, v)) for k, v in got.records.items()} == {
+        k: sorted(map(tuple, v)) for k, v in repo.live_records(session, sorted(subjects)).items()}
+    assert len(got.entries) == 3 and len(got.records) == 4  # the organisation's reach its representative
+
+
+def test_rows_written_on_the_driver_read_back_through_the_orm(session):
+    at = datetime(2026, 11, 21, 2, 3, 4, 567890, tzinfo=UTC)
+    hits = [{"measure": "P-GWY-01", "blocking": True, "source": {"kind": "list_entry", "id": "拦截"}}]
+    repo.insert_checks(session, [
+        {"subject_key": "k" * 32, "id": "C" * 26, "department_code": "human_resources", "scenario": "s",
+         "business_ref": None, "purpose": "p", "decision": "block", "hits": hits, "checked_at": at,
+         "batch_id": None}],
+        [{"subject_key": "k" * 32, "check_id": "C" * 26, "measure_code": "P-GWY-01",
+          "department_code": "human_resources", "blocking": True, "checked_at": at}])
+    access.log_reads(session, Caller("department", "human_resources"), "check",
+                     [access.Read("k" * 32, "block", "C" * 26)], purpose="p", at=at)
+    check = repo.get_check(session, "C" * 26)
+    assert check is not None and check.hits == hits and check.checked_at == at
+    hit = session.scalars(select(CheckHit).where(CheckHit.check_id == "C" * 26)).one()
+    assert hit.blocking is True and hit.checked_at == at
+    entry = session.scalars(select(AccessEntry).where(AccessEntry.ref_id == "C" * 26)).one()
+    assert (entry.at, entry.result, entry.actor_department) == (at, "block", "human_resources")
