@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 
 from chengxin.catalog.rules import default_catalog
@@ -44,3 +45,15 @@ def test_api_answer_validates_against_the_model(client):
     for n in (1, 2):
         body = check(client, cid(n), "civil_service_recruitment").json()
         assert s.CheckOut.model_validate(body).model_dump(mode="json") == body
+
+
+def test_ndjson_line_is_json_dumps():
+    from chengxin.checks.render import compact_line, ndjson_line
+
+    o = outcomes()
+    lines = [compact_line(n, ref, "1101**********002X", outcome)
+             for n, outcome in enumerate(o, 1) for ref in (None, "报名号-1", 'a"b\\c\n\x01')]
+    lines += [{"line": 9, "ref": None, "error": {"code": "ID_CHECKSUM", "message": "校验码错误"}},
+              {"summary": {"batch_id": "01JD", "total": 2, "errors": 1}}]
+    for line in lines:
+        assert ndjson_line(line) == json.dumps(line, ensure_ascii=False)

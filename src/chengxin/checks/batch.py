@@ -22,7 +22,7 @@ from chengxin.identity.rules import ID_TYPE_BY_LABEL, IdentityError, parse_ident
 from chengxin.masking import mask_id
 
 FIRST_CHUNK = 200  # small, so the first answers leave at once
-CHUNK = 2000
+CHUNK = 10_000
 PARALLEL_CHUNKS = 2
 
 
@@ -84,7 +84,7 @@ def run_batch_chunks(
         todo = [p[1] for p in chunk if isinstance(p, tuple)]
         outcomes: Iterator[Any] = iter(())
         if todo:
-            with check_transaction(factory) as session:
+            with check_transaction(factory, len(todo)) as session:
                 outcomes = iter(run_checks(
                     session, ctx, caller, todo, scenario=scenario, business_ref=business_ref,
                     purpose=purpose, as_of=as_of, batch_id=batch_id, action="batch_check"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Annotated, Any
@@ -17,14 +16,13 @@ from chengxin.checks import repository as repo
 from chengxin.checks import schemas as s
 from chengxin.checks import service
 from chengxin.checks.batch import as_wanted, run_batch_chunks
-from chengxin.checks.render import check_dict, json_bytes
+from chengxin.checks.render import check_dict, json_bytes, ndjson_line
 from chengxin.clock import today
 from chengxin.deps import CatalogDep, KeysDep, SessionDep, SettingsDep
 from chengxin.errors import PROBLEM_RESPONSES, DomainError
 from chengxin.identity.rules import parse_identifier
 
 CHECK_THREADS = 4  # checks working on the database at once (PostgreSQL), see _limiter
-_LINE_JSON = json.JSONEncoder(ensure_ascii=False)  # what json.dumps(line, ensure_ascii=False) writes
 router = APIRouter(prefix="/api/v1", tags=["联合奖惩"], responses=PROBLEM_RESPONSES)
 
 
@@ -96,7 +94,7 @@ def batch_check(body: s.BatchCheckIn, request: Request, caller: CurrentCaller, k
 
     def ndjson() -> Iterator[bytes]:
         # One write per chunk of answers (each write costs a trip to a worker thread).
-        encode = _LINE_JSON.encode
+        encode = ndjson_line
         for lines in chunks:
             yield "".join([encode(line) + "\n" for line in lines]).encode()
 

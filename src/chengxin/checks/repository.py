@@ -103,8 +103,9 @@ def is_postgres(session: Session) -> bool:
 
 @dataclass(slots=True)
 class CheckReads:
-    """What checks of some persons read: birth dates, roles, and the entries and live
-    records of the persons and of the organisations they answer for, by subject key."""
+    """What checks of some persons read: roles, the entries and live records of the persons and
+    of the organisations they answer for, by subject key, and the birth dates of the persons
+    with any of these (a check looks at a birth date only then)."""
 
     births: dict[str, date | None]
     roles: dict[str, list[RoleRow]]
@@ -119,24 +120,26 @@ _ROLES_SQL = ("SELECT r.person_key, o.uscc, o.name, o.subject_key, r.role FROM o
 _ORG_KEYS_SQL = ("SELECT o.subject_key FROM organisation_roles r JOIN organisations o ON o.uscc = r.uscc"
                  " WHERE r.person_key")
 # PostgreSQL: one statement, one round trip. The four kinds of rows share a layout: a tag, then
-# text, date and time columns; the organisations' entries and records are reached through an
-# array of subject keys (the persons' and their organisations'), probed through the index.
+# text, date and time columns. The organisations' entries and records are reached through an
+# array of subject keys (the persons' and their organisations'), probed through the index; birth
+# dates are read only for the persons something is known about (no other check looks at them).
+_PG_SUBJECTS = "%(k)s::text[] || ARRAY(SELECT subject_key::text FROM ro)"
 _PG_READ = f"""
-WITH ro AS ({_ROLES_SQL} = ANY(%(k)s))
+WITH ro AS ({_ROLES_SQL} = ANY(%(k)s)),
+     e AS (SELECT {_ENTRY_SQL} FROM list_entries WHERE subject_key = ANY({_PG_SUBJECTS})),
+     r AS (SELECT {_RECORD_SQL} FROM records WHERE subject_key = ANY({_PG_SUBJECTS}) AND superseded_at IS NULL)
 SELECT 'p', person_key, NULL, NULL, NULL, NULL, NULL, NULL, NULL, birth_date, NULL::date, NULL::date,
        NULL::timestamptz, NULL::timestamptz
-  FROM persons WHERE person_key = ANY(%(k)s)
+  FROM persons WHERE person_key = ANY(ARRAY(
+       SELECT subject_key::text FROM e UNION SELECT subject_key FROM r UNION SELECT person_key FROM ro))
 UNION ALL
 SELECT 'o', person_key, uscc, name, subject_key, role, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM ro
 UNION ALL
 SELECT 'e', subject_key, id, list_type, record_id, item_code, severity, department_code, basis,
-       start_date, planned_end, exited_on, disputed_at, NULL
-  FROM list_entries WHERE subject_key = ANY(%(k)s::text[] || ARRAY(SELECT subject_key::text FROM ro))
+       start_date, planned_end, exited_on, disputed_at, NULL FROM e
 UNION ALL
 SELECT 'r', subject_key, id, item_code, nature, severity, department_code, NULL, NULL,
-       decision_date, NULL, NULL, revoked_at, disputed_at
-  FROM records WHERE subject_key = ANY(%(k)s::text[] || ARRAY(SELECT subject_key::text FROM ro))
-   AND superseded_at IS NULL
+       decision_date, NULL, NULL, revoked_at, disputed_at FROM r
 """
 
 
@@ -193,17 +196,23 @@ def _sqlite_reads(conn: Any, keys: list[str]) -> tuple[list[Any], list[Any], lis
             value = times[text] = datetime.fromisoformat(text).replace(tzinfo=UTC)  # type: ignore[arg-type]
         return value  # type: ignore[return-value]
 
+    # In-process, statements cost no round trip: the roles first, then the entries and records
+    # of the persons and of the organisations they answer for, then the birth dates of the
+    # persons something is known about.
     for part in _parts(keys):
+        roles += conn.execute(f"{_ROLES_SQL} IN ({', '.join('?' * len(part))})", part)
+    subjects = keys + list(dict.fromkeys(r[3] for r in roles))
+    for part in _parts(subjects):
         marks = ", ".join("?" * len(part))
-        own, via = f"subject_key IN ({marks})", f"subject_key IN ({_ORG_KEYS_SQL} IN ({marks}))"
-        births += conn.execute(f"SELECT person_key, birth_date FROM persons WHERE person_key IN ({marks})", part)
-        roles += conn.execute(f"{_ROLES_SQL} IN ({marks})", part)
-        select = f"SELECT {_ENTRY_SQL} FROM list_entries WHERE"
-        for r in conn.execute(f"{select} {own} UNION ALL {select} {via}", part + part):
+        for r in conn.execute(f"SELECT {_ENTRY_SQL} FROM list_entries WHERE subject_key IN ({marks})", part):
             entries.append((*r[:8], day(r[8]), day(r[9]), day(r[10]), moment(r[11])))
-        select = f"SELECT {_RECORD_SQL} FROM records WHERE superseded_at IS NULL AND"
-        for r in conn.execute(f"{select} {own} UNION ALL {select} {via}", part + part):
+        for r in conn.execute(f"SELECT {_RECORD_SQL} FROM records WHERE subject_key IN ({marks})"
+                              " AND superseded_at IS NULL", part):
             records.append((*r[:5], day(r[5]), moment(r[6]), moment(r[7]), r[8]))
+    known = list({*(r[0] for r in entries), *(r[0] for r in records), *(r[0] for r in roles)})
+    for part in _parts(known):
+        births += conn.execute(
+            f"SELECT person_key, birth_date FROM persons WHERE person_key IN ({', '.join('?' * len(part))})", part)
     return births, roles, entries, records
 
 
@@ -226,10 +235,10 @@ def pipelined(session: Session, rows: int = 1) -> Iterator[None]:
 
 
 def insert_rows(session: Session, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
-                casts: dict[str, str] | None = None) -> None:
-    """Insert tuples of Python values (dates and aware datetimes) on the session's driver
-    connection: COPY for many rows on PostgreSQL (outside a pipeline), else `executemany`;
-    on SQLite dates and times go in the text forms SQLAlchemy stores."""
+                casts: dict[str, str] | None = None, temporal: Sequence[str] = ()) -> None:
+    """Insert tuples of Python values on the session's driver connection: COPY for many rows
+    on PostgreSQL (outside a pipeline), else `executemany`; on SQLite the `temporal` columns
+    (dates, aware datetimes) go in the text forms SQLAlchemy stores."""
     if not rows:
         return
     conn = driver_connection(session)
@@ -247,22 +256,21 @@ def insert_rows(session: Session, table: str, columns: Sequence[str], rows: Sequ
             else:
                 cur.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
         return
-    stamps: dict[datetime, str] = {}
-
-    def sqlite(row: Sequence[Any]) -> list[Any]:
-        out = list(row)
-        for i, value in enumerate(out):
-            if isinstance(value, datetime):
-                text = stamps.get(value)
-                if text is None:
-                    text = stamps[value] = value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-                out[i] = text
-            elif isinstance(value, date):
-                out[i] = value.isoformat()
-        return out
-
-    conn.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})",
-                     [sqlite(row) for row in rows])
+    stamps = [i for i, c in enumerate(columns) if c in temporal]
+    if stamps:
+        # As the text SQLAlchemy stores; the rows of one call share their times.
+        texts: dict[Any, str] = {}
+        rows = [list(row) for row in rows]
+        for row in rows:
+            for i in stamps:
+                value = row[i]
+                if value is not None:
+                    found = texts.get(value)
+                    if found is None:
+                        found = texts[value] = (value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+                                                if isinstance(value, datetime) else value.isoformat())
+                    row[i] = found
+    conn.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})", rows)
 
 
 def insert_checks(session: Session, checks: list[dict[str, Any]], hits: list[dict[str, Any]]) -> None:
@@ -270,20 +278,25 @@ def insert_checks(session: Session, checks: list[dict[str, Any]], hits: list[dic
                       [tuple(h[k] for k in HIT_COLUMNS) for h in hits])
 
 
-def insert_check_rows(session: Session, checks: list[tuple[Any, ...]], hits: list[tuple[Any, ...]]) -> None:
-    """Checks and hits as tuples in CHECK_COLUMNS and HIT_COLUMNS order (`hits` as a list)."""
-    encode = _JSON.encode
-    insert_rows(session, "checks", CHECK_COLUMNS,
-                [(*c[:7], encode(c[7]) if c[7] else "[]", *c[8:]) for c in checks], {"hits": "::jsonb"})
-    insert_rows(session, "check_hits", HIT_COLUMNS, hits)
+def insert_check_rows(session: Session, checks: list[tuple[Any, ...]], hits: list[tuple[Any, ...]],
+                      encoded: bool = False) -> None:
+    """Checks and hits as tuples in CHECK_COLUMNS and HIT_COLUMNS order (the check's `hits` as a
+    list, or as its JSON text when `encoded`)."""
+    if not encoded:
+        encode = _JSON.encode
+        checks = [(*c[:7], encode(c[7]) if c[7] else "[]", *c[8:]) for c in checks]
+    insert_rows(session, "checks", CHECK_COLUMNS, checks, {"hits": "::jsonb"}, ("checked_at",))
+    insert_rows(session, "check_hits", HIT_COLUMNS, hits, temporal=("checked_at",))
 
 
+BULK_ROWS = 1000
+BULK_CACHE_KIB = 128 * 1024
 _SQLITE_WRITERS: dict[str, threading.Lock] = {}
 _SQLITE_WRITERS_LOCK = threading.Lock()
 
 
 @contextmanager
-def check_transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+def check_transaction(factory: sessionmaker[Session], rows: int = 1) -> Iterator[Session]:
     """The unit of work of checks: commit on success, roll back on any error.
 
     Checks read, then write. On SQLite a transaction that has read can no longer take the
@@ -292,6 +305,10 @@ def check_transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     write lock before their first read: in this process with a lock (whose waiters hold no
     connection and wake as soon as it is free), against other processes with a statement that
     writes nothing (which makes SQLite take its write lock, waiting up to the busy timeout).
+
+    A batch chunk (`rows` checks) dirties a page of the subject-key indexes of checks and of the
+    access log for nearly every row; on SQLite it gets a page cache that holds them for the
+    length of its transaction, so each page is written once at commit, not spilled on the way.
     """
     session = factory()
     bind = session.get_bind()
@@ -303,9 +320,18 @@ def check_transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     try:
         with lock:
             try:
+                cache = None
                 if bind.dialect.name == "sqlite":
-                    driver_connection(session).execute("DELETE FROM checks WHERE 0 = 1")
-                yield session
+                    raw = driver_connection(session)
+                    raw.execute("DELETE FROM checks WHERE 0 = 1")
+                    if rows >= BULK_ROWS:
+                        (cache,) = raw.execute("PRAGMA cache_size").fetchone()
+                        raw.execute(f"PRAGMA cache_size = {-BULK_CACHE_KIB}")
+                try:
+                    yield session
+                finally:
+                    if cache is not None:
+                        raw.execute(f"PRAGMA cache_size = {int(cache)}")  # before the connection goes back
                 session.commit()
             except BaseException:
                 session.rollback()

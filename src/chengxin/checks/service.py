@@ -7,6 +7,7 @@ access-log choke point in the same transaction as the check itself.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -127,6 +128,7 @@ def _adult_on(birth: date) -> date:
     return add_months(birth, 12 * 18)
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _NOBODY: dict[date, Any] = {}
 
 
@@ -170,15 +172,19 @@ def run_checks(
     check_rows: list[tuple[Any, ...]] = []
     hit_rows: list[tuple[Any, ...]] = []
     reads: list[Read] = []
-    no_roles: list[repo.RoleRow] = []
+    # A person nothing is known about (most persons checked) gets the same answer every time.
+    nobody_decision, nobody_hits = evaluate(measures, [], _standing_of_nobody(as_of))
     for key, check_id in zip(person_keys, ids.new_ids(len(person_keys)), strict=True):
-        cands, person = candidates_for(ctx, key, as_of, births.get(key), roles.get(key, no_roles),
-                                       entries, records)
-        decision, hits = evaluate(measures, cands, person)
+        person_roles = roles.get(key)
+        if person_roles is None and key not in entries and key not in records:
+            decision, hits = nobody_decision, list(nobody_hits)
+        else:
+            cands, person = candidates_for(ctx, key, as_of, births.get(key), person_roles or (), entries, records)
+            decision, hits = evaluate(measures, cands, person)
         outcomes.append(Outcome(check_id, key, decision, hits, now, as_of))
-        # In repo.CHECK_COLUMNS order.
+        # In repo.CHECK_COLUMNS order, the hits as JSON text.
         check_rows.append((key, check_id, department, scenario, business_ref, purpose, decision,
-                           [hit_json(h) for h in hits] if hits else [], now, batch_id))
+                           _JSON.encode([hit_json(h) for h in hits]) if hits else "[]", now, batch_id))
         seen: set[str] = set()
         for h in hits:
             if h.measure.code not in seen:
@@ -187,7 +193,7 @@ def run_checks(
         reads.append(Read(key, decision, check_id))
     # The check rows, their hits and the access-log entries go in together (one round trip).
     with repo.pipelined(session, len(check_rows)):
-        repo.insert_check_rows(session, check_rows, hit_rows)
+        repo.insert_check_rows(session, check_rows, hit_rows, encoded=True)
         log_reads(session, caller, action, reads, purpose=purpose, basis=scenario,
                   business_ref=business_ref, at=now)
     return outcomes
