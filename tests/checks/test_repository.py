@@ -66,3 +66,28 @@ def test_rows_written_on_the_driver_read_back_through_the_orm(session):
     assert hit.blocking is True and hit.checked_at == at
     entry = session.scalars(select(AccessEntry).where(AccessEntry.ref_id == "C" * 26)).one()
     assert (entry.at, entry.result, entry.actor_department) == (at, "block", "human_resources")
+
+
+def test_bulk_rows_with_awkward_text_round_trip(session):
+    at = datetime(2026, 11, 21, 2, 3, 4, tzinfo=UTC)
+    purpose = '审查\t"引号"\\反斜杠\n换行\r'
+    n = 70  # above COPY_MIN_ROWS: COPY on PostgreSQL
+    hits = [{"measure": "P-GWY-01", "note": 'a\tb\\c\n"d"'}]
+    repo.insert_checks(session, [
+        {"subject_key": f"{i:032x}", "id": f"C{i:025d}", "department_code": "human_resources", "scenario": "s",
+         "business_ref": None if i % 2 else "业务\\编号", "purpose": purpose, "decision": "block",
+         "hits": hits if i % 3 else [], "checked_at": at, "batch_id": "B" * 26} for i in range(n)], [])
+    access.log_reads(session, Caller("department", "human_resources"), "batch_check",
+                     [access.Read(f"{i:032x}", "block" if i % 2 else "clear\tx", None if i % 5 else f"C{i:025d}")
+                      for i in range(n)], purpose=purpose, basis="s\\b", business_ref=None, at=at)
+    checks = {c.id: c for c in session.scalars(select(Check).where(Check.batch_id == "B" * 26))}
+    assert len(checks) == n
+    for i in range(n):
+        c = checks[f"C{i:025d}"]
+        assert (c.purpose, c.business_ref, c.hits, c.checked_at) == (
+            purpose, None if i % 2 else "业务\\编号", hits if i % 3 else [], at)
+    logged = session.scalars(select(AccessEntry).where(AccessEntry.action == "batch_check")
+                             .order_by(AccessEntry.seq)).all()
+    assert [(e.subject_key, e.result, e.ref_id, e.purpose, e.basis, e.business_ref, e.at) for e in logged] == [
+        (f"{i:032x}", "block" if i % 2 else "clear\tx", None if i % 5 else f"C{i:025d}", purpose, "s\\b", None, at)
+        for i in range(n)]

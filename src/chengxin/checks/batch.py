@@ -23,6 +23,7 @@ from chengxin.masking import mask_id
 
 FIRST_CHUNK = 200  # small, so the first answers leave at once
 CHUNK = 10_000
+SQLITE_CHUNK = 25_000  # chunks cannot overlap there: fewer, bigger transactions write each index page fewer times
 PARALLEL_CHUNKS = 2
 
 
@@ -69,11 +70,15 @@ def run_batch_chunks(
 ) -> Iterator[list[dict[str, Any]]]:
     """`run_batch`, a chunk of answers at a time (the last chunk ends with the summary line).
 
-    Each chunk is checked and recorded in a transaction of its own. On PostgreSQL two chunks
-    are worked on at once, on connections of their own, so that one's Python work runs while
-    the other waits on the database; the answers still come out in input order.
+    Each chunk is checked and recorded in a transaction of its own, in a worker thread, while
+    this thread reads and hashes the identifiers of the next (SQLite and the database driver
+    let go of the interpreter while they work). On PostgreSQL two chunks are checked at once, on
+    connections of their own, so that one's Python work runs while the other waits on the
+    database. The answers still come out in input order.
     """
     batch_id = ids.new_id()
+    workers = _workers(factory)
+    chunk_size = SQLITE_CHUNK if _is_sqlite(factory) else CHUNK
     hasher = keys.hasher()
     first_line: dict[str, int] = {}
     counts = {"total": 0, "errors": 0, "block": 0, "review": 0, "green": 0, "clear": 0}
@@ -120,20 +125,20 @@ def run_batch_chunks(
             if len(pending) >= size:
                 yield pending
                 pending = []
-                size = CHUNK
+                size = chunk_size
         if pending:
             yield pending
 
-    if _parallel(factory) < 2:
+    if not workers:
         for chunk in chunks():
             yield tally(check_chunk(chunk))
     else:
-        with ThreadPoolExecutor(_parallel(factory), thread_name_prefix="batch-check") as pool:
+        with ThreadPoolExecutor(workers, thread_name_prefix="batch-check") as pool:
             running: deque[Future[list[dict[str, Any]]]] = deque()
             try:
                 for chunk in chunks():
                     running.append(pool.submit(check_chunk, chunk))
-                    if len(running) >= PARALLEL_CHUNKS:
+                    if len(running) > workers:  # one more ready to start than are working
                         yield tally(running.popleft().result())
                 while running:
                     yield tally(running.popleft().result())
@@ -143,10 +148,15 @@ def run_batch_chunks(
     yield [{"summary": {"batch_id": batch_id, **counts}}]
 
 
-def _parallel(factory: sessionmaker[Session]) -> int:
-    """Chunks worked on at once: two on a PostgreSQL engine (each on a connection of its own);
-    one on SQLite (one writer at a time) or when sessions share one connection (as in tests)."""
+def _is_sqlite(factory: sessionmaker[Session]) -> bool:
     bind = factory.kw.get("bind")
-    if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
-        return PARALLEL_CHUNKS
-    return 1
+    return bind is not None and bind.dialect.name == "sqlite"
+
+
+def _workers(factory: sessionmaker[Session]) -> int:
+    """Threads checking chunks: two on PostgreSQL (each on a connection of its own), one on
+    SQLite (one writer at a time); none when sessions share one connection (as in tests)."""
+    bind = factory.kw.get("bind")
+    if not isinstance(bind, Engine):
+        return 0
+    return PARALLEL_CHUNKS if bind.dialect.name == "postgresql" else 1

@@ -105,6 +105,9 @@ def json_bytes(content: Any) -> bytes:
 
 def compact_line(line: int, ref: str | None, masked: str, o: Outcome) -> dict[str, Any]:
     """One NDJSON line of a batch answer: enough to act on, without personal detail."""
+    if not o.hits:
+        return {"line": line, "ref": ref, "id_number": masked, "check_id": o.check_id, "decision": o.decision,
+                "decision_label": DECISION_LABELS[o.decision], "hits": []}
     return {
         "line": line, "ref": ref, "id_number": masked, "check_id": o.check_id,
         "decision": o.decision, "decision_label": DECISION_LABELS[o.decision],

@@ -258,18 +258,26 @@ def insert_rows(session: Session, table: str, columns: Sequence[str], rows: Sequ
         return
     stamps = [i for i, c in enumerate(columns) if c in temporal]
     if stamps:
-        # As the text SQLAlchemy stores; the rows of one call share their times.
-        texts: dict[Any, str] = {}
-        rows = [list(row) for row in rows]
-        for row in rows:
-            for i in stamps:
-                value = row[i]
-                if value is not None:
-                    found = texts.get(value)
-                    if found is None:
-                        found = texts[value] = (value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-                                                if isinstance(value, datetime) else value.isoformat())
-                    row[i] = found
+        # As the text SQLAlchemy stores. The rows of a call share their times: the last value's
+        # text is reused when the next is the same object (hashing aware datetimes is slow).
+        last: Any = None
+        last_text = None
+
+        def text(value: Any) -> Any:
+            nonlocal last, last_text
+            if value is None:
+                return None
+            if value is not last:
+                last = value
+                last_text = (value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+                             if isinstance(value, datetime) else value.isoformat())
+            return last_text
+
+        if len(stamps) == 1:
+            i = stamps[0]
+            rows = [(*row[:i], text(row[i]), *row[i + 1:]) for row in rows]
+        else:
+            rows = [tuple(text(v) if n in stamps else v for n, v in enumerate(row)) for row in rows]
     conn.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})", rows)
 
 
