@@ -93,6 +93,9 @@ def single_bodies(data: CheckData, count: int, seed: int) -> list[dict[str, Any]
 def batch_identifiers(data: CheckData, count: int, seed: int) -> tuple[list[Any], dict[str, int]]:
     """`count` batch elements: distinct persons (15 % listed), 0.5 % invalid numbers, 0.5 % repeats
     of earlier lines, a tenth as objects with a reference."""
+    if count > len(data.numbers):
+        raise SystemExit(f"a batch of {count:,} distinct persons needs at least as many persons (have "
+                         f"{len(data.numbers):,}); use --persons")
     rng = random.Random(seed + 37)
     listed = _listed_people(data)
     invalid = count // 200

@@ -40,12 +40,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--records", type=int, default=None,
                         help="记录数 records to ingest (default 1,000,000; 50,000 with --quick)")
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both",
-                        help="数据库 database(s) for the ingest and person-file figures (default both)")
+                        help="数据库 database(s) for the ingest, person-file and check figures (default both)")
     parser.add_argument("--only", action="append", metavar="NAME",
                         help="只运行名称为 NAME 或以 NAME 开头的数字 run only figures named NAME or "
-                             "starting with it (repeatable), e.g. ingest, person_file, id_validation")
+                             "starting with it (repeatable), e.g. ingest, person_file, id_validation, "
+                             "check, batch_check")
     parser.add_argument("--quick", action="store_true",
-                        help="冒烟运行 smoke run: 50,000 records, fewer IDs and persons")
+                        help="冒烟运行 smoke run: 50,000 records, fewer IDs and persons, a small check data set")
     parser.add_argument("--ids", type=int, default=None,
                         help="distinct IDs for id_validation (default 200,000; 50,000 with --quick)")
     parser.add_argument("--samples", type=int, default=None,

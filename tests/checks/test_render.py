@@ -48,7 +48,7 @@ def test_api_answer_validates_against_the_model(client):
 
 
 def test_ndjson_line_is_json_dumps():
-    from chengxin.checks.render import compact_line, ndjson_line
+    from chengxin.checks.render import compact_line, ndjson_compact, ndjson_line
 
     o = outcomes()
     lines = [compact_line(n, ref, "1101**********002X", outcome)
@@ -57,3 +57,7 @@ def test_ndjson_line_is_json_dumps():
               {"summary": {"batch_id": "01JD", "total": 2, "errors": 1}}]
     for line in lines:
         assert ndjson_line(line) == json.dumps(line, ensure_ascii=False)
+    for n, outcome in enumerate(o, 1):
+        for ref in (None, "报名号-1", 'a"b\\c\n\x01'):
+            assert ndjson_compact(n, ref, "1101**********002X", outcome) == json.dumps(
+                compact_line(n, ref, "1101**********002X", outcome), ensure_ascii=False)

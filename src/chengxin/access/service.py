@@ -79,7 +79,7 @@ def _insert(session: Session, rows: list[tuple[Any, ...]]) -> None:
         return
     at = rows[0][0].astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")  # one moment per call
     conn.executemany(f"INSERT INTO access_log ({names}) VALUES ({', '.join('?' * len(COLUMNS))})",
-                     [(at, *row[1:]) for row in rows])
+                     ((at, *row[1:]) for row in rows))
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Iterable, Iterator
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
@@ -16,7 +16,7 @@ from chengxin import ids
 from chengxin.callers import Caller
 from chengxin.checks.render import compact_line
 from chengxin.checks.repository import check_transaction
-from chengxin.checks.service import CheckContext, run_checks
+from chengxin.checks.service import CheckContext, Outcome, run_checks
 from chengxin.crypto import Keys
 from chengxin.identity.rules import ID_TYPE_BY_LABEL, IdentityError, parse_identifier
 from chengxin.masking import mask_id
@@ -33,6 +33,11 @@ class Wanted:
     id_type: str
     id_number: str
     ref: str | None = None
+
+
+# A line to check: (line, ref, subject key, masked number). Plain values, so that the garbage
+# collector stops tracking it at once (a batch holds tens of thousands at a time).
+Todo = tuple[int, str | None, str, str]
 
 
 def as_wanted(line: int, raw: object) -> Wanted | dict[str, Any]:
@@ -66,9 +71,11 @@ def run_batch(
 def run_batch_chunks(
     factory: sessionmaker[Session], ctx: CheckContext, keys: Keys, caller: Caller,
     items: Iterable[Wanted | dict[str, Any]], *, scenario: str, business_ref: str | None,
-    purpose: str, as_of: date,
-) -> Iterator[list[dict[str, Any]]]:
+    purpose: str, as_of: date, render: Callable[[int, str | None, str, Outcome], Any] = compact_line,
+) -> Iterator[list[Any]]:
     """`run_batch`, a chunk of answers at a time (the last chunk ends with the summary line).
+    An answer is `render(line, ref, masked number, outcome)` (the line's dict by default; the
+    API writes its NDJSON text straight away); an error line is always its dict.
 
     Each chunk is checked and recorded in a transaction of its own, in a worker thread, while
     this thread reads and hashes the identifiers of the next (SQLite and the database driver
@@ -82,27 +89,29 @@ def run_batch_chunks(
     hasher = keys.hasher()
     first_line: dict[str, int] = {}
     counts = {"total": 0, "errors": 0, "block": 0, "review": 0, "green": 0, "clear": 0}
-    pending: list[tuple[Wanted, str, str] | dict[str, Any]] = []
+    pending: list[Todo | dict[str, Any]] = []
     size = FIRST_CHUNK
 
-    def check_chunk(chunk: list[tuple[Wanted, str, str] | dict[str, Any]]) -> list[dict[str, Any]]:
-        todo = [p[1] for p in chunk if isinstance(p, tuple)]
-        outcomes: Iterator[Any] = iter(())
+    def check_chunk(chunk: list[Todo | dict[str, Any]]) -> tuple[list[Any], Counter[str]]:
+        todo = [p[2] for p in chunk if isinstance(p, tuple)]
+        done: list[Outcome] = []
         if todo:
             with check_transaction(factory, len(todo)) as session:
-                outcomes = iter(run_checks(
-                    session, ctx, caller, todo, scenario=scenario, business_ref=business_ref,
-                    purpose=purpose, as_of=as_of, batch_id=batch_id, action="batch_check"))
-        return [compact_line(p[0].line, p[0].ref, p[2], next(outcomes)) if isinstance(p, tuple) else p
-                for p in chunk]
+                done = run_checks(session, ctx, caller, todo, scenario=scenario, business_ref=business_ref,
+                                  purpose=purpose, as_of=as_of, batch_id=batch_id, action="batch_check")
+        outcomes = iter(done)
+        decisions = Counter(o.decision for o in done)
+        decisions["errors"] = len(chunk) - len(done)
+        return [render(p[0], p[1], p[3], next(outcomes)) if isinstance(p, tuple) else p
+                for p in chunk], decisions
 
-    def tally(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        for line in lines:
-            decision = line.get("decision")
-            counts[decision if decision is not None else "errors"] += 1
+    def tally(answer: tuple[list[Any], Counter[str]]) -> list[Any]:
+        lines, decisions = answer
+        for decision, n in decisions.items():
+            counts[decision] += n
         return lines
 
-    def chunks() -> Iterator[list[tuple[Wanted, str, str] | dict[str, Any]]]:
+    def chunks() -> Iterator[list[Todo | dict[str, Any]]]:
         nonlocal pending, size
         for item in items:
             counts["total"] += 1
@@ -121,7 +130,7 @@ def run_batch_chunks(
                                                   first_line=first_line[key]))
                     else:
                         first_line[key] = item.line
-                        pending.append((item, key, mask_id(ident.number)))
+                        pending.append((item.line, item.ref, key, mask_id(ident.number)))
             if len(pending) >= size:
                 yield pending
                 pending = []
@@ -134,7 +143,7 @@ def run_batch_chunks(
             yield tally(check_chunk(chunk))
     else:
         with ThreadPoolExecutor(workers, thread_name_prefix="batch-check") as pool:
-            running: deque[Future[list[dict[str, Any]]]] = deque()
+            running: deque[Future[tuple[list[Any], Counter[str]]]] = deque()
             try:
                 for chunk in chunks():
                     running.append(pool.submit(check_chunk, chunk))

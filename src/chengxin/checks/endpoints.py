@@ -16,7 +16,7 @@ from chengxin.checks import repository as repo
 from chengxin.checks import schemas as s
 from chengxin.checks import service
 from chengxin.checks.batch import as_wanted, run_batch_chunks
-from chengxin.checks.render import check_dict, json_bytes, ndjson_line
+from chengxin.checks.render import check_dict, json_bytes, ndjson_compact, ndjson_line
 from chengxin.clock import today
 from chengxin.deps import CatalogDep, KeysDep, SessionDep, SettingsDep
 from chengxin.errors import PROBLEM_RESPONSES, DomainError
@@ -90,13 +90,14 @@ def batch_check(body: s.BatchCheckIn, request: Request, caller: CurrentCaller, k
     items = (as_wanted(n, raw) for n, raw in enumerate(body.identifiers, start=1))
     chunks = run_batch_chunks(request.app.state.sessionmaker, ctx, keys, caller, items,
                               scenario=body.scenario, business_ref=body.business_ref, purpose=body.purpose,
-                              as_of=today())
+                              as_of=today(), render=ndjson_compact)
 
     def ndjson() -> Iterator[bytes]:
-        # One write per chunk of answers (each write costs a trip to a worker thread).
-        encode = ndjson_line
+        # One write per chunk of answers (each write costs a trip to a worker thread). Answers
+        # come as their NDJSON text already, error and summary lines as dicts.
         for lines in chunks:
-            yield "".join([encode(line) + "\n" for line in lines]).encode()
+            yield "".join([(line if line.__class__ is str else ndjson_line(line)) + "\n"
+                           for line in lines]).encode()
 
     return StreamingResponse(ndjson(), media_type="application/x-ndjson")
 

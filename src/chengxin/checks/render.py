@@ -140,3 +140,14 @@ def ndjson_line(line: dict[str, Any]) -> str:
                 f'"decision": {encode_basestring(line["decision"])}, '
                 f'"decision_label": {encode_basestring(line["decision_label"])}, "hits": []}}')
     return _LINE_JSON.encode(line)
+
+
+def ndjson_compact(line: int, ref: str | None, masked: str, o: Outcome) -> str:
+    """`ndjson_line(compact_line(line, ref, masked, o))`, without making the dict when there
+    are no hits (most answers of a batch; a test holds the two forms together)."""
+    if o.hits:
+        return _LINE_JSON.encode(compact_line(line, ref, masked, o))
+    return (f'{{"line": {line}, "ref": {"null" if ref is None else encode_basestring(ref)}, '
+            f'"id_number": {encode_basestring(masked)}, "check_id": {encode_basestring(o.check_id)}, '
+            f'"decision": {encode_basestring(o.decision)}, '
+            f'"decision_label": {encode_basestring(DECISION_LABELS[o.decision])}, "hits": []}}')

@@ -1,10 +1,11 @@
 """All SQL for checks: what a check reads (in bulk, for batch checks too) and writes.
 
 A check is answered in few round trips: everything it reads in one (`check_reads`; on
-PostgreSQL a pipeline of four statements, the organisations' rows reached through a
-sub-select), everything it writes in one more (`insert_checks` and the access-log entry,
-pipelined by `pipelined`). The SQL goes straight to the driver, which skips the ORM's
-per-statement work (it costs more than the queries themselves).
+PostgreSQL one statement, the organisations' rows reached through a sub-select), everything it
+writes in one more (`insert_check_rows` and the access-log entry, pipelined by `pipelined`;
+COPY for the thousands of rows of a batch chunk). The SQL goes straight to the driver, which
+skips the ORM's per-statement work (it costs more than the queries themselves). On SQLite a
+check takes the write lock before it reads (`check_transaction`).
 """
 
 from __future__ import annotations
@@ -273,11 +274,13 @@ def insert_rows(session: Session, table: str, columns: Sequence[str], rows: Sequ
                              if isinstance(value, datetime) else value.isoformat())
             return last_text
 
+        # Made one at a time as SQLite binds them (short-lived objects cost the collector nothing).
         if len(stamps) == 1:
             i = stamps[0]
-            rows = [(*row[:i], text(row[i]), *row[i + 1:]) for row in rows]
+            rows = ((*row[:i], text(row[i]), *row[i + 1:]) for row in rows)  # type: ignore[assignment]
         else:
-            rows = [tuple(text(v) if n in stamps else v for n, v in enumerate(row)) for row in rows]
+            rows = (tuple(text(v) if n in stamps else v for n, v in enumerate(row))  # type: ignore[assignment]
+                    for row in rows)
     conn.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})", rows)
 
 

@@ -21,7 +21,7 @@ from chengxin.access.service import Read, log_reads
 from chengxin.callers import Caller
 from chengxin.catalog.rules import Catalog
 from chengxin.checks import repository as repo
-from chengxin.checks.rules import Candidate, Hit, Via, evaluate, record_in_effect, standing
+from chengxin.checks.rules import Candidate, Hit, Standing, Via, evaluate, record_in_effect, standing
 from chengxin.clock import CHINA, utcnow
 from chengxin.errors import DomainError, NotFound
 from chengxin.lists.rules import entry_status
@@ -129,10 +129,10 @@ def _adult_on(birth: date) -> date:
 
 
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-_NOBODY: dict[date, Any] = {}
+_NOBODY: dict[date, Standing] = {}
 
 
-def _standing_of_nobody(as_of: date) -> Any:
+def _standing_of_nobody(as_of: date) -> Standing:
     """R11 standing of a person the platform knows nothing about (the same every day's check)."""
     found = _NOBODY.get(as_of)
     if found is None:
@@ -171,7 +171,6 @@ def run_checks(
     outcomes: list[Outcome] = []
     check_rows: list[tuple[Any, ...]] = []
     hit_rows: list[tuple[Any, ...]] = []
-    reads: list[Read] = []
     # A person nothing is known about (most persons checked) gets the same answer every time.
     nobody_decision, nobody_hits = evaluate(measures, [], _standing_of_nobody(as_of))
     for key, check_id in zip(person_keys, ids.new_ids(len(person_keys)), strict=True):
@@ -190,12 +189,11 @@ def run_checks(
             if h.measure.code not in seen:
                 seen.add(h.measure.code)
                 hit_rows.append((key, check_id, h.measure.code, department, h.blocking, now))  # HIT_COLUMNS
-        reads.append(Read(key, decision, check_id))
     # The check rows, their hits and the access-log entries go in together (one round trip).
     with repo.pipelined(session, len(check_rows)):
         repo.insert_check_rows(session, check_rows, hit_rows, encoded=True)
-        log_reads(session, caller, action, reads, purpose=purpose, basis=scenario,
-                  business_ref=business_ref, at=now)
+        log_reads(session, caller, action, (Read(o.person_key, o.decision, o.check_id) for o in outcomes),
+                  purpose=purpose, basis=scenario, business_ref=business_ref, at=now)
     return outcomes
 
 
