@@ -2,13 +2,39 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from datetime import date
 from typing import Any
 
 from chengxin.demo.synth import citizen_id
 
-DEPT = {"X-Chengxin-Department": "market_regulation"}
-OPERATOR = {"X-Chengxin-Role": "operator"}
+def test_token(name: str) -> tuple[str, str, str]:
+    """(token id, secret, bearer token) of a test credential: derived from its name, so headers
+    can be built at import time; tests/conftest.py stores the rows (hashed, as the platform does)."""
+    digest = hashlib.sha256(f"chengxin-test:{name}".encode()).digest()
+    token_id = base64.b32encode(digest).decode()[:26]
+    secret = digest.hex()
+    return token_id, secret, f"cxt_{token_id}_{secret}"
+
+
+_DEPARTMENT_OF: dict[str, str] = {}  # Authorization header -> department code
+
+
+def as_dept(code: str) -> dict[str, str]:
+    """Headers of the test system account of a catalog department (submitter and checker)."""
+    auth = f"Bearer {test_token(f'dept:{code}')[2]}"
+    _DEPARTMENT_OF[auth] = code
+    return {"Authorization": auth}
+
+
+def as_role(role: str) -> dict[str, str]:
+    """Headers of the test staff account holding `role` (operator, platform_admin, auditor)."""
+    return {"Authorization": f"Bearer {test_token(role)[2]}"}
+
+
+DEPT = as_dept("market_regulation")
+OPERATOR = as_role("operator")
 
 
 def cid(n: int = 1, *, county: str = "110105", born: date = date(1985, 6, 15),
@@ -55,8 +81,8 @@ def file_of(client: Any, id_number: str, **body: Any) -> Any:
                        headers=OPERATOR)
 
 
-COURT = {"X-Chengxin-Department": "court"}
-HR = {"X-Chengxin-Department": "human_resources"}
+COURT = as_dept("court")
+HR = as_dept("human_resources")
 
 
 def court_case(n: int = 1, *, decided: str = "2026-01-10", **overrides: Any) -> dict[str, Any]:
@@ -75,7 +101,7 @@ def court_case(n: int = 1, *, decided: str = "2026-01-10", **overrides: Any) -> 
 
 def check(client: Any, id_number: str, scenario: str, headers: dict[str, str] = HR,
           department: str | None = None, **body: Any) -> Any:
-    dept = department or headers.get("X-Chengxin-Department", "")
+    dept = department or _DEPARTMENT_OF.get(headers.get("Authorization", ""), "")
     payload = {"id_number": id_number, "scenario": scenario, "department": dept,
                "purpose": "资格审查", "business_ref": "REF-1", **body}
     return client.post("/api/v1/checks", json=payload, headers=headers)

@@ -11,7 +11,9 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from chengxin import __version__
-from chengxin.callers import dev_header_authenticator
+from chengxin.accounts.auth import TokenAuthenticator
+from chengxin.accounts.endpoints import router as accounts_router
+from chengxin.callers import permit
 from chengxin.catalog.endpoints import router as catalog_router
 from chengxin.catalog.rules import Catalog, default_catalog
 from chengxin.checks.endpoints import router as checks_router
@@ -22,6 +24,7 @@ from chengxin.errors import DomainError, install_handlers, problem_response
 from chengxin.lists.endpoints import router as lists_router
 from chengxin.organisations.endpoints import router as org_router
 from chengxin.publicity.rules import default_tiers
+from chengxin.ratelimit import login_limiter, public_limiter
 from chengxin.records.endpoints import router as records_router
 from chengxin.sanctions.endpoints import router as measures_router
 from chengxin.sanctions.measures import default_measures
@@ -38,8 +41,8 @@ DESCRIPTION = """
 - **信用档案** 接口返回某人的档案：按类别分组、公示状态在读取时按规则计算，可按 `as_of` 回看某日档案；
 - 所有错误均为 `application/problem+json`，带稳定的错误码 `code` 与中文说明。
 
-开发环境的调用身份由请求头 `X-Chengxin-Department`（部门编码）或 `X-Chengxin-Role: operator`
-（信用办工作人员）给出；正式的账号与令牌认证见安全与隐私模块。
+调用身份：系统使用 API 令牌（`Authorization: Bearer cxt_…`，由平台管理员签发，限定权限、有期限、可吊销）；
+工作人员与本人登录后使用登录令牌（`cxs_…`，亦可用会话 Cookie）。每个接口声明所需权限，公开接口无需凭证但限制频率。
 """
 
 
@@ -59,7 +62,9 @@ def create_app(
     app.state.catalog = catalog or default_catalog()
     app.state.tiers = default_tiers()
     app.state.keys = keys or load_keys(settings)
-    app.state.authenticate = dev_header_authenticator
+    app.state.authenticate = TokenAuthenticator(app.state)
+    app.state.login_limiter = login_limiter(settings.login_rate_per_minute)
+    app.state.public_limiter = public_limiter(settings.public_rate_per_minute)
     install_handlers(app)
 
     @app.middleware("http")
@@ -76,18 +81,18 @@ def create_app(
         return await call_next(request)
 
     app.state.measures = default_measures()
-    for router in (catalog_router, records_router, file_router, org_router, lists_router, checks_router,
-                   watch_router, measures_router):
+    for router in (accounts_router, catalog_router, records_router, file_router, org_router, lists_router,
+                   checks_router, watch_router, measures_router):
         app.include_router(router)
 
-    @app.get("/healthz", tags=["运维"], summary="健康检查")
+    @app.get("/healthz", tags=["运维"], summary="健康检查", dependencies=[permit("public")])
     def healthz() -> dict[str, str]:
         """数据库可连接时返回 ok。"""
         with engine.connect() as conn:
             conn.execute(select(1))
         return {"status": "ok", "version": __version__}
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False, dependencies=[permit("public")])
     def home() -> str:
         from chengxin.persons.models import Person
         from chengxin.records.models import Record

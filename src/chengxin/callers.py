@@ -1,53 +1,66 @@
-"""The current caller: who is asking, on whose behalf, and what they may see.
+"""The current caller: who is asking, with which roles, on whose behalf.
 
-Every endpoint takes `CurrentCaller`. Authentication (accounts, tokens,
-sessions) is the security issue's work; until then a deployment-visible
-development authenticator reads two headers, and `serve` warns loudly when it
-is on. The seam is `app.state.authenticate`, so the real one drops in without
-touching a single endpoint.
+Every route declares one permission with `permit("...")` (see
+`chengxin.accounts.rules.PERMISSIONS`); the dependency authenticates the request
+(bearer API token or login session), checks the permission and returns the
+`Caller`. `app.state.authenticate` is the seam: tests and deployments may plug
+another authenticator without touching an endpoint.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
-from chengxin.deps import SessionDep
+from chengxin.accounts.rules import DEPARTMENT_ROLES, PERMISSIONS, PUBLIC, ROLES, allowed
 from chengxin.errors import DomainError
 
-ROLE_LABELS = {
-    "anonymous": "匿名访问者",
-    "department": "部门报送/核查系统",
-    "operator": "信用办工作人员",
-}
-DEV_DEPARTMENT_HEADER = "X-Chengxin-Department"
-DEV_ROLE_HEADER = "X-Chengxin-Role"
-# Registered department codes, per application, for the development authenticator. Departments
-# are only ever added, so a code found once stays valid; a code not in the cache is looked up
-# again (a department registered since is found), and the cache is reloaded at most this often.
-DEPARTMENT_CACHE_SECONDS = 60.0
+ROLE_LABELS = {"anonymous": "匿名访问者", **ROLES}
+# The role written in the access log when a caller holds several: the most specific one.
+_PRIMARY_ORDER = ("person", "third_party", "checker", "submitter", "auditor", "operator", "platform_admin")
 
 
 @dataclass(frozen=True, slots=True)
 class Caller:
+    """An authenticated caller. `role` is the primary role (for logs); `roles` all it holds."""
+
     role: str
     department_code: str | None = None
     account_id: str | None = None
+    roles: frozenset[str] = field(default_factory=frozenset)
+    person_key: str | None = None  # a person: whose own data they are
+    org_uscc: str | None = None  # a third party: which organisation
+    token_id: str | None = None
+    ip: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.roles and self.role != "anonymous":
+            object.__setattr__(self, "roles", frozenset({self.role}))
+
+    @classmethod
+    def of(cls, roles: frozenset[str], **kw: Any) -> Caller:
+        primary = next((r for r in _PRIMARY_ORDER if r in roles), "anonymous")
+        return cls(primary, roles=roles, **kw)
+
+    def has(self, role: str) -> bool:
+        return role in self.roles
 
     @property
     def may_see_identity(self) -> bool:
         """Whether plain ID numbers may be shown (masked otherwise)."""
-        return self.role == "operator"
+        return "operator" in self.roles
+
+    @property
+    def is_department(self) -> bool:
+        return bool(self.roles & DEPARTMENT_ROLES) and self.department_code is not None
 
     def require_department(self) -> str:
-        if self.role != "department" or not self.department_code:
-            raise DomainError("AUTH_DEPARTMENT_REQUIRED", "此操作需要以报送部门身份调用", 401)
+        if not self.is_department:
+            raise DomainError("AUTH_DEPARTMENT_REQUIRED", "此操作需要以部门账号调用", 403)
+        assert self.department_code is not None
         return self.department_code
 
     def require_reader(self) -> None:
@@ -55,50 +68,47 @@ class Caller:
             raise DomainError("AUTH_REQUIRED", "请先登录或提供调用凭证", 401)
 
 
-Authenticator = Callable[[Request, Session], Caller]
+ANONYMOUS = Caller("anonymous")
+Authenticator = Callable[[Request], Awaitable[Caller]]
 
 
-def dev_header_authenticator(request: Request, session: Session) -> Caller:
-    """Development only: trust `X-Chengxin-Department` / `X-Chengxin-Role` headers."""
-    caller = _dev_caller(request)
-    if caller is not None:
+class Permit:
+    """A route's declared permission, as a dependency: authenticates, then authorises."""
+
+    def __init__(self, permission: str) -> None:
+        if permission not in PERMISSIONS:
+            raise ValueError(f"unknown permission {permission!r}")
+        self.permission = permission
+
+    async def __call__(self, request: Request) -> Caller:
+        if self.permission == PUBLIC:
+            limiter = getattr(request.app.state, "public_limiter", None)
+            if limiter is not None:
+                limiter.hit(request.client.host if request.client else None)
+            return ANONYMOUS
+        caller = await _resolve(request)
+        if caller.role == "anonymous":
+            raise DomainError("AUTH_REQUIRED", "请先登录或提供调用凭证", 401)
+        if not allowed(self.permission, caller.roles):
+            raise DomainError("AUTH_FORBIDDEN", "当前账号无权进行此操作", 403, permission=self.permission)
         return caller
-    department = request.headers.get(DEV_DEPARTMENT_HEADER, "").strip()
-    if department not in _load_departments(request, session):
-        raise DomainError("DEPARTMENT_UNKNOWN", "未登记的部门编码", 403)
-    return Caller("department", department)
 
 
-def _dev_caller(request: Request) -> Caller | None:
-    """The caller the headers name when that needs no database (None when it does)."""
-    role = request.headers.get(DEV_ROLE_HEADER, "").strip()
-    department = request.headers.get(DEV_DEPARTMENT_HEADER, "").strip()
-    if role == "operator":
-        return Caller("operator")
-    if not department:
-        return Caller("anonymous")
-    cached = getattr(request.app.state, "dev_departments", None)
-    if cached is not None and department in cached[1] and time.monotonic() < cached[0]:
-        return Caller("department", department)
-    return None
-
-
-def _load_departments(request: Request, session: Session) -> frozenset[str]:
-    from chengxin.departments import repository as departments
-
-    codes = frozenset(departments.all_codes(session))
-    request.app.state.dev_departments = (time.monotonic() + DEPARTMENT_CACHE_SECONDS, codes)
-    return codes
-
-
-async def current_caller(request: Request, session: SessionDep) -> Caller:
+async def _resolve(request: Request) -> Caller:
+    """The caller of this request, authenticated once however many dependencies ask."""
+    cached = getattr(request.state, "caller", None)
+    if cached is not None:
+        return cached
     authenticate: Authenticator = request.app.state.authenticate
-    if authenticate is dev_header_authenticator:
-        caller = _dev_caller(request)  # no database, so no worker thread either
-        if caller is not None:
-            return caller
-    # An authenticator may block on the database: off the event loop.
-    return await run_in_threadpool(authenticate, request, session)
+    caller = await authenticate(request)
+    request.state.caller = caller
+    return caller
 
 
-CurrentCaller = Annotated[Caller, Depends(current_caller)]
+def permit(permission: str) -> Any:
+    """`caller: Annotated[Caller, permit("checks.run")]` on every route."""
+    return Depends(Permit(permission))
+
+
+def caller_with(permission: str) -> Any:
+    return Annotated[Caller, permit(permission)]

@@ -256,7 +256,8 @@ def check_file(
         items = list(_identifier_rows(file))
         if len(items) > settings.max_batch_check:
             raise DomainError("BATCH_TOO_LARGE", f"一次最多核查 {settings.max_batch_check} 个号码")
-        lines = run_batch(factory, ctx, keys, Caller("department", department), items, scenario=scenario,
+        caller = Caller.of(frozenset({"checker"}), department_code=department)
+        lines = run_batch(factory, ctx, keys, caller, items, scenario=scenario,
                           business_ref=business_ref, purpose=purpose, as_of=today())
         columns = (TextColumn("[bold]核查[/bold] {task.description}"), BarColumn(),
                    TextColumn("{task.completed}/{task.total}"), TimeRemainingColumn())

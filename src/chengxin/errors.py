@@ -47,7 +47,10 @@ class NotFound(DomainError):
 
 
 def problem_response(err: DomainError) -> JSONResponse:
-    return JSONResponse(err.problem(), status_code=err.status, media_type=PROBLEM)
+    headers = {"Retry-After": str(err.extra["retry_after"])} if "retry_after" in err.extra else None
+    if err.status == 401:
+        headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
+    return JSONResponse(err.problem(), status_code=err.status, media_type=PROBLEM, headers=headers)
 
 
 _HTTP_CODES = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 def import_all() -> None:
     from chengxin.access import models as _access  # noqa: F401
+    from chengxin.accounts import models as _accounts  # noqa: F401
     from chengxin.checks import models as _checks  # noqa: F401
     from chengxin.departments import models as _departments  # noqa: F401
     from chengxin.lists import models as _lists  # noqa: F401

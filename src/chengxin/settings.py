@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     encryption_key: str | None = Field(None, description="AES-GCM 加密密钥（base64）")
     hash_secret: str | None = Field(None, description="主体键 HMAC 密钥（base64）")
     key_file: Path | None = Field(None, description="密钥文件；缺省为 data_dir/keys.json")
+    signing_key: str | None = Field(None, description="平台 Ed25519 签名私钥（32 字节种子的 base64）；缺省取密钥文件")
 
     host: str = "127.0.0.1"
     port: int = 8000
@@ -32,6 +33,31 @@ class Settings(BaseSettings):
     jobs_interval_seconds: float = Field(60.0, description="serve 内置定时任务的间隔（秒）；0 为不运行")
     import_chunk_rows: int = Field(5_000, description="导入时每个事务处理的行数")
     sql_echo: bool = False
+    authorisation_max_days: int = Field(365, ge=1, description="本人授权第三方查询的最长有效期（天）")
+
+    # Abnormal use (异常使用告警). Hours are clock hours; nights are in Beijing time.
+    alerts_volume_factor: float = Field(10.0, description="某账号一小时查询量超过其近期常态（活跃小时中位数）的多少倍时告警")
+    alerts_volume_floor: int = Field(200, description="查询量告警的下限：一小时查询量不超过此数时不告警")
+    alerts_baseline_days: int = Field(14, description="计算账号常态查询量所用的天数")
+    alerts_distinct_no_ref: int = Field(100, description="一小时内无业务编号查询的不同人数上限")
+    alerts_night_start_hour: int = Field(23, ge=0, le=23, description="夜间开始时刻（北京时间，时）")
+    alerts_night_end_hour: int = Field(6, ge=0, le=23, description="夜间结束时刻（北京时间，时）")
+    alerts_night_reads: int = Field(100, description="一个夜间内某账号查询次数上限")
+    alerts_failed_logins_account: int = Field(5, description="一小时内同一账号登录失败达到此次数时告警")
+    alerts_failed_logins_ip: int = Field(20, description="一小时内同一地址登录失败达到此次数时告警")
+    alerts_lookback_hours: int = Field(3, ge=1, le=72, description="每次扫描回看的小时数（含当前小时）")
+
+    # Accounts and sign-in (the security issue).
+    token_days_default: int = Field(90, description="API 令牌缺省有效期（天）")
+    token_days_max: int = Field(366, description="API 令牌最长有效期（天）")
+    session_minutes: int = Field(30, description="本人登录会话有效期（分钟）")
+    staff_session_minutes: int = Field(480, description="工作人员登录会话有效期（分钟）")
+    lockout_failures: int = Field(5, description="连续登录失败多少次后锁定账号")
+    lockout_minutes: int = Field(15, description="账号锁定时长（分钟）")
+    auth_cache_seconds: float = Field(5.0, description="已验证令牌在进程内缓存的秒数（吊销在本进程立即生效）")
+    login_rate_per_minute: int = Field(10, description="每个来源地址每分钟可尝试登录的次数")
+    public_rate_per_minute: int = Field(600, description="每个来源地址每分钟可调用公开接口的次数")
+    identity_provider: str = Field("demo", description="身份认证服务：demo（演示，验证码打印在服务器控制台）")
 
     @property
     def resolved_database_url(self) -> str:

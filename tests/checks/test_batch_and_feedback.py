@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from helpers import COURT, HR, check, cid, court_case, submit
+from helpers import COURT, HR, as_dept, as_role, check, cid, court_case, submit
 
-OPERATOR = {"X-Chengxin-Role": "operator"}
+OPERATOR = as_role("operator")
 
 
 def batch(client, identifiers, **body):
@@ -64,7 +64,7 @@ def test_feedback_is_validated_and_counted(client):
     assert res.status_code == 422 and res.json()["code"] == "FEEDBACK_REASON_REQUIRED"
     res = client.post(url, headers=HR, json={"items": [{"measure_code": "P-XYZ-01", "outcome": "applied"}]})
     assert res.json()["code"] == "FEEDBACK_MEASURE_NOT_HIT"
-    res = client.post(url, headers={"X-Chengxin-Department": "tax"},
+    res = client.post(url, headers=as_dept("tax"),
                       json={"items": [{"measure_code": "P-GWY-01", "outcome": "applied"}]})
     assert res.status_code == 404 and res.json()["code"] == "CHECK_NOT_FOUND"
     res = client.post(url, headers=HR, json={"items": [{"measure_code": "P-GWY-01", "outcome": "applied"}]})
@@ -81,4 +81,5 @@ def test_feedback_is_validated_and_counted(client):
     (row,) = [r for r in client.get("/api/v1/feedback/rates", headers=OPERATOR).json()["rows"]
               if r["measure_code"] == "P-GWY-01"]
     assert row["answered"] == 1 and row["outcomes"] == {"applied": 0, "not_applied": 0, "overturned": 1}
-    assert client.get("/api/v1/feedback/rates").json()["code"] == "AUTH_OPERATOR_REQUIRED"
+    assert client.get("/api/v1/feedback/rates").json()["code"] == "AUTH_REQUIRED"
+    assert client.get("/api/v1/feedback/rates", headers=as_role("auditor")).json()["code"] == "AUTH_FORBIDDEN"

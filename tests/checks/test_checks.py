@@ -11,7 +11,7 @@ from chengxin.access.models import AccessEntry
 from chengxin.checks import endpoints as check_endpoints
 from chengxin.lists import service as lists
 from chengxin.lists.models import ListEntry
-from helpers import COURT, HR, check, cid, court_case, submit
+from helpers import COURT, HR, as_dept, as_role, check, cid, court_case, submit
 
 USCC = "91350100M000100Y43"
 
@@ -44,9 +44,9 @@ def test_serious_record_means_stricter_review(client):
            "source_record_id": "JJ-1", "decision_date": "2026-03-01",
            "fields": {"decision_no": "公交罚〔2026〕1号", "violation": "醉酒驾驶机动车",
                       "license_revoked": True, "authority": "市公安局交通管理支队"}}
-    assert submit(client, [row], headers={"X-Chengxin-Department": "public_security"}).json()["created"] == 1
+    assert submit(client, [row], headers=as_dept("public_security")).json()["created"] == 1
     body = check(client, cid(2), "administrative_licensing",
-                 headers={"X-Chengxin-Department": "market_regulation"}).json()
+                 headers=as_dept("market_regulation")).json()
     assert body["decision"] == "review"
     codes = {h["measure_code"] for h in body["hits"]}
     assert "P-XZXK-01" in codes and not any(h["blocking"] for h in body["hits"])
@@ -56,9 +56,9 @@ def test_red_list_gets_the_green_channel(client):
     row = {"item_code": "BZJL-02", "id_number": cid(3), "name": "孙八",
            "source_record_id": "DDMF-1", "decision_date": "2026-02-01",
            "fields": {"title": "市级道德模范", "awarding_body": "市文明办"}}
-    assert submit(client, [row], headers={"X-Chengxin-Department": "civilization_office"}).json()["created"] == 1
+    assert submit(client, [row], headers=as_dept("civilization_office")).json()["created"] == 1
     body = check(client, cid(3), "administrative_licensing",
-                 headers={"X-Chengxin-Department": "market_regulation"}).json()
+                 headers=as_dept("market_regulation")).json()
     assert body["decision"] == "green"
     assert {"R-LSTD-01", "R-RQSL-01"} <= {h["measure_code"] for h in body["hits"]}
     assert all(h["effect"] == "reward" for h in body["hits"])
@@ -67,17 +67,17 @@ def test_red_list_gets_the_green_channel(client):
 def test_three_clean_years_earn_the_green_channel(client, monkeypatch):
     old = {"item_code": "JCXX-01", "id_number": cid(4), "name": "周九", "source_record_id": "HJ-4",
            "decision_date": "2020-05-01", "fields": {"gender": "男", "birth_date": "1985-06-15"}}
-    submit(client, [old], headers={"X-Chengxin-Department": "public_security"})
+    submit(client, [old], headers=as_dept("public_security"))
     on(monkeypatch, date(2026, 11, 21))
     body = check(client, cid(4), "administrative_licensing",
-                 headers={"X-Chengxin-Department": "market_regulation"}).json()
+                 headers=as_dept("market_regulation")).json()
     assert body["decision"] == "green"
     assert {h["condition"] for h in body["hits"]} == {"no_negative_3y"}
     # Known to the platform for less than three years: no green channel yet.
     fresh = dict(old, id_number=cid(5), source_record_id="HJ-5", decision_date="2025-05-01")
-    submit(client, [fresh], headers={"X-Chengxin-Department": "public_security"})
+    submit(client, [fresh], headers=as_dept("public_security"))
     assert check(client, cid(5), "administrative_licensing",
-                 headers={"X-Chengxin-Department": "market_regulation"}).json()["decision"] == "clear"
+                 headers=as_dept("market_regulation")).json()["decision"] == "clear"
 
 
 def test_nothing_known_is_clear_and_still_logged(client, session, keys):
@@ -169,8 +169,9 @@ def test_minors_are_never_put_on_court_lists(client):
 @pytest.mark.parametrize(("payload", "headers", "status", "code"), [
     ({"scenario": "space_travel"}, HR, 422, "CHECK_SCENARIO_UNKNOWN"),
     ({"department": "tax"}, HR, 403, "CHECK_DEPARTMENT_MISMATCH"),
-    ({}, {"X-Chengxin-Department": "no_such_dept"}, 403, "DEPARTMENT_UNKNOWN"),
-    ({}, {}, 401, "AUTH_DEPARTMENT_REQUIRED"),
+    ({}, {"Authorization": "Bearer cxt_no_such_token"}, 401, "AUTH_TOKEN_INVALID"),
+    ({}, {}, 401, "AUTH_REQUIRED"),
+    ({}, as_role("operator"), 403, "AUTH_FORBIDDEN"),
     ({"id_number": "110105194912310020"}, HR, 422, "ID_CHECKSUM"),
     ({"purpose": ""}, HR, 422, "REQUEST_INVALID"),
 ])

@@ -8,7 +8,7 @@ import pytest
 
 from chengxin.records import endpoints as record_endpoints
 from chengxin.records import service as record_service
-from helpers import DEPT, OPERATOR, cid, file_of, penalty, submit
+from helpers import DEPT, OPERATOR, as_dept, cid, file_of, penalty, submit
 
 CHINA_NOON = 4  # 12:00 in China is 04:00 UTC
 
@@ -29,7 +29,7 @@ def test_file_groups_records_by_category_with_computed_publicity(client):
               "source_record_id": "RY-1", "decision_date": "2026-01-05",
               "fields": {"honour": "市级文明家庭", "honour_level": "市级",
                          "awarding_body": "市文明办"}}
-    assert submit(client, [honour], headers={"X-Chengxin-Department": "civilization_office"}
+    assert submit(client, [honour], headers=as_dept("civilization_office")
                   ).json()["created"] == 1
     submit(client, [penalty(1, decision_date="2025-01-10"), penalty(2, id_number=cid(1))])
     body = file_of(client, cid(1), as_of="2026-11-21").json()

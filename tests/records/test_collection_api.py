@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from chengxin.records.models import Record
-from helpers import DEPT, cid, file_of, penalty, submit
+from helpers import DEPT, as_dept, as_role, cid, file_of, penalty, submit
 
 
 def count_records(session) -> int:
@@ -119,7 +119,7 @@ def test_severity_override_needs_a_reason(client, session):
 
 
 def test_department_must_be_a_source_of_the_item(client):
-    body = submit(client, [penalty(1)], headers={"X-Chengxin-Department": "blood_center"}).json()
+    body = submit(client, [penalty(1)], headers=as_dept("blood_center")).json()
     assert codes(body) == {(1, "RECORD_DEPARTMENT_NOT_SOURCE")}
 
 
@@ -141,11 +141,13 @@ def test_batch_over_the_limit_is_refused_whole(client, app, session):
     assert count_records(session) == before
 
 
-def test_submission_needs_a_known_department(client):
+def test_submission_needs_a_department_credential(client):
     res = submit(client, [penalty(1)], headers={})
-    assert res.status_code == 401 and res.json()["code"] == "AUTH_DEPARTMENT_REQUIRED"
-    res = submit(client, [penalty(1)], headers={"X-Chengxin-Department": "nobody'; --"})
-    assert res.status_code == 403 and res.json()["code"] == "DEPARTMENT_UNKNOWN"
+    assert res.status_code == 401 and res.json()["code"] == "AUTH_REQUIRED"
+    res = submit(client, [penalty(1)], headers={"Authorization": "Bearer nobody'; --"})
+    assert res.status_code == 401 and res.json()["code"] == "AUTH_TOKEN_INVALID"
+    res = submit(client, [penalty(1)], headers=as_role("auditor"))
+    assert res.status_code == 403 and res.json()["code"] == "AUTH_FORBIDDEN"
 
 
 def test_revocation_with_reason_shows_in_the_file(client):
@@ -156,7 +158,7 @@ def test_revocation_with_reason_shows_in_the_file(client):
     again = client.post("/api/v1/records/revocations", headers=DEPT,
                         json={"source_record_id": "SCJG-2026-000001", "reason": "复议撤销"})
     assert again.json()["code"] == "RECORD_ALREADY_REVOKED"
-    other = client.post("/api/v1/records/revocations", headers={"X-Chengxin-Department": "tax"},
+    other = client.post("/api/v1/records/revocations", headers=as_dept("tax"),
                         json={"source_record_id": "SCJG-2026-000001", "reason": "x"})
     assert other.status_code == 404
     record = file_of(client, cid(1)).json()["categories"][0]["records"][0]
@@ -166,7 +168,7 @@ def test_revocation_with_reason_shows_in_the_file(client):
 def test_receipt_can_be_fetched_by_its_department_only(client):
     batch_id = submit(client, [penalty(1)]).json()["batch_id"]
     assert client.get(f"/api/v1/records/batches/{batch_id}", headers=DEPT).status_code == 200
-    res = client.get(f"/api/v1/records/batches/{batch_id}", headers={"X-Chengxin-Department": "tax"})
+    res = client.get(f"/api/v1/records/batches/{batch_id}", headers=as_dept("tax"))
     assert res.status_code == 404 and res.json()["code"] == "BATCH_NOT_FOUND"
 
 

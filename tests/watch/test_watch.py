@@ -13,9 +13,9 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from chengxin.clock import utcnow
 from chengxin.jobs import run_once
 from chengxin.watch.service import deliver_due
-from helpers import COURT, cid, court_case, submit
+from helpers import COURT, as_dept, cid, court_case, submit
 
-MR = {"X-Chengxin-Department": "market_regulation"}
+MR = as_dept("market_regulation")
 
 
 class Receiver:
@@ -96,7 +96,7 @@ def test_pull_feed_pages_with_a_cursor_and_ignores_others(client):
     assert [e["kind"] for e in feed["events"]] == ["listed"]
     again = client.get(f"/api/v1/watch/events?after={feed['next_after']}", headers=MR).json()
     assert again["events"] == [] and again["next_after"] == feed["next_after"]
-    other = client.get("/api/v1/watch/events", headers={"X-Chengxin-Department": "tax"}).json()
+    other = client.get("/api/v1/watch/events", headers=as_dept("tax")).json()
     assert other["events"] == []
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from chengxin.callers import permit
 from chengxin.catalog.schemas import CatalogOut, ItemOut, Nature
 from chengxin.deps import CatalogDep
 from chengxin.errors import PROBLEM_RESPONSES, DomainError, NotFound
@@ -19,7 +20,7 @@ def _known(code: str | None, table: Container[str], what: str) -> None:
         raise DomainError("CATALOG_FILTER_UNKNOWN", f"目录中没有编码为 {code} 的{what}", 422)
 
 
-@router.get("", response_model=CatalogOut, summary="公共信用信息目录")
+@router.get("", response_model=CatalogOut, summary="公共信用信息目录", dependencies=[permit("public")])
 async def read_catalog(
     catalog: CatalogDep,
     category: Annotated[str | None, Query(description="类别编码；上级类别包含其下级")] = None,
@@ -43,7 +44,7 @@ async def read_catalog(
     return CatalogOut.of(catalog, items)
 
 
-@router.get("/items/{code}", response_model=ItemOut, summary="目录信息项详情")
+@router.get("/items/{code}", response_model=ItemOut, summary="目录信息项详情", dependencies=[permit("public")])
 async def read_item(code: str, catalog: CatalogDep) -> ItemOut:
     """一个信息项的全部属性及其字段定义。"""
     item = catalog.item(code)

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from chengxin.access.service import Read, log_reads
-from chengxin.callers import CurrentCaller
+from chengxin.callers import Caller, permit
 from chengxin.creditfile.schemas import CreditFile, FileQuery
 from chengxin.creditfile.service import build_file
 from chengxin.deps import CatalogDep, KeysDep, SessionDep
@@ -20,11 +20,10 @@ router = APIRouter(prefix="/api/v1", tags=["信用档案"], responses=PROBLEM_RE
 
 @router.post("/files/query", response_model=CreditFile, summary="按证件号码查询信用档案")
 def query_file(
-    body: FileQuery, request: Request, caller: CurrentCaller, session: SessionDep,
+    body: FileQuery, request: Request, caller: Annotated[Caller, permit("files.read")], session: SessionDep,
     catalog: CatalogDep, keys: KeysDep,
 ) -> CreditFile:
     """按证件类型和号码查询某人的信用档案（号码放在请求体中，不进入访问日志的 URL）。"""
-    caller.require_reader()
     ident = parse_identifier(body.id_type, body.id_number)
     key = keys.subject_key(ident.id_type, ident.number)
     file = build_file(session, catalog=catalog, keys=keys, tiers=request.app.state.tiers,
@@ -35,14 +34,13 @@ def query_file(
 
 @router.get("/persons/{person_key}/file", response_model=CreditFile, summary="按主体键查询信用档案")
 def get_file(
-    person_key: str, request: Request, caller: CurrentCaller, session: SessionDep,
+    person_key: str, request: Request, caller: Annotated[Caller, permit("files.read")], session: SessionDep,
     catalog: CatalogDep, keys: KeysDep,
     as_of: Annotated[date | None, Query(description="查看该日的档案")] = None,
     history: Annotated[bool, Query(description="附带历史版本")] = False,
     purpose: Annotated[str | None, Query(max_length=200, description="查询目的")] = None,
 ) -> CreditFile:
     """按主体键（证件号码的keyed hash）查询信用档案，可指定 as_of 日期与历史版本。"""
-    caller.require_reader()
     file = build_file(session, catalog=catalog, keys=keys, tiers=request.app.state.tiers,
                       person_key=person_key[:64], caller=caller, as_of=as_of, history=history)
     log_reads(session, caller, "file", [Read(file.person_key, "ok")], purpose=purpose)

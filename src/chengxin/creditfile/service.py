@@ -54,6 +54,9 @@ def build_file(
     org_keys = orgs.subject_keys(session, list(org_names))
     subject_keys = [person_key, *org_keys.values()]
     rows = records.subject_records(session, subject_keys, known_at, day, history)
+    if not caller.has("operator") and caller.is_department:
+        # A department sees only what it submitted itself (the credit office sees everything).
+        rows = [r for r in rows if r.department_code == caller.department_code]
 
     def render(rec: Record, versions: list[Record] | None) -> s.RecordOut:
         return _record_out(rec, catalog, departments, tiers, day, versions)

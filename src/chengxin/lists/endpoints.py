@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from chengxin.callers import CurrentCaller
+from chengxin.callers import Caller, permit
 from chengxin.clock import today
 from chengxin.deps import KeysDep, SessionDep
 from chengxin.errors import PROBLEM_RESPONSES
@@ -33,14 +33,18 @@ def entry_out(e: ListEntry, as_of: date) -> EntryOut:
 
 
 @router.post("/entries", response_model=EntryOut, status_code=201, summary="直接列入名单")
-def add_entry(body: DirectEntryIn, caller: CurrentCaller, session: SessionDep, keys: KeysDep) -> EntryOut:
+def add_entry(
+    body: DirectEntryIn, caller: Annotated[Caller, permit("lists.write")], session: SessionDep, keys: KeysDep,
+) -> EntryOut:
     """认定部门直接列入红名单、黑名单或重点关注名单，须写明依据；未成年人不得列入黑名单。"""
     department = caller.require_department()
     return entry_out(service.add_direct(session, keys, department, body), today())
 
 
 @router.post("/entries/{entry_id}/exit", response_model=EntryOut, summary="移出名单")
-def exit_entry(entry_id: str, body: ExitIn, caller: CurrentCaller, session: SessionDep) -> EntryOut:
+def exit_entry(
+    entry_id: str, body: ExitIn, caller: Annotated[Caller, permit("lists.write")], session: SessionDep,
+) -> EntryOut:
     """列入部门将条目移出名单（撤销、法院删除、信用修复），当日起不再命中。"""
     department = caller.require_department()
     entry = service.exit_by_department(session, department, entry_id[:26], body.reason, body.note)
@@ -49,14 +53,13 @@ def exit_entry(entry_id: str, body: ExitIn, caller: CurrentCaller, session: Sess
 
 @router.get("/entries", response_model=EntriesOut, summary="名单条目")
 def list_entries(
-    caller: CurrentCaller, session: SessionDep,
+    caller: Annotated[Caller, permit("lists.read")], session: SessionDep,
     list_type: Annotated[Literal["black", "red", "watch"] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> EntriesOut:
     """信用办查看全部名单条目；部门只看本部门列入的条目。"""
-    caller.require_reader()
-    department = caller.department_code if caller.role == "department" else None
+    department = None if caller.has("operator") else caller.require_department()
     day = today()
     rows = repo.search(session, list_type=list_type, department_code=department, limit=limit, offset=offset)
     return EntriesOut(as_of=day, entries=[entry_out(e, day) for e in rows])

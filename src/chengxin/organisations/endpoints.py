@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter
 
 from chengxin.access.service import Read, log_reads
-from chengxin.callers import CurrentCaller
+from chengxin.callers import Caller, permit
 from chengxin.deps import KeysDep, SessionDep
 from chengxin.errors import PROBLEM_RESPONSES
 from chengxin.masking import mask_id, mask_name
@@ -33,7 +35,8 @@ def _out(session: SessionDep, keys: KeysDep, uscc: str, reveal: bool) -> Organis
 
 @router.put("/{uscc}", response_model=OrganisationOut, summary="登记组织及其责任人")
 def put_organisation(
-    uscc: str, body: OrganisationIn, caller: CurrentCaller, session: SessionDep, keys: KeysDep
+    uscc: str, body: OrganisationIn, caller: Annotated[Caller,
+    permit("organisations.write")], session: SessionDep, keys: KeysDep
 ) -> OrganisationOut:
     """登记或更新组织（统一社会信用代码）及其法定代表人、相关责任人名单（整体替换）。"""
     department = caller.require_department()
@@ -43,10 +46,9 @@ def put_organisation(
 
 @router.get("/{uscc}", response_model=OrganisationOut, summary="查看组织及其责任人")
 def get_organisation(
-    uscc: str, caller: CurrentCaller, session: SessionDep, keys: KeysDep
+    uscc: str, caller: Annotated[Caller, permit("organisations.read")], session: SessionDep, keys: KeysDep
 ) -> OrganisationOut:
     """查看组织及其责任人（无权查看者看到的是脱敏姓名和号码）。"""
-    caller.require_reader()
     out = _out(session, keys, uscc, caller.may_see_identity)
     log_reads(session, caller, "organisation", [Read(p.person_key, "ok") for p in out.persons])
     return out

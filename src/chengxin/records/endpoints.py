@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 
-from chengxin.callers import CurrentCaller
+from chengxin.callers import Caller, permit
 from chengxin.clock import today
 from chengxin.deps import CatalogDep, KeysDep, SessionDep, SettingsDep
 from chengxin.errors import PROBLEM_RESPONSES, DomainError, NotFound
@@ -52,7 +52,7 @@ def flatten(record: Any) -> dict[str, Any] | Issue:
 
 @router.post("/batches", response_model=Receipt, status_code=201, summary="报送 JSON 批次")
 def submit_batch(
-    body: BatchIn, caller: CurrentCaller, session: SessionDep, catalog: CatalogDep,
+    body: BatchIn, caller: Annotated[Caller, permit("records.submit")], session: SessionDep, catalog: CatalogDep,
     keys: KeysDep, settings: SettingsDep,
 ) -> Receipt:
     """报送一批记录：逐条校验，合格的入库，不合格的逐行报告；按（部门，源记录编号）幂等。"""
@@ -89,7 +89,7 @@ def submit_batch(
 @router.post("/uploads", response_model=Receipt, status_code=201, summary="上传 CSV/XLSX 文件")
 def upload_file(
     request: Request,
-    caller: CurrentCaller,
+    caller: Annotated[Caller, permit("records.submit")],
     catalog: CatalogDep,
     keys: KeysDep,
     settings: SettingsDep,
@@ -112,7 +112,7 @@ def upload_file(
 
 @router.get("/batches/{batch_id}", response_model=Receipt, summary="查询批次回执")
 def get_receipt(
-    batch_id: str, caller: CurrentCaller, session: SessionDep,
+    batch_id: str, caller: Annotated[Caller, permit("records.read_own")], session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=10_000)] = REPORT_LIMIT,
 ) -> Receipt:
     """查询本部门某批次的回执与逐行报告。"""
@@ -124,7 +124,9 @@ def get_receipt(
 
 
 @router.post("/revocations", response_model=RevokeOut, summary="撤销记录")
-def revoke_record(body: RevokeIn, caller: CurrentCaller, session: SessionDep) -> RevokeOut:
+def revoke_record(
+    body: RevokeIn, caller: Annotated[Caller, permit("records.submit")], session: SessionDep,
+) -> RevokeOut:
     """撤销本部门报送的一条记录（须说明理由）；历史版本保留。"""
     department = caller.require_department()
     record = service.revoke(session, department, body.source_record_id, body.reason)

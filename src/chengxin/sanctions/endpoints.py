@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from chengxin.callers import permit
 from chengxin.errors import PROBLEM_RESPONSES, DomainError
 from chengxin.sanctions.measures import Measure, MeasureList
 from chengxin.sanctions.schemas import MeasureListOut, MeasureOut, ScenarioOut, TargetsOut
@@ -35,7 +36,7 @@ def measure_out(m: Measure) -> MeasureOut:
     )
 
 
-@router.get("", response_model=MeasureListOut, summary="联合奖惩措施清单")
+@router.get("", response_model=MeasureListOut, summary="联合奖惩措施清单", dependencies=[permit("public")])
 def read_measures(
     request: Request,
     scenario: Annotated[str | None, Query(max_length=48, description="只看某业务场景的措施")] = None,

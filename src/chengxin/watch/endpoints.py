@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from chengxin.callers import CurrentCaller
+from chengxin.callers import Caller, permit
 from chengxin.clock import utcnow
 from chengxin.deps import KeysDep, SessionDep
 from chengxin.errors import PROBLEM_RESPONSES
@@ -27,7 +27,9 @@ router = APIRouter(prefix="/api/v1/watch", tags=["订阅"], responses=PROBLEM_RE
 
 
 @router.post("/subscriptions", response_model=SubscribeOut, summary="订阅人员名单变动")
-def subscribe(body: SubscribeIn, caller: CurrentCaller, session: SessionDep, keys: KeysDep) -> SubscribeOut:
+def subscribe(
+    body: SubscribeIn, caller: Annotated[Caller, permit("watch.manage")], session: SessionDep, keys: KeysDep,
+) -> SubscribeOut:
     """订阅与本部门有持续业务关系的人员（持证人、承包方等）；其列入或移出名单时通知本部门。"""
     department = caller.require_department()
     now = utcnow()
@@ -47,13 +49,15 @@ def subscribe(body: SubscribeIn, caller: CurrentCaller, session: SessionDep, key
 
 
 @router.delete("/subscriptions/{person_key}", status_code=204, summary="取消订阅")
-def unsubscribe(person_key: str, caller: CurrentCaller, session: SessionDep) -> None:
+def unsubscribe(person_key: str, caller: Annotated[Caller, permit("watch.manage")], session: SessionDep) -> None:
     """取消本部门对某人的订阅。"""
     repo.unsubscribe(session, caller.require_department(), person_key[:32])
 
 
 @router.put("/webhook", response_model=WebhookOut, summary="设置回调地址")
-def put_webhook(body: WebhookIn, caller: CurrentCaller, session: SessionDep, keys: KeysDep) -> WebhookOut:
+def put_webhook(
+    body: WebhookIn, caller: Annotated[Caller, permit("watch.manage")], session: SessionDep, keys: KeysDep,
+) -> WebhookOut:
     """设置本部门的回调地址并生成新的签名密钥（仅显示一次）；事件以签名的 POST 推送，失败自动重试。"""
     secret = service.register_webhook(session, keys, caller.require_department(), body.url)
     return WebhookOut(url=body.url, secret=secret,
@@ -62,7 +66,7 @@ def put_webhook(body: WebhookIn, caller: CurrentCaller, session: SessionDep, key
 
 @router.get("/events", response_model=FeedOut, summary="拉取名单变动事件")
 def events(
-    caller: CurrentCaller, session: SessionDep,
+    caller: Annotated[Caller, permit("watch.manage")], session: SessionDep,
     after: Annotated[int, Query(ge=0, description="上次返回的 next_after；首次为 0")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> FeedOut:

@@ -1,0 +1,73 @@
+"""The request authenticator: bearer tokens and login sessions, with a short in-process cache.
+
+A verified credential is cached for `auth_cache_seconds` so that a business system's
+checks do not each pay a database read; revoking through this process drops the
+entry at once, other processes see it within the cache time. The secret is compared
+against the cached hash on every request, so a cached entry never admits a wrong token.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from fastapi import Request
+from starlette.concurrency import run_in_threadpool
+
+from chengxin.accounts import service
+from chengxin.accounts.rules import hash_secret, parse_token
+from chengxin.callers import ANONYMOUS, Caller
+from chengxin.clock import utcnow
+from chengxin.db import unit_of_work
+from chengxin.errors import DomainError
+
+SESSION_COOKIE = "cx_session"
+CACHE_LIMIT = 10_000
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+class TokenAuthenticator:
+    """`app.state.authenticate`: the caller of a request, from `Authorization: Bearer …` or the
+    session cookie; anonymous without either."""
+
+    def __init__(self, app_state: Any) -> None:
+        self.state = app_state
+        self.cache: dict[str, tuple[float, service.Verified]] = {}
+
+    def forget(self, credential_id: str) -> None:
+        self.cache.pop(credential_id, None)
+
+    async def __call__(self, request: Request) -> Caller:
+        header = request.headers.get("authorization")
+        if header:
+            scheme, _, text = header.partition(" ")
+            if scheme.lower() != "bearer" or not text.strip():
+                raise DomainError("AUTH_SCHEME", "请使用 Authorization: Bearer <令牌>", 401)
+            text = text.strip()
+        else:
+            text = request.cookies.get(SESSION_COOKIE, "")
+            if not text:
+                return ANONYMOUS
+        parsed = parse_token(text)
+        if parsed is None:
+            raise DomainError("AUTH_TOKEN_INVALID", "调用凭证无效", 401)
+        ip = client_ip(request)
+        hit = self.cache.get(parsed.token_id)
+        if hit is not None and hit[0] > time.monotonic():
+            verified = hit[1]
+            if (verified.secret_hash == hash_secret(parsed.secret) and verified.expires_at > utcnow()
+                    and verified.last_ip == ip):
+                return verified.caller
+        verified = await run_in_threadpool(self._verify, parsed.prefix, parsed.token_id, parsed.secret, ip)
+        if len(self.cache) >= CACHE_LIMIT:
+            self.cache.clear()
+        self.cache[parsed.token_id] = (time.monotonic() + self.state.settings.auth_cache_seconds, verified)
+        return verified.caller
+
+    def _verify(self, prefix: str, credential_id: str, secret: str, ip: str | None) -> service.Verified:
+        # Its own short transaction: a failed check still records its security event.
+        with unit_of_work(self.state.sessionmaker) as session:
+            return service.verify_credential(session, prefix, credential_id, secret, ip)

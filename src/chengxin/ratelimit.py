@@ -1,0 +1,45 @@
+"""Per-address rate limits for sign-in and public endpoints (sliding one-minute window)."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+
+from chengxin.errors import DomainError
+
+WINDOW_SECONDS = 60.0
+MAX_KEYS = 50_000  # addresses remembered per limiter; beyond it the oldest windows are dropped
+
+
+class RateLimiter:
+    """At most `per_minute` hits per key in any 60 s; in-process (one per application)."""
+
+    def __init__(self, per_minute: int, code: str, message: str) -> None:
+        self.per_minute = per_minute
+        self.code, self.message = code, message
+        self.hits: dict[str, deque[float]] = {}
+
+    def hit(self, key: str | None, now: float | None = None) -> None:
+        """Count a hit; raise 429 with Retry-After when the key is over its limit."""
+        if self.per_minute <= 0:
+            return
+        now = time.monotonic() if now is None else now
+        window = self.hits.get(key or "")
+        if window is None:
+            if len(self.hits) >= MAX_KEYS:
+                self.hits.clear()
+            window = self.hits[key or ""] = deque()
+        while window and window[0] <= now - WINDOW_SECONDS:
+            window.popleft()
+        if len(window) >= self.per_minute:
+            retry = max(1, int(window[0] + WINDOW_SECONDS - now) + 1)
+            raise DomainError(self.code, self.message, 429, retry_after=retry)
+        window.append(now)
+
+
+def login_limiter(per_minute: int) -> RateLimiter:
+    return RateLimiter(per_minute, "RATE_LIMITED_LOGIN", "登录尝试过于频繁，请稍后再试")
+
+
+def public_limiter(per_minute: int) -> RateLimiter:
+    return RateLimiter(per_minute, "RATE_LIMITED", "请求过于频繁，请稍后再试")
