@@ -34,7 +34,22 @@ from bench.common import Database, Figure, drop_database, log
 from chengxin.db import make_engine
 
 ROOT = Path(__file__).resolve().parent.parent
-HEADERS = {"X-Chengxin-Department": "human_resources"}
+
+
+def checker_headers(url: str) -> dict[str, str]:
+    """A real checker account and API token of human_resources in the bench database: checks
+    authenticate as a business system does (the token is verified, then cached per process)."""
+    from chengxin.accounts import service as accounts
+    from chengxin.db import make_engine, make_sessionmaker, unit_of_work
+    from chengxin.settings import Settings
+
+    engine = make_engine(url)
+    with unit_of_work(make_sessionmaker(engine)) as session:
+        acc = accounts.create_account(session, kind="department", display_name="人社局招录系统（基准）",
+                                      roles=["checker"], department_code="human_resources")
+        token = accounts.issue_token(session, Settings(), acc.id, name="bench").token
+    engine.dispose()
+    return {"Authorization": f"Bearer {token}"}
 SCENARIO = "civil_service_recruitment"
 PURPOSE = "公务员招录资格审查"
 CHECK_PATH, LOOKUP_PATH = "/api/v1/checks", "/lookup"
@@ -197,6 +212,7 @@ def run(kind: str, plan: Plan, size: Sizes, chosen: list[str], seed: int, out: P
     if not wanted:
         return []
     db, data = build(kind, plan, out)
+    headers = checker_headers(db.url)
     figures: list[Figure] = []
     bodies = single_bodies(data, size.requests, seed)
     items, mix = batch_identifiers(data, size.batch, seed)
@@ -220,7 +236,7 @@ def run(kind: str, plan: Plan, size: Sizes, chosen: list[str], seed: int, out: P
     ours_srv = Server("chengxin", env, out)
     base_srv = Server("baseline", env, out, table_path)
     try:
-        common = {"headers": HEADERS, "bodies": str(bodies_path)}
+        common = {"headers": headers, "bodies": str(bodies_path)}
         if f"check_throughput_{kind}" in wanted:
             log(f"check_throughput_{kind}: closed loop, {size.connections} keep-alive connections, "
                 f"{size.rounds} x {size.throughput_seconds:g}s (+{size.warmup:g}s warm-up) each, "
@@ -271,7 +287,7 @@ def run(kind: str, plan: Plan, size: Sizes, chosen: list[str], seed: int, out: P
         if f"batch_check_100k_{kind}" in wanted:
             log(f"batch_check_100k_{kind}: {len(items):,} identifiers ({mix['invalid']} invalid, "
                 f"{mix['repeats']} repeated), {batch_path.stat().st_size / 1e6:.1f} MB body")
-            spec = {"mode": "batch", "headers": HEADERS, "body": str(batch_path)}
+            spec = {"mode": "batch", "headers": headers, "body": str(batch_path)}
             theirs_b = load({**spec, "port": base_srv.port, "path": LOOKUP_BATCH_PATH}, out)
             log(f"batch_check_100k_{kind}: baseline {theirs_b['seconds']:.2f}s, {theirs_b['lines']:,} lines")
             ours_b = load({**spec, "port": ours_srv.port, "path": BATCH_PATH}, out)

@@ -19,7 +19,7 @@ from collections import Counter
 from pathlib import Path
 
 from bench.check_data import Plan, build
-from bench.checks import BATCH_PATH, CHECK_PATH, HEADERS, Server, batch_identifiers, single_bodies
+from bench.checks import BATCH_PATH, CHECK_PATH, Server, batch_identifiers, checker_headers, single_bodies
 from bench.common import drop_database, log
 from chengxin.clock import today
 from chengxin.crypto import Keys
@@ -44,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     keys = Keys(os.urandom(32), os.urandom(32))
     plan = Plan(args.persons, args.entries, 2026, today(), keys)
     db, data = build(args.db, plan, args.out)
+    headers = checker_headers(db.url)
     root = Path(__file__).resolve().parent.parent
     env = {**os.environ, "CHENGXIN_DATABASE_URL": db.url, "CHENGXIN_DATA_DIR": str(args.out),
            "CHENGXIN_HASH_SECRET": base64.b64encode(keys.hash_secret).decode(),
@@ -64,10 +65,10 @@ def main(argv: list[str] | None = None) -> int:
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(1)
         if args.mode == "batch":
-            spec = {"mode": "batch", "port": server.port, "path": BATCH_PATH, "headers": HEADERS,
+            spec = {"mode": "batch", "port": server.port, "path": BATCH_PATH, "headers": headers,
                     "body": str(batch_path)}
         else:
-            spec = {"mode": args.mode, "port": server.port, "path": CHECK_PATH, "headers": HEADERS,
+            spec = {"mode": args.mode, "port": server.port, "path": CHECK_PATH, "headers": headers,
                     "bodies": str(bodies_path), "connections": 16, "duration": args.seconds, "warmup": 1,
                     "rate": args.rate, "max_connections": 512}
         path = args.out / "profile-load.json"
