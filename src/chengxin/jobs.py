@@ -1,7 +1,8 @@
 """Time-driven side effects, idempotent: run by `chengxin jobs run` and inside `serve`.
 
 Readers never depend on these having run (statuses are computed at read time);
-the jobs only tell others: list-exit events at term end, webhook deliveries.
+the jobs only tell others: list-exit events at term end, webhook deliveries, and
+abnormal-use alerts for auditors.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from datetime import date
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from chengxin.clock import today
+from chengxin.alerts import service as alerts
+from chengxin.clock import today, utcnow
 from chengxin.crypto import Keys
 from chengxin.db import unit_of_work
+from chengxin.settings import Settings, get_settings
 from chengxin.watch import service as watch
 
 log = logging.getLogger("chengxin.jobs")
@@ -27,13 +30,17 @@ class JobRun:
     delivered: int
     retried: int
     failed: int
+    alerts: int = 0  # alerts raised by this run (a rerun over the same windows raises none)
 
 
-def run_once(factory: sessionmaker[Session], keys: Keys, as_of: date | None = None) -> JobRun:
+def run_once(factory: sessionmaker[Session], keys: Keys, as_of: date | None = None,
+             settings: Settings | None = None) -> JobRun:
     with unit_of_work(factory) as session:
         expired = watch.emit_expiries(session, as_of or today())
     run = watch.deliver_due(factory, keys)
-    return JobRun(expired, run.delivered, run.retried, run.failed)
+    with unit_of_work(factory) as session:
+        scanned = alerts.scan(session, utcnow(), settings or get_settings())
+    return JobRun(expired, run.delivered, run.retried, run.failed, scanned.raised)
 
 
 def start_background(factory: sessionmaker[Session], keys: Keys, every: float) -> threading.Event:

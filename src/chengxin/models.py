@@ -6,8 +6,10 @@ from __future__ import annotations
 def import_all() -> None:
     from chengxin.access import models as _access  # noqa: F401
     from chengxin.accounts import models as _accounts  # noqa: F401
+    from chengxin.alerts import models as _alerts  # noqa: F401
     from chengxin.checks import models as _checks  # noqa: F401
     from chengxin.departments import models as _departments  # noqa: F401
+    from chengxin.keyring import models as _keyring  # noqa: F401
     from chengxin.lists import models as _lists  # noqa: F401
     from chengxin.organisations import models as _organisations  # noqa: F401
     from chengxin.persons import models as _persons  # noqa: F401

@@ -1,0 +1,1 @@
+"""Key rotation: re-encrypting stored ciphertexts, re-keying persons to a new hash secret."""
