@@ -323,5 +323,10 @@ def _write_report(session, batch_id: str, path: Path) -> None:
             offset += len(page)
 
 
+from chengxin.access.cli import audit_app  # noqa: E402  (its commands import this module lazily)
+
+app.add_typer(audit_app, name="audit")
+
+
 def main() -> None:  # pragma: no cover
     sys.exit(app())

@@ -13,8 +13,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from chengxin.access import repository as repo
 from chengxin.callers import Caller
 from chengxin.clock import utcnow
+from chengxin.errors import DomainError, NotFound
 
 ACTIONS = {
     "file": "查询信用档案",
@@ -45,16 +47,16 @@ def log_reads(
     if action not in ACTIONS:
         raise ValueError(f"unknown access action {action!r}")
     moment = at or utcnow()
-    role, department, account = caller.role, caller.department_code, caller.account_id
-    rows = [(moment, role, department, account, r.subject_key, action, purpose, basis, business_ref, r.ref_id,
+    role, department, org, account = caller.role, caller.department_code, caller.org_uscc, caller.account_id
+    rows = [(moment, role, department, org, account, r.subject_key, action, purpose, basis, business_ref, r.ref_id,
              r.result) for r in reads]
     if rows:
         _insert(session, rows)
     return len(rows)
 
 
-COLUMNS = ("at", "actor_role", "actor_department", "actor_account", "subject_key", "action", "purpose",
-           "basis", "business_ref", "ref_id", "result")
+COLUMNS = ("at", "actor_role", "actor_department", "actor_org", "actor_account", "subject_key", "action",
+           "purpose", "basis", "business_ref", "ref_id", "result")
 COPY_MIN_ROWS = 64  # from this many rows COPY beats executemany on PostgreSQL
 
 
@@ -98,10 +100,10 @@ def _copy_text(rows: list[tuple[Any, ...]]) -> str:
     """Rows as COPY text. The rows of a call share all columns but the subject, reference and
     result (they are made so by `log_reads`, the only caller), so the rest is written once."""
     first = rows[0]
-    head = "\t".join(_copy_value(v) for v in first[:4]) + "\t"
-    middle = "\t" + "\t".join(_copy_value(v) for v in first[5:9]) + "\t"
+    head = "\t".join(_copy_value(v) for v in first[:5]) + "\t"
+    middle = "\t" + "\t".join(_copy_value(v) for v in first[6:10]) + "\t"
     return "".join([f"{head}{_copy_str(key)}{middle}{_NULL if ref is None else _copy_str(ref)}\t{_copy_str(result)}\n"
-                    for _, _, _, _, key, _, _, _, _, ref, result in rows])
+                    for _, _, _, _, _, key, _, _, _, _, ref, result in rows])
 
 
 _NULL = "\\N"
@@ -109,3 +111,37 @@ _NULL = "\\N"
 
 def _copy_str(text: str) -> str:
     return text if text.isalnum() else text.translate(_COPY_ESCAPES)  # keys and ids need no escape
+
+
+# --- reading the log: the person's history, the auditors' search ------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[repo.Listed]
+    next_before: int | None
+
+
+def _page(rows: list[Any], limit: int) -> Page:
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(rows, rows[-1].entry.seq if more and rows else None)
+
+
+def own_accesses(session: Session, caller: Caller, *, limit: int = 50, before: int | None = None) -> Page:
+    """Who read the caller's own data, newest first (a person's "who looked at my file")."""
+    if caller.person_key is None:
+        raise DomainError("AUTH_PERSON_REQUIRED", "此操作需要以本人身份登录", 403)
+    rows = repo.search(session, repo.Search(subject_key=caller.person_key, before=before), limit + 1)
+    return _page(rows, limit)
+
+
+def search_log(session: Session, where: repo.Search, *, limit: int = 100) -> Page:
+    """Auditors' search over the log, newest first."""
+    return _page(repo.search(session, where, limit + 1), limit)
+
+
+def own_entry(session: Session, caller: Caller, seq: int) -> None:
+    """Refuse, as not found, an entry that is not about the caller (a person's proof request)."""
+    if caller.person_key is None or repo.entry_of(session, seq, caller.person_key) is None:
+        raise NotFound("ACCESS_ENTRY_NOT_FOUND", "查询记录不存在")

@@ -1,0 +1,265 @@
+"""All SQL of the access log, its Merkle tree and its signed heads.
+
+The sealer and the verifier read and write millions of rows, so they go through the
+driver connection of the session's transaction (tuples, COPY on PostgreSQL) rather than
+the ORM; listings and single look-ups use SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import exists, func, select, update
+from sqlalchemy.orm import Session
+
+from chengxin.access.models import AccessEntry, AccessLeaf, AuditVerification, MerkleNode, TreeHead
+from chengxin.access.rules import LEAF_FIELDS
+from chengxin.departments.models import Department
+from chengxin.organisations.models import Organisation
+
+ENTRY_COLUMNS = ", ".join(LEAF_FIELDS)  # access_log columns in leaf order
+SEALER_LOCK = 0x63786175_64697431  # pg_advisory_xact_lock key of the sealer ("cxaudit1")
+STREAM_ROWS = 20_000
+_CURSORS = itertools.count()
+
+
+def _is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _driver(session: Session) -> Any:
+    return session.connection().connection.driver_connection
+
+
+def _sql(session: Session, text: str) -> str:
+    """Our SQL uses `?` placeholders; psycopg wants `%s`."""
+    return text.replace("?", "%s") if _is_postgres(session) else text
+
+
+def _stream(session: Session, text: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
+    """Rows of a large query without holding them all: a server-side cursor on PostgreSQL,
+    the lazily stepped sqlite3 cursor on SQLite."""
+    conn = _driver(session)
+    if _is_postgres(session):
+        with conn.cursor(name=f"chengxin_audit_{next(_CURSORS)}") as cur:
+            cur.itersize = STREAM_ROWS
+            cur.execute(text.replace("?", "%s"), params)
+            yield from cur
+        return
+    cur = conn.execute(text, params)
+    try:
+        while rows := cur.fetchmany(STREAM_ROWS):
+            yield from rows
+    finally:
+        cur.close()
+
+
+def _rows(session: Session, text: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    conn = _driver(session)
+    if _is_postgres(session):
+        with conn.cursor() as cur:
+            cur.execute(text.replace("?", "%s"), params)
+            return cur.fetchall()
+    return conn.execute(text, params).fetchall()
+
+
+# --- sealing ------------------------------------------------------------------------------
+
+
+def lock_sealer(session: Session) -> None:
+    """Serialise sealers for the rest of the transaction. PostgreSQL: an advisory lock.
+    SQLite: a write statement (matching no row) takes the database's single write lock now,
+    rather than at the first insert after reading what to seal."""
+    if _is_postgres(session):
+        _driver(session).execute("SELECT pg_advisory_xact_lock(%s)", (SEALER_LOCK,))
+    else:
+        table = TreeHead.__table__
+        session.execute(update(table).where(table.c.tree_size < 0).values(max_seq=0))
+
+
+def latest_head(session: Session) -> TreeHead | None:
+    return session.scalars(select(TreeHead).order_by(TreeHead.tree_size.desc()).limit(1)).first()
+
+
+def head_of_size(session: Session, tree_size: int) -> TreeHead | None:
+    return session.get(TreeHead, tree_size)
+
+
+def heads(session: Session) -> list[TreeHead]:
+    return list(session.scalars(select(TreeHead).order_by(TreeHead.tree_size)))
+
+
+def late_floor(session: Session, before: datetime) -> int:
+    """Entries at or below this seq were all committed before a head signed at `before` or
+    earlier (0 when there is none): the sealer looks for late ones only above it."""
+    found = session.scalar(select(TreeHead.max_seq).where(TreeHead.signed_at <= before)
+                           .order_by(TreeHead.tree_size.desc()).limit(1))
+    return found or 0
+
+
+def unsealed_chunk(session: Session, above: int, limit: int) -> list[tuple[Any, ...]]:
+    """Committed entries with seq > `above` that are not leaves yet, in seq order (LEAF_FIELDS)."""
+    return _rows(session, f"SELECT {ENTRY_COLUMNS} FROM access_log e WHERE e.seq > ? AND NOT EXISTS "
+                          "(SELECT 1 FROM access_leaves l WHERE l.seq = e.seq) ORDER BY e.seq LIMIT ?",
+                 (above, limit))
+
+
+def insert_leaves(session: Session, rows: list[tuple[int, int, bytes]]) -> None:
+    """Append leaves (leaf_index, seq, leaf_hash)."""
+    _insert(session, "access_leaves", ("leaf_index", "seq", "leaf_hash"), rows)
+
+
+def insert_nodes(session: Session, rows: list[tuple[int, int, bytes]]) -> None:
+    """Store complete-subtree hashes (level, node_index, hash)."""
+    _insert(session, "merkle_nodes", ("level", "node_index", "hash"), rows)
+
+
+def _insert(session: Session, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    if not rows:
+        return
+    conn = _driver(session)
+    names = ", ".join(columns)
+    if _is_postgres(session):
+        with conn.cursor() as cur, cur.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    conn.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})", rows)
+
+
+def add_head(session: Session, head: TreeHead) -> None:
+    session.add(head)
+    session.flush()
+
+
+# --- proofs ---------------------------------------------------------------------------------
+
+
+def entry_row(session: Session, seq: int) -> tuple[Any, ...] | None:
+    """An entry in LEAF_FIELDS order, as the sealer read it."""
+    rows = _rows(session, f"SELECT {ENTRY_COLUMNS} FROM access_log WHERE seq = ?", (seq,))
+    return rows[0] if rows else None
+
+
+def leaf_of_seq(session: Session, seq: int) -> AccessLeaf | None:
+    return session.scalars(select(AccessLeaf).where(AccessLeaf.seq == seq)).first()
+
+
+def leaf_hashes(session: Session, lo: int, hi: int) -> list[bytes]:
+    """Stored leaf hashes of leaves [lo, hi), in order."""
+    return [bytes(h) for (h,) in _rows(
+        session, "SELECT leaf_hash FROM access_leaves WHERE leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index",
+        (lo, hi))]
+
+
+def node_hashes(session: Session, wanted: Sequence[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    """Cached subtree hashes by (level, node_index)."""
+    out: dict[tuple[int, int], bytes] = {}
+    for level in {lvl for lvl, _ in wanted}:
+        indexes = [i for lvl, i in wanted if lvl == level]
+        rows = session.execute(select(MerkleNode.node_index, MerkleNode.hash).where(
+            MerkleNode.level == level, MerkleNode.node_index.in_(indexes)))
+        out.update({(level, i): bytes(h) for i, h in rows})
+    return out
+
+
+# --- verification ---------------------------------------------------------------------------
+
+
+def leaves_with_entries(session: Session) -> Iterator[tuple[Any, ...]]:
+    """Every leaf in tree order with its entry: (leaf_index, leaf seq, leaf_hash, *entry in
+    LEAF_FIELDS order); the entry's columns are NULL when the entry is gone."""
+    cols = ", ".join(f"e.{c}" for c in LEAF_FIELDS)
+    return _stream(session, f"SELECT l.leaf_index, l.seq, l.leaf_hash, {cols} FROM access_leaves l "
+                            "LEFT JOIN access_log e ON e.seq = l.seq ORDER BY l.leaf_index")
+
+
+def all_nodes(session: Session) -> dict[tuple[int, int], bytes]:
+    return {(lvl, i): bytes(h) for lvl, i, h in _stream(session, "SELECT level, node_index, hash FROM merkle_nodes")}
+
+
+def unsealed_entries(session: Session) -> Iterator[tuple[int, Any]]:
+    """(seq, at) of every entry that is not a leaf, in seq order."""
+    return _stream(session, "SELECT e.seq, e.at FROM access_log e WHERE NOT EXISTS "
+                            "(SELECT 1 FROM access_leaves l WHERE l.seq = e.seq) ORDER BY e.seq")
+
+
+def counts(session: Session) -> tuple[int, int]:
+    """(entries, leaves)."""
+    entries = session.scalar(select(func.count()).select_from(AccessEntry)) or 0
+    leaves = session.scalar(select(func.count()).select_from(AccessLeaf)) or 0
+    return entries, leaves
+
+
+def add_verification(session: Session, run: AuditVerification) -> None:
+    session.add(run)
+    session.flush()
+
+
+def latest_verification(session: Session) -> AuditVerification | None:
+    return session.scalars(select(AuditVerification).order_by(AuditVerification.finished_at.desc())
+                           .limit(1)).first()
+
+
+# --- listings -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """An entry with what a reader needs beside it: names and whether it is sealed."""
+
+    entry: AccessEntry
+    department_name: str | None
+    organisation_name: str | None
+    leaf_index: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Search:
+    subject_key: str | None = None
+    department: str | None = None
+    organisation: str | None = None
+    account: str | None = None
+    role: str | None = None
+    action: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    before: int | None = None  # keyset: entries with a smaller seq
+
+
+def search(session: Session, where: Search, limit: int) -> list[Listed]:
+    """Entries matching every given filter, newest first (by seq), at most `limit`."""
+    e = AccessEntry
+    query = (select(e, Department.name, Organisation.name, AccessLeaf.leaf_index)
+             .outerjoin(Department, Department.code == e.actor_department)
+             .outerjoin(Organisation, Organisation.uscc == e.actor_org)
+             .outerjoin(AccessLeaf, AccessLeaf.seq == e.seq))
+    filters = [(where.subject_key, e.subject_key), (where.department, e.actor_department),
+               (where.organisation, e.actor_org), (where.account, e.actor_account),
+               (where.role, e.actor_role), (where.action, e.action)]
+    for value, column in filters:
+        if value is not None:
+            query = query.where(column == value)
+    if where.since is not None:
+        query = query.where(e.at >= where.since)
+    if where.until is not None:
+        query = query.where(e.at < where.until)
+    if where.before is not None:
+        query = query.where(e.seq < where.before)
+    rows = session.execute(query.order_by(e.seq.desc()).limit(limit))
+    return [Listed(entry, dept, org, leaf) for entry, dept, org, leaf in rows]
+
+
+def entry_of(session: Session, seq: int, subject_key: str | None = None) -> AccessEntry | None:
+    query = select(AccessEntry).where(AccessEntry.seq == seq)
+    if subject_key is not None:
+        query = query.where(AccessEntry.subject_key == subject_key)
+    return session.scalars(query).first()
+
+
+def is_sealed(session: Session, seq: int) -> bool:
+    return bool(session.scalar(select(exists().where(AccessLeaf.seq == seq))))
