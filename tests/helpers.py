@@ -9,6 +9,7 @@ from typing import Any
 
 from chengxin.demo.synth import citizen_id
 
+
 def test_token(name: str) -> tuple[str, str, str]:
     """(token id, secret, bearer token) of a test credential: derived from its name, so headers
     can be built at import time; tests/conftest.py stores the rows (hashed, as the platform does)."""

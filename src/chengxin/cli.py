@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
+from chengxin.accounts import cli as accounts_cli
 from chengxin.errors import DomainError
 from chengxin.settings import Settings, get_settings
 
@@ -21,6 +22,7 @@ db_app = typer.Typer(help="数据库管理", no_args_is_help=True)
 keys_app = typer.Typer(help="密钥管理", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
+app.add_typer(accounts_cli.app, name="accounts")
 console = Console(stderr=True)
 
 
@@ -91,7 +93,6 @@ def serve(
         application = create_app(settings)
     except DomainError as err:
         _fail(err)
-    console.print("[yellow]提示：当前使用开发用调用身份（请求头），不得用于生产环境。[/yellow]")
     if settings.jobs_interval_seconds > 0:
         from chengxin.jobs import start_background
 
@@ -129,6 +130,16 @@ def demo(
         f"演示数据已就绪：自然人 {stats['persons']} 人，组织 {stats['organisations']} 家，"
         f"信用记录 {stats['records']} 条（数据库 {_safe_url(settings)}）"
     )
+    from chengxin.db import make_sessionmaker, unit_of_work
+    from chengxin.demo.accounts import credentials_path, ensure_demo_accounts
+
+    engine = _engine(settings)
+    with unit_of_work(make_sessionmaker(engine)) as session:
+        lines = ensure_demo_accounts(session, settings)
+    engine.dispose()
+    console.print(f"演示账号（已保存到 {credentials_path(settings)}，权限 0600）：")
+    for line in lines:
+        console.print(f"  {line}", markup=False)
     if serve_after:
         serve(host=host, port=port)
 

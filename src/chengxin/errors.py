@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("chengxin.errors")
@@ -97,6 +97,14 @@ def install_handlers(app: FastAPI) -> None:
         log.warning("integrity conflict: %s", type(exc.orig).__name__)
         return problem_response(DomainError(
             "CONFLICT_CONCURRENT", "数据正被另一提交同时修改，请稍后重试（重试不会产生重复数据）", 409))
+
+    @app.exception_handler(DataError)
+    async def _data(_: Request, exc: DataError) -> JSONResponse:
+        # The database refused a value the request carried (PostgreSQL: a NUL character, a number
+        # out of range). Nothing was written; the value is not echoed.
+        log.warning("data refused by the database: %s", type(exc.orig).__name__)
+        return problem_response(DomainError(
+            "REQUEST_DATA_INVALID", "请求中含有无法保存的字符（如空字符）或超出范围的数值", 400))
 
     @app.exception_handler(Exception)
     async def _internal(_: Request, exc: Exception) -> JSONResponse:

@@ -36,7 +36,8 @@ class Settings(BaseSettings):
     authorisation_max_days: int = Field(365, ge=1, description="本人授权第三方查询的最长有效期（天）")
 
     # Abnormal use (异常使用告警). Hours are clock hours; nights are in Beijing time.
-    alerts_volume_factor: float = Field(10.0, description="某账号一小时查询量超过其近期常态（活跃小时中位数）的多少倍时告警")
+    alerts_volume_factor: float = Field(
+        10.0, description="某账号一小时查询量超过其近期常态（活跃小时中位数）的多少倍时告警")
     alerts_volume_floor: int = Field(200, description="查询量告警的下限：一小时查询量不超过此数时不告警")
     alerts_baseline_days: int = Field(14, description="计算账号常态查询量所用的天数")
     alerts_distinct_no_ref: int = Field(100, description="一小时内无业务编号查询的不同人数上限")

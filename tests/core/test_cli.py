@@ -6,9 +6,7 @@ import csv
 from datetime import date, timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from chengxin.cli import app
@@ -16,26 +14,6 @@ from chengxin.settings import get_settings
 from helpers import cid
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch, database_url: str) -> Path:
-    """A fresh data directory and a fresh database of the suite's kind for the CLI."""
-    monkeypatch.setenv("CHENGXIN_DATA_DIR", str(tmp_path))
-    if database_url.startswith("postgresql"):
-        url = make_url(database_url)
-        fresh = url.set(database=f"{url.database}_cli")
-        admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{fresh.database}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{fresh.database}"'))
-        admin.dispose()
-        monkeypatch.setenv("CHENGXIN_DATABASE_URL", fresh.render_as_string(hide_password=False))
-    else:
-        monkeypatch.setenv("CHENGXIN_DATABASE_URL", f"sqlite:///{tmp_path / 'chengxin.db'}")
-    get_settings.cache_clear()
-    yield tmp_path
-    get_settings.cache_clear()
 
 
 def cli_engine():

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, Request, Response
+from sqlalchemy.orm import Session
 
 from chengxin.accounts import repository as repo
 from chengxin.accounts import schemas as s
@@ -14,13 +17,24 @@ from chengxin.accounts.rules import ROLES
 from chengxin.callers import Caller, permit
 from chengxin.departments import repository as departments
 from chengxin.deps import KeysDep, SessionDep, SettingsDep
-from chengxin.errors import PROBLEM_RESPONSES
+from chengxin.errors import PROBLEM_RESPONSES, DomainError
 
 router = APIRouter(prefix="/api/v1", tags=["账号与登录"], responses=PROBLEM_RESPONSES)
 
 
 def _login_limit(request: Request) -> None:
     request.app.state.login_limiter.hit(client_ip(request))
+
+
+@contextmanager
+def _keep_failures(session: Session) -> Iterator[None]:
+    """A refused sign-in still counts: failure counters, lockouts and security events are
+    committed before the error is answered (the request's transaction would roll them back)."""
+    try:
+        yield
+    except DomainError:
+        session.commit()
+        raise
 
 
 def _session_out(request: Request, response: Response, issued: service.Issued, account_id: str,
@@ -37,7 +51,8 @@ def login(body: s.LoginIn, request: Request, response: Response, session: Sessio
           settings: SettingsDep) -> s.SessionOut:
     """用户名和密码登录（argon2 校验）；连续失败达到设定次数后锁定账号，登录频率按来源地址限制。"""
     _login_limit(request)
-    issued = service.login(session, settings, body.username, body.password, client_ip(request))
+    with _keep_failures(session):
+        issued = service.login(session, settings, body.username, body.password, client_ip(request))
     account = repo.by_username(session, body.username)
     assert account is not None
     return _session_out(request, response, issued, account.id, account.roles)
@@ -49,8 +64,10 @@ def person_challenge(body: s.ChallengeIn, request: Request, session: SessionDep,
                      keys: KeysDep) -> s.ChallengeOut:
     """本人提交证件号码与姓名，由身份认证服务发送一次性验证码（演示服务把验证码打印在服务器控制台）。"""
     _login_limit(request)
-    challenge, delivery = service.start_identity(session, settings, keys, id_type=body.id_type,
-                                                 id_number=body.id_number, name=body.name, ip=client_ip(request))
+    with _keep_failures(session):
+        challenge, delivery = service.start_identity(session, settings, keys, id_type=body.id_type,
+                                                     id_number=body.id_number, name=body.name,
+                                                     ip=client_ip(request))
     return s.ChallengeOut(challenge_id=challenge.id, expires_at=challenge.expires_at, channel=delivery.channel,
                           hint=delivery.hint)
 
@@ -61,7 +78,9 @@ def person_verify(body: s.VerifyIn, request: Request, response: Response, sessio
                   settings: SettingsDep) -> s.SessionOut:
     """提交验证码完成身份认证并登录；首次登录时建立本人账号（只保存证件号码的keyed hash）。"""
     _login_limit(request)
-    account, issued = service.finish_identity(session, settings, body.challenge_id, body.code, client_ip(request))
+    with _keep_failures(session):
+        account, issued = service.finish_identity(session, settings, body.challenge_id, body.code,
+                                                  client_ip(request))
     return _session_out(request, response, issued, account.id, account.roles)
 
 
