@@ -14,6 +14,7 @@ from chengxin import __version__
 from chengxin.accounts.auth import TokenAuthenticator
 from chengxin.accounts.endpoints import router as accounts_router
 from chengxin.alerts.endpoints import router as alerts_router
+from chengxin.authorisations.endpoints import router as authorisations_router
 from chengxin.callers import permit
 from chengxin.catalog.endpoints import router as catalog_router
 from chengxin.catalog.rules import Catalog, default_catalog
@@ -83,7 +84,7 @@ def create_app(
 
     app.state.measures = default_measures()
     for router in (accounts_router, catalog_router, records_router, file_router, org_router, lists_router,
-                   checks_router, watch_router, measures_router, alerts_router):
+                   checks_router, watch_router, measures_router, alerts_router, authorisations_router):
         app.include_router(router)
 
     @app.get("/healthz", tags=["运维"], summary="健康检查", dependencies=[permit("public")])

@@ -91,6 +91,8 @@ def create_key_file(path: Path) -> bool:
         "hash_secret": base64.b64encode(secrets.token_bytes(KEY_BYTES)).decode(),
         "encryption_key": base64.b64encode(secrets.token_bytes(KEY_BYTES)).decode(),
         "key_id": 1,
+        # Ed25519 seed of the platform signing key (chengxin.signing); older files get one on first use.
+        "signing_key": base64.b64encode(secrets.token_bytes(KEY_BYTES)).decode(),
     }
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:

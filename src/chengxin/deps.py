@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from chengxin.catalog.rules import Catalog
 from chengxin.crypto import Keys
 from chengxin.settings import Settings
+from chengxin.signing import Signer, load_signer
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
@@ -54,7 +55,17 @@ async def get_catalog(request: Request) -> Catalog:
     return request.app.state.catalog
 
 
+def get_signer(request: Request) -> Signer:
+    """The platform signer, loaded on first use (it may add a key to an older key file)."""
+    state = request.app.state
+    signer = getattr(state, "signer", None)
+    if signer is None:
+        signer = state.signer = load_signer(state.settings)
+    return signer
+
+
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 KeysDep = Annotated[Keys, Depends(get_keys)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]
+SignerDep = Annotated[Signer, Depends(get_signer)]

@@ -5,6 +5,14 @@ Pure functions; every public or third-party output goes through them.
 
 from __future__ import annotations
 
+from datetime import date
+from typing import TYPE_CHECKING
+
+from chengxin.publicity.rules import add_months
+
+if TYPE_CHECKING:
+    from chengxin.creditfile.schemas import CreditFile, RecordOut
+
 # Compound surnames keep both characters visible (欧阳**), per R8's example.
 COMPOUND_SURNAMES = frozenset(
     [
@@ -118,3 +126,76 @@ def mask_phone(phone: str | None) -> str:
     if len(phone) <= 7:
         return "*" * len(phone)
     return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+# --- what a third party sees (authorised queries, R6–R8) --------------------------------------
+#
+# A third party with the person's authorisation sees the file restricted to the granted
+# categories, and never:
+# - records the catalog shares with government only (disclosure "government");
+# - revoked records (a withdrawn decision is not credit information; after repair sharing
+#   stops, R4);
+# - anything about a child under 14 on the day of the query (PIPL arts. 28, 31: sensitive
+#   information that needs the guardian's separate consent, which a grant does not carry);
+# - minor (轻微) dishonesty committed before 18 (R7: a minor's corrected minor dishonesty is
+#   protected; the platform cannot tell "corrected", so it protects all of it);
+# - more of the identity than R8 allows: the ID masked, the name as the surname only, and
+#   nothing derived from the hidden digits (birth year, sex, region).
+
+THIRD_PARTY_DISCLOSURES = frozenset({"public", "authorised"})
+CHILD_MONTHS = 12 * 14
+ADULT_MONTHS = 12 * 18
+
+
+def withheld_from_third_party(*, disclosure: str, nature: str, severity: str | None, decision_date: date,
+                              revoked: bool, birth_date: date | None, as_of: date) -> bool:
+    """Whether a record stays out of what a third party sees (the rules above)."""
+    if disclosure not in THIRD_PARTY_DISCLOSURES or revoked:
+        return True
+    if birth_date is None:
+        return False
+    if as_of < add_months(birth_date, CHILD_MONTHS):
+        return True
+    return nature == "negative" and severity == "minor" and decision_date < add_months(birth_date, ADULT_MONTHS)
+
+
+def third_party_file(file: CreditFile, *, birth_date: date | None, categories: frozenset[str] | None) -> CreditFile:
+    """The credit file as an authorised third party may see it: only `categories` (None for the
+    full report), without withheld records, identity masked, summary counted over what is left."""
+
+    def kept(records: list[RecordOut], subject_birth: date | None) -> list[RecordOut]:
+        return [r for r in records
+                if (categories is None or r.category in categories)
+                and not withheld_from_third_party(
+                    disclosure=r.disclosure, nature=r.nature, severity=r.severity, decision_date=r.decision_date,
+                    revoked=r.revoked_at is not None, birth_date=subject_birth, as_of=file.as_of)]
+
+    own_categories = []
+    for cat in file.categories:
+        records = kept(cat.records, birth_date)
+        if records:
+            own_categories.append(cat.model_copy(update={"records": [_no_history(r) for r in records]}))
+    child = birth_date is not None and file.as_of < add_months(birth_date, CHILD_MONTHS)
+    organisations = []
+    for org in [] if child else file.organisations:
+        records = kept(org.records, None)  # the organisation's own records: no age rule applies
+        if records or categories is None:  # a category scope does not reveal bare organisation links
+            organisations.append(org.model_copy(update={"records": [_no_history(r) for r in records]}))
+    own = [r for c in own_categories for r in c.records]
+    ident = file.identity
+    identity = ident.model_copy(update={
+        "id_number": mask_id(ident.id_number), "masked": True, "name": mask_name(ident.name),
+        "sex": None, "sex_label": None, "birth_year": None, "region_code": None, "region_name": None})
+    summary = file.summary.model_copy(update={
+        "total": len(own),
+        "positive": sum(r.nature == "positive" for r in own),
+        "negative": sum(r.nature == "negative" for r in own),
+        "neutral": sum(r.nature == "neutral" for r in own),
+        "in_publicity": sum(r.publicity.status == "in_publicity" for r in own)})
+    return file.model_copy(update={"identity": identity, "summary": summary, "categories": own_categories,
+                                   "organisations": organisations})
+
+
+def _no_history(record: RecordOut) -> RecordOut:
+    """Earlier versions are the platform's business, not a third party's."""
+    return record if record.versions is None else record.model_copy(update={"versions": None})

@@ -26,6 +26,7 @@ ACTIONS = {
     "report": "信用报告",
     "export": "导出",
     "own_view": "本人查询",
+    "authorised_query": "经本人授权的第三方查询",
 }
 
 
