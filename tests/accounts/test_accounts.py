@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from chengxin.access.models import AccessEntry
 from chengxin.accounts import service
 from chengxin.accounts.models import ApiToken, SecurityEvent
 from chengxin.clock import utcnow
@@ -131,7 +132,7 @@ def _person_sign_in(client, capsys, id_number: str, name: str) -> dict:
     return ok.json()
 
 
-def test_a_person_signs_in_through_the_demo_provider(client, capsys, keys):
+def test_a_person_signs_in_through_the_demo_provider(client, capsys, keys, session):
     submit(client, [penalty(41)])
     number = cid(41)
     mismatch = client.post("/api/v1/auth/person/challenge", json={"id_number": number, "name": "李四"})
@@ -141,6 +142,11 @@ def test_a_person_signs_in_through_the_demo_provider(client, capsys, keys):
     assert me["roles"] == ["person"] and me["person_key"] == keys.subject_key("citizen_id", number)
     again = _person_sign_in(client, capsys, number, "张三")
     assert again["account_id"] == signed["account_id"]  # the same account on the next sign-in
+    own = client.get("/api/v1/me/file", headers=_bearer(signed["token"]))
+    assert own.status_code == 200 and own.json()["identity"]["id_number"] == number  # their own, in full
+    assert own.json()["summary"]["total"] == 1
+    logged = session.scalars(select(AccessEntry).where(AccessEntry.subject_key == me["person_key"])).all()
+    assert [(e.action, e.actor_role) for e in logged] == [("own_view", "person")]
     # A person holds none of the department or staff permissions.
     assert client.post("/api/v1/files/query", json={"id_number": number},
                        headers=_bearer(signed["token"])).json()["code"] == "AUTH_FORBIDDEN"

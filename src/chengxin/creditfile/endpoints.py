@@ -45,3 +45,18 @@ def get_file(
                       person_key=person_key[:64], caller=caller, as_of=as_of, history=history)
     log_reads(session, caller, "file", [Read(file.person_key, "ok")], purpose=purpose)
     return file
+
+
+@router.get("/me/file", response_model=CreditFile, summary="本人查询信用档案")
+def own_file(
+    request: Request, caller: Annotated[Caller, permit("person.own")], session: SessionDep,
+    catalog: CatalogDep, keys: KeysDep,
+    as_of: Annotated[date | None, Query(description="查看该日的档案")] = None,
+    history: Annotated[bool, Query(description="附带历史版本")] = False,
+) -> CreditFile:
+    """经身份认证的本人查看自己的信用档案（含全部类别与公示状态）；本人查询同样记入查询日志。"""
+    assert caller.person_key is not None
+    file = build_file(session, catalog=catalog, keys=keys, tiers=request.app.state.tiers,
+                      person_key=caller.person_key, caller=caller, as_of=as_of, history=history, own=True)
+    log_reads(session, caller, "own_view", [Read(caller.person_key, "ok")], purpose="本人查询")
+    return file
