@@ -14,6 +14,7 @@ from chengxin.creditfile.service import build_file
 from chengxin.deps import CatalogDep, KeysDep, SessionDep
 from chengxin.errors import PROBLEM_RESPONSES
 from chengxin.identity.rules import parse_identifier
+from chengxin.keyring.service import resolve_one
 
 router = APIRouter(prefix="/api/v1", tags=["信用档案"], responses=PROBLEM_RESPONSES)
 
@@ -25,7 +26,7 @@ def query_file(
 ) -> CreditFile:
     """按证件类型和号码查询某人的信用档案（号码放在请求体中，不进入访问日志的 URL）。"""
     ident = parse_identifier(body.id_type, body.id_number)
-    key = keys.subject_key(ident.id_type, ident.number)
+    key = resolve_one(session, keys, ident.id_type, ident.number)  # the new key, or the old one mid re-key
     file = build_file(session, catalog=catalog, keys=keys, tiers=request.app.state.tiers,
                       person_key=key, caller=caller, as_of=body.as_of, history=body.history)
     log_reads(session, caller, "file", [Read(key, "ok")], purpose=body.purpose)
@@ -57,6 +58,6 @@ def own_file(
     """经身份认证的本人查看自己的信用档案（含全部类别与公示状态）；本人查询同样记入查询日志。"""
     assert caller.person_key is not None
     file = build_file(session, catalog=catalog, keys=keys, tiers=request.app.state.tiers,
-                      person_key=caller.person_key, caller=caller, as_of=as_of, history=history, own=True)
+                      person_key=caller.person_key, caller=caller, as_of=as_of, history=history, own_view=True)
     log_reads(session, caller, "own_view", [Read(caller.person_key, "ok")], purpose="本人查询")
     return file

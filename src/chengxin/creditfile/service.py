@@ -36,7 +36,7 @@ def end_of_day(day: date) -> datetime:
 def build_file(
     session: Session, *, catalog: Catalog, keys: Keys, tiers: dict[str, Tier],
     person_key: str, caller: Caller, as_of: date | None = None, history: bool = False,
-    own: bool = False,
+    own_view: bool = False,
 ) -> s.CreditFile:
     """The file as it stood at the end of `as_of` (today by default)."""
     person = persons.get(session, person_key)
@@ -78,7 +78,7 @@ def build_file(
         in_cat = [r for r in own if r.category == cat.code]
         if in_cat:
             categories.append(s.CategoryOut(code=cat.code, name=cat.name, records=in_cat))
-    reveal = caller.may_see_identity or own  # a person sees their own identity in full
+    reveal = caller.may_see_identity or own_view  # a person sees their own identity in full
     number = keys.decrypt(person.id_cipher, person_key.encode())
     identity = s.IdentityOut(
         id_type=person.id_type, id_type_label=ID_TYPES.get(person.id_type, person.id_type),
