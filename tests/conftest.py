@@ -129,8 +129,11 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 
 @pytest.fixture
 def app(settings: Settings, engine: Engine, factory: sessionmaker[Session], keys: Keys):
+    from chengxin.signing import Signer
+
     application = create_app(settings, engine=engine, keys=keys)
     application.state.sessionmaker = factory
+    application.state.signer = Signer.from_seed(b"s" * 32)  # receipts and tree heads in tests
     return application
 
 
