@@ -13,7 +13,10 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
 from chengxin.accounts import cli as accounts_cli
+from chengxin.alerts.cli import alerts_app
+from chengxin.backup import cli as backup_cli
 from chengxin.errors import DomainError
+from chengxin.keyring import cli as keyring_cli
 from chengxin.settings import Settings, get_settings
 
 app = typer.Typer(help="诚信 · 个人公共信用信息平台 命令行工具", no_args_is_help=True,
@@ -23,6 +26,9 @@ keys_app = typer.Typer(help="密钥管理", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
 app.add_typer(accounts_cli.app, name="accounts")
+app.add_typer(alerts_app, name="alerts")
+keyring_cli.register(keys_app)
+backup_cli.register(app)
 console = Console(stderr=True)
 
 

@@ -22,6 +22,13 @@ class Settings(BaseSettings):
     encryption_key: str | None = Field(None, description="AES-GCM 加密密钥（base64）")
     hash_secret: str | None = Field(None, description="主体键 HMAC 密钥（base64）")
     key_file: Path | None = Field(None, description="密钥文件；缺省为 data_dir/keys.json")
+    # Rotation with secrets in the environment (with a key file, `chengxin keys ...` manages these).
+    encryption_key_id: int = Field(1, ge=1, le=255,
+                                   description="CHENGXIN_ENCRYPTION_KEY 的密钥编号（写在每个密文的首字节）")
+    old_encryption_keys: str | None = Field(None, description="仍用于解密的旧加密密钥：编号:base64，以逗号分隔")
+    hash_version: int = Field(1, ge=1, description="CHENGXIN_HASH_SECRET 的版本号")
+    previous_hash_secret: str | None = Field(None,
+                                             description="主体键重算期间的上一版 HMAC 密钥（base64）；重算完成后删除")
     signing_key: str | None = Field(None, description="平台 Ed25519 签名私钥（32 字节种子的 base64）；缺省取密钥文件")
 
     host: str = "127.0.0.1"

@@ -31,6 +31,7 @@ from chengxin.departments import repository as departments
 from chengxin.errors import DomainError
 from chengxin.identity.rules import normalise_uscc, parse_identifier
 from chengxin.ids import new_id
+from chengxin.keyring.service import resolve_one
 from chengxin.persons import repository as persons
 from chengxin.settings import Settings
 
@@ -217,7 +218,7 @@ def start_identity(session: Session, settings: Settings, keys: Keys, *, id_type:
     The challenge keeps the keyed hash of the identifier only. Where the platform already
     knows the person, the name must match (the demo provider's stand-in for real verification)."""
     ident = parse_identifier(id_type, id_number)
-    key = keys.subject_key(ident.id_type, ident.number)
+    key = resolve_one(session, keys, ident.id_type, ident.number)  # the old key mid re-key
     known = persons.get(session, key)
     if known is not None and known.name and known.name != name.strip():
         repo.add_event(session, at=utcnow(), kind="login_failed", account_id=None, ip=ip, detail="identity_name")

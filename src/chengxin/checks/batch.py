@@ -19,6 +19,7 @@ from chengxin.checks.repository import check_transaction
 from chengxin.checks.service import CheckContext, Outcome, run_checks
 from chengxin.crypto import Keys
 from chengxin.identity.rules import ID_TYPE_BY_LABEL, IdentityError, parse_identifier
+from chengxin.keyring.service import pick
 from chengxin.masking import mask_id
 
 FIRST_CHUNK = 200  # small, so the first answers leave at once
@@ -86,7 +87,8 @@ def run_batch_chunks(
     batch_id = ids.new_id()
     workers = _workers(factory)
     chunk_size = SQLITE_CHUNK if _is_sqlite(factory) else CHUNK
-    hasher = keys.hasher()
+    hasher, previous = keys.hasher(), keys.previous_hasher()
+    old_of: dict[str, str] = {}  # new key -> old key, only while persons are being re-keyed
     first_line: dict[str, int] = {}
     counts = {"total": 0, "errors": 0, "block": 0, "review": 0, "green": 0, "clear": 0}
     pending: list[Todo | dict[str, Any]] = []
@@ -97,6 +99,8 @@ def run_batch_chunks(
         done: list[Outcome] = []
         if todo:
             with check_transaction(factory, len(todo)) as session:
+                if old_of:
+                    todo = pick(session, [(k, old_of.get(k)) for k in todo])
                 done = run_checks(session, ctx, caller, todo, scenario=scenario, business_ref=business_ref,
                                   purpose=purpose, as_of=as_of, batch_id=batch_id, action="batch_check")
         outcomes = iter(done)
@@ -130,6 +134,8 @@ def run_batch_chunks(
                                                   first_line=first_line[key]))
                     else:
                         first_line[key] = item.line
+                        if previous is not None:
+                            old_of[key] = previous(ident.id_type, ident.number)
                         pending.append((item.line, item.ref, key, mask_id(ident.number)))
             if len(pending) >= size:
                 yield pending

@@ -21,6 +21,7 @@ from chengxin.clock import today
 from chengxin.deps import CatalogDep, KeysDep, SessionDep, SettingsDep
 from chengxin.errors import PROBLEM_RESPONSES, DomainError
 from chengxin.identity.rules import parse_identifier
+from chengxin.keyring.service import pick
 
 CHECK_THREADS = 4  # checks working on the database at once (PostgreSQL), see _limiter
 router = APIRouter(prefix="/api/v1", tags=["联合奖惩"], responses=PROBLEM_RESPONSES)
@@ -40,8 +41,9 @@ async def check(body: s.CheckIn, request: Request, caller: Annotated[Caller, per
     service.require_scenario(ctx.measures, body.scenario)
     ident = parse_identifier(body.id_type, body.id_number)
     key = state.keys.subject_key(ident.id_type, ident.number)
+    old = state.keys.previous_subject_key(ident.id_type, ident.number)  # set only while re-keying
     # All the database work of the check (its own transaction) in one worker thread.
-    content = await to_thread.run_sync(_check_one, state.sessionmaker, ctx, caller, key, body, today(),
+    content = await to_thread.run_sync(_check_one, state.sessionmaker, ctx, caller, key, old, body, today(),
                                        limiter=_limiter(state))
     return Response(content, media_type="application/json")
 
@@ -59,8 +61,10 @@ def _limiter(state: Any) -> CapacityLimiter:
 
 
 def _check_one(factory: sessionmaker[Session], ctx: service.CheckContext, caller: Caller, key: str,
-               body: s.CheckIn, as_of: date) -> bytes:
+               old: str | None, body: s.CheckIn, as_of: date) -> bytes:
     with repo.check_transaction(factory) as session:
+        if old is not None:
+            (key,) = pick(session, [(key, old)])
         (outcome,) = service.run_checks(session, ctx, caller, [key], scenario=body.scenario,
                                         business_ref=body.business_ref, purpose=body.purpose, as_of=as_of)
     return json_bytes(check_dict(outcome, scenario=body.scenario, department=body.department,

@@ -28,7 +28,7 @@ def register(
             ident = parse_identifier(p.id_type, p.id_number, today())
         except IdentityError as exc:
             raise DomainError(exc.code, f"第 {n + 1} 个人员：{exc.message}", 422) from exc
-        people.append((p, ident, keys.subject_key(ident.id_type, ident.number)))
+        people.append((p, ident))
     org = repo.get(session, uscc)
     if org is None:
         org = Organisation(uscc=uscc, subject_key=keys.subject_key("uscc", uscc),
@@ -36,10 +36,10 @@ def register(
         session.add(org)
     else:
         org.name, org.updated_at = body.name, now
-    persons.ensure(session, keys, [(i, p.name) for p, i, _ in people], now)
+    person_keys = persons.ensure(session, keys, [(i, p.name) for p, i in people], now)
     seen: set[tuple[str, str]] = set()
     rows = []
-    for p, _, k in people:
+    for (p, _), k in zip(people, person_keys, strict=True):
         if (k, p.role) in seen:
             continue
         seen.add((k, p.role))

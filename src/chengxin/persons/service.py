@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from chengxin.crypto import Keys
 from chengxin.identity.rules import Identifier
+from chengxin.keyring.service import resolve
 from chengxin.persons import repository as repo
 
 
@@ -27,7 +28,8 @@ def new_person_values(keys: Keys, person_key: str, ident: Identifier, name: str 
 def ensure(session: Session, keys: Keys, people: Sequence[tuple[Identifier, str | None]],
            now: datetime) -> list[str]:
     """Person keys of `people`, creating the ones the platform does not know yet."""
-    wanted = [(keys.subject_key(i.id_type, i.number), i, n) for i, n in people]
+    found = resolve(session, keys, [(i.id_type, i.number) for i, _ in people])  # the old key mid re-key
+    wanted = [(k, i, n) for k, (i, n) in zip(found, people, strict=True)]
     known = repo.names_by_key(session, [k for k, _, _ in wanted])
     fresh: dict[str, dict[str, Any]] = {}
     for key, ident, name in wanted:

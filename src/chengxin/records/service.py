@@ -20,6 +20,7 @@ from chengxin.catalog.rules import Catalog
 from chengxin.clock import utcnow
 from chengxin.crypto import Keys
 from chengxin.errors import DomainError, NotFound
+from chengxin.keyring.service import remap_rows
 from chengxin.lists import service as lists
 from chengxin.organisations import repository as orgs
 from chengxin.persons import repository as persons
@@ -95,6 +96,7 @@ class Collector:
     def _store(self, valid: list[ValidRow], result: ChunkResult, now: datetime) -> None:
         if not valid:
             return
+        remap_rows(self.session, self.keys, valid)  # only while re-keying: keep subjects where they are
         dept = self.ctx.department_code
         latest = repo.current_versions(self.session, dept, [r.source_record_id for r in valid])
         records: list[list[Any]] = []

@@ -11,6 +11,7 @@ from chengxin.clock import utcnow
 from chengxin.deps import KeysDep, SessionDep
 from chengxin.errors import PROBLEM_RESPONSES
 from chengxin.identity.rules import IdentityError, parse_identifier
+from chengxin.keyring.service import resolve_one
 from chengxin.watch import repository as repo
 from chengxin.watch import service
 from chengxin.watch.schemas import (
@@ -41,7 +42,7 @@ def subscribe(
         except IdentityError as exc:
             results.append(Subscribed(line=n, label=p.label, error_code=exc.code, error_message=exc.message))
             continue
-        key = keys.subject_key(ident.id_type, ident.number)
+        key = resolve_one(session, keys, ident.id_type, ident.number)  # the new key, or the old one mid re-key
         rows.append({"subject_key": key, "department_code": department, "label": p.label, "created_at": now})
         results.append(Subscribed(line=n, label=p.label, person_key=key))
     repo.subscribe(session, rows)

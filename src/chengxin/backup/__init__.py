@@ -1,0 +1,1 @@
+"""Backup and restore of the platform database (SQLite online backup, PostgreSQL pg_dump)."""

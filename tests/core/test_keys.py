@@ -1,0 +1,159 @@
+"""Encryption-key rotation: several keys, the key file, re-encryption, retirement, a live reload."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from datetime import datetime
+
+import pytest
+from sqlalchemy import select
+
+from chengxin import crypto
+from chengxin.crypto import Keys, create_key_file, load_keys
+from chengxin.db import Base
+from chengxin.errors import DomainError
+from chengxin.identity.rules import parse_identifier
+from chengxin.keyring import keyfile, service
+from chengxin.keyring.rules import CIPHERS, person_keyed_columns
+from chengxin.models import import_all
+from chengxin.persons import service as persons
+from chengxin.persons.models import Person
+from chengxin.settings import Settings
+from chengxin.watch import service as watch
+from chengxin.watch.models import Webhook
+from helpers import cid
+
+K1, K2 = b"1" * 32, b"2" * 32
+
+
+def test_current_key_encrypts_and_every_listed_key_decrypts():
+    old = Keys(b"h" * 32, K1, 1)
+    new = Keys(b"h" * 32, K2, 2, old_keys=((1, K1),))
+    blob = old.encrypt("11010519491231002X", b"ctx")
+    assert blob[0] == 1
+    assert new.decrypt(blob, b"ctx") == "11010519491231002X"
+    assert new.encrypt("x", b"")[0] == 2
+    with pytest.raises(DomainError) as err:
+        old.decrypt(new.encrypt("x"), b"")
+    assert err.value.code == "CRYPTO_KEY_UNKNOWN"
+
+
+def test_rotation_rewrites_the_key_file_atomically_and_keeps_other_fields(tmp_path):
+    path = tmp_path / "keys.json"
+    create_key_file(path)
+    before = json.loads(path.read_text())
+    settings = Settings(data_dir=tmp_path)
+    blob = load_keys(settings).encrypt("secret", b"c")
+
+    assert keyfile.rotate_encryption(path) == 2
+    doc = json.loads(path.read_text())
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert doc["key_id"] == 2 and doc["old_encryption_keys"] == {"1": before["encryption_key"]}
+    assert doc["signing_key"] == before["signing_key"] and doc["hash_secret"] == before["hash_secret"]
+    assert not list(tmp_path.glob(".keys.json.*.tmp"))
+    keys = load_keys(settings)
+    assert keys.decrypt(blob, b"c") == "secret" and keys.encrypt("x")[0] == 2
+
+    assert keyfile.rotate_encryption(path) == 3
+    keyfile.retire_encryption(path, 1)
+    doc = json.loads(path.read_text())
+    assert set(doc["old_encryption_keys"]) == {"2"} and doc["retired_key_ids"] == [1]
+    with pytest.raises(DomainError):
+        keyfile.retire_encryption(path, 1)
+    # A retired id is never handed out again.
+    keyfile.retire_encryption(path, 2)
+    assert keyfile.rotate_encryption(path) == 4
+
+
+def test_rotation_refuses_keys_from_the_environment(tmp_path):
+    settings = Settings(data_dir=tmp_path, hash_secret="aA==", encryption_key="aA==")
+    with pytest.raises(DomainError) as err:
+        keyfile.key_file_of(settings)
+    assert err.value.code == "KEYS_FROM_ENVIRONMENT"
+
+
+def test_environment_keys_take_old_keys_and_a_key_id(tmp_path):
+    import base64
+
+    b64 = lambda raw: base64.b64encode(raw).decode()  # noqa: E731
+    settings = Settings(data_dir=tmp_path, hash_secret=b64(b"h" * 32), encryption_key=b64(K2), encryption_key_id=2,
+                        old_encryption_keys=f"1:{b64(K1)}")
+    keys = load_keys(settings)
+    assert keys.decrypt(Keys(b"h" * 32, K1, 1).encrypt("x", b""), b"") == "x"
+    assert keys.encrypt("x")[0] == 2
+
+
+def test_a_running_process_follows_the_key_file(tmp_path, monkeypatch):
+    path = tmp_path / "keys.json"
+    create_key_file(path)
+    server = load_keys(Settings(data_dir=tmp_path))  # loaded once, at start
+    keyfile.rotate_encryption(path)
+    newer = load_keys(Settings(data_dir=tmp_path)).encrypt("made after rotation", b"c")
+    # A ciphertext under a key the server has not seen yet: it re-reads the file at once.
+    assert server.decrypt(newer, b"c") == "made after rotation"
+    # And encrypts with the new current key once its next check comes round.
+    monkeypatch.setattr(crypto, "RELOAD_SECONDS", 0.0)
+    assert server.encrypt("x")[0] == 2
+
+
+def test_every_encrypted_column_is_registered_for_rotation():
+    import_all()
+    cipher_columns = {(t.name, c.name) for t in Base.metadata.tables.values() for c in t.c
+                      if c.name.endswith("_cipher")}
+    assert cipher_columns == {(c.table, c.column) for c in CIPHERS}
+    for c in CIPHERS:
+        table = Base.metadata.tables[c.table]
+        assert [col.name for col in table.primary_key] == [c.key]
+
+
+def test_person_keyed_columns_cover_the_person_tables_but_never_the_access_log():
+    import_all()
+    found = set(person_keyed_columns(Base.metadata))
+    for wanted in [("records", "subject_key"), ("checks", "subject_key"), ("list_entries", "subject_key"),
+                   ("organisation_roles", "person_key"), ("subscriptions", "subject_key"),
+                   ("accounts", "person_key")]:
+        assert wanted in found
+    assert not {t for t, _ in found} & {"access_log", "persons", "organisations", "subject_key_aliases"}
+
+
+def _people(session, keys, numbers):
+    idents = [(parse_identifier("citizen_id", cid(n)), f"测试{n}") for n in numbers]
+    return persons.ensure(session, keys, idents, datetime(2026, 11, 1).astimezone())
+
+
+def test_reencrypt_moves_every_ciphertext_then_the_old_key_can_retire(session, factory):
+    old = Keys(b"h" * 32, K1, 1)
+    new = Keys(b"h" * 32, K2, 2, old_keys=((1, K1),))
+    people = _people(session, old, range(1, 8))
+    watch.register_webhook(session, old, "court", "https://court.example.gov.cn/hook")
+    session.commit()
+    assert service.pending_reencryption(session, 2) >= 8
+    assert service.retire_problem(session, new, 1) is not None
+
+    # Interrupted after the first batch: the next run picks up where it stopped.
+    calls = []
+
+    def stop_after_first(what, n):
+        calls.append(n)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        service.reencrypt(factory, new, batch=3, progress=stop_after_first)
+    assert calls == [3]
+    done = service.reencrypt(factory, new, batch=3)
+    assert done["persons.id_cipher"] >= 4 and done["webhooks.secret_cipher"] >= 1
+    assert service.pending_reencryption(session, 2) == 0
+    assert all(set(per) <= {2} for per in service.usage(session).values())
+
+    session.expire_all()
+    for key in people:
+        person = session.get(Person, key)
+        assert person.id_cipher[0] == 2
+        assert new.decrypt(person.id_cipher, key.encode()) in {cid(n) for n in range(1, 8)}
+    hook = session.scalars(select(Webhook).where(Webhook.department_code == "court")).one()
+    assert new.decrypt(hook.secret_cipher, b"webhook:court")
+    assert service.retire_problem(session, new, 1) is None
+    assert "当前" in service.retire_problem(session, new, 2)
+    assert service.reencrypt(factory, new, batch=3) == {"persons.id_cipher": 0, "webhooks.secret_cipher": 0}
