@@ -176,3 +176,43 @@ def test_servers_keep_working_while_the_rekey_runs(client, app, session, factory
                                .where(Record.subject_key.in_([old["1"], new1])))) == {new1}
     assert file_of(client, cid(1)).status_code == 200
     assert check(client, cid(3), "civil_service_recruitment", HR).json()["decision"] == "block"
+
+
+def test_authorisations_keep_their_signed_key_and_still_work_after_a_rekey(client, session, factory, keys, catalog):
+    """A grant's receipt is signed over the grantor's key of the day: the row is not rewritten,
+    and the person and the grantee reach it through the alias."""
+    from datetime import timedelta
+
+    from chengxin.authorisations import rules as authz_rules
+    from chengxin.authorisations import schemas as authz_schemas
+    from chengxin.authorisations import service as authz
+    from chengxin.callers import Caller
+    from chengxin.clock import utcnow
+    from chengxin.publicity.rules import default_tiers
+    from chengxin.signing import PublicKeys, Signer
+
+    signer = Signer.from_seed(bytes(range(32)))
+    old = seed(client, session, keys)
+
+    def person(key: str) -> Caller:
+        return Caller.of(frozenset({"person"}), person_key=key, account_id="P" + "0" * 25)
+
+    bank = Caller.of(frozenset({"third_party"}), org_uscc="91110000600037341L", account_id="B" + "0" * 25)
+    body = authz_schemas.GrantIn(grantee_uscc="91110000600037341L", purpose_code="loan", purpose="个人住房贷款审批",
+                                 scope=["XZCF"], valid_until=utcnow() + timedelta(days=30), use_mode="repeated")
+    row = authz.grant(session, person(old["1"]), body, catalog=catalog, signer=signer, max_days=365)
+    session.commit()
+
+    new_keys = rotated(keys)
+    service.rekey(factory, new_keys)
+    session.expire_all()
+    new1 = new_keys.subject_key("citizen_id", cid(1))
+    assert [g.id for g in authz.own(session, person(new1))] == [row.id]
+    assert authz.get_own(session, person(new1), row.id).grantor_key == old["1"]  # as signed
+    doc = authz.to_out(authz.get_own(session, person(new1), row.id), catalog).receipt.model_dump()
+    assert authz_rules.verify_receipt(doc, PublicKeys.from_json(signer.published())).valid
+    report = authz.query(session, bank, row.id, authz_schemas.QueryIn(purpose_code="loan", purpose="个人住房贷款审批"),
+                         catalog=catalog, keys=new_keys, tiers=default_tiers())
+    assert report.found and report.file is not None
+    last = session.scalars(select(AccessEntry).order_by(AccessEntry.seq.desc())).first()
+    assert last.subject_key == new1

@@ -25,10 +25,10 @@ def get(session: Session, authorisation_id: str) -> Authorisation | None:
     ).scalar_one_or_none()
 
 
-def of_grantor(session: Session, grantor_key: str) -> Sequence[Authorisation]:
-    """A person's grants, newest first."""
+def of_grantor(session: Session, *grantor_keys: str) -> Sequence[Authorisation]:
+    """A person's grants (under any of their keys), newest first."""
     return session.scalars(
-        select(Authorisation).where(Authorisation.grantor_key == grantor_key)
+        select(Authorisation).where(Authorisation.grantor_key.in_(grantor_keys))
         .order_by(Authorisation.issued_at.desc(), Authorisation.id.desc())
     ).all()
 

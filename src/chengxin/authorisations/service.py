@@ -27,6 +27,7 @@ from chengxin.crypto import Keys
 from chengxin.errors import DomainError, NotFound
 from chengxin.identity.rules import normalise_uscc
 from chengxin.ids import new_id
+from chengxin.keyring.service import current_key, history_keys
 from chengxin.masking import third_party_file
 from chengxin.persons import repository as persons
 from chengxin.publicity.rules import Tier
@@ -76,14 +77,15 @@ def grant(session: Session, caller: Caller, body: s.GrantIn, *, catalog: Catalog
 
 
 def own(session: Session, caller: Caller) -> Sequence[Authorisation]:
-    return repo.of_grantor(session, _grantor(caller))
+    # A grant keeps the key its receipt was signed with; after a re-key it is an old key of the person.
+    return repo.of_grantor(session, *history_keys(session, _grantor(caller)))
 
 
 def get_own(session: Session, caller: Caller, authorisation_id: str) -> Authorisation:
     """One of the caller's own grants; someone else's is as unknown as a missing one."""
     grantor = _grantor(caller)
     row = repo.get(session, authorisation_id[:64])
-    if row is None or row.grantor_key != grantor:
+    if row is None or (row.grantor_key != grantor and row.grantor_key not in history_keys(session, grantor)):
         raise NotFound("AUTHZ_NOT_FOUND", "没有找到该授权")
     return row
 
@@ -144,14 +146,15 @@ def query(session: Session, caller: Caller, authorisation_id: str, body: s.Query
     grant_ = repo.get(session, grant_.id)  # with the use just counted
     assert grant_ is not None
     day = now.astimezone(CHINA).date()
-    person = persons.get(session, grant_.grantor_key)
+    person_key = current_key(session, grant_.grantor_key)  # the signed grant keeps the key of its day
+    person = persons.get(session, person_key)
     file = None
     if person is not None:
-        full = build_file(session, catalog=catalog, keys=keys, tiers=tiers, person_key=grant_.grantor_key,
+        full = build_file(session, catalog=catalog, keys=keys, tiers=tiers, person_key=person_key,
                           caller=caller, as_of=day)
         file = third_party_file(full, birth_date=person.birth_date,
                                 categories=rules.categories_of(requested, catalog))
-    log_reads(session, caller, ACTION, [Read(grant_.grantor_key, "ok")], purpose=stated, basis=grant_.id,
+    log_reads(session, caller, ACTION, [Read(person_key, "ok")], purpose=stated, basis=grant_.id,
               business_ref=ref)
     return s.AuthorisedReport(
         authorisation_id=grant_.id, grantee_uscc=grant_.grantee_uscc, purpose_code=grant_.purpose_code,

@@ -176,6 +176,11 @@ def save_aliases(session: Session, rows: list[dict[str, Any]], at: datetime) -> 
     session.execute(insert(a), [{**r, "created_at": at} for r in rows])
 
 
+def new_key_of(session: Session, old_key: str) -> str | None:
+    a = SubjectKeyAlias.__table__.c
+    return session.execute(select(a.new_key).where(a.old_key == old_key)).scalar_one_or_none()
+
+
 def aliases_of(session: Session, new_keys: Sequence[str]) -> dict[str, list[str]]:
     """Every earlier key of each given current key."""
     found: dict[str, list[str]] = {k: [] for k in new_keys}

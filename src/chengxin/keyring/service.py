@@ -258,6 +258,12 @@ def remap_rows(session: Session, keys: Keys, rows: Sequence[Any]) -> None:
         row.subject_key = current.get(row.uscc, row.subject_key)
 
 
+def current_key(session: Session, key: str) -> str:
+    """The key a subject has now, given any key it ever had (for rows that keep the key of their
+    day because it is signed or append-only: access-log entries, authorisation receipts)."""
+    return repo.new_key_of(session, key) or key
+
+
 def history_keys(session: Session, person_key: str) -> list[str]:
     """A subject's current key and every key it had before: what to look up in the access log,
     which keeps entries under the key of their day."""
