@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import checks, idcheck, ingest, memory, person_file
+from bench import audit, checks, idcheck, ingest, memory, person_file
 from bench.check_data import Plan
 from bench.common import Figure, drop_database, log
 from bench.data import write_penalty_csv
@@ -29,6 +29,8 @@ def figure_names(kinds: tuple[str, ...]) -> list[str]:
     names.append("import_peak_memory")
     for kind in kinds:
         names += checks.figure_names(kind)
+    for kind in kinds:
+        names += audit.figure_names(kind)
     return names
 
 
@@ -57,6 +59,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="list entries in the check data set (default 100,000; 2,000 with --quick)")
     parser.add_argument("--batch", type=int, default=None,
                         help="identifiers in the batch check (default 100,000; 5,000 with --quick)")
+    parser.add_argument("--log-entries", type=int, default=None,
+                        help="access-log entries for audit_verify/audit_seal (default 1,000,000; 100,000 with --quick)")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "out",
                         help="work directory for the CSV and SQLite files (default bench/out/)")
@@ -127,6 +131,14 @@ def main(argv: list[str] | None = None) -> int:
         plan = Plan(size.persons, size.entries, args.seed, today(), keys)
         for kind in kinds:
             report(checks.run(kind, plan, size, chosen, args.seed, out, args.keep))
+    if any(n in chosen for k in kinds for n in audit.figure_names(k)):
+        log_size = audit.sizes(args.quick, args.log_entries)
+        cost_plan = None
+        for kind in kinds:
+            report(audit.run_verify(kind, log_size, chosen, args.seed, out, args.keep))
+            if f"access_log_cost_{kind}" in chosen:
+                cost_plan = cost_plan or Plan(log_size.persons, log_size.list_entries, args.seed, today(), keys)
+                report(audit.run_cost(kind, cost_plan, log_size, chosen, args.seed, out, args.keep))
     print("\n== 结果 results " + "=" * 100, file=sys.stderr)
     for fig in figures:
         print(fig.table_line(), file=sys.stderr)

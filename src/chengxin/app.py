@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from chengxin import __version__
+from chengxin.access.endpoints import router as access_router
 from chengxin.accounts.auth import TokenAuthenticator
 from chengxin.accounts.endpoints import router as accounts_router
 from chengxin.alerts.endpoints import router as alerts_router
@@ -84,7 +85,8 @@ def create_app(
 
     app.state.measures = default_measures()
     for router in (accounts_router, catalog_router, records_router, file_router, org_router, lists_router,
-                   checks_router, watch_router, measures_router, alerts_router, authorisations_router):
+                   checks_router, watch_router, measures_router, alerts_router, authorisations_router,
+                   access_router):
         app.include_router(router)
 
     @app.get("/healthz", tags=["运维"], summary="健康检查", dependencies=[permit("public")])

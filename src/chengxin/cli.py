@@ -309,7 +309,7 @@ app.add_typer(jobs_app, name="jobs")
 
 @jobs_app.command("run")
 def jobs_run() -> None:
-    """执行一次定时任务（幂等）：名单期满通知、回调投递重试。"""
+    """执行一次定时任务（幂等）：名单期满通知、回调投递重试、异常使用扫描、查询日志封存与签名树头。"""
     from chengxin.crypto import load_keys
     from chengxin.db import make_sessionmaker
     from chengxin.jobs import run_once
@@ -320,7 +320,7 @@ def jobs_run() -> None:
     except DomainError as err:
         _fail(err)
     console.print(f"定时任务完成：期满通知 {run.expiry_events} 条，投递成功 {run.delivered}，"
-                  f"待重试 {run.retried}，放弃 {run.failed}")
+                  f"待重试 {run.retried}，放弃 {run.failed}，封存查询记录 {run.sealed} 条")
 
 
 def _write_report(session, batch_id: str, path: Path) -> None:

@@ -1,8 +1,9 @@
 """Time-driven side effects, idempotent: run by `chengxin jobs run` and inside `serve`.
 
 Readers never depend on these having run (statuses are computed at read time);
-the jobs only tell others: list-exit events at term end, webhook deliveries, and
-abnormal-use alerts for auditors.
+the jobs only tell others: list-exit events at term end, webhook deliveries,
+abnormal-use alerts for auditors, and the sealing of the access log into its
+Merkle tree with a new signed tree head.
 """
 
 from __future__ import annotations
@@ -14,11 +15,14 @@ from datetime import date
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from chengxin.access import sealing
 from chengxin.alerts import service as alerts
 from chengxin.clock import today, utcnow
 from chengxin.crypto import Keys
 from chengxin.db import unit_of_work
+from chengxin.errors import DomainError
 from chengxin.settings import Settings, get_settings
+from chengxin.signing import Signer, load_signer
 from chengxin.watch import service as watch
 
 log = logging.getLogger("chengxin.jobs")
@@ -31,16 +35,30 @@ class JobRun:
     retried: int
     failed: int
     alerts: int = 0  # alerts raised by this run (a rerun over the same windows raises none)
+    sealed: int = 0  # access-log entries sealed into the Merkle tree (and a new signed head) by this run
 
 
 def run_once(factory: sessionmaker[Session], keys: Keys, as_of: date | None = None,
-             settings: Settings | None = None) -> JobRun:
+             settings: Settings | None = None, signer: Signer | None = None) -> JobRun:
+    settings = settings or get_settings()
     with unit_of_work(factory) as session:
         expired = watch.emit_expiries(session, as_of or today())
     run = watch.deliver_due(factory, keys)
     with unit_of_work(factory) as session:
-        scanned = alerts.scan(session, utcnow(), settings or get_settings())
-    return JobRun(expired, run.delivered, run.retried, run.failed, scanned.raised)
+        scanned = alerts.scan(session, utcnow(), settings)
+    return JobRun(expired, run.delivered, run.retried, run.failed, scanned.raised,
+                  _seal(factory, signer, settings))
+
+
+def _seal(factory: sessionmaker[Session], signer: Signer | None, settings: Settings) -> int:
+    """Seal the access log and sign a new tree head (nothing to seal, nothing signed)."""
+    try:
+        signer = signer or load_signer(settings)
+    except DomainError as err:  # the other jobs still run; the log stays unsealed until keys are set
+        log.error("access log not sealed: %s", err.code)
+        return 0
+    with unit_of_work(factory) as session:
+        return sealing.seal(session, signer).sealed
 
 
 def start_background(factory: sessionmaker[Session], keys: Keys, every: float) -> threading.Event:

@@ -87,7 +87,7 @@ def audit_verify(
         # One snapshot for the whole pass, so a seal running meanwhile is not mistaken for tampering.
         with Progress(*columns, console=cli.console, transient=True) as bar, \
                 _factory(snapshot=True).begin() as session:
-            task = bar.add_task("verify", total=None)
+            task = bar.add_task("verify", total=0)
             report = audit.verify(session, keys, progress=lambda done, total: bar.update(task, completed=done,
                                                                                           total=total))
         if record:

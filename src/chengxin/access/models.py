@@ -31,7 +31,9 @@ class AccessEntry(Base):
     """
 
     __tablename__ = "access_log"
-    __table_args__ = (Index("ix_access_log_subject_key", "subject_key"), Index("ix_access_log_at", "at"))
+    # No index on `at`: every index is paid on every read of personal data; time ranges are
+    # found by a binary search over seq (`chengxin.alerts.repository.first_seq_since`).
+    __table_args__ = (Index("ix_access_log_subject_key", "subject_key"),)
 
     seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime())

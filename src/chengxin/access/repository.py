@@ -101,10 +101,17 @@ def late_floor(session: Session, before: datetime) -> int:
     return found or 0
 
 
-def unsealed_chunk(session: Session, above: int, limit: int) -> list[tuple[Any, ...]]:
-    """Committed entries with seq > `above` that are not leaves yet, in seq order (LEAF_FIELDS)."""
-    return _rows(session, f"SELECT {ENTRY_COLUMNS} FROM access_log e WHERE e.seq > ? AND NOT EXISTS "
-                          "(SELECT 1 FROM access_leaves l WHERE l.seq = e.seq) ORDER BY e.seq LIMIT ?",
+def late_entries(session: Session, above: int, upto: int) -> list[tuple[Any, ...]]:
+    """Committed entries with `above` < seq <= `upto` that are not leaves yet (committed after a
+    seal that sealed higher seqs), in seq order (LEAF_FIELDS)."""
+    return _rows(session, f"SELECT {ENTRY_COLUMNS} FROM access_log e WHERE e.seq > ? AND e.seq <= ? AND NOT EXISTS "
+                          "(SELECT 1 FROM access_leaves l WHERE l.seq = e.seq) ORDER BY e.seq", (above, upto))
+
+
+def entries_after(session: Session, above: int, limit: int) -> list[tuple[Any, ...]]:
+    """Entries with seq > `above`, in seq order (LEAF_FIELDS): above the highest sealed seq, none
+    is a leaf yet."""
+    return _rows(session, f"SELECT {ENTRY_COLUMNS} FROM access_log WHERE seq > ? ORDER BY seq LIMIT ?",
                  (above, limit))
 
 
@@ -245,7 +252,9 @@ def search(session: Session, where: Search, limit: int) -> list[Listed]:
         if value is not None:
             query = query.where(column == value)
     if where.since is not None:
-        query = query.where(e.at >= where.since)
+        from chengxin.alerts.repository import first_seq_since  # the log has no index on `at`
+
+        query = query.where(e.seq >= first_seq_since(session, where.since), e.at >= where.since)
     if where.until is not None:
         query = query.where(e.at < where.until)
     if where.before is not None:

@@ -79,25 +79,29 @@ def seal(session: Session, signer: Signer, now: datetime | None = None, *, late_
     head = repo.latest_head(session)
     tree = frontier_of(head)
     max_seq = head.max_seq if head is not None else 0
-    above = repo.late_floor(session, moment - late_window)
     nodes: list[tuple[int, int, bytes]] = []
     keep = lambda level, index, h: nodes.append((level, index, h))  # noqa: E731
     sealed = 0
-    leaf_hash = merkle.leaf_hash
-    while rows := repo.unsealed_chunk(session, above, chunk):
+
+    def add(rows: list[tuple[Any, ...]]) -> None:
+        nonlocal sealed
         leaves = []
         for row in rows:
-            h = leaf_hash(leaf_data(row))
+            h = merkle.leaf_hash(leaf_data(row))
             leaves.append((tree.size, row[0], h))
             tree.append(h, keep, CACHE_LEVEL)
         repo.insert_leaves(session, leaves)
         repo.insert_nodes(session, nodes)
         nodes.clear()
-        above = rows[-1][0]
-        max_seq = max(max_seq, above)
         sealed += len(rows)
         if progress is not None:
             progress(sealed)
+
+    # Entries that committed after the last seals although their seq is below what those sealed.
+    add(repo.late_entries(session, repo.late_floor(session, moment - late_window), max_seq))
+    while rows := repo.entries_after(session, max_seq, chunk):
+        add(rows)
+        max_seq = rows[-1][0]
         if len(rows) < chunk:
             break
     root = tree.root()

@@ -61,28 +61,35 @@ COLUMNS = ("at", "actor_role", "actor_department", "actor_org", "actor_account",
 COPY_MIN_ROWS = 64  # from this many rows COPY beats executemany on PostgreSQL
 
 
+_NAMES = ", ".join(COLUMNS)
+_INSERT_PG = f"INSERT INTO access_log ({_NAMES}) VALUES ({', '.join(['%s'] * len(COLUMNS))})"
+_INSERT_SQLITE = f"INSERT INTO access_log ({_NAMES}) VALUES ({', '.join('?' * len(COLUMNS))})"
+_COPY = f"COPY access_log ({_NAMES}) FROM STDIN"
+
+
 def _insert(session: Session, rows: list[tuple[Any, ...]]) -> None:
     """Append rows (COLUMNS order) on the driver connection of the session's transaction: the
     log is written on every read, so it skips the ORM's per-statement work. On PostgreSQL many
     rows go by COPY (unless the caller has the connection in pipeline mode, where a few
     statements share one round trip); on SQLite the time goes in the text form SQLAlchemy uses."""
     conn = session.connection().connection.driver_connection
-    names = ", ".join(COLUMNS)
     if session.get_bind().dialect.name == "postgresql":
         if len(rows) >= COPY_MIN_ROWS and not conn.pgconn.pipeline_status:
-            with conn.cursor() as cur, cur.copy(f"COPY access_log ({names}) FROM STDIN") as copy:
+            with conn.cursor() as cur, cur.copy(_COPY) as copy:
                 for i in range(0, len(rows), 2000):  # in pieces, so the server parses while we write
                     copy.write(_copy_text(rows[i : i + 2000]))
             return
         with conn.cursor() as cur:
             if len(rows) == 1:
-                cur.execute(f"INSERT INTO access_log ({names}) VALUES ({', '.join(['%s'] * len(COLUMNS))})", rows[0])
+                cur.execute(_INSERT_PG, rows[0])
                 return
-            cur.executemany(f"INSERT INTO access_log ({names}) VALUES ({', '.join(['%s'] * len(COLUMNS))})", rows)
+            cur.executemany(_INSERT_PG, rows)
         return
     at = rows[0][0].astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")  # one moment per call
-    conn.executemany(f"INSERT INTO access_log ({names}) VALUES ({', '.join('?' * len(COLUMNS))})",
-                     ((at, *row[1:]) for row in rows))
+    if len(rows) == 1:
+        conn.execute(_INSERT_SQLITE, (at, *rows[0][1:]))
+        return
+    conn.executemany(_INSERT_SQLITE, ((at, *row[1:]) for row in rows))
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
