@@ -139,3 +139,20 @@ def test_an_altered_entry_gets_no_proof(client, session, settings, keys, signer)
     session.execute(update(AccessEntry).where(AccessEntry.seq == seq).values(purpose="改过"))
     res = client.get(f"/api/v1/me/accesses/{seq}/proof", headers=headers)
     assert res.status_code == 409 and res.json()["code"] == "AUDIT_ENTRY_ALTERED"
+
+
+def test_entries_under_a_key_from_before_a_rekey_are_still_the_persons(client, session, settings, keys, signer):
+    from chengxin.keyring.repository import save_aliases
+
+    me, headers = person(session, settings, keys, 9)
+    old = "0" * 31 + "9"
+    before = read(session, CHECKER, old, purpose="换密钥之前")
+    now = read(session, CHECKER, me, purpose="换密钥之后")
+    read(session, CHECKER, "0" * 31 + "8")  # someone else's old key
+    save_aliases(session, [{"old_key": old, "new_key": me, "subject_kind": "person", "hash_version": 2}], utcnow())
+    session.flush()
+    seal(session, signer)
+    items = client.get("/api/v1/me/accesses", headers=headers).json()["items"]
+    assert [i["seq"] for i in items] == [now, before]
+    assert client.get(f"/api/v1/me/accesses/{before}/proof", headers=headers).json()["status"] == "sealed"
+    assert client.get(f"/api/v1/me/accesses/{before + 2}/proof", headers=headers).status_code == 404

@@ -228,6 +228,7 @@ class Listed:
 @dataclass(frozen=True, slots=True)
 class Search:
     subject_key: str | None = None
+    subject_keys: tuple[str, ...] | None = None  # any of these (a person's key and its earlier ones)
     department: str | None = None
     organisation: str | None = None
     account: str | None = None
@@ -251,6 +252,8 @@ def search(session: Session, where: Search, limit: int) -> list[Listed]:
     for value, column in filters:
         if value is not None:
             query = query.where(column == value)
+    if where.subject_keys is not None:
+        query = query.where(e.subject_key.in_(where.subject_keys))
     if where.since is not None:
         from chengxin.alerts.repository import first_seq_since  # the log has no index on `at`
 
@@ -263,10 +266,10 @@ def search(session: Session, where: Search, limit: int) -> list[Listed]:
     return [Listed(entry, dept, org, leaf) for entry, dept, org, leaf in rows]
 
 
-def entry_of(session: Session, seq: int, subject_key: str | None = None) -> AccessEntry | None:
+def entry_of(session: Session, seq: int, subject_keys: Sequence[str] | None = None) -> AccessEntry | None:
     query = select(AccessEntry).where(AccessEntry.seq == seq)
-    if subject_key is not None:
-        query = query.where(AccessEntry.subject_key == subject_key)
+    if subject_keys is not None:
+        query = query.where(AccessEntry.subject_key.in_(subject_keys))
     return session.scalars(query).first()
 
 

@@ -136,11 +136,19 @@ def _page(rows: list[Any], limit: int) -> Page:
     return Page(rows, rows[-1].entry.seq if more and rows else None)
 
 
-def own_accesses(session: Session, caller: Caller, *, limit: int = 50, before: int | None = None) -> Page:
-    """Who read the caller's own data, newest first (a person's "who looked at my file")."""
+def _own_keys(session: Session, caller: Caller) -> tuple[str, ...]:
+    """The caller's subject key and the keys they had before a re-key of the hash secret: the
+    log is never rewritten, so older entries keep the key of their day."""
+    from chengxin.keyring.repository import aliases_of
+
     if caller.person_key is None:
         raise DomainError("AUTH_PERSON_REQUIRED", "此操作需要以本人身份登录", 403)
-    rows = repo.search(session, repo.Search(subject_key=caller.person_key, before=before), limit + 1)
+    return (caller.person_key, *aliases_of(session, [caller.person_key])[caller.person_key])
+
+
+def own_accesses(session: Session, caller: Caller, *, limit: int = 50, before: int | None = None) -> Page:
+    """Who read the caller's own data, newest first (a person's "who looked at my file")."""
+    rows = repo.search(session, repo.Search(subject_keys=_own_keys(session, caller), before=before), limit + 1)
     return _page(rows, limit)
 
 
@@ -151,5 +159,5 @@ def search_log(session: Session, where: repo.Search, *, limit: int = 100) -> Pag
 
 def own_entry(session: Session, caller: Caller, seq: int) -> None:
     """Refuse, as not found, an entry that is not about the caller (a person's proof request)."""
-    if caller.person_key is None or repo.entry_of(session, seq, caller.person_key) is None:
+    if repo.entry_of(session, seq, _own_keys(session, caller)) is None:
         raise NotFound("ACCESS_ENTRY_NOT_FOUND", "查询记录不存在")
