@@ -57,8 +57,7 @@ def _seal(factory: sessionmaker[Session], signer: Signer | None, settings: Setti
     except DomainError as err:  # the other jobs still run; the log stays unsealed until keys are set
         log.error("access log not sealed: %s", err.code)
         return 0
-    with unit_of_work(factory) as session:
-        return sealing.seal(session, signer).sealed
+    return sealing.seal_all(factory, signer).sealed
 
 
 def start_background(factory: sessionmaker[Session], keys: Keys, every: float) -> threading.Event:

@@ -289,3 +289,18 @@ def test_a_proof_survives_a_lost_subtree_cache(session, signer: Signer):
     doc = prove_entry(session, signer, leaves(session)[3][1])
     assert [bytes.fromhex(h) for h in doc["audit_path"]] == merkle.inclusion_path(hashes, 3)
     assert check_proof(doc, signer.public_keys()).ok
+
+
+def test_a_backlog_is_sealed_in_bounded_transactions(factory, session, signer: Signer):
+    from chengxin.access.sealing import seal_all
+
+    log(session, 25)
+    session.commit()
+    seen: list[int] = []
+    result = seal_all(factory, signer, batch=10, progress=seen.append)
+    assert (result.sealed, result.tree_size) == (25, 25) and result.head.tree_size == 25
+    assert [h.tree_size for h in repo.heads(session)] == [10, 20, 25]
+    assert seen[-1] == 25
+    assert verify(session, signer.public_keys()).ok
+    again = seal_all(factory, signer, batch=10)
+    assert (again.sealed, again.head) == (0, None)

@@ -45,16 +45,15 @@ def audit_seal() -> None:
     """封存尚未封存的查询记录并签发新的签名树头（幂等；定时任务也会执行）。"""
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
-    from chengxin.access.sealing import seal
-    from chengxin.db import unit_of_work
+    from chengxin.access.sealing import seal_all
 
     cli = _cli()
     try:
         signer = _signer()
-        with (Progress(SpinnerColumn(), TextColumn("封存中：已处理 {task.completed:,.0f} 条"), console=cli.console,
-                       transient=True) as bar, unit_of_work(_factory()) as session):
+        with Progress(SpinnerColumn(), TextColumn("封存中：已处理 {task.completed:,.0f} 条"), console=cli.console,
+                      transient=True) as bar:
             task = bar.add_task("seal", total=None)
-            result = seal(session, signer, progress=lambda n: bar.update(task, completed=n))
+            result = seal_all(_factory(), signer, progress=lambda n: bar.update(task, completed=n))
     except DomainError as err:
         cli._fail(err)
     if result.head is None:

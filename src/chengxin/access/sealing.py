@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from chengxin.access import merkle
 from chengxin.access import repository as repo
@@ -33,12 +33,14 @@ from chengxin.access.rules import (
     leaf_entry,
 )
 from chengxin.clock import utcnow
+from chengxin.db import unit_of_work
 from chengxin.errors import DomainError, NotFound
 from chengxin.signing import Signer
 
 CACHE_LEVEL = 8  # subtrees of 256 leaves and more are stored: a proof reads at most two blocks of leaves
 LATE_WINDOW = timedelta(minutes=15)  # longer than any transaction that writes the log
 CHUNK = 20_000
+SEAL_BATCH = 100_000  # entries per transaction when sealing a backlog
 STATUS_LABELS = {"sealed": "已封存", "pending": "待封存"}
 HOW_TO_VERIFY = (
     "叶子哈希 = SHA-256(0x00 ‖ leaf_data 的 UTF-8 字节)；沿 audit_path 按 RFC 6962 逐层计算"
@@ -71,9 +73,10 @@ def frontier_of(head: TreeHead | None) -> merkle.Frontier:
 
 
 def seal(session: Session, signer: Signer, now: datetime | None = None, *, late_window: timedelta = LATE_WINDOW,
-         chunk: int = CHUNK, progress: Callable[[int], None] | None = None) -> SealResult:
-    """Seal every committed entry that is not a leaf yet and sign the new tree head (idempotent:
-    nothing to seal, no new head). Runs in the caller's transaction; sealers are serialised."""
+         limit: int | None = None, chunk: int = CHUNK, progress: Callable[[int], None] | None = None) -> SealResult:
+    """Seal the committed entries that are not leaves yet (at most about `limit` new ones) and
+    sign the new tree head (idempotent: nothing to seal, no new head). Runs in the caller's
+    transaction; sealers are serialised. `seal_all` seals a backlog in bounded transactions."""
     moment = _to_ms(now or utcnow())
     repo.lock_sealer(session)
     head = repo.latest_head(session)
@@ -99,10 +102,12 @@ def seal(session: Session, signer: Signer, now: datetime | None = None, *, late_
 
     # Entries that committed after the last seals although their seq is below what those sealed.
     add(repo.late_entries(session, repo.late_floor(session, moment - late_window), max_seq))
-    while rows := repo.entries_after(session, max_seq, chunk):
-        add(rows)
-        max_seq = rows[-1][0]
-        if len(rows) < chunk:
+    while (want := chunk if limit is None else min(chunk, limit - sealed)) > 0:
+        rows = repo.entries_after(session, max_seq, want)
+        if rows:
+            add(rows)
+            max_seq = rows[-1][0]
+        if len(rows) < want:
             break
     root = tree.root()
     if not sealed:
@@ -112,6 +117,22 @@ def seal(session: Session, signer: Signer, now: datetime | None = None, *, late_
                    signature=signature, frontier=tree.encode(), max_seq=max_seq)
     repo.add_head(session, new)
     return SealResult(sealed, tree.size, root, new)
+
+
+def seal_all(factory: sessionmaker[Session], signer: Signer, *, batch: int = SEAL_BATCH,
+             progress: Callable[[int], None] | None = None) -> SealResult:
+    """Seal everything there is, one transaction (and one signed head) per `batch` entries, so a
+    large backlog never holds SQLite's write lock, or a PostgreSQL transaction, for long."""
+    total, head = 0, None
+    while True:
+        done = total
+        with unit_of_work(factory) as session:
+            result = seal(session, signer, limit=batch,
+                          progress=None if progress is None else (lambda n, done=done: progress(done + n)))
+        total += result.sealed
+        head = result.head or head
+        if result.sealed < batch:
+            return SealResult(total, result.tree_size, result.root_hash, head)
 
 
 # --- proofs -------------------------------------------------------------------------------------
