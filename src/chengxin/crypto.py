@@ -124,11 +124,9 @@ class Keys:
         return {self.key_id: AESGCM(self.encryption_key), **{i: AESGCM(k) for i, k in self.old_keys}}
 
     def __getstate__(self) -> dict[str, object]:
-        # The ciphers are rebuilt; a worker process keeps a reloader of its own.
-        state = {k: v for k, v in self.__dict__.items() if k != "_aeads"}
-        if self.reloader is not None:
-            state["reloader"] = KeyReloader(self.reloader.path)
-        return state
+        # Another process gets the newest keys as fixed values (it does not follow the file);
+        # the ciphers are rebuilt there.
+        return {k: v for k, v in self.live().__dict__.items() if k != "_aeads"} | {"reloader": None}
 
     def encrypt(self, plain: str, context: bytes = b"") -> bytes:
         live = self.live()

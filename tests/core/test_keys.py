@@ -171,3 +171,15 @@ def test_every_subject_key_column_is_either_rewritten_or_deliberately_kept():
             looks_like_key = col.name.endswith("_key") and isinstance(col.type, String) and col.type.length == 32
             if looks_like_key and table.name not in FROZEN_TABLES:
                 assert (table.name, col.name) in rewritten | set(KEPT_KEY_COLUMNS), (table.name, col.name)
+
+
+def test_keys_sent_to_another_process_are_the_newest_fixed_values(tmp_path):
+    import pickle
+
+    path = tmp_path / "keys.json"
+    create_key_file(path)
+    server = load_keys(Settings(data_dir=tmp_path))
+    keyfile.rotate_encryption(path)
+    server.decrypt(load_keys(Settings(data_dir=tmp_path)).encrypt("x"), b"")  # the server follows the file
+    copy = pickle.loads(pickle.dumps(server))
+    assert copy.reloader is None and copy.key_id == 2 and copy.decrypt(server.encrypt("y"), b"") == "y"
