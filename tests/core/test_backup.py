@@ -22,8 +22,9 @@ runner = CliRunner()
 HAS_AUDIT = importlib.util.find_spec("chengxin.access.verify") is not None
 
 
-def _fresh(database_url: str, tmp: Path, name: str) -> str:
-    """A fresh, empty database of the suite's kind (PostgreSQL: chengxin_test_ops_<name>)."""
+def _fresh(database_url: str, tmp: Path, name: str, create: bool = True) -> str:
+    """A fresh, empty database of the suite's kind (PostgreSQL: <test database>_<name>, e.g.
+    chengxin_test_ops_bsrc); with `create=False`, drop it instead."""
     if not database_url.startswith("postgresql"):
         return f"sqlite:///{tmp / f'{name}.db'}"
     url = make_url(database_url)
@@ -31,7 +32,8 @@ def _fresh(database_url: str, tmp: Path, name: str) -> str:
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{fresh.database}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{fresh.database}"'))
+        if create:
+            conn.execute(text(f'CREATE DATABASE "{fresh.database}"'))
     admin.dispose()
     return fresh.render_as_string(hide_password=False)
 
@@ -45,6 +47,8 @@ def platform(tmp_path: Path, monkeypatch, database_url: str):
     get_settings.cache_clear()
     yield tmp_path, source, target
     get_settings.cache_clear()
+    for name in ("bsrc", "bdst"):
+        _fresh(database_url, tmp_path, name, create=False)
 
 
 def use(monkeypatch, url: str) -> None:
