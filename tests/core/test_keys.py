@@ -183,3 +183,43 @@ def test_keys_sent_to_another_process_are_the_newest_fixed_values(tmp_path):
     server.decrypt(load_keys(Settings(data_dir=tmp_path)).encrypt("x"), b"")  # the server follows the file
     copy = pickle.loads(pickle.dumps(server))
     assert copy.reloader is None and copy.key_id == 2 and copy.decrypt(server.encrypt("y"), b"") == "y"
+
+
+def test_the_rotation_commands_end_to_end(tmp_path, monkeypatch):
+    """keys status / rotate-encryption / reencrypt / retire / rotate-hash / rekey / finish-rekey on a demo
+    database (SQLite; the services underneath are tested on both databases above)."""
+    from typer.testing import CliRunner
+
+    from chengxin.cli import app
+    from chengxin.settings import get_settings
+
+    monkeypatch.setenv("CHENGXIN_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("CHENGXIN_DATABASE_URL", f"sqlite:///{tmp_path / 'chengxin.db'}")
+    monkeypatch.setattr(crypto, "RELOAD_SECONDS", 0.0)  # rekey waits two reload periods for servers
+    get_settings.cache_clear()
+    runner = CliRunner()
+
+    def run(*args: str) -> str:
+        res = runner.invoke(app, list(args))
+        assert res.exit_code == 0, res.output
+        return res.output
+
+    try:
+        run("demo", "--persons", "60", "--no-serve")
+        assert "密钥 1：60 条" in run("keys", "status")
+        assert "已生成加密密钥 2" in run("keys", "rotate-encryption")
+        refused = runner.invoke(app, ["keys", "retire", "1"])
+        assert refused.exit_code == 2 and "KEYS_STILL_IN_USE" in refused.output
+        assert "所有密文均已使用当前密钥" in run("keys", "reencrypt", "--batch", "7")
+        run("keys", "retire", "1")
+        assert "密钥 2：60 条" in run("keys", "status")
+        run("keys", "rotate-hash")
+        early = runner.invoke(app, ["keys", "finish-rekey"])
+        assert early.exit_code == 2 and "KEYS_REKEY_UNFINISHED" in early.output
+        assert "自然人 60" in run("keys", "rekey", "--batch", "25")
+        run("keys", "finish-rekey")
+        doc = json.loads((tmp_path / "keys.json").read_text())
+        assert doc["hash_version"] == 2 and "previous_hash_secret" not in doc and doc["key_id"] == 2
+        assert "主体键版本：2" in run("keys", "status")
+    finally:
+        get_settings.cache_clear()

@@ -31,6 +31,10 @@ def _setup() -> tuple[Any, Any, Any]:
     return settings, make_sessionmaker(_cli()._engine(settings)), load_keys(settings)
 
 
+def _left(left: dict[str, int]) -> str:
+    return f"自然人 {left['persons']}，组织 {left['organisations']}，旧键残留 {left['strays']}"
+
+
 def _bar(console: Any) -> Progress:
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                     console=console)
@@ -55,8 +59,7 @@ def keys_status() -> None:
         console.print(f"  {column}：{spread}")
     console.print(f"主体键版本：{live.hash_version}")
     if left is not None:
-        console.print(f"[yellow]主体键重算进行中[/yellow]：待处理自然人 {left['persons']}，"
-                      f"组织 {left['organisations']}，旧键残留 {left['strays']}")
+        console.print(f"[yellow]主体键重算进行中[/yellow]：待处理{_left(left)}")
 
 
 def keys_generate() -> None:
@@ -180,7 +183,7 @@ def rekey(
     console.print(f"重算完成：自然人 {result.persons}，组织 {result.organisations}，改写数据行 {moved}，"
                   f"旧键残留 {result.strays}。")
     if any(left.values()):
-        console.print(f"[yellow]仍有待处理：{left}[/yellow]；请再运行一次 chengxin keys rekey。")
+        console.print(f"[yellow]仍有待处理：{_left(left)}[/yellow]；请再运行一次 chengxin keys rekey。")
     else:
         console.print("全部主体已使用新版本主体键；运行 chengxin keys finish-rekey 删除上一版密钥。")
 
@@ -198,7 +201,8 @@ def finish_rekey() -> None:
         with factory() as session:
             left = service.rekey_remaining(session, keys)
         if any(left.values()):
-            raise DomainError("KEYS_REKEY_UNFINISHED", f"仍有主体未重算（{left}）；请先运行 chengxin keys rekey", 409)
+            raise DomainError("KEYS_REKEY_UNFINISHED", f"仍有主体未重算（{_left(left)}）；请先运行 chengxin keys rekey",
+                              409)
         keyfile.finish_rekey(path)
     except DomainError as err:
         _cli()._fail(err)
