@@ -1,0 +1,91 @@
+"""Every route that returns personal data leaves access-log entries for the persons it shows.
+
+The table below names each such route with a request that succeeds; the guard fails when a
+route holding a personal-data permission is added without an entry here (so without being
+checked against the log)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from chengxin.access.models import AccessEntry
+from chengxin.accounts import repository as repo
+from chengxin.accounts import service as accounts
+from chengxin.clock import utcnow
+from chengxin.settings import Settings
+from helpers import DEPT, HR, OPERATOR, cid, penalty, submit
+
+BANK = "91350100M000100Y43"
+PERSONAL = {"files.read", "checks.run", "authorisations.query", "organisations.read"}
+
+
+def _person(client: TestClient, session, keys) -> dict[str, str]:
+    key = keys.subject_key("citizen_id", cid(61))
+    account = repo.by_person_key(session, key) or accounts.create_account(
+        session, kind="person", display_name="本人", roles=["person"], person_key=key)
+    issued = accounts._open_session(session, account, 30, None)
+    session.commit()
+    return {"Authorization": f"Bearer {issued.token}"}
+
+
+def _bank(session) -> dict[str, str]:
+    acc = accounts.create_account(session, kind="third_party", display_name="银行", roles=["third_party"],
+                                  org_uscc=BANK)  # made once: only the authorised query asks for it
+    token = accounts.issue_token(session, Settings(), acc.id, name="t").token
+    session.commit()
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _query(client: TestClient, session, keys) -> Any:
+    person = _person(client, session, keys)
+    grant = client.post("/api/v1/me/authorisations", headers=person, json={
+        "grantee_uscc": BANK, "purpose_code": "loan", "purpose": "房贷", "scope": ["full_report"],
+        "valid_until": (utcnow() + timedelta(days=10)).isoformat(), "use_mode": "single"})
+    assert grant.status_code == 201, grant.text
+    gid = grant.json()["id"]
+    return client.post(f"/api/v1/authorisations/{gid}/query", headers=_bank(session),
+                       json={"purpose_code": "loan", "purpose": "房贷"})
+
+
+CHECK = {"id_number": cid(61), "scenario": "civil_service_recruitment", "department": "human_resources",
+         "purpose": "资格审查"}
+REQUESTS: dict[tuple[str, str], Callable[..., Any]] = {
+    ("POST", "/api/v1/files/query"): lambda c, s, k: c.post("/api/v1/files/query", headers=OPERATOR,
+                                                            json={"id_number": cid(61)}),
+    ("GET", "/api/v1/persons/{person_key}/file"): lambda c, s, k: c.get(
+        f"/api/v1/persons/{k.subject_key('citizen_id', cid(61))}/file", headers=OPERATOR),
+    ("GET", "/api/v1/me/file"): lambda c, s, k: c.get("/api/v1/me/file", headers=_person(c, s, k)),
+    ("POST", "/api/v1/checks"): lambda c, s, k: c.post("/api/v1/checks", headers=HR, json=CHECK),
+    ("POST", "/api/v1/checks/batch"): lambda c, s, k: c.post("/api/v1/checks/batch", headers=HR, json={
+        **{x: CHECK[x] for x in ("scenario", "department", "purpose")}, "identifiers": [cid(61)]}),
+    ("GET", "/api/v1/organisations/{uscc}"): lambda c, s, k: c.get(f"/api/v1/organisations/{BANK}",
+                                                                   headers=OPERATOR),
+    ("POST", "/api/v1/authorisations/{authorisation_id}/query"): _query,
+}
+
+
+def test_the_table_covers_every_personal_data_route(app):
+    from accounts.test_route_matrix import _routes
+
+    personal = {(m, path) for path, route, perm in _routes(app) for m in route.methods
+                if perm in PERSONAL or path == "/api/v1/me/file"}
+    assert personal == set(REQUESTS)
+
+
+def test_each_personal_data_route_logs_its_read(client, session, keys):
+    submit(client, [penalty(61)])
+    res = client.put(f"/api/v1/organisations/{BANK}", headers=DEPT, json={"name": "某银行", "persons": [
+        {"role": "legal_representative", "id_number": cid(61), "name": "张三", "since": "2020-01-01"}]})
+    assert res.status_code == 200, res.text
+    key = keys.subject_key("citizen_id", cid(61))
+    for (method, path), send in REQUESTS.items():
+        before = session.scalar(select(func.count()).select_from(AccessEntry).where(AccessEntry.subject_key == key))
+        res = send(client, session, keys)
+        assert res.status_code in (200, 201), (method, path, res.status_code, res.text[:300])
+        after = session.scalar(select(func.count()).select_from(AccessEntry).where(AccessEntry.subject_key == key))
+        assert after > before, (method, path)
