@@ -14,6 +14,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, 
 
 from chengxin.accounts import cli as accounts_cli
 from chengxin.alerts.cli import alerts_app
+from chengxin.authorisations import cli as authorisations_cli
 from chengxin.backup import cli as backup_cli
 from chengxin.errors import DomainError
 from chengxin.keyring import cli as keyring_cli
@@ -29,6 +30,7 @@ app.add_typer(accounts_cli.app, name="accounts")
 app.add_typer(alerts_app, name="alerts")
 keyring_cli.register(keys_app)
 backup_cli.register(app)
+authorisations_cli.register(app, keys_app)
 console = Console(stderr=True)
 
 
@@ -320,7 +322,7 @@ def jobs_run() -> None:
     except DomainError as err:
         _fail(err)
     console.print(f"定时任务完成：期满通知 {run.expiry_events} 条，投递成功 {run.delivered}，"
-                  f"待重试 {run.retried}，放弃 {run.failed}，封存查询记录 {run.sealed} 条")
+                  f"待重试 {run.retried}，放弃 {run.failed}，新告警 {run.alerts} 条，封存查询记录 {run.sealed} 条")
 
 
 def _write_report(session, batch_id: str, path: Path) -> None:
