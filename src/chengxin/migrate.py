@@ -19,7 +19,7 @@ def alembic_config(engine: Engine | None = None) -> Config:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "heads") -> None:
+def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to `revision` inside one connection."""
     cfg = alembic_config(engine)
     with engine.begin() as conn:

@@ -1,7 +1,7 @@
 """authorisations
 
 Revision ID: a3authz00003
-Revises: a1c0unts0001
+Revises: a2aud1t00002
 Create Date: 2026-11-21 10:20:00
 """
 
@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql
 import chengxin.coltypes
 
 revision: str = 'a3authz00003'
-down_revision: str | None = 'a1c0unts0001'
+down_revision: str | None = 'a2aud1t00002'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """alerts and subject-key aliases
 
 Revision ID: a4alerts0004
-Revises: a1c0unts0001
+Revises: a3authz00003
 Create Date: 2026-11-21 10:30:00
 """
 
@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql
 import chengxin.coltypes
 
 revision: str = 'a4alerts0004'
-down_revision: str | None = 'a1c0unts0001'
+down_revision: str | None = 'a3authz00003'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
