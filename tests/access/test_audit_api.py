@@ -61,15 +61,20 @@ def test_a_person_sees_only_who_read_their_own_data_newest_first(client, session
     assert "subject_key" not in hr and "account" not in hr
 
 
-def test_the_list_pages_by_seq(client, session, settings, keys):
+def test_the_list_pages_by_seq_across_sealed_and_pending_entries(client, session, settings, keys, signer):
     me, headers = person(session, settings, keys, 3)
-    seqs = [read(session, CHECKER, me) for _ in range(5)]
+    seqs = [read(session, CHECKER, me) for _ in range(3)]
+    read(session, CHECKER, keys.subject_key("citizen_id", cid(30)))
+    seal(session, signer)
+    seqs += [read(session, CHECKER, me) for _ in range(2)]
     page = client.get("/api/v1/me/accesses?limit=2", headers=headers).json()
     assert [i["seq"] for i in page["items"]] == seqs[:2:-1][:2] and page["next_before"] == seqs[3]
     rest = client.get(f"/api/v1/me/accesses?limit=2&before={page['next_before']}", headers=headers).json()
     assert [i["seq"] for i in rest["items"]] == [seqs[2], seqs[1]]
     last = client.get(f"/api/v1/me/accesses?limit=2&before={rest['next_before']}", headers=headers).json()
     assert [i["seq"] for i in last["items"]] == [seqs[0]] and last["next_before"] is None
+    statuses = [i["status"] for p in (page, rest, last) for i in p["items"]]
+    assert statuses == ["pending", "pending", "sealed", "sealed", "sealed"]
 
 
 def test_a_person_gets_a_proof_for_their_own_entry_only(client, session, settings, keys, signer):

@@ -154,6 +154,15 @@ def test_rewriting_entry_and_leaf_hash_together_breaks_the_signed_root(session, 
     assert "叶子 0–255" in report.problems[0].message
 
 
+def test_verify_names_a_leaf_whose_subject_index_was_changed_to_hide_an_entry(session, signer: Signer):
+    log(session, 4)
+    seal(session, signer)
+    index, seq = leaves(session)[2]
+    session.execute(update(AccessLeaf).where(AccessLeaf.leaf_index == index).values(subject_key=key(99)))
+    report = verify(session, signer.public_keys())
+    assert [(p.code, p.seq, p.leaf_index) for p in report.problems] == [("AUDIT_LEAF_SUBJECT_ALTERED", seq, 2)]
+
+
 def test_verify_detects_a_forged_tree_head(session, signer: Signer):
     log(session, 5)
     seal(session, signer)
@@ -183,8 +192,8 @@ def test_verify_detects_deleted_and_inserted_leaves(session, signer: Signer):
     seal(session, signer)
     session.execute(delete(AccessLeaf).where(AccessLeaf.leaf_index == 5))
     assert codes(verify(session, signer.public_keys()))[-1] == "AUDIT_HEAD_BEYOND_LEAVES"
-    session.execute(insert(AccessLeaf).values(leaf_index=5, seq=BASE, leaf_hash=bytes(32)))
-    session.execute(insert(AccessLeaf).values(leaf_index=6, seq=BASE + 1, leaf_hash=bytes(32)))
+    session.execute(insert(AccessLeaf).values(leaf_index=5, seq=BASE, leaf_hash=bytes(32), subject_key=key(5)))
+    session.execute(insert(AccessLeaf).values(leaf_index=6, seq=BASE + 1, leaf_hash=bytes(32), subject_key=key(6)))
     found = codes(verify(session, signer.public_keys()))
     assert "AUDIT_ENTRY_DELETED" in found and "AUDIT_LEAVES_UNSIGNED" in found
 

@@ -31,9 +31,11 @@ class AccessEntry(Base):
     """
 
     __tablename__ = "access_log"
-    # No index on `at`: every index is paid on every read of personal data; time ranges are
-    # found by a binary search over seq (`chengxin.alerts.repository.first_seq_since`).
-    __table_args__ = (Index("ix_access_log_subject_key", "subject_key"),)
+    # No secondary index: the append is paid on every read of personal data, so it touches one
+    # B-tree only. A person's entries are found through the leaves (`access_leaves.subject_key`,
+    # indexed by the sealer off the hot path) and, for the few not sealed yet, by the seq range
+    # above the latest head; time ranges by a binary search over seq
+    # (`chengxin.alerts.repository.first_seq_since`).
 
     seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -51,18 +53,22 @@ class AccessEntry(Base):
 
 
 class AccessLeaf(Base):
-    """A sealed entry: its place in the tree and the hash of its canonical encoding.
+    """A sealed entry: its place in the tree and the hash of its canonical encoding, with the
+    entry's subject key as the index a person's history is read through (`audit verify`
+    checks that it is the entry's).
 
     No foreign key to the entry on purpose: a deleted entry must leave its leaf
     behind, so that `audit verify` can name it.
     """
 
     __tablename__ = "access_leaves"
-    __table_args__ = (Index("uq_access_leaves_seq", "seq", unique=True),)
+    __table_args__ = (Index("uq_access_leaves_seq", "seq", unique=True),
+                      Index("ix_access_leaves_subject_key_seq", "subject_key", "seq"))
 
     leaf_index: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(BigInteger)
     leaf_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    subject_key: Mapped[str] = mapped_column(String(32))
 
 
 class MerkleNode(Base):

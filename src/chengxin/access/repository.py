@@ -115,9 +115,9 @@ def entries_after(session: Session, above: int, limit: int) -> list[tuple[Any, .
                  (above, limit))
 
 
-def insert_leaves(session: Session, rows: list[tuple[int, int, bytes]]) -> None:
-    """Append leaves (leaf_index, seq, leaf_hash)."""
-    _insert(session, "access_leaves", ("leaf_index", "seq", "leaf_hash"), rows)
+def insert_leaves(session: Session, rows: list[tuple[int, int, bytes, str]]) -> None:
+    """Append leaves (leaf_index, seq, leaf_hash, subject_key)."""
+    _insert(session, "access_leaves", ("leaf_index", "seq", "leaf_hash", "subject_key"), rows)
 
 
 def insert_nodes(session: Session, rows: list[tuple[int, int, bytes]]) -> None:
@@ -178,10 +178,10 @@ def node_hashes(session: Session, wanted: Sequence[tuple[int, int]]) -> dict[tup
 
 
 def leaves_with_entries(session: Session) -> Iterator[tuple[Any, ...]]:
-    """Every leaf in tree order with its entry: (leaf_index, leaf seq, leaf_hash, *entry in
-    LEAF_FIELDS order); the entry's columns are NULL when the entry is gone."""
+    """Every leaf in tree order with its entry: (leaf_index, leaf seq, leaf_hash, leaf subject_key,
+    *entry in LEAF_FIELDS order); the entry's columns are NULL when the entry is gone."""
     cols = ", ".join(f"e.{c}" for c in LEAF_FIELDS)
-    return _stream(session, f"SELECT l.leaf_index, l.seq, l.leaf_hash, {cols} FROM access_leaves l "
+    return _stream(session, f"SELECT l.leaf_index, l.seq, l.leaf_hash, l.subject_key, {cols} FROM access_leaves l "
                             "LEFT JOIN access_log e ON e.seq = l.seq ORDER BY l.leaf_index")
 
 
@@ -240,30 +240,54 @@ class Search:
 
 
 def search(session: Session, where: Search, limit: int) -> list[Listed]:
-    """Entries matching every given filter, newest first (by seq), at most `limit`."""
-    e = AccessEntry
-    query = (select(e, Department.name, Organisation.name, AccessLeaf.leaf_index)
+    """Entries matching every given filter, newest first (by seq), at most `limit`.
+
+    With a subject filter the sealed entries are found through the leaves' subject index and
+    the ones not sealed yet in the seq range above the latest head (an entry that committed
+    after a seal below that head's seqs shows once the next seal has taken it in)."""
+    keys = where.subject_keys if where.subject_keys is not None else (
+        (where.subject_key,) if where.subject_key is not None else None)
+    if keys is None:
+        return _search(session, where, None, None, limit)
+    above = session.scalar(select(TreeHead.max_seq).order_by(TreeHead.tree_size.desc()).limit(1)) or 0
+    pending = _search(session, where, keys, above, limit)
+    if len(pending) >= limit:
+        return pending
+    return pending + _search(session, where, keys, None, limit - len(pending), sealed=True)
+
+
+def _search(session: Session, where: Search, keys: tuple[str, ...] | None, above: int | None, limit: int,
+            sealed: bool = False) -> list[Listed]:
+    e, leaf = AccessEntry, AccessLeaf
+    query = (select(e, Department.name, Organisation.name, leaf.leaf_index)
              .outerjoin(Department, Department.code == e.actor_department)
-             .outerjoin(Organisation, Organisation.uscc == e.actor_org)
-             .outerjoin(AccessLeaf, AccessLeaf.seq == e.seq))
-    filters = [(where.subject_key, e.subject_key), (where.department, e.actor_department),
-               (where.organisation, e.actor_org), (where.account, e.actor_account),
-               (where.role, e.actor_role), (where.action, e.action)]
+             .outerjoin(Organisation, Organisation.uscc == e.actor_org))
+    if sealed:
+        assert keys is not None
+        query = query.join(leaf, leaf.seq == e.seq).where(leaf.subject_key.in_(keys), e.subject_key.in_(keys))
+        order = leaf.seq.desc()
+        if where.before is not None:
+            query = query.where(leaf.seq < where.before)
+    else:
+        query = query.outerjoin(leaf, leaf.seq == e.seq)
+        order = e.seq.desc()
+        if keys is not None:
+            query = query.where(e.seq > (above or 0), e.subject_key.in_(keys))
+        if where.before is not None:
+            query = query.where(e.seq < where.before)
+    filters = [(where.department, e.actor_department), (where.organisation, e.actor_org),
+               (where.account, e.actor_account), (where.role, e.actor_role), (where.action, e.action)]
     for value, column in filters:
         if value is not None:
             query = query.where(column == value)
-    if where.subject_keys is not None:
-        query = query.where(e.subject_key.in_(where.subject_keys))
     if where.since is not None:
         from chengxin.alerts.repository import first_seq_since  # the log has no index on `at`
 
         query = query.where(e.seq >= first_seq_since(session, where.since), e.at >= where.since)
     if where.until is not None:
         query = query.where(e.at < where.until)
-    if where.before is not None:
-        query = query.where(e.seq < where.before)
-    rows = session.execute(query.order_by(e.seq.desc()).limit(limit))
-    return [Listed(entry, dept, org, leaf) for entry, dept, org, leaf in rows]
+    rows = session.execute(query.order_by(order).limit(limit))
+    return [Listed(entry, dept, org, index) for entry, dept, org, index in rows]
 
 
 def entry_of(session: Session, seq: int, subject_keys: Sequence[str] | None = None) -> AccessEntry | None:

@@ -24,6 +24,7 @@ from chengxin.access import merkle
 from chengxin.access import repository as repo
 from chengxin.access.models import TreeHead
 from chengxin.access.rules import (
+    LEAF_FIELDS,
     PROOF_FORMAT,
     at_text,
     head_message,
@@ -40,6 +41,7 @@ from chengxin.signing import Signer
 CACHE_LEVEL = 8  # subtrees of 256 leaves and more are stored: a proof reads at most two blocks of leaves
 LATE_WINDOW = timedelta(minutes=15)  # longer than any transaction that writes the log
 CHUNK = 20_000
+SUBJECT = LEAF_FIELDS.index("subject_key")
 SEAL_BATCH = 100_000  # entries per transaction when sealing a backlog
 STATUS_LABELS = {"sealed": "已封存", "pending": "待封存"}
 HOW_TO_VERIFY = (
@@ -91,7 +93,7 @@ def seal(session: Session, signer: Signer, now: datetime | None = None, *, late_
         leaves = []
         for row in rows:
             h = merkle.leaf_hash(leaf_data(row))
-            leaves.append((tree.size, row[0], h))
+            leaves.append((tree.size, row[0], h, row[SUBJECT]))
             tree.append(h, keep, CACHE_LEVEL)
         repo.insert_leaves(session, leaves)
         repo.insert_nodes(session, nodes)

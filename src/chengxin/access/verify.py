@@ -22,7 +22,7 @@ from chengxin.access import merkle
 from chengxin.access import repository as repo
 from chengxin.access.models import AuditVerification, TreeHead
 from chengxin.access.rules import at_text, head_message, head_timestamp, leaf_data
-from chengxin.access.sealing import CACHE_LEVEL, LATE_WINDOW
+from chengxin.access.sealing import CACHE_LEVEL, LATE_WINDOW, SUBJECT
 from chengxin.clock import utcnow
 from chengxin.signing import PublicKeys
 
@@ -88,7 +88,7 @@ def verify(session: Session, keys: PublicKeys, progress: Callable[[int, int], No
                                f"（与封存时保存的子树哈希 {level} 层 {index} 号不符）"))
 
     expected = 0
-    for leaf_index, seq, stored, *entry in repo.leaves_with_entries(session):
+    for leaf_index, seq, stored, subject, *entry in repo.leaves_with_entries(session):
         stored = bytes(stored)
         if leaf_index != expected:
             report.add(Problem("AUDIT_LEAF_MISSING", f"缺少叶子 {expected}–{leaf_index - 1}（叶子记录被删除）",
@@ -98,6 +98,9 @@ def verify(session: Session, keys: PublicKeys, progress: Callable[[int, int], No
             report.add(Problem("AUDIT_ENTRY_DELETED", "查询记录已被删除（封存的叶子仍在）", seq, leaf_index))
         elif leaf_hash(leaf_data(entry)) != stored:
             report.add(Problem("AUDIT_ENTRY_ALTERED", "查询记录的内容与封存时不一致（被修改）", seq, leaf_index))
+        elif subject != entry[SUBJECT]:
+            report.add(Problem("AUDIT_LEAF_SUBJECT_ALTERED",
+                               "叶子上的主体键索引与查询记录不符（本人将看不到这条记录）", seq, leaf_index))
         tree.append(stored, check_node, CACHE_LEVEL)
         expected += 1
         while next_head is not None and tree.size == next_head.tree_size:
