@@ -36,6 +36,12 @@ from chengxin.db import make_engine
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def server_pythonpath() -> str:
+    """The servers run the code of this tree (its `src` first), not whatever copy of `chengxin`
+    the interpreter has installed (an editable install may point at another checkout)."""
+    return os.pathsep.join([str(ROOT / "src"), str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+
+
 def checker_headers(url: str) -> dict[str, str]:
     """A real checker account and API token of human_resources in the bench database: checks
     authenticate as a business system does (the token is verified, then cached per process)."""
@@ -229,7 +235,7 @@ def run(kind: str, plan: Plan, size: Sizes, chosen: list[str], seed: int, out: P
            "CHENGXIN_HASH_SECRET": base64.b64encode(plan.keys.hash_secret).decode(),
            "CHENGXIN_ENCRYPTION_KEY": base64.b64encode(plan.keys.encryption_key).decode(),
            "CHENGXIN_JOBS_INTERVAL_SECONDS": "0",
-           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
+           "PYTHONPATH": server_pythonpath()}
     before = _rows(db)
     ok_checks = 0
     unsure = 0  # requests given up on (the server may still have answered them)

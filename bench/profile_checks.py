@@ -19,7 +19,15 @@ from collections import Counter
 from pathlib import Path
 
 from bench.check_data import Plan, build
-from bench.checks import BATCH_PATH, CHECK_PATH, Server, batch_identifiers, checker_headers, single_bodies
+from bench.checks import (
+    BATCH_PATH,
+    CHECK_PATH,
+    Server,
+    batch_identifiers,
+    checker_headers,
+    server_pythonpath,
+    single_bodies,
+)
 from bench.common import drop_database, log
 from chengxin.clock import today
 from chengxin.crypto import Keys
@@ -49,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     env = {**os.environ, "CHENGXIN_DATABASE_URL": db.url, "CHENGXIN_DATA_DIR": str(args.out),
            "CHENGXIN_HASH_SECRET": base64.b64encode(keys.hash_secret).decode(),
            "CHENGXIN_ENCRYPTION_KEY": base64.b64encode(keys.encryption_key).decode(),
-           "PYTHONPATH": str(root)}
+           "PYTHONPATH": server_pythonpath()}
     bodies_path, batch_path = args.out / "profile-bodies.json", args.out / "profile-batch.json"
     bodies_path.write_text(json.dumps(single_bodies(data, 5000, 2026), ensure_ascii=False), encoding="utf-8")
     items, _ = batch_identifiers(data, args.batch, 2026)

@@ -96,7 +96,8 @@ class Permit:
 
 async def _resolve(request: Request) -> Caller:
     """The caller of this request, authenticated once however many dependencies ask."""
-    cached = getattr(request.state, "caller", None)
+    # Read through the scope: `request.state` raises and catches AttributeError when it is absent.
+    cached = request.scope.get("state", {}).get("caller")
     if cached is not None:
         return cached
     authenticate: Authenticator = request.app.state.authenticate

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -10,6 +14,7 @@ from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+log = logging.getLogger(__name__)
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -47,8 +52,62 @@ def make_engine(url: str, echo: bool = False) -> Engine:
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
+WAL_CHECKPOINT_SECONDS = 1.0
+WAL_RESTART_PAGES = 16_384  # 64 MiB of WAL: then a checkpoint waits for writers so that the log starts over
+_checkpointers: dict[str, threading.Thread] = {}
+_checkpointers_lock = threading.Lock()
+
+
+def checkpoint_in_background(engine: Engine) -> None:
+    """SQLite (WAL): checkpoint in a thread of this process instead of in the commits.
+
+    By default the commit that takes the WAL past 1,000 pages copies them into the database
+    file and syncs it, there and then. A server that commits on its event loop (the group
+    commit of checks) would stall every request for that long. So here the engine's new
+    connections never checkpoint, and a daemon thread does it every second, with the
+    interpreter lock released while SQLite copies and syncs. A passive checkpoint never waits;
+    should the WAL grow large all the same (a reader or writer always in the way), a RESTART
+    checkpoint waits for the writers so that the log starts over. No-op on other databases."""
+    path = engine.url.database
+    if engine.dialect.name != "sqlite" or not path or path == ":memory:":
+        return
+    with _checkpointers_lock:
+        if path in _checkpointers:
+            return
+        event.listen(engine, "connect", _no_autocheckpoint)
+        thread = threading.Thread(target=_checkpoint_loop, args=(path,), name="sqlite-checkpoint", daemon=True)
+        _checkpointers[path] = thread
+        thread.start()
+
+
+def _no_autocheckpoint(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.execute("PRAGMA wal_autocheckpoint = 0")
+
+
+def _checkpoint_loop(path: str) -> None:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA busy_timeout = 2000")
+    while True:
+        time.sleep(WAL_CHECKPOINT_SECONDS)
+        try:
+            _busy, pages, _copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            if pages > WAL_RESTART_PAGES:
+                conn.execute("PRAGMA wal_checkpoint(RESTART)")
+        except sqlite3.Error as exc:  # the file went away, or stayed busy: try again later
+            log.debug("WAL checkpoint of %s: %s", path, exc)
+
+
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def lock_for_write(session: Session) -> None:
+    """On SQLite, take the database write lock for the session's transaction now (waiting up
+    to the busy timeout), before it reads. A transaction that has read and then writes after
+    another connection committed is refused at once ("database is locked", SQLITE_BUSY_SNAPSHOT:
+    no busy wait helps), which under concurrent writes fails requests at random. No-op elsewhere."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection().exec_driver_sql("DELETE FROM alembic_version WHERE 0 = 1")
 
 
 @contextmanager

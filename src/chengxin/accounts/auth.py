@@ -8,6 +8,7 @@ against the cached hash on every request, so a cached entry never admits a wrong
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -18,7 +19,7 @@ from chengxin.accounts import service
 from chengxin.accounts.rules import hash_secret, parse_token
 from chengxin.callers import ANONYMOUS, Caller
 from chengxin.clock import utcnow
-from chengxin.db import unit_of_work
+from chengxin.db import lock_for_write, unit_of_work
 from chengxin.errors import DomainError
 
 SESSION_COOKIE = "cx_session"
@@ -36,6 +37,9 @@ class TokenAuthenticator:
     def __init__(self, app_state: Any) -> None:
         self.state = app_state
         self.cache: dict[str, tuple[float, service.Verified]] = {}
+        # Verifications under way, so that the requests that miss the cache together (a system's
+        # concurrent calls, each time the entry runs out) wait for one database check, not one each.
+        self.verifying: dict[tuple[str, str, str | None], asyncio.Future[service.Verified]] = {}
 
     def forget(self, credential_id: str) -> None:
         self.cache.pop(credential_id, None)
@@ -61,7 +65,13 @@ class TokenAuthenticator:
             if (verified.secret_hash == hash_secret(parsed.secret) and verified.expires_at > utcnow()
                     and verified.last_ip == ip):
                 return verified.caller
-        verified = await run_in_threadpool(self._verify, parsed.prefix, parsed.token_id, parsed.secret, ip)
+        flight = (parsed.token_id, parsed.secret, ip)
+        pending = self.verifying.get(flight)
+        if pending is None:
+            pending = self.verifying[flight] = asyncio.ensure_future(
+                run_in_threadpool(self._verify, parsed.prefix, parsed.token_id, parsed.secret, ip))
+            pending.add_done_callback(lambda _: self.verifying.pop(flight, None))
+        verified = await asyncio.shield(pending)  # one waiter going away must not cancel it for the others
         if len(self.cache) >= CACHE_LIMIT:
             self.cache.clear()
         self.cache[parsed.token_id] = (time.monotonic() + self.state.settings.auth_cache_seconds, verified)
@@ -70,4 +80,5 @@ class TokenAuthenticator:
     def _verify(self, prefix: str, credential_id: str, secret: str, ip: str | None) -> service.Verified:
         # Its own short transaction: a failed check still records its security event.
         with unit_of_work(self.state.sessionmaker) as session:
+            lock_for_write(session)  # it reads, then touches the token row
             return service.verify_credential(session, prefix, credential_id, secret, ip)

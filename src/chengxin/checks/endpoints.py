@@ -3,27 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
-from anyio import CapacityLimiter, to_thread
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
-from sqlalchemy.orm import Session, sessionmaker
 
 from chengxin.callers import Caller, permit
-from chengxin.checks import repository as repo
 from chengxin.checks import schemas as s
 from chengxin.checks import service
 from chengxin.checks.batch import as_wanted, run_batch_chunks
 from chengxin.checks.render import check_dict, json_bytes, ndjson_compact, ndjson_line
+from chengxin.checks.writer import CheckWriter
 from chengxin.clock import today
 from chengxin.deps import CatalogDep, KeysDep, SessionDep, SettingsDep
 from chengxin.errors import PROBLEM_RESPONSES, DomainError
 from chengxin.identity.rules import parse_identifier
-from chengxin.keyring.service import pick
 
-CHECK_THREADS = 4  # checks working on the database at once (PostgreSQL), see _limiter
 router = APIRouter(prefix="/api/v1", tags=["联合奖惩"], responses=PROBLEM_RESPONSES)
 
 
@@ -35,40 +31,25 @@ def context(request: Request) -> service.CheckContext:
 @router.post("/checks", response_model=s.CheckOut, summary="核查（比对、拦截、锁定）")
 async def check(body: s.CheckIn, request: Request, caller: Annotated[Caller, permit("checks.run")]) -> Response:
     """按业务场景核查一个人：返回拦截、从严审核、绿色通道或通过，以及每条命中的名单或记录、措施、依据、来源部门和有效期。"""
-    ctx = context(request)
     state = request.app.state
     service.require_department(caller, body.department)
-    service.require_scenario(ctx.measures, body.scenario)
+    service.require_scenario(state.measures, body.scenario)
     ident = parse_identifier(body.id_type, body.id_number)
     key = state.keys.subject_key(ident.id_type, ident.number)
     old = state.keys.previous_subject_key(ident.id_type, ident.number)  # set only while re-keying
-    # All the database work of the check (its own transaction) in one worker thread.
-    content = await to_thread.run_sync(_check_one, state.sessionmaker, ctx, caller, key, old, body, today(),
-                                       limiter=_limiter(state))
-    return Response(content, media_type="application/json")
+    # Checked, recorded and committed together with the checks that arrive meanwhile (group commit).
+    outcome = await _writer(state).check(service.CheckRequest(caller, key, body.scenario, body.business_ref,
+                                                               body.purpose, today(), old))
+    return Response(json_bytes(check_dict(outcome, scenario=body.scenario, department=body.department,
+                                          business_ref=body.business_ref, catalog=state.catalog,
+                                          measures=state.measures)), media_type="application/json")
 
 
-def _limiter(state: Any) -> CapacityLimiter:
-    """How many checks work on the database at once: no more than the connection pool holds
-    (a connection beyond it is opened and closed again for each check) nor than the threads that
-    usefully share one interpreter; on SQLite one, as checks write one at a time there anyway."""
-    limiter = getattr(state, "check_limiter", None)
-    if limiter is None:
-        engine = state.engine
-        size = 1 if engine.dialect.name == "sqlite" else min(CHECK_THREADS, getattr(engine.pool, "size", lambda: 5)())
-        limiter = state.check_limiter = CapacityLimiter(size)
-    return limiter
-
-
-def _check_one(factory: sessionmaker[Session], ctx: service.CheckContext, caller: Caller, key: str,
-               old: str | None, body: s.CheckIn, as_of: date) -> bytes:
-    with repo.check_transaction(factory) as session:
-        if old is not None:
-            (key,) = pick(session, [(key, old)])
-        (outcome,) = service.run_checks(session, ctx, caller, [key], scenario=body.scenario,
-                                        business_ref=body.business_ref, purpose=body.purpose, as_of=as_of)
-    return json_bytes(check_dict(outcome, scenario=body.scenario, department=body.department,
-                                 business_ref=body.business_ref, catalog=ctx.catalog, measures=ctx.measures))
+def _writer(state: Any) -> CheckWriter:
+    writer = getattr(state, "check_writer", None)
+    if writer is None:
+        writer = state.check_writer = CheckWriter(state)
+    return writer
 
 
 @router.post(

@@ -11,10 +11,11 @@ check takes the write lock before it reads (`check_transaction`).
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -306,8 +307,12 @@ _SQLITE_WRITERS: dict[str, threading.Lock] = {}
 _SQLITE_WRITERS_LOCK = threading.Lock()
 
 
+class WriterBusy(Exception):
+    """Another transaction holds the SQLite write lock (raised only by `check_transaction(wait=False)`)."""
+
+
 @contextmanager
-def check_transaction(factory: sessionmaker[Session], rows: int = 1) -> Iterator[Session]:
+def check_transaction(factory: sessionmaker[Session], rows: int = 1, *, wait: bool = True) -> Iterator[Session]:
     """The unit of work of checks: commit on success, roll back on any error.
 
     Checks read, then write. On SQLite a transaction that has read can no longer take the
@@ -316,6 +321,8 @@ def check_transaction(factory: sessionmaker[Session], rows: int = 1) -> Iterator
     write lock before their first read: in this process with a lock (whose waiters hold no
     connection and wake as soon as it is free), against other processes with a statement that
     writes nothing (which makes SQLite take its write lock, waiting up to the busy timeout).
+    With `wait=False` (the group writer on the event loop, which must never block) either lock
+    being held raises `WriterBusy` at once instead.
 
     A batch chunk (`rows` checks) dirties a page of the subject-key indexes of checks and of the
     access log for nearly every row; on SQLite it gets a page cache that holds them for the
@@ -323,32 +330,55 @@ def check_transaction(factory: sessionmaker[Session], rows: int = 1) -> Iterator
     """
     session = factory()
     bind = session.get_bind()
-    lock: Any = nullcontext()
-    if bind.dialect.name == "sqlite":
-        url = str(bind.engine.url)
-        with _SQLITE_WRITERS_LOCK:
-            lock = _SQLITE_WRITERS.setdefault(url, threading.Lock())
-    try:
-        with lock:
-            try:
-                cache = None
-                if bind.dialect.name == "sqlite":
-                    raw = driver_connection(session)
-                    raw.execute("DELETE FROM checks WHERE 0 = 1")
-                    if rows >= BULK_ROWS:
-                        (cache,) = raw.execute("PRAGMA cache_size").fetchone()
-                        raw.execute(f"PRAGMA cache_size = {-BULK_CACHE_KIB}")
-                try:
-                    yield session
-                finally:
-                    if cache is not None:
-                        raw.execute(f"PRAGMA cache_size = {int(cache)}")  # before the connection goes back
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
-    finally:
+    sqlite = bind.dialect.name == "sqlite"
+    lock = _sqlite_writer(str(bind.engine.url)) if sqlite else None
+    if lock is not None and not lock.acquire(blocking=wait):
         session.close()
+        raise WriterBusy
+    try:
+        try:
+            cache = None
+            if sqlite:
+                raw = driver_connection(session)
+                _take_write_lock(raw, wait)
+                if rows >= BULK_ROWS:
+                    (cache,) = raw.execute("PRAGMA cache_size").fetchone()
+                    raw.execute(f"PRAGMA cache_size = {-BULK_CACHE_KIB}")
+            try:
+                yield session
+            finally:
+                if cache is not None:
+                    raw.execute(f"PRAGMA cache_size = {int(cache)}")  # before the connection goes back
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+    finally:
+        if lock is not None:
+            lock.release()
+        session.close()
+
+
+def _sqlite_writer(url: str) -> threading.Lock:
+    with _SQLITE_WRITERS_LOCK:
+        return _SQLITE_WRITERS.setdefault(url, threading.Lock())
+
+
+def _take_write_lock(raw: Any, wait: bool) -> None:
+    """Make SQLite take its write lock for this transaction (a statement that writes nothing)."""
+    if wait:
+        raw.execute("DELETE FROM checks WHERE 0 = 1")
+        return
+    (timeout,) = raw.execute("PRAGMA busy_timeout").fetchone()
+    raw.execute("PRAGMA busy_timeout = 0")
+    try:
+        raw.execute("DELETE FROM checks WHERE 0 = 1")
+    except sqlite3.OperationalError as exc:
+        if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
+            raise
+        raise WriterBusy from exc
+    finally:
+        raw.execute(f"PRAGMA busy_timeout = {int(timeout)}")
 
 
 def get_check(session: Session, check_id: str) -> Check | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
@@ -17,16 +17,17 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from chengxin import ids
-from chengxin.access.service import Read, log_reads
+from chengxin.access.service import Read, log_reads, logging_together
 from chengxin.callers import Caller
 from chengxin.catalog.rules import Catalog
 from chengxin.checks import repository as repo
 from chengxin.checks.rules import Candidate, Hit, Standing, Via, evaluate, record_in_effect, standing
 from chengxin.clock import CHINA, utcnow
 from chengxin.errors import DomainError, NotFound
+from chengxin.keyring.service import pick
 from chengxin.lists.rules import entry_status
 from chengxin.publicity.rules import Tier, add_months
-from chengxin.sanctions.measures import MeasureList
+from chengxin.sanctions.measures import Measure, MeasureList
 
 COURT_LIST_ITEMS = frozenset({"SFCP-01"})
 OUTCOMES = {"applied": "已实施", "not_applied": "未实施", "overturned": "已撤销实施"}
@@ -157,6 +158,19 @@ def hit_json(hit: Hit) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class CheckRequest:
+    """One single check asked for: by whom, of whom (subject key), in what scenario, for what."""
+
+    caller: Caller
+    person_key: str
+    scenario: str
+    business_ref: str | None
+    purpose: str
+    as_of: date
+    old_key: str | None = None  # the key under the previous hash secret, only while re-keying
+
+
 def run_checks(
     session: Session, ctx: CheckContext, caller: Caller, person_keys: Sequence[str], *,
     scenario: str, business_ref: str | None, purpose: str, as_of: date,
@@ -166,35 +180,93 @@ def run_checks(
     department = caller.require_department()
     measures = ctx.measures.for_scenario(scenario)
     read = repo.check_reads(session, person_keys)
-    births, roles, entries, records = read.births, read.roles, read.entries, read.records
     now = utcnow()
-    outcomes: list[Outcome] = []
-    check_rows: list[tuple[Any, ...]] = []
-    hit_rows: list[tuple[Any, ...]] = []
-    # A person nothing is known about (most persons checked) gets the same answer every time.
-    nobody_decision, nobody_hits = evaluate(measures, [], _standing_of_nobody(as_of))
+    rows = _Rows()
     for key, check_id in zip(person_keys, ids.new_ids(len(person_keys)), strict=True):
-        person_roles = roles.get(key)
-        if person_roles is None and key not in entries and key not in records:
-            decision, hits = nobody_decision, list(nobody_hits)
-        else:
-            cands, person = candidates_for(ctx, key, as_of, births.get(key), person_roles or (), entries, records)
-            decision, hits = evaluate(measures, cands, person)
-        outcomes.append(Outcome(check_id, key, decision, hits, now, as_of))
-        # In repo.CHECK_COLUMNS order, the hits as JSON text.
-        check_rows.append((key, check_id, department, scenario, business_ref, purpose, decision,
-                           _JSON.encode([hit_json(h) for h in hits]) if hits else "[]", now, batch_id))
+        decision, hits = _decide(ctx, measures, read, key, as_of)
+        rows.add(Outcome(check_id, key, decision, hits, now, as_of), department, scenario, business_ref, purpose,
+                 batch_id)
+    # The check rows, their hits and the access-log entries go in together (one round trip).
+    with repo.pipelined(session, len(rows.checks)):
+        repo.insert_check_rows(session, rows.checks, rows.hits, encoded=True)
+        log_reads(session, caller, action, (Read(o.person_key, o.decision, o.check_id) for o in rows.outcomes),
+                  purpose=purpose, basis=scenario, business_ref=business_ref, at=now)
+    return rows.outcomes
+
+
+def run_check_group(session: Session, ctx: CheckContext, requests: Sequence[CheckRequest]) -> list[Outcome]:
+    """Single checks of any callers, checked and recorded together (group commit): one read for
+    all of them, then each check row and its own access-log entry in this one transaction, so
+    that each check is recorded and logged exactly as when it is checked alone."""
+    if any(r.old_key is not None for r in requests):
+        # While re-keying, a person not yet moved is still found under the old key.
+        chosen = pick(session, [(r.person_key, r.old_key) for r in requests])
+        requests = [replace(r, person_key=k) for r, k in zip(requests, chosen, strict=True)]
+    read = repo.check_reads(session, [r.person_key for r in requests])
+    now = utcnow()
+    rows = _Rows()
+    for req, check_id in zip(requests, ids.new_ids(len(requests)), strict=True):
+        department = req.caller.require_department()
+        decision, hits = _decide(ctx, ctx.measures.for_scenario(req.scenario), read, req.person_key, req.as_of)
+        rows.add(Outcome(check_id, req.person_key, decision, hits, now, req.as_of), department, req.scenario,
+                 req.business_ref, req.purpose, None)
+    with repo.pipelined(session, len(rows.checks)), logging_together(session):
+        repo.insert_check_rows(session, rows.checks, rows.hits, encoded=True)
+        for req, o in zip(requests, rows.outcomes, strict=True):
+            log_reads(session, req.caller, "check", (Read(o.person_key, o.decision, o.check_id),),
+                      purpose=req.purpose, basis=req.scenario, business_ref=req.business_ref, at=now)
+    return rows.outcomes
+
+
+def _decide(ctx: CheckContext, measures: Sequence[Measure], read: repo.CheckReads, key: str,
+            as_of: date) -> tuple[str, list[Hit]]:
+    """Decision and hits of one person from what was read for the group."""
+    person_roles = read.roles.get(key)
+    if person_roles is None and key not in read.entries and key not in read.records:
+        # A person nothing is known about (most persons checked) gets the same answer every time.
+        decision, hits = _nobody_answer(measures, as_of)
+        return decision, list(hits)
+    cands, person = candidates_for(ctx, key, as_of, read.births.get(key), person_roles or (), read.entries,
+                                   read.records)
+    return evaluate(measures, cands, person)
+
+
+_NOBODY_ANSWERS: dict[tuple[int, date], tuple[Sequence[Measure], str, tuple[Hit, ...]]] = {}
+
+
+def _nobody_answer(measures: Sequence[Measure], as_of: date) -> tuple[str, tuple[Hit, ...]]:
+    """`evaluate(measures, [], standing of nobody)`, kept per scenario's measures and day."""
+    found = _NOBODY_ANSWERS.get((id(measures), as_of))
+    if found is None or found[0] is not measures:  # an id may recur once its tuple is gone
+        if len(_NOBODY_ANSWERS) > 256:
+            _NOBODY_ANSWERS.clear()
+        decision, hits = evaluate(measures, [], _standing_of_nobody(as_of))
+        found = _NOBODY_ANSWERS[(id(measures), as_of)] = (measures, decision, tuple(hits))
+    return found[1], found[2]
+
+
+class _Rows:
+    """The outcomes of some checks and the rows that record them (repo.CHECK_COLUMNS and
+    repo.HIT_COLUMNS order, a check's hits as their JSON text)."""
+
+    __slots__ = ("checks", "hits", "outcomes")
+
+    def __init__(self) -> None:
+        self.outcomes: list[Outcome] = []
+        self.checks: list[tuple[Any, ...]] = []
+        self.hits: list[tuple[Any, ...]] = []
+
+    def add(self, o: Outcome, department: str, scenario: str, business_ref: str | None, purpose: str,
+            batch_id: str | None) -> None:
+        self.outcomes.append(o)
+        self.checks.append((o.person_key, o.check_id, department, scenario, business_ref, purpose, o.decision,
+                            _JSON.encode([hit_json(h) for h in o.hits]) if o.hits else "[]", o.checked_at,
+                            batch_id))
         seen: set[str] = set()
-        for h in hits:
+        for h in o.hits:
             if h.measure.code not in seen:
                 seen.add(h.measure.code)
-                hit_rows.append((key, check_id, h.measure.code, department, h.blocking, now))  # HIT_COLUMNS
-    # The check rows, their hits and the access-log entries go in together (one round trip).
-    with repo.pipelined(session, len(check_rows)):
-        repo.insert_check_rows(session, check_rows, hit_rows, encoded=True)
-        log_reads(session, caller, action, (Read(o.person_key, o.decision, o.check_id) for o in outcomes),
-                  purpose=purpose, basis=scenario, business_ref=business_ref, at=now)
-    return outcomes
+                self.hits.append((o.person_key, o.check_id, h.measure.code, department, h.blocking, o.checked_at))
 
 
 def give_feedback(session: Session, caller: Caller, check_id: str,

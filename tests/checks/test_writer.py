@@ -1,0 +1,109 @@
+"""Group commit of single checks: grouped, each recorded and logged once, failures kept apart."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from chengxin.access.models import AccessEntry
+from chengxin.callers import Caller
+from chengxin.checks import repository as repo
+from chengxin.checks.models import Check
+from chengxin.checks.service import CheckRequest
+from chengxin.checks.writer import CheckWriter
+from chengxin.clock import today
+from chengxin.errors import DomainError
+from helpers import COURT, cid, court_case, submit
+
+HR_CHECKER = Caller("checker", department_code="human_resources", account_id="acc-hr")
+SCENARIO = "civil_service_recruitment"
+
+
+def ask(keys, n: int, caller: Caller = HR_CHECKER) -> CheckRequest:
+    return CheckRequest(caller, keys.subject_key("citizen_id", cid(n)), SCENARIO, f"REF-{n}", "招录资格审查", today())
+
+
+def rows_of(session, key: str) -> tuple[int, int]:
+    checks = session.scalar(select(func.count()).select_from(Check).where(Check.subject_key == key))
+    logged = session.scalar(select(func.count()).select_from(AccessEntry).where(
+        AccessEntry.subject_key == key, AccessEntry.action == "check"))
+    return checks, logged
+
+
+def test_concurrent_checks_share_a_transaction_and_each_is_recorded_once(app, client, session, keys):
+    submit(client, [court_case(1)], headers=COURT)  # person 1 is on the black list
+    writer = CheckWriter(app.state)
+    wanted = [ask(keys, n) for n in range(1, 11)]
+
+    async def all_at_once():
+        return await asyncio.gather(*(writer.check(r) for r in wanted))
+
+    outcomes = asyncio.run(all_at_once())
+    assert writer.checked == 10 and writer.groups < 10  # they went in groups
+    assert [o.person_key for o in outcomes] == [r.person_key for r in wanted]
+    assert [o.decision for o in outcomes] == ["block"] + ["clear"] * 9
+    assert len({o.check_id for o in outcomes}) == 10
+    for r in wanted:
+        assert rows_of(session, r.person_key) == (1, 1)
+    entry = session.scalars(select(AccessEntry).where(AccessEntry.ref_id == outcomes[3].check_id)).one()
+    assert (entry.business_ref, entry.purpose, entry.basis, entry.result) == (
+        "REF-4", "招录资格审查", SCENARIO, "clear")
+
+
+def test_a_failing_check_does_not_fail_the_rest_of_its_group(app, session, keys):
+    writer = CheckWriter(app.state)
+    nobody = Caller("checker", account_id="acc-x")  # no department: refused inside the group
+    wanted = [ask(keys, 21), ask(keys, 22, nobody), ask(keys, 23)]
+
+    async def all_at_once():
+        return await asyncio.gather(*(writer.check(r) for r in wanted), return_exceptions=True)
+
+    first, refused, third = asyncio.run(all_at_once())
+    assert isinstance(refused, DomainError) and refused.code == "AUTH_DEPARTMENT_REQUIRED"
+    assert first.decision == third.decision == "clear"
+    assert rows_of(session, wanted[0].person_key) == rows_of(session, wanted[2].person_key) == (1, 1)
+    assert rows_of(session, wanted[1].person_key) == (0, 0)
+
+
+def test_sqlite_group_waits_in_a_thread_while_another_writer_holds_the_lock(app, session, keys, is_postgres):
+    if is_postgres:
+        pytest.skip("the in-process writer lock is SQLite's")
+    lock = repo._sqlite_writer(str(app.state.engine.url))
+    writer = CheckWriter(app.state)
+    lock.acquire()
+    released = threading.Timer(0.3, lock.release)
+    released.start()
+
+    async def check_and_tick():
+        ticks = 0
+
+        async def ticker():  # the event loop keeps running while the group waits for the lock
+            nonlocal ticks
+            while not done.is_set():
+                ticks += 1
+                await asyncio.sleep(0.01)
+
+        done = asyncio.Event()
+        tick = asyncio.create_task(ticker())
+        started = time.monotonic()
+        outcome = await writer.check(ask(keys, 31))
+        done.set()
+        await tick
+        return outcome, ticks, time.monotonic() - started
+
+    outcome, ticks, waited = asyncio.run(check_and_tick())
+    released.join()
+    assert outcome.decision == "clear" and waited >= 0.25 and ticks >= 10
+    assert rows_of(session, outcome.person_key) == (1, 1)
+
+
+def test_writer_busy_is_raised_only_when_not_waiting(app):
+    lock = repo._sqlite_writer(str(app.state.engine.url))
+    if app.state.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    with lock, pytest.raises(repo.WriterBusy), repo.check_transaction(app.state.sessionmaker, wait=False):
+        pass
