@@ -134,7 +134,7 @@ class Collector:
             kept.append(row)
         self._upsert_subjects(kept, now)
         repo.supersede(self.session, superseded, now)
-        repo.insert_records(self.session, [tuple(r) for r in records])
+        repo.insert_records(self.session, records)
         lists.follow_records(self.session, dept, [(row, rec[1]) for row, rec in zip(kept, records, strict=True)],
                              now)
 
