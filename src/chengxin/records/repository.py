@@ -65,11 +65,12 @@ def sqlite_timestamp(value: datetime | None) -> str | None:
 # With the defaults (a 2 MB page cache, a checkpoint whenever the WAL passes 1,000 pages)
 # each chunk re-read those index pages from the file, and each chunk's commit was followed by
 # a checkpoint copying every page it touched into the database with an fsync: committing
-# every 5,000 rows took twice as long as one transaction. 64 MB of cache keeps the indexes'
-# upper levels and hot pages between chunks, and a checkpoint every 100,000 pages (about
-# 400 MB of WAL) writes a page touched by many chunks once. Memory stays bounded, and each
-# chunk is still durable when committed (synchronous=NORMAL, as always).
-SQLITE_BULK_PRAGMAS = {"cache_size": -65536, "wal_autocheckpoint": 100_000}
+# every 5,000 rows took twice as long as one transaction. 128 MB of cache keeps the record and
+# person key indexes of a million-row import between chunks (64 MB left the persons' look-ups
+# reading from the file), and a checkpoint every 100,000 pages (about 400 MB of WAL) writes a
+# page touched by many chunks once. Memory stays bounded, and each chunk is still durable when
+# committed (synchronous=NORMAL, as always).
+SQLITE_BULK_PRAGMAS = {"cache_size": -131072, "wal_autocheckpoint": 100_000}
 
 
 @contextmanager
