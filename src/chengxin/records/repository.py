@@ -36,7 +36,6 @@ class CurrentVersion:
     version: int
     content_hash: str
     revoked: bool
-    in_db: bool = True
 
 
 def _chunks(values: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:
