@@ -24,7 +24,7 @@ PERCENTILES = (50, 95, 99)
 def figure_names(kinds: tuple[str, ...]) -> list[str]:
     names = ["id_validation"]
     for kind in kinds:
-        names.append(f"ingest_{kind}")
+        names += [f"ingest_{kind}", f"ingest_with_persons_{kind}"]
         names += [f"person_file_p{p}_{kind}" for p in PERCENTILES]
     names.append("import_peak_memory")
     for kind in kinds:
@@ -110,9 +110,9 @@ def main(argv: list[str] | None = None) -> int:
         if not needs_db[kind]:
             continue
         collected = ingest.collect(kind, csv_path, keys, expected, out)
-        if f"ingest_{kind}" in chosen:
+        if {f"ingest_{kind}", f"ingest_with_persons_{kind}"} & set(chosen):
             base = ingest.baseline(kind, collected, out, args.keep)
-            report([ingest.figure(kind, collected, base)])
+            report([f for f in ingest.figures(kind, collected, base) if f.bench in chosen])
         if any(n.startswith("person_file") for n in needs_db[kind]):
             report([f for f in person_file.run(collected.db, keys, args.samples, args.seed)
                     if f.bench in chosen])

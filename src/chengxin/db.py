@@ -6,7 +6,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -111,7 +111,7 @@ def lock_for_write(session: Session) -> None:
 
 
 @contextmanager
-def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
+def unit_of_work(factory: Callable[[], Session]) -> Iterator[Session]:
     """The boundary's transaction: commit on success, roll back on any error."""
     session = factory()
     try:

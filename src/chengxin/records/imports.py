@@ -8,8 +8,10 @@ adds the rest, so nothing is duplicated.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import hashlib
+import marshal
 import os
 import pickle
 import stat
@@ -19,9 +21,11 @@ import threading
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from chengxin.catalog.rules import Catalog, default_catalog
@@ -30,7 +34,7 @@ from chengxin.crypto import Keys
 from chengxin.db import unit_of_work
 from chengxin.errors import DomainError
 from chengxin.identity.rules import Identifier
-from chengxin.records import service
+from chengxin.records import repository, service
 from chengxin.records.files import FileError, RowMapper, Table, read_csv, read_xlsx
 from chengxin.records.models import Batch
 from chengxin.records.rules import Issue, RowContext, ValidatedRows, ValidRow, validate_rows
@@ -96,9 +100,9 @@ def run_import(
     position = table.position()
     seq = 0
     try:
-        with _fewer_collections():
+        with _fewer_collections(), _chunk_sessions(factory) as chunk_sessions:
             for chunk, position in chunks:
-                seq = _commit_chunk(factory, catalog, keys, batch, ctx, chunk, seq)
+                seq = _commit_chunk(chunk_sessions, catalog, keys, batch, ctx, chunk, seq)
                 if progress:
                     progress(position, batch.total)
     except BaseException:
@@ -142,7 +146,22 @@ def _fewer_collections() -> Iterator[None]:
                 gc.set_threshold(*_gc_saved)
 
 
-def _commit_chunk(factory: sessionmaker[Session], catalog: Catalog, keys: Keys, batch: Batch,
+@contextlib.contextmanager
+def _chunk_sessions(factory: sessionmaker[Session]) -> Iterator[Callable[[], Session]]:
+    """Sessions for the chunks of one import, all on one connection tuned for bulk loading
+    (the tuning is per connection, and a pool might hand each chunk another one)."""
+    bind = factory.kw.get("bind")
+    if isinstance(bind, Connection):  # already one connection (tests run inside a transaction)
+        with repository.bulk_load(bind):
+            yield factory
+    elif isinstance(bind, Engine):
+        with bind.connect() as conn, repository.bulk_load(conn):
+            yield functools.partial(factory, bind=conn)
+    else:
+        yield factory
+
+
+def _commit_chunk(factory: Callable[[], Session], catalog: Catalog, keys: Keys, batch: Batch,
                   ctx: RowContext, chunk: list[tuple[int, dict]] | ValidatedRows, seq: int) -> int:
     with unit_of_work(factory) as session:
         attached = session.merge(batch)
@@ -200,7 +219,7 @@ def _chunks_from_worker(path: str, spec: ImportSpec, ctx: RowContext, keys: Keys
 
     The worker is `python -m chengxin.records.imports`, not a multiprocessing child, so that
     it never re-runs the caller's main module. The job (with the keys) goes in on its stdin,
-    results come back as length-prefixed pickles on a pipe of their own."""
+    results come back as length-prefixed marshal blobs on a pipe of their own."""
     read_fd, write_fd = os.pipe()
     package_root = str(Path(__file__).resolve().parents[2])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
@@ -223,7 +242,7 @@ def _chunks_from_worker(path: str, spec: ImportSpec, ctx: RowContext, keys: Keys
             head = results.read(8)
             if len(head) < 8:
                 raise RuntimeError(f"validation worker exited unexpectedly ({worker.wait()})")
-            message = pickle.loads(results.read(int.from_bytes(head, "big")))
+            message = marshal.loads(results.read(int.from_bytes(head, "big")))
             if message[0] == "chunk":
                 yield _unpack(message[1], catalog), message[2]
             elif message[0] == "done":
@@ -245,7 +264,7 @@ def _validate_file(write_fd: int) -> None:
     out = os.fdopen(write_fd, "wb")
 
     def send(message: tuple[Any, ...]) -> None:
-        blob = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
+        blob = marshal.dumps(message)
         out.write(len(blob).to_bytes(8, "big"))
         out.write(blob)
         out.flush()
@@ -278,11 +297,14 @@ def _validate_file(write_fd: int) -> None:
             out.close()
 
 
-# Catalog items do not travel between processes (they hold mapping proxies), so a validated
-# row crosses as a tuple naming its item, and is rebuilt against this process's catalog. A
-# row's data crosses as its field names (one shared tuple per set of names) and its values:
-# pickling and unpickling a small dict per row costs more than rebuilding it.
-_NAMES: dict[tuple[str, ...], tuple[str, ...]] = {}
+# A validated chunk crosses the pipe as marshal data, not pickles: plain tuples of strings,
+# numbers and None, dates in ISO form. Pickle memoises every object and spent more time on a
+# chunk than validating it did; marshal writes the same values at a fraction of the cost, and
+# both ends are the same interpreter (the worker is started from sys.executable), which is
+# all marshal's format needs. Catalog items do not travel (they hold mapping proxies): a row
+# names its item and is rebuilt against this process's catalog. Nor does a row's data dict:
+# its canonical JSON is what is stored, and the few rows that need the dict (list entries)
+# decode it (ValidRow.data).
 
 def _pack(checked: ValidatedRows) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], int]:
     rows = []
@@ -290,22 +312,14 @@ def _pack(checked: ValidatedRows) -> tuple[list[tuple[Any, ...]], list[tuple[Any
         ident = r.identifier
         rows.append((
             r.row, r.item.code, r.subject_kind, r.subject_key,
-            None if ident is None else (ident.id_type, ident.number, ident.birth_date, ident.sex,
-                                        ident.region_code, ident.warnings),
-            r.person_name, r.uscc, r.org_name, r.source_record_id, r.decision_date, r.severity,
-            r.severity_reason, _names(tuple(r.data)), tuple(r.data.values()), r.data_json, r.content_hash,
-            [_issue(w) for w in r.warnings],
+            None if ident is None else (
+                ident.id_type, ident.number, ident.birth_date and ident.birth_date.isoformat(),
+                ident.sex, ident.region_code, ident.warnings),
+            r.person_name, r.uscc, r.org_name, r.source_record_id, r.decision_date.isoformat(),
+            r.severity, r.severity_reason, r.data_json, r.content_hash,
+            [_issue(w) for w in r.warnings] if r.warnings else None,
         ))
     return rows, [_issue(i) for i in checked.issues], checked.rejected
-
-
-def _names(names: tuple[str, ...]) -> tuple[str, ...]:
-    got = _NAMES.get(names)
-    if got is None:
-        if len(_NAMES) >= 4096:
-            _NAMES.clear()
-        got = _NAMES[names] = names
-    return got
 
 
 def _issue(issue: Issue) -> tuple[Any, ...]:
@@ -316,16 +330,19 @@ def _unpack(packed: tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], int],
             catalog: Catalog) -> ValidatedRows:
     rows, issues, rejected = packed
     item = catalog.item
+    day = date.fromisoformat
     valid = []
     for (number, code, kind, key, ident, person_name, uscc, org_name, source_id, decided, severity,
-         reason, names, values, data_json, digest, warnings) in rows:
+         reason, data_json, digest, warnings) in rows:
         found = item(code)
         if found is None:
             raise RuntimeError(f"validation worker used an item this catalog lacks: {code}")
+        if ident is not None:
+            id_type, id_number, born, sex, region, id_warnings = ident
+            ident = Identifier(id_type, id_number, born and day(born), sex, region, id_warnings)
         valid.append(ValidRow(
-            number, found, kind, key, None if ident is None else Identifier(*ident), person_name,
-            uscc, org_name, source_id, decided, severity, reason, dict(zip(names, values, strict=True)),
-            data_json, digest, [Issue(*w) for w in warnings]))
+            number, found, kind, key, ident, person_name, uscc, org_name, source_id, day(decided),
+            severity, reason, data_json, digest, [Issue(*w) for w in warnings] if warnings else []))
     return ValidatedRows(valid, [Issue(*i) for i in issues], rejected)
 
 

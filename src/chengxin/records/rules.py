@@ -73,10 +73,19 @@ class ValidRow:
     decision_date: date
     severity: str | None
     severity_reason: str | None
-    data: dict[str, Any]
     data_json: str  # canonical JSON of `data`: stored as is, and part of the content hash
     content_hash: str
     warnings: list[Issue] = field(default_factory=list)
+    # `data` as validation built it; None for a row that crossed from the import's validation
+    # worker, which sends only the JSON (storing needs nothing else, list entries decode it).
+    data_cache: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The row's data: field name -> normalised, JSON-ready value."""
+        if self.data_cache is None:
+            self.data_cache = json.loads(self.data_json)
+        return self.data_cache
 
 
 @dataclass(slots=True)
@@ -122,8 +131,30 @@ def _date(value: object, today: date) -> date | str:
     return parsed
 
 
-# Canonical JSON of the content hash; one encoder, built once (json.dumps builds one per call).
+# Canonical JSON of the content hash and of stored data; one encoder, built once (json.dumps
+# builds one per call).
 _HASH_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _no_default(value: object) -> Any:
+    raise TypeError(f"{type(value).__name__} is not JSON-ready")
+
+
+# JSONEncoder.encode still sets up the C encoder (and a circular-reference guard) on every
+# call, which was a third of the time of encoding a row's small dicts and lists twice. The C
+# encoder is built once here with _HASH_JSON's settings, without the guard (validated values
+# are flat), so the text is byte for byte what _HASH_JSON makes: content hashes of rows
+# stored earlier stay valid. Pure-Python builds of json have no C encoder and use _HASH_JSON.
+_c_encoder = getattr(json.encoder, "c_make_encoder", None)
+if _c_encoder is not None:
+    _encode_parts = _c_encoder(None, _no_default, json.encoder.encode_basestring, None, ":", ",",
+                               True, False, True)
+
+    def canonical_json(value: Any) -> str:
+        """The canonical JSON text of a JSON-ready value (as `_HASH_JSON.encode`)."""
+        return "".join(_encode_parts(value, 0))
+else:  # pragma: no cover - CPython ships the C encoder
+    canonical_json = _HASH_JSON.encode
 
 
 def content_hash(parts: list[Any], data_json: str) -> str:
@@ -131,7 +162,7 @@ def content_hash(parts: list[Any], data_json: str) -> str:
 
     The data's canonical JSON is made once per row and serves both the hash and storage.
     """
-    return hashlib.sha256((_HASH_JSON.encode(parts) + data_json).encode()).hexdigest()[:32]
+    return hashlib.sha256((canonical_json(parts) + data_json).encode()).hexdigest()[:32]
 
 
 # validate_row runs once per row of every import, so what depends only on the item or on a
@@ -328,15 +359,15 @@ def validate_row(ctx: RowContext, row: int, raw: Mapping[str, object]) -> tuple[
     else:
         assert uscc is not None
         subject_key = ctx.subject_key("uscc", uscc)
-    data_json = _HASH_JSON.encode(data)
+    data_json = canonical_json(data)
     digest = content_hash([item.code, subject_key, person_name, org_name,
                            decision.isoformat(), severity, severity_reason], data_json)
     return ValidRow(
         row=row, item=item, subject_kind=subject_kind, subject_key=subject_key,
         identifier=identifier, person_name=person_name, uscc=uscc, org_name=org_name,
         source_record_id=source_record_id, decision_date=decision, severity=severity,
-        severity_reason=severity_reason, data=data, data_json=data_json, content_hash=digest,
-        warnings=warnings,
+        severity_reason=severity_reason, data_json=data_json, content_hash=digest,
+        warnings=warnings, data_cache=data,
     ), warnings
 
 

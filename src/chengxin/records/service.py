@@ -104,39 +104,51 @@ class Collector:
         superseded: list[tuple[str, str]] = []
         kept: list[ValidRow] = []
         version_tag = self.catalog.version
+        batch_id = self.batch.id
         new_ids = iter(ids.new_ids(len(valid)))
+        created = new_versions = unchanged = 0
         for row in valid:
-            cur = latest.get(row.source_record_id)
-            if cur is not None and cur.content_hash == row.content_hash:
-                result.unchanged += 1
-                if cur.revoked:
-                    result.issues.append(Issue(row.row, "source_record_id", "RECORD_REVOKED",
-                                               "该记录已被撤销，重复报送未作改变", "warning"))
-                continue
-            version = 1
-            if cur is not None:
-                version = cur.version + 1
-                result.new_versions += 1
-                if cur.in_db:
-                    superseded.append((cur.subject_key, cur.id))
-                else:
-                    records[pending[row.source_record_id]][16] = now
+            sid = row.source_record_id
+            made = pending.get(sid)
+            if made is not None:  # a version made earlier in this chunk is the live one
+                # (positions as in repo.RECORD_COLUMNS: 5 version, 13 content_hash, 16 superseded_at)
+                previous = records[made]
+                if previous[13] == row.content_hash:
+                    unchanged += 1
+                    continue
+                previous[16] = now
+                version = previous[5] + 1
+                new_versions += 1
             else:
-                result.created += 1
-            rid = next(new_ids)
-            pending[row.source_record_id] = len(records)
+                cur = latest.get(sid)
+                if cur is None:
+                    version = 1
+                    created += 1
+                elif cur.content_hash == row.content_hash:
+                    unchanged += 1
+                    if cur.revoked:
+                        result.issues.append(Issue(row.row, "source_record_id", "RECORD_REVOKED",
+                                                   "该记录已被撤销，重复报送未作改变", "warning"))
+                    continue
+                else:
+                    version = cur.version + 1
+                    new_versions += 1
+                    superseded.append((cur.subject_key, cur.id))
+            pending[sid] = len(records)
+            item = row.item
             records.append([
-                row.subject_key, rid, row.subject_kind, dept, row.source_record_id, version,
-                row.item.code, version_tag, row.item.nature, row.severity, row.severity_reason,
-                row.decision_date, row.data_json, row.content_hash, self.batch.id,
+                row.subject_key, next(new_ids), row.subject_kind, dept, sid, version,
+                item.code, version_tag, item.nature, row.severity, row.severity_reason,
+                row.decision_date, row.data_json, row.content_hash, batch_id,
                 now, None, None, None, None,
             ])
-            latest[row.source_record_id] = repo.CurrentVersion(
-                row.subject_key, rid, version, row.content_hash, False, in_db=False)
             kept.append(row)
+        result.created += created
+        result.new_versions += new_versions
+        result.unchanged += unchanged
         self._upsert_subjects(kept, now)
         repo.supersede(self.session, superseded, now)
-        repo.insert_records(self.session, [tuple(r) for r in records])
+        repo.insert_records(self.session, records)
         lists.follow_records(self.session, dept, [(row, rec[1]) for row, rec in zip(kept, records, strict=True)],
                              now)
 
