@@ -25,6 +25,7 @@ from chengxin.db import make_engine, unit_of_work
 from chengxin.departments import repository as departments
 from chengxin.migrate import upgrade
 from chengxin.settings import Settings, get_settings
+from chengxin.signing import Signer
 
 TEST_KEYS = Keys(hash_secret=b"h" * 32, encryption_key=b"e" * 32)
 
@@ -128,12 +129,16 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings, engine: Engine, factory: sessionmaker[Session], keys: Keys):
-    from chengxin.signing import Signer
+def signer() -> Signer:
+    """The platform signing key of the test app (receipts and tree heads); folders may override it."""
+    return Signer.from_seed(b"s" * 32)
 
+
+@pytest.fixture
+def app(settings: Settings, engine: Engine, factory: sessionmaker[Session], keys: Keys, signer: Signer):
     application = create_app(settings, engine=engine, keys=keys)
     application.state.sessionmaker = factory
-    application.state.signer = Signer.from_seed(b"s" * 32)  # receipts and tree heads in tests
+    application.state.signer = signer
     return application
 
 

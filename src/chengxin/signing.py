@@ -36,6 +36,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from chengxin.crypto import read_key_file
 from chengxin.errors import DomainError
 from chengxin.settings import Settings
 
@@ -176,7 +177,7 @@ def load_signer(settings: Settings) -> Signer:
         raise DomainError(
             "CONFIG_SIGNING_KEY_MISSING",
             f"未配置签名密钥：请设置 CHENGXIN_SIGNING_KEY，或运行 chengxin keys init 生成密钥文件 {path}", 500)
-    doc = _read(path)
+    doc = read_key_file(path)
     if not doc.get("signing_key"):
         doc = _add_signing_key(path)
     return Signer.from_seed(doc["signing_key"], doc.get("retired_signing_keys", ()))
@@ -188,20 +189,22 @@ def load_public_keys(settings: Settings) -> PublicKeys:
     if settings.signing_key:
         return Signer.from_seed(settings.signing_key).public_keys()
     path = settings.resolved_key_file
-    doc = _read(path) if path.exists() else {}
+    doc = read_key_file(path) if path.exists() else {}
     if not doc.get("signing_key"):
         return PublicKeys()
     return Signer.from_seed(doc["signing_key"], doc.get("retired_signing_keys", ())).public_keys()
 
 
-def _read(path: Path) -> dict[str, Any]:
+def read_signed_file(file: Path, public_keys: Path | None, settings: Settings) -> tuple[Any, PublicKeys]:
+    """A signed JSON document (receipt, proof) to check offline, and the keys to check it with:
+    a published key file when given, else the platform's own; FILE_UNREADABLE otherwise."""
     try:
-        doc = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        raise DomainError("CONFIG_KEY_INVALID", f"无法读取密钥文件 {path}", 500) from exc
-    if not isinstance(doc, dict):
-        raise DomainError("CONFIG_KEY_INVALID", f"密钥文件 {path} 格式不正确", 500)
-    return doc
+        doc = json.loads(file.read_text(encoding="utf-8"))
+        keys = (PublicKeys.from_json(json.loads(public_keys.read_text(encoding="utf-8")))
+                if public_keys else load_public_keys(settings))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise DomainError("FILE_UNREADABLE", "无法读取文件：应为 UTF-8 编码的 JSON") from exc
+    return doc, keys
 
 
 def _add_signing_key(path: Path) -> dict[str, Any]:
@@ -211,7 +214,7 @@ def _add_signing_key(path: Path) -> dict[str, Any]:
     fd = os.open(lock_path, os.O_WRONLY | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
-        doc = _read(path)
+        doc = read_key_file(path)
         if doc.get("signing_key"):
             return doc  # another process added it while we waited
         doc["signing_key"] = new_seed()

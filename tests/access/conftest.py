@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
 
 from chengxin.signing import Signer
 
@@ -13,9 +12,3 @@ AUDIT_SIGNER = Signer.from_seed(bytes(range(100, 132)))
 @pytest.fixture
 def signer() -> Signer:
     return AUDIT_SIGNER
-
-
-@pytest.fixture
-def client(app, signer: Signer) -> TestClient:
-    app.state.signer = signer
-    return TestClient(app)

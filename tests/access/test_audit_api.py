@@ -88,7 +88,7 @@ def test_a_person_gets_a_proof_for_their_own_entry_only(client, session, setting
     res = client.get(f"/api/v1/me/accesses/{mine}/proof", headers=headers)
     assert res.status_code == 200, res.text
     doc = res.json()
-    published = PublicKeys.from_json(client.get("/api/v1/audit/public-keys").json())
+    published = PublicKeys.from_json(client.get("/api/v1/signing-keys").json())
     check = check_proof(doc, published)
     assert check.ok and check.key_trusted and check.seq == mine
     assert doc["entry"]["subject_key"] == me and cid(4) not in doc["leaf_data"]
@@ -133,7 +133,7 @@ def test_tree_head_and_public_keys_are_public(client, session, signer):
     session.flush()
     last = client.get("/api/v1/audit/tree-head").json()["last_verification"]
     assert last["ok"] is True and last["tree_size"] == 1
-    keys = client.get("/api/v1/audit/public-keys").json()["keys"]
+    keys = client.get("/api/v1/signing-keys").json()["keys"]
     assert [(k["key_id"], k["active"]) for k in keys] == [(signer.key_id, True)]
 
 

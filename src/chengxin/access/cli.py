@@ -152,22 +152,17 @@ def audit_prove(
 def audit_check_proof(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="证明文件（chengxin audit prove 的输出）")],
     public_keys: Annotated[Path | None, typer.Option(
-        "--public-keys", help="平台公布的公钥文件（GET /api/v1/audit/public-keys 的输出）；"
+        "--public-keys", help="平台公布的公钥文件（GET /api/v1/signing-keys 的输出）；"
                               "缺省用本机平台的公钥，没有时用证明文件自带的公钥")] = None,
 ) -> None:
     """离线验证包含证明：叶子哈希、审计路径、签名树头的 Ed25519 签名（退出码 0 有效，1 无效）。"""
     from chengxin.access.rules import check_proof
     from chengxin.settings import get_settings
-    from chengxin.signing import PublicKeys, load_public_keys
+    from chengxin.signing import read_signed_file
 
     cli = _cli()
     try:
-        try:
-            doc = json.loads(file.read_text(encoding="utf-8"))
-            keys = (PublicKeys.from_json(json.loads(public_keys.read_text(encoding="utf-8")))
-                    if public_keys else load_public_keys(get_settings()))
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
-            raise DomainError("FILE_UNREADABLE", "无法读取文件：应为 UTF-8 编码的 JSON") from exc
+        doc, keys = read_signed_file(file, public_keys, get_settings())
     except DomainError as err:
         cli._fail(err)
     check = check_proof(doc, keys if len(keys) else None)

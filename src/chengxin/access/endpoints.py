@@ -18,7 +18,6 @@ from chengxin.access.schemas import (
     AuditEntryOut,
     AuditPage,
     ProofOut,
-    PublicKeysOut,
     TreeHeadOut,
     VerificationOut,
 )
@@ -103,8 +102,3 @@ def tree_head(caller: Annotated[Caller, permit("public")], session: SessionDep) 
                                                     problems=run.problems, pending=run.pending)
     return TreeHeadOut(**sealing.head_json(head), last_verification=last)
 
-
-@router.get("/audit/public-keys", response_model=PublicKeysOut, tags=["审计"], summary="平台签名公钥")
-def public_keys(caller: Annotated[Caller, permit("public")], signer: SignerDep) -> dict[str, Any]:
-    """验证签名树头（及授权回执）所用的 Ed25519 公钥，含已停用但仍可验证旧签名的公钥。"""
-    return signer.published()

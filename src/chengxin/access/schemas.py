@@ -103,17 +103,6 @@ class ProofKeyOut(BaseModel):
     public_key: str = Field(description="32 字节原始公钥（base64）")
 
 
-class PublicKeyOut(ProofKeyOut):
-    active: bool = Field(description="是否为当前签名所用的密钥（其余为已停用、仍可验证旧签名的公钥）")
-
-
-class PublicKeysOut(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"keys": [{
-        "key_id": "ed25519:3f2a9c0d4b7e4a1c", "algorithm": "Ed25519",
-        "public_key": "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=", "active": True}]}]})
-    keys: list[PublicKeyOut]
-
-
 class ProofOut(BaseModel):
     """An inclusion proof: anyone can check it offline (see how_to_verify)."""
 

@@ -47,7 +47,7 @@ STATUS_LABELS = {"sealed": "已封存", "pending": "待封存"}
 HOW_TO_VERIFY = (
     "叶子哈希 = SHA-256(0x00 ‖ leaf_data 的 UTF-8 字节)；沿 audit_path 按 RFC 6962 逐层计算"
     "（内部节点 = SHA-256(0x01 ‖ 左 ‖ 右)）应得到 tree_head.root_hash；再用平台公布的 Ed25519 公钥"
-    "（GET /api/v1/audit/public-keys）验证 tree_head.signature，签名内容为 RFC 6962 TreeHeadSignature："
+    "（GET /api/v1/signing-keys）验证 tree_head.signature，签名内容为 RFC 6962 TreeHeadSignature："
     "版本 0、类型 1、时间戳（毫秒）、树大小、根哈希。也可运行：chengxin audit check-proof 本文件")
 
 

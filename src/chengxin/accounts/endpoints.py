@@ -52,9 +52,7 @@ def login(body: s.LoginIn, request: Request, response: Response, session: Sessio
     """用户名和密码登录（argon2 校验）；连续失败达到设定次数后锁定账号，登录频率按来源地址限制。"""
     _login_limit(request)
     with _keep_failures(session):
-        issued = service.login(session, settings, body.username, body.password, client_ip(request))
-    account = repo.by_username(session, body.username)
-    assert account is not None
+        account, issued = service.login(session, settings, body.username, body.password, client_ip(request))
     return _session_out(request, response, issued, account.id, account.roles)
 
 

@@ -158,7 +158,8 @@ def _open_session(session: Session, account: Account, minutes: int, ip: str | No
 LOGIN_FAILED = DomainError("AUTH_LOGIN_FAILED", "用户名或密码错误", 401)
 
 
-def login(session: Session, settings: Settings, username: str, password: str, ip: str | None) -> Issued:
+def login(session: Session, settings: Settings, username: str, password: str,
+          ip: str | None) -> tuple[Account, Issued]:
     """Password sign-in with lockout after repeated failures; every outcome is a security event."""
     now = utcnow()
     account = repo.by_username(session, username)
@@ -186,7 +187,7 @@ def login(session: Session, settings: Settings, username: str, password: str, ip
     account.failed_logins, account.locked_until = 0, None
     repo.add_event(session, at=now, kind="login_ok", account_id=account.id, ip=ip)
     minutes = settings.session_minutes if account.kind == "person" else settings.staff_session_minutes
-    return _open_session(session, account, minutes, ip)
+    return account, _open_session(session, account, minutes, ip)
 
 
 def _china():

@@ -50,15 +50,10 @@ def verify_receipt(
     """离线验证授权回执的签名：内容任何改动或签名不符都会被发现（退出码 0 有效，1 无效）。"""
     from chengxin.authorisations import rules
     from chengxin.settings import get_settings
-    from chengxin.signing import PublicKeys, load_public_keys
+    from chengxin.signing import read_signed_file
 
     try:
-        try:
-            doc = json.loads(file.read_text(encoding="utf-8"))
-            keys = (PublicKeys.from_json(json.loads(public_keys.read_text(encoding="utf-8")))
-                    if public_keys else load_public_keys(get_settings()))
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
-            raise DomainError("FILE_UNREADABLE", "无法读取文件：应为 UTF-8 编码的 JSON") from exc
+        doc, keys = read_signed_file(file, public_keys, get_settings())
     except DomainError as err:
         _fail(err)
         return
