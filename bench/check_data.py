@@ -49,11 +49,12 @@ from chengxin.lists.service import _reference as entry_reference
 from chengxin.organisations.models import Organisation, OrganisationRole
 from chengxin.persons.models import Person
 from chengxin.persons.service import new_person_values
+from chengxin.records import repository as repo
 from chengxin.records.models import Batch, Record
 from chengxin.records.rules import RowContext, ValidRow, validate_rows
 
 PERSON_CHUNK = 20_000
-RECORD_COLUMNS = tuple(c.name for c in Record.__table__.columns)
+RECORD_COLUMNS = repo.RECORD_COLUMNS  # the columns the collection path writes
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 # Person list entries from records, by item (list type follows the item): mostly court lists.
 PERSON_LIST_ITEMS = (("SFCP-01", 50), ("YZSX-02", 4), ("YZSX-04", 3), ("YZSX-01", 3),

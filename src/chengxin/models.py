@@ -8,11 +8,15 @@ def import_all() -> None:
     from chengxin.accounts import models as _accounts  # noqa: F401
     from chengxin.alerts import models as _alerts  # noqa: F401
     from chengxin.authorisations import models as _authorisations  # noqa: F401
+    from chengxin.cases import models as _cases  # noqa: F401
     from chengxin.checks import models as _checks  # noqa: F401
     from chengxin.departments import models as _departments  # noqa: F401
     from chengxin.keyring import models as _keyring  # noqa: F401
     from chengxin.lists import models as _lists  # noqa: F401
+    from chengxin.objections import models as _objections  # noqa: F401
     from chengxin.organisations import models as _organisations  # noqa: F401
     from chengxin.persons import models as _persons  # noqa: F401
+    from chengxin.publicity import models as _publicity  # noqa: F401
     from chengxin.records import models as _records  # noqa: F401
+    from chengxin.repairs import models as _repairs  # noqa: F401
     from chengxin.watch import models as _watch  # noqa: F401

@@ -65,6 +65,12 @@ class Settings(BaseSettings):
     auth_cache_seconds: float = Field(5.0, description="已验证令牌在进程内缓存的秒数（吊销在本进程立即生效）")
     login_rate_per_minute: int = Field(10, description="每个来源地址每分钟可尝试登录的次数")
     public_rate_per_minute: int = Field(600, description="每个来源地址每分钟可调用公开接口的次数")
+    # Objections and credit repair (R4, R6): deadlines in working days over the statutory calendar.
+    objection_working_days: int = Field(20, ge=1, le=120, description="异议处理时限（工作日）")
+    repair_accept_working_days: int = Field(3, ge=1, le=60, description="信用修复申请受理时限（工作日）")
+    repair_decide_working_days: int = Field(3, ge=1, le=60, description="信用修复受理后作出决定的时限（工作日）")
+    evidence_max_files: int = Field(5, ge=1, le=20, description="一次异议或修复申请最多可附的证明材料数")
+    evidence_max_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="每个证明材料的大小上限（字节）")
     identity_provider: str = Field("demo", description="身份认证服务：demo（演示，验证码打印在服务器控制台）")
 
     @property

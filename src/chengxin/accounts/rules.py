@@ -52,6 +52,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "alerts.acknowledge": frozenset({"auditor"}),
     "person.own": frozenset({"person"}),
     "authorisations.query": frozenset({"third_party"}),
+    "agent.act": frozenset({"third_party"}),
+    "objections.handle": frozenset({"submitter", "operator"}),
+    "repairs.review": frozenset({"operator"}),
 }
 
 API_TOKEN_PREFIX = "cxt"

@@ -29,8 +29,10 @@ PURPOSES: dict[str, str] = {
     "lease": "租赁",
     "recruitment": "招聘",
     "partnership": "合作准入",
+    "agent": "代为办理异议、信用修复",
     "other": "其他",
 }
+AGENT = "agent"  # the purpose under which a third party files objections and repairs for the person
 USE_MODES: dict[str, str] = {"single": "单次使用", "repeated": "有效期内可多次使用"}
 STATUSES: dict[str, str] = {
     "active": "有效", "not_yet_valid": "尚未生效", "expired": "已过期", "revoked": "已撤销", "used": "已使用",

@@ -7,7 +7,7 @@ a 403 response without rolling the transaction back.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import NoReturn
 
@@ -168,3 +168,27 @@ def _refuse(session: Session, caller: Caller, code: str, *, subject: str, basis:
     log_reads(session, caller, ACTION, [Read(subject, code)], purpose=purpose, basis=basis,
               business_ref=business_ref)
     raise Refused(code)
+
+
+
+def agent_for(session: Session, caller: Caller, authorisation_id: str, *, category_of: Callable[[str], str | None],
+              catalog: Catalog, now: datetime | None = None) -> str:
+    """The person a third party may act for (objections, repairs) under an agent authorisation
+    covering the category of what it acts on (`category_of(person_key)`, which may raise when the
+    person has no such record); the grant is used once, so a single-use grant is then spent."""
+    organisation = _organisation(caller)
+    now = now or utcnow()
+    grant_ = repo.get(session, (authorisation_id or "")[:26])
+    if grant_ is None:
+        raise Refused("AUTHZ_NOT_FOUND")
+    if grant_.grantee_uscc != organisation:
+        raise Refused("AUTHZ_GRANTEE")
+    person_key = current_key(session, grant_.grantor_key)
+    category = category_of(person_key)
+    code = rules.refusal(grant_, now=now, grantee=organisation, purpose_code=rules.AGENT, purpose=None,
+                         scope=[category] if category else [rules.FULL_REPORT], catalog=catalog)
+    if code is None and not repo.consume(session, grant_.id, now):
+        code = "AUTHZ_USED"
+    if code is not None:
+        raise Refused(code)
+    return person_key

@@ -70,7 +70,8 @@ ENTRY_COLUMNS = (ListEntry.subject_key, ListEntry.id, ListEntry.list_type, ListE
                  ListEntry.start_date, ListEntry.planned_end, ListEntry.exited_on,
                  ListEntry.disputed_at)
 RECORD_COLUMNS = (Record.subject_key, Record.id, Record.item_code, Record.nature, Record.severity,
-                  Record.decision_date, Record.revoked_at, Record.disputed_at, Record.department_code)
+                  Record.decision_date, Record.revoked_at, Record.disputed_at, Record.department_code,
+                  Record.repaired_at)
 
 
 def entries(session: Session, keys: Sequence[str]) -> dict[str, list[Any]]:
@@ -131,17 +132,17 @@ WITH ro AS ({_ROLES_SQL} = ANY(%(k)s)),
      e AS (SELECT {_ENTRY_SQL} FROM list_entries WHERE subject_key = ANY({_PG_SUBJECTS})),
      r AS (SELECT {_RECORD_SQL} FROM records WHERE subject_key = ANY({_PG_SUBJECTS}) AND superseded_at IS NULL)
 SELECT 'p', person_key, NULL, NULL, NULL, NULL, NULL, NULL, NULL, birth_date, NULL::date, NULL::date,
-       NULL::timestamptz, NULL::timestamptz
+       NULL::timestamptz, NULL::timestamptz, NULL::timestamptz
   FROM persons WHERE person_key = ANY(ARRAY(
        SELECT subject_key::text FROM e UNION SELECT subject_key FROM r UNION SELECT person_key FROM ro))
 UNION ALL
-SELECT 'o', person_key, uscc, name, subject_key, role, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM ro
+SELECT 'o', person_key, uscc, name, subject_key, role, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM ro
 UNION ALL
 SELECT 'e', subject_key, id, list_type, record_id, item_code, severity, department_code, basis,
-       start_date, planned_end, exited_on, disputed_at, NULL FROM e
+       start_date, planned_end, exited_on, disputed_at, NULL, NULL FROM e
 UNION ALL
 SELECT 'r', subject_key, id, item_code, nature, severity, department_code, NULL, NULL,
-       decision_date, NULL, NULL, revoked_at, disputed_at FROM r
+       decision_date, NULL, NULL, revoked_at, disputed_at, repaired_at FROM r
 """
 
 
@@ -160,7 +161,7 @@ def check_reads(session: Session, person_keys: Sequence[str]) -> CheckReads:
             if tag == "e":
                 entries.append(r[1:13])
             elif tag == "r":
-                records.append((r[1], r[2], r[3], r[4], r[5], r[9], r[12], r[13], r[6]))
+                records.append((r[1], r[2], r[3], r[4], r[5], r[9], r[12], r[13], r[6], r[14]))
             elif tag == "o":
                 roles.append(r[1:6])
             else:
@@ -210,7 +211,7 @@ def _sqlite_reads(conn: Any, keys: list[str]) -> tuple[list[Any], list[Any], lis
             entries.append((*r[:8], day(r[8]), day(r[9]), day(r[10]), moment(r[11])))
         for r in conn.execute(f"SELECT {_RECORD_SQL} FROM records WHERE subject_key IN ({marks})"
                               " AND superseded_at IS NULL", part):
-            records.append((*r[:5], day(r[5]), moment(r[6]), moment(r[7]), r[8]))
+            records.append((*r[:5], day(r[5]), moment(r[6]), moment(r[7]), r[8], moment(r[9])))
     known = list({*(r[0] for r in entries), *(r[0] for r in records), *(r[0] for r in roles)})
     for part in _parts(known):
         births += conn.execute(

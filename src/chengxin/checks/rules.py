@@ -69,11 +69,13 @@ _add_months = lru_cache(maxsize=1 << 12)(add_months)
 
 
 def record_in_effect(*, nature: str, severity: str | None, decision_date: date,
-                     revoked_on: date | None, as_of: date, tiers: dict[str, Tier]) -> date | None:
-    """Last day a negative record can be used, if it is in effect on `as_of`; else None."""
+                     revoked_on: date | None, as_of: date, tiers: dict[str, Tier],
+                     repaired_on: date | None = None) -> date | None:
+    """Last day a negative record can be used, if it is in effect on `as_of`; else None.
+    A revoked or repaired record stops on the day of its revocation or repair."""
     if nature != "negative" or severity is None or decision_date > as_of:
         return None
-    if revoked_on is not None and revoked_on <= as_of:
+    if (revoked_on is not None and revoked_on <= as_of) or (repaired_on is not None and repaired_on <= as_of):
         return None
     last = _period_last_day(decision_date, tiers[severity].max_months)
     return last if as_of <= last else None

@@ -100,9 +100,10 @@ def candidates_for(ctx: CheckContext, person_key: str, as_of: date, birth: date 
                                  item.domains if item else (), dept, basis, start, end,
                                  disputed is not None, via))
         for r in records.get(key, ()):
-            (_, rid, item_code, nature, severity, decided, revoked_at, disputed, dept) = r
+            (_, rid, item_code, nature, severity, decided, revoked_at, disputed, dept, repaired_at) = r
             last = record_in_effect(nature=nature, severity=severity, decision_date=decided,
-                                    revoked_on=_day(revoked_at), as_of=as_of, tiers=ctx.tiers)
+                                    revoked_on=_day(revoked_at), as_of=as_of, tiers=ctx.tiers,
+                                    repaired_on=_day(repaired_at))
             if last is None:
                 continue
             if via is None:

@@ -69,6 +69,9 @@ class RecordOut(BaseModel):
     recorded_at: datetime
     revoked_at: datetime | None
     revoke_reason: str | None
+    disputed: bool = Field(False, description="是否异议处理中")
+    status_label: str | None = Field(None, description="处理状态标注，如“异议处理中”“已信用修复”")
+    repaired_at: datetime | None = Field(None, description="信用修复完成时间（停止公示、共享和惩戒）")
     disclosure: str
     legal_basis: str
     publicity: PublicityOut

@@ -58,6 +58,9 @@ def build_file(
     if not caller.has("operator") and caller.is_department:
         # A department sees only what it submitted itself (the credit office sees everything).
         rows = [r for r in rows if r.department_code == caller.department_code]
+    if not own_view and not caller.has("operator"):
+        # After repair, sharing stops (R4): only the person and the credit office still see it.
+        rows = [r for r in rows if r.repaired_at is None or r.repaired_at.astimezone(CHINA).date() > day]
 
     def render(rec: Record, versions: list[Record] | None) -> s.RecordOut:
         return _record_out(rec, catalog, departments, tiers, day, versions)
@@ -133,9 +136,13 @@ def _record_out(
 ) -> s.RecordOut:
     item = catalog.item(rec.item_code)
     revoked_on = rec.revoked_at.astimezone(CHINA).date() if rec.revoked_at else None
+    repaired_on = rec.repaired_at.astimezone(CHINA).date() if rec.repaired_at else None
+    if repaired_on is not None and repaired_on > day:
+        repaired_on = None  # the file as it stood before the repair
+    disputed = rec.disputed_at is not None and rec.disputed_at.astimezone(CHINA).date() <= day
     pub = publicity_on(nature=rec.nature, severity=rec.severity,
                        decision_date=rec.decision_date, revoked_on=revoked_on, as_of=day,
-                       tiers=tiers)
+                       tiers=tiers, repaired_on=repaired_on)
 
     def fields(data: dict) -> list[s.FieldValue]:
         if item is None:
@@ -155,6 +162,9 @@ def _record_out(
         recorded_at=rec.recorded_at,
         revoked_at=rec.revoked_at if revoked_on and revoked_on <= day else None,
         revoke_reason=rec.revoke_reason if revoked_on and revoked_on <= day else None,
+        disputed=disputed,
+        status_label="异议处理中" if disputed else ("已信用修复" if repaired_on else None),
+        repaired_at=rec.repaired_at if repaired_on else None,
         disclosure=item.disclosure if item else "authorised",
         legal_basis=item.legal_basis if item else "",
         publicity=s.PublicityOut(status=pub.status, label=pub.label, ends_on=pub.ends_on,

@@ -30,6 +30,8 @@ CIPHERS: tuple[CipherColumn, ...] = (
     CipherColumn("persons", "id_cipher", "person_key", lambda row: str(row["person_key"]).encode()),
     CipherColumn("webhooks", "secret_cipher", "department_code",
                  lambda row: f"webhook:{row['department_code']}".encode()),
+    # Bound to the file's id, not its subject key, so a re-key moves the row without re-encrypting.
+    CipherColumn("evidence_files", "content_cipher", "id", lambda row: f"evidence:{row['id']}".encode()),
 )
 
 KEY_COLUMN_NAMES = ("person_key", "subject_key")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -16,6 +16,7 @@ STATUS_LABELS = {
     "not_published": "不予公示",
     "no_period": "无公示期限",
     "revoked": "已撤销",
+    "repaired": "已信用修复，停止公示",
 }
 
 
@@ -82,10 +83,15 @@ def publicity_on(
     revoked_on: date | None,
     as_of: date,
     tiers: dict[str, Tier],
+    repaired_on: date | None = None,
 ) -> Publicity:
     """Publicity status of a record on `as_of`, computed from data, no job needed."""
     if revoked_on is not None and revoked_on <= as_of:
         return Publicity("revoked", STATUS_LABELS["revoked"], None, None)
+    if repaired_on is not None and repaired_on <= as_of and nature == "negative" and severity is not None:
+        tier = tiers[severity]
+        return Publicity("repaired", STATUS_LABELS["repaired"], min(repaired_on, period_last_day(
+            decision_date, tier.max_months)), period_last_day(decision_date, tier.min_months))
     if nature != "negative" or severity is None:
         return Publicity("no_period", STATUS_LABELS["no_period"], None, None)
     tier = tiers[severity]
@@ -95,3 +101,14 @@ def publicity_on(
         return Publicity("not_published", STATUS_LABELS["not_published"], ends_on, min_ends_on)
     status = "in_publicity" if as_of <= ends_on else "ended"
     return Publicity(status, STATUS_LABELS[status], ends_on, min_ends_on)
+
+
+def earliest_repair_day(decision_date: date, tier: Tier) -> date:
+    """First day a repair may be applied for: the day after the minimum publicity ends.
+
+    A tier without a minimum (minor: "once obligations are met") may apply from the
+    decision date itself.
+    """
+    if tier.min_months == 0:
+        return decision_date
+    return period_last_day(decision_date, tier.min_months) + timedelta(days=1)

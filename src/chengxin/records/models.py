@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chengxin.clock import utcnow
@@ -27,6 +27,10 @@ class Record(Base):
         # department so it also serves the look-up of current versions by source id.
         UniqueConstraint("department_code", "source_record_id", "version", "subject_key",
                          name="uq_records_source_version"),
+        # The collection notices (两书同达) read what each new batch brought.
+        Index("ix_records_batch", "batch_id"),
+        # Public disclosure pages address a record by its id alone.
+        Index("ix_records_id", "id"),
     )
 
     # Distribution column: the person key for a person, the organisation's key otherwise.
@@ -51,6 +55,9 @@ class Record(Base):
     revoke_reason: Mapped[str | None] = mapped_column(Text)
     # Set while an objection is open (异议处理中); the objection workflow drives it.
     disputed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when a credit repair of this record is approved: publicity, sharing and checks stop;
+    # the person's own view keeps it in the history.
+    repaired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Batch(Base):

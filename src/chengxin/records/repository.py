@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -241,6 +241,16 @@ def supersede(session: Session, keys: list[tuple[str, str]], at: datetime) -> No
         .values(superseded_at=at),
         [{"k": k, "i": i} for k, i in keys],
     )
+
+
+def carry_case_markers(session: Session, pairs: list[tuple[str, str, str]]) -> None:
+    """Copy `disputed_at` and `repaired_at` from replaced versions to their successors."""
+    if not pairs:
+        return
+    session.execute(text(
+        "UPDATE records SET disputed_at = (SELECT o.disputed_at FROM records o WHERE o.subject_key = :k AND o.id = :o),"
+        " repaired_at = (SELECT o.repaired_at FROM records o WHERE o.subject_key = :k AND o.id = :o)"
+        " WHERE subject_key = :k AND id = :n"), [{"k": k, "o": o, "n": n} for k, o, n in pairs])
 
 
 def insert_issues(session: Session, batch_id: str, start_seq: int, issues: list[Any]) -> None:

@@ -102,6 +102,7 @@ class Collector:
         records: list[list[Any]] = []
         pending: dict[str, int] = {}  # source id -> index in `records` of a version made now
         superseded: list[tuple[str, str]] = []
+        carried: list[tuple[str, str, int]] = []  # (subject, replaced version id, index of its successor)
         kept: list[ValidRow] = []
         version_tag = self.catalog.version
         batch_id = self.batch.id
@@ -119,6 +120,8 @@ class Collector:
                 previous[16] = now
                 version = previous[5] + 1
                 new_versions += 1
+                if carried:  # the markers go on to the newest version made in this chunk
+                    carried = [(k, o, len(records) if i == made else i) for k, o, i in carried]
             else:
                 cur = latest.get(sid)
                 if cur is None:
@@ -134,6 +137,7 @@ class Collector:
                     version = cur.version + 1
                     new_versions += 1
                     superseded.append((cur.subject_key, cur.id))
+                    carried.append((cur.subject_key, cur.id, len(records)))
             pending[sid] = len(records)
             item = row.item
             records.append([
@@ -149,6 +153,8 @@ class Collector:
         self._upsert_subjects(kept, now)
         repo.supersede(self.session, superseded, now)
         repo.insert_records(self.session, records)
+        # An open objection's marker and an approved repair hold for the record, not one version.
+        repo.carry_case_markers(self.session, [(k, old, records[i][1]) for k, old, i in carried])
         lists.follow_records(self.session, dept, [(row, rec[1]) for row, rec in zip(kept, records, strict=True)],
                              now)
 

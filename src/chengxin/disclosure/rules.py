@@ -1,0 +1,34 @@
+"""Pure rules of public disclosure (公示): what the public may see, on which day."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from chengxin.masking import ADULT_MONTHS
+from chengxin.publicity.rules import Tier, add_months, publicity_on
+
+PUBLIC_LISTS = ("black", "red")  # the watch list is for government use only
+
+
+def minor_involved(birth_date: date | None, decision_date: date, as_of: date) -> bool:
+    """R7: nothing about a person under 18 is public, nor what they did before 18."""
+    if birth_date is None:
+        return False
+    adult_on = add_months(birth_date, ADULT_MONTHS)
+    return as_of < adult_on or decision_date < adult_on
+
+
+def record_shown(*, disclosure: str, nature: str, severity: str | None, decision_date: date,
+                 revoked_on: date | None, repaired_on: date | None, birth_date: date | None,
+                 as_of: date, tiers: dict[str, Tier]) -> bool:
+    """A record is public while in its publicity period (negative) or while valid (others)."""
+    if disclosure != "public" or decision_date > as_of or minor_involved(birth_date, decision_date, as_of):
+        return False
+    status = publicity_on(nature=nature, severity=severity, decision_date=decision_date, revoked_on=revoked_on,
+                          as_of=as_of, tiers=tiers, repaired_on=repaired_on).status
+    return status in ("in_publicity", "no_period")
+
+
+def search_cutoffs(as_of: date, tiers: dict[str, Tier]) -> dict[str, date]:
+    """Per published tier, the earliest decision date still in publicity on `as_of` (for the query)."""
+    return {code: add_months(as_of, -t.max_months) for code, t in tiers.items() if t.published}

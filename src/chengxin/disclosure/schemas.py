@@ -1,0 +1,79 @@
+"""Public disclosure API shapes: identities masked (R8), nothing more than the public may see."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, Field
+
+
+class PublicField(BaseModel):
+    label: str
+    value: str | int | float | bool | None
+
+
+RECORD_EXAMPLE = {
+    "id": "01JBZZ4F8M2K6T9W3X5Y7A1C3E", "name": "张*", "id_number": "1101**********0012", "item_code": "XZCF-01",
+    "item_name": "行政处罚信息", "category": "XZCF", "nature": "negative", "nature_label": "失信",
+    "severity_label": "一般", "decision_date": "2026-05-20", "department_name": "市市场监督管理局",
+    "legal_basis": "《中华人民共和国行政处罚法》", "publicity_ends_on": "2027-05-20", "disputed": False,
+    "status_label": None, "fields": [{"label": "处罚类别", "value": "罚款"}],
+}
+ENTRY_EXAMPLE = {
+    "id": "01JBZZ9Q1W2E3R4T5Y6U7I8O9P", "name": "赵*", "id_number": "1101**********0034", "list_type": "black",
+    "list_label": "严重失信主体名单", "basis": "失信被执行人", "department_name": "市中级人民法院",
+    "start_date": "2026-01-10", "planned_end": "2028-01-10", "disputed": False, "status_label": None,
+}
+
+
+class PublicRecord(BaseModel):
+    id: str
+    name: str = Field(description="姓名（已脱敏，仅显示姓氏）")
+    id_number: str = Field(description="证件号码（已脱敏）")
+    item_code: str
+    item_name: str
+    category: str
+    nature: str
+    nature_label: str
+    severity_label: str | None
+    decision_date: date
+    department_name: str
+    legal_basis: str
+    publicity_ends_on: date | None = Field(None, description="公示截止日（含当日）；无期限的为空")
+    disputed: bool = Field(description="是否异议处理中")
+    status_label: str | None
+    fields: list[PublicField]
+
+    model_config = {"json_schema_extra": {"examples": [RECORD_EXAMPLE]}}
+
+
+class PublicRecordPage(BaseModel):
+    as_of: date
+    has_more: bool = Field(description="是否还有下一页")
+    records: list[PublicRecord]
+
+    model_config = {"json_schema_extra": {"examples": [{"as_of": "2026-11-21", "has_more": False,
+                                                        "records": [RECORD_EXAMPLE]}]}}
+
+
+class PublicEntry(BaseModel):
+    id: str
+    name: str
+    id_number: str
+    list_type: str
+    list_label: str
+    basis: str
+    department_name: str
+    start_date: date
+    planned_end: date | None
+    disputed: bool
+    status_label: str | None
+
+
+class PublicEntryPage(BaseModel):
+    as_of: date
+    has_more: bool
+    entries: list[PublicEntry]
+
+    model_config = {"json_schema_extra": {"examples": [{"as_of": "2026-11-21", "has_more": False,
+                                                        "entries": [ENTRY_EXAMPLE]}]}}

@@ -1,0 +1,43 @@
+"""All SQL for repair applications."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from chengxin.repairs.models import Repair
+from chengxin.repairs.rules import OPEN
+
+
+def get(session: Session, repair_id: str) -> Repair | None:
+    return session.scalars(select(Repair).where(Repair.id == repair_id[:26])).first()
+
+
+def open_on(session: Session, subject_key: str, target_kind: str, target_id: str) -> Repair | None:
+    return session.scalars(select(Repair).where(
+        Repair.subject_key == subject_key, Repair.target_kind == target_kind, Repair.target_id == target_id,
+        Repair.status.in_(OPEN))).first()
+
+
+def of_subject(session: Session, subject_key: str) -> Sequence[Repair]:
+    return session.scalars(select(Repair).where(Repair.subject_key == subject_key)
+                           .order_by(Repair.filed_at.desc())).all()
+
+
+def queue(session: Session, *, status: str | None, overdue: bool | None, limit: int, offset: int) -> Sequence[Repair]:
+    stmt = select(Repair)
+    if status is not None:
+        stmt = stmt.where(Repair.status == status)
+    if overdue is not None:
+        stmt = stmt.where(Repair.overdue_at.is_not(None) if overdue else Repair.overdue_at.is_(None))
+    return session.scalars(stmt.order_by(Repair.filed_at).limit(limit).offset(offset)).all()
+
+
+def overdue(session: Session, today: date, limit: int = 1000) -> Sequence[Repair]:
+    """Applications not accepted, or not decided, by their deadline, not yet flagged."""
+    return session.scalars(select(Repair).where(Repair.overdue_at.is_(None), or_(
+        and_(Repair.status == "submitted", Repair.accept_deadline < today),
+        and_(Repair.status == "accepted", Repair.decide_deadline < today))).limit(limit)).all()

@@ -1,0 +1,131 @@
+"""Pure repair rules: methods by tier (data), eligibility with its reasons and earliest date."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+from chengxin.datafiles import read_yaml
+from chengxin.publicity.rules import Tier, earliest_repair_day
+
+STATUS_LABELS = {
+    "submitted": "已提交，待受理",
+    "accepted": "已受理，审核中",
+    "rejected": "不予受理",
+    "approved": "准予修复",
+    "denied": "不予修复",
+}
+OPEN = frozenset({"submitted", "accepted"})
+
+
+@dataclass(frozen=True, slots=True)
+class Method:
+    code: str
+    name: str
+    tiers: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class RepairRules:
+    version: str
+    methods: dict[str, Method]
+    commitment: str
+
+
+def parse_rules(doc: dict[str, Any]) -> RepairRules:
+    """Validate the methods document: known tiers, at least one method per tier, a commitment text."""
+    methods: dict[str, Method] = {}
+    for m in doc.get("methods") or []:
+        tiers = frozenset(m.get("tiers") or ())
+        if not tiers or not tiers <= {"minor", "general", "serious"}:
+            raise ValueError(f"修复方式 {m.get('code')} 的适用严重程度有误")
+        methods[m["code"]] = Method(m["code"], m["name"], tiers)
+    for tier in ("minor", "general", "serious"):
+        if not any(tier in m.tiers for m in methods.values()):
+            raise ValueError(f"严重程度 {tier} 没有可用的修复方式")
+    commitment = str(doc.get("commitment") or "").strip()
+    if not commitment:
+        raise ValueError("缺少信用承诺书文本")
+    return RepairRules(str(doc.get("version", "")), methods, commitment)
+
+
+@lru_cache
+def default_rules() -> RepairRules:
+    return parse_rules(read_yaml("chengxin.repairs", "methods.yaml", None, ValueError))
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What eligibility looks at, taken from the record or list entry and the person."""
+
+    nature: str
+    severity: str | None
+    start: date
+    repairable: bool
+    court_list: bool
+    revoked: bool
+    repaired: bool
+    in_effect: bool  # still published, listed or usable on the day
+    pending: bool  # an application on it is open
+    minor_at_decision: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    code: str
+    label: str
+    passed: bool
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Eligibility:
+    eligible: bool
+    steps: tuple[Step, ...]
+    earliest: date | None
+    methods: tuple[str, ...]
+    protected_minor: bool
+
+    @property
+    def refusal(self) -> Step | None:
+        return next((s for s in self.steps if not s.passed), None)
+
+
+def eligibility(facts: Facts, as_of: date, tiers: dict[str, Tier], rules: RepairRules) -> Eligibility:
+    """Every condition of R4 in order, each passed or not with why, and the earliest day to apply."""
+    steps: list[Step] = []
+    negative = facts.nature == "negative" and facts.severity in tiers
+    steps.append(Step("REPAIR_NOT_NEGATIVE", "属于失信信息", negative,
+                      "失信信息可以申请信用修复" if negative else "守信或中性信息不需要修复"))
+    steps.append(Step("REPAIR_TARGET_REVOKED", "信息仍然有效", not facts.revoked,
+                      "信息有效" if not facts.revoked else "该信息已被撤销，不再使用"))
+    if facts.court_list:
+        detail = "失信被执行人信息由人民法院依法删除，请向作出决定的法院申请"
+    else:
+        detail = "该信息可以修复" if facts.repairable else "法律、法规规定该信息不得修复"
+    steps.append(Step("REPAIR_NOT_ALLOWED", "属于可修复信息", facts.repairable and not facts.court_list, detail))
+    steps.append(Step("REPAIR_ALREADY_REPAIRED", "尚未修复", not facts.repaired,
+                      "尚未修复" if not facts.repaired else "该信息已经修复"))
+    steps.append(Step("REPAIR_ALREADY_PENDING", "没有在办的修复申请", not facts.pending,
+                      "没有在办的申请" if not facts.pending else "对该信息的修复申请正在办理中"))
+    steps.append(Step("REPAIR_NOT_NEEDED", "仍在公示或名单期内", facts.in_effect,
+                      "仍在公示或使用期内" if facts.in_effect else "公示期或名单期限已满，已停止公示和使用，无需修复"))
+    earliest: date | None = None
+    protected = negative and facts.severity == "minor" and facts.minor_at_decision
+    if negative:
+        tier = tiers[facts.severity or ""]
+        earliest = facts.start if protected else earliest_repair_day(facts.start, tier)
+        reached = as_of >= earliest
+        if protected:
+            detail = "未成年时的轻微失信，纠正后即可修复（不受最短公示期限制）"
+        elif tier.min_months == 0:
+            detail = "轻微失信，履行义务后即可申请"
+        elif reached:
+            detail = f"最短公示期（{tier.min_months} 个月）已满"
+        else:
+            detail = f"最短公示期（{tier.min_months} 个月）未满，最早可于 {earliest.isoformat()} 申请"
+        steps.append(Step("REPAIR_TOO_EARLY", "已满最短公示期", reached, detail))
+    methods = tuple(m.code for m in rules.methods.values() if facts.severity in m.tiers)
+    return Eligibility(all(s.passed for s in steps), tuple(steps), earliest, methods, protected)

@@ -1,0 +1,130 @@
+"""Repair API shapes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from chengxin.cases.schemas import EventOut, EvidenceOut
+from chengxin.repairs.models import Repair
+from chengxin.repairs.rules import STATUS_LABELS, Eligibility, default_rules
+
+EXAMPLE = {
+    "id": "01JC0C1A2B3C4D5E6F7G8H9J0K", "target_kind": "record", "target_id": "01JBZZ4F8M2K6T9W3X5Y7A1C3E",
+    "item_code": "XZCF-01", "source_record_id": "SCJG-2026-000001", "department_code": "market_regulation",
+    "severity": "general", "method": "fine_paid", "method_name": "已缴清罚款、没收违法所得",
+    "statement": "已于 2026 年 9 月缴清全部罚款", "status": "submitted", "status_label": "已提交，待受理",
+    "protected_minor": False, "filed_at": "2026-11-20T02:00:00Z", "accept_deadline": "2026-11-25",
+    "accepted_at": None, "decide_deadline": None, "decided_at": None, "reviewer": None, "decision_reason": None,
+    "overdue_at": None, "agent_uscc": None, "commitment": None, "events": None, "evidence": None,
+}
+
+
+class StepOut(BaseModel):
+    code: str
+    label: str
+    passed: bool
+    detail: str
+
+
+class MethodOut(BaseModel):
+    code: str
+    name: str
+
+
+class EligibilityOut(BaseModel):
+    target_kind: str
+    target_id: str
+    item_name: str
+    eligible: bool
+    earliest: date | None = Field(description="最早可申请日期")
+    protected_minor: bool = Field(description="未成年时的轻微失信：纠正后即予修复")
+    steps: list[StepOut] = Field(description="逐项条件及是否满足")
+    methods: list[MethodOut] = Field(description="可选的修复方式")
+
+    model_config = {"json_schema_extra": {"examples": [{
+        "target_kind": "record", "target_id": "01JBZZ4F8M2K6T9W3X5Y7A1C3E", "item_name": "行政处罚信息",
+        "eligible": False, "earliest": "2026-08-21", "protected_minor": False,
+        "steps": [{"code": "REPAIR_TOO_EARLY", "label": "已满最短公示期", "passed": False,
+                   "detail": "最短公示期（3 个月）未满，最早可于 2026-08-21 申请"}],
+        "methods": [{"code": "fine_paid", "name": "已缴清罚款、没收违法所得"}]}]}}
+
+    @classmethod
+    def of(cls, kind: str, target_id: str, item_name: str, e: Eligibility) -> EligibilityOut:
+        methods = default_rules().methods
+        return cls(target_kind=kind, target_id=target_id, item_name=item_name, eligible=e.eligible,
+                   earliest=e.earliest, protected_minor=e.protected_minor,
+                   steps=[StepOut(code=s.code, label=s.label, passed=s.passed, detail=s.detail) for s in e.steps],
+                   methods=[MethodOut(code=m, name=methods[m].name) for m in e.methods])
+
+
+class CommitmentOut(BaseModel):
+    text: str
+    signed_at: datetime
+    document: dict[str, Any] = Field(description="平台签名的承诺记录（可用平台公钥离线验证）")
+    signature: dict[str, str]
+
+
+class RepairOut(BaseModel):
+    id: str
+    target_kind: str
+    target_id: str
+    item_code: str | None
+    source_record_id: str | None
+    department_code: str
+    severity: str
+    method: str
+    method_name: str
+    statement: str
+    status: str = Field(description="submitted | accepted | rejected | approved | denied")
+    status_label: str
+    protected_minor: bool
+    filed_at: datetime
+    accept_deadline: date
+    accepted_at: datetime | None
+    decide_deadline: date | None
+    decided_at: datetime | None
+    reviewer: str | None
+    decision_reason: str | None
+    overdue_at: datetime | None
+    agent_uscc: str | None
+    commitment: CommitmentOut | None = None
+    events: list[EventOut] | None = None
+    evidence: list[EvidenceOut] | None = None
+
+    model_config = {"json_schema_extra": {"examples": [EXAMPLE]}}
+
+    @classmethod
+    def of(cls, r: Repair, *, commitment: CommitmentOut | None = None, events: list[EventOut] | None = None,
+           evidence: list[EvidenceOut] | None = None) -> RepairOut:
+        method = default_rules().methods.get(r.method)
+        return cls(id=r.id, target_kind=r.target_kind, target_id=r.target_id, item_code=r.item_code,
+                   source_record_id=r.source_record_id, department_code=r.department_code, severity=r.severity,
+                   method=r.method, method_name=method.name if method else r.method, statement=r.statement,
+                   status=r.status, status_label=STATUS_LABELS[r.status], protected_minor=r.protected_minor,
+                   filed_at=r.filed_at, accept_deadline=r.accept_deadline, accepted_at=r.accepted_at,
+                   decide_deadline=r.decide_deadline, decided_at=r.decided_at, reviewer=r.reviewer,
+                   decision_reason=r.decision_reason, overdue_at=r.overdue_at, agent_uscc=r.agent_uscc,
+                   commitment=commitment, events=events, evidence=evidence)
+
+
+class RepairList(BaseModel):
+    repairs: list[RepairOut]
+
+    model_config = {"json_schema_extra": {"examples": [{"repairs": [EXAMPLE]}]}}
+
+
+class AcceptIn(BaseModel):
+    accepted: bool = Field(description="true 受理 / false 不予受理")
+    reason: str = Field("", max_length=2000, description="不予受理时必填")
+
+    model_config = {"json_schema_extra": {"examples": [{"accepted": True, "reason": ""}]}}
+
+
+class DecideIn(BaseModel):
+    approved: bool = Field(description="true 准予修复 / false 不予修复")
+    reason: str = Field(min_length=1, max_length=2000)
+
+    model_config = {"json_schema_extra": {"examples": [{"approved": True, "reason": "已缴清罚款，准予修复。"}]}}
