@@ -30,6 +30,9 @@ CIPHERS: tuple[CipherColumn, ...] = (
     CipherColumn("persons", "id_cipher", "person_key", lambda row: str(row["person_key"]).encode()),
     CipherColumn("webhooks", "secret_cipher", "department_code",
                  lambda row: f"webhook:{row['department_code']}".encode()),
+    # Bound to the column, not the person key: a re-key moves these rows with a plain UPDATE.
+    CipherColumn("person_contacts", "phone_cipher", "person_key", lambda row: b"person_contacts.phone"),
+    CipherColumn("person_contacts", "email_cipher", "person_key", lambda row: b"person_contacts.email"),
 )
 
 KEY_COLUMN_NAMES = ("person_key", "subject_key")
