@@ -15,16 +15,18 @@ from chengxin.records.repository import is_postgres
 
 
 def _insert_ignore(session: Session, model: type, rows: Sequence[dict[str, Any]]) -> int:
-    """Insert the rows whose idempotency key is new; the number inserted (one statement, so
-    rowcount is the count on both databases)."""
+    """Insert the rows whose idempotency key is new; the number inserted (counted by RETURNING:
+    the rowcount of an ORM-enabled insert is not reported on PostgreSQL)."""
     if not rows:
         return 0
     if is_postgres(session):
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(model).values(list(rows)).on_conflict_do_nothing(index_elements=["idempotency_key"])
-    return session.execute(stmt).rowcount or 0
+    table = model.__table__  # type: ignore[attr-defined]
+    stmt = (insert(table).values(list(rows)).on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(table.c.id))
+    return len(session.execute(stmt).all())
 
 
 def add_notices(session: Session, rows: Sequence[dict[str, Any]]) -> int:
