@@ -26,6 +26,7 @@ from chengxin.db import checkpoint_in_background, make_engine, make_sessionmaker
 from chengxin.disclosure.endpoints import router as disclosure_router
 from chengxin.errors import DomainError, install_handlers, problem_response
 from chengxin.lists.endpoints import router as lists_router
+from chengxin.notices.endpoints import router as notices_router
 from chengxin.objections.endpoints import router as objections_router
 from chengxin.organisations.endpoints import router as org_router
 from chengxin.publicity.rules import default_tiers
@@ -81,7 +82,7 @@ def create_app(
     # against the routes in order.
     for router in (checks_router, accounts_router, catalog_router, records_router, file_router, org_router,
                    lists_router, watch_router, measures_router, alerts_router, authorisations_router,
-                   access_router, objections_router, repairs_router, disclosure_router):
+                   access_router, objections_router, repairs_router, disclosure_router, notices_router):
         app.include_router(router)
 
     @app.get("/healthz", tags=["运维"], summary="健康检查", dependencies=[permit("public")])

@@ -18,6 +18,7 @@ from chengxin.authorisations import cli as authorisations_cli
 from chengxin.backup import cli as backup_cli
 from chengxin.errors import DomainError
 from chengxin.keyring import cli as keyring_cli
+from chengxin.notices.cli import notices_app
 from chengxin.settings import Settings, get_settings
 
 app = typer.Typer(help="诚信 · 个人公共信用信息平台 命令行工具", no_args_is_help=True,
@@ -28,6 +29,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
 app.add_typer(accounts_cli.app, name="accounts")
 app.add_typer(alerts_app, name="alerts")
+app.add_typer(notices_app, name="notices")
 keyring_cli.register(keys_app)
 backup_cli.register(app)
 authorisations_cli.register(app, keys_app)
@@ -311,7 +313,7 @@ app.add_typer(jobs_app, name="jobs")
 
 @jobs_app.command("run")
 def jobs_run() -> None:
-    """执行一次定时任务（幂等）：名单期满通知、回调投递重试、异常使用扫描、查询日志封存与签名树头。"""
+    """执行一次定时任务（幂等）：名单期满通知、回调投递重试、异常使用扫描、通知投递、查询日志封存与签名树头。"""
     from chengxin.crypto import load_keys
     from chengxin.db import make_sessionmaker
     from chengxin.jobs import run_once
@@ -322,7 +324,8 @@ def jobs_run() -> None:
     except DomainError as err:
         _fail(err)
     console.print(f"定时任务完成：期满通知 {run.expiry_events} 条，投递成功 {run.delivered}，"
-                  f"待重试 {run.retried}，放弃 {run.failed}，新告警 {run.alerts} 条，封存查询记录 {run.sealed} 条")
+                  f"待重试 {run.retried}，放弃 {run.failed}，新告警 {run.alerts} 条，"
+                  f"送达通知 {run.notices_delivered} 条，封存查询记录 {run.sealed} 条")
 
 
 def _write_report(session, batch_id: str, path: Path) -> None:

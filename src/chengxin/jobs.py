@@ -2,8 +2,8 @@
 
 Readers never depend on these having run (statuses are computed at read time);
 the jobs only tell others: list-exit events at term end, webhook deliveries,
-abnormal-use alerts for auditors, and the sealing of the access log into its
-Merkle tree with a new signed tree head.
+abnormal-use alerts for auditors, notices to persons and upper-level platforms,
+and the sealing of the access log into its Merkle tree with a new signed tree head.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from chengxin.clock import today, utcnow
 from chengxin.crypto import Keys
 from chengxin.db import unit_of_work
 from chengxin.errors import DomainError
+from chengxin.notices import service as notices
 from chengxin.settings import Settings, get_settings
 from chengxin.signing import Signer, load_signer
 from chengxin.watch import service as watch
@@ -36,6 +37,7 @@ class JobRun:
     failed: int
     alerts: int = 0  # alerts raised by this run (a rerun over the same windows raises none)
     sealed: int = 0  # access-log entries sealed into the Merkle tree (and a new signed head) by this run
+    notices_delivered: int = 0  # notices to persons (and upstream platforms) delivered by this run
 
 
 def run_once(factory: sessionmaker[Session], keys: Keys, as_of: date | None = None,
@@ -46,8 +48,9 @@ def run_once(factory: sessionmaker[Session], keys: Keys, as_of: date | None = No
     run = watch.deliver_due(factory, keys)
     with unit_of_work(factory) as session:
         scanned = alerts.scan(session, utcnow(), settings)
+    sent = notices.deliver_due(factory, keys, settings, signer=signer)
     return JobRun(expired, run.delivered, run.retried, run.failed, scanned.raised,
-                  _seal(factory, signer, settings))
+                  _seal(factory, signer, settings), sent.delivered)
 
 
 def _seal(factory: sessionmaker[Session], signer: Signer | None, settings: Settings) -> int:

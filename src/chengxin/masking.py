@@ -128,6 +128,16 @@ def mask_phone(phone: str | None) -> str:
     return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
 
 
+def mask_email(address: str | None) -> str:
+    """The first character of the mailbox and the domain: zhangsan@example.cn -> z***@example.cn."""
+    if not address:
+        return ""
+    local, at, domain = address.rpartition("@")
+    if not at:
+        return "***"
+    return f"{local[:1]}***@{domain}"
+
+
 # --- what a third party sees (authorised queries, R6–R8) --------------------------------------
 #
 # A third party with the person's authorisation sees the file restricted to the granted

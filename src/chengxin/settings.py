@@ -73,6 +73,20 @@ class Settings(BaseSettings):
     evidence_max_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="每个证明材料的大小上限（字节）")
     identity_provider: str = Field("demo", description="身份认证服务：demo（演示，验证码打印在服务器控制台）")
 
+    # Notices to persons (通知): an outbox delivered by the jobs through these channels.
+    notice_channels: str = Field("inapp,file", description="通知缺省渠道，以逗号分隔：inapp（站内信）、sms（短信）、"
+                                                         "email（电子邮件）、file（演示：写入数据目录下的文件）")
+    notice_max_attempts: int = Field(10, ge=1, description="一条通知最多尝试投递的次数，之后标记为投递失败")
+    notice_lease_seconds: int = Field(300, ge=1,
+                                      description="投递任务领取一条通知后独占的秒数（超时未完成则可由其他任务重试）")
+    sms_gateway_url: str | None = Field(None,
+                                        description="短信网关地址（HTTP POST）；未设置时短信通知标记为“渠道未配置”")
+    smtp_host: str | None = Field(None, description="发信服务器（SMTP）地址；未设置时邮件通知标记为“渠道未配置”")
+    smtp_port: int = Field(25, ge=1, le=65535, description="发信服务器端口")
+    smtp_from: str = Field("noreply@chengxin.invalid", description="通知邮件的发件人地址")
+    upstream_url: str | None = Field(None,
+                                     description="上级信用平台接收通报的地址（HTTP POST，平台签名）；未设置时不通报")
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:

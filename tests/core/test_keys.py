@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from chengxin import crypto
+from chengxin.callers import Caller
 from chengxin.crypto import Keys, create_key_file, load_keys
 from chengxin.db import Base
 from chengxin.errors import DomainError
@@ -18,6 +19,9 @@ from chengxin.identity.rules import parse_identifier
 from chengxin.keyring import keyfile, service
 from chengxin.keyring.rules import CIPHERS, person_keyed_columns
 from chengxin.models import import_all
+from chengxin.notices import service as notices
+from chengxin.notices.channels import Contact
+from chengxin.notices.models import PersonContact
 from chengxin.persons import service as persons
 from chengxin.persons.models import Person
 from chengxin.settings import Settings
@@ -129,8 +133,10 @@ def test_reencrypt_moves_every_ciphertext_then_the_old_key_can_retire(session, f
     new = Keys(b"h" * 32, K2, 2, old_keys=((1, K1),))
     people = _people(session, old, range(1, 8))
     watch.register_webhook(session, old, "court", "https://court.example.gov.cn/hook")
+    notices.set_contact(session, old, Caller("person", person_key=people[0]), phone="13800138000",
+                        email="zhangsan@example.cn")
     session.commit()
-    assert service.pending_reencryption(session, 2) >= 8
+    assert service.pending_reencryption(session, 2) >= 10
     assert service.retire_problem(session, new, 1) is not None
 
     # Interrupted after the first batch: the next run picks up where it stopped.
@@ -155,10 +161,14 @@ def test_reencrypt_moves_every_ciphertext_then_the_old_key_can_retire(session, f
         assert new.decrypt(person.id_cipher, key.encode()) in {cid(n) for n in range(1, 8)}
     hook = session.scalars(select(Webhook).where(Webhook.department_code == "court")).one()
     assert new.decrypt(hook.secret_cipher, b"webhook:court")
+    contact = session.get(PersonContact, people[0])
+    assert contact.phone_cipher[0] == contact.email_cipher[0] == 2
+    assert notices.contact_of(session, new, people[0]) == Contact("13800138000", "zhangsan@example.cn")
     assert service.retire_problem(session, new, 1) is None
     assert "当前" in service.retire_problem(session, new, 2)
-    assert service.reencrypt(factory, new, batch=3) == {"persons.id_cipher": 0, "webhooks.secret_cipher": 0,
-                                                        "evidence_files.content_cipher": 0}
+    assert service.reencrypt(factory, new, batch=3) == {
+        "persons.id_cipher": 0, "webhooks.secret_cipher": 0, "person_contacts.phone_cipher": 0,
+        "person_contacts.email_cipher": 0, "evidence_files.content_cipher": 0}
 
 
 def test_every_subject_key_column_is_either_rewritten_or_deliberately_kept():

@@ -1,7 +1,7 @@
 """objections, credit repairs, case history and evidence; records.repaired_at
 
 Revision ID: a6cases0006
-Revises: a4alerts0004
+Revises: a5notice0005
 Create Date: 2026-11-21 12:00:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import chengxin.coltypes
 
 revision: str = 'a6cases0006'
-down_revision: str | None = 'a4alerts0004'
+down_revision: str | None = 'a5notice0005'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,11 @@
+"""Working days over the Chinese statutory calendar (holidays off, make-up working days on)."""
+
+from chengxin.workdays.rules import (
+    Deadline,
+    add_working_days,
+    covered_years,
+    is_working_day,
+    working_days_between,
+)
+
+__all__ = ["Deadline", "add_working_days", "covered_years", "is_working_day", "working_days_between"]
