@@ -106,3 +106,37 @@ def check(client: Any, id_number: str, scenario: str, headers: dict[str, str] = 
     payload = {"id_number": id_number, "scenario": scenario, "department": dept,
                "purpose": "资格审查", "business_ref": "REF-1", **body}
     return client.post("/api/v1/checks", json=payload, headers=headers)
+
+
+PDF = b"%PDF-1.7\n% synthetic evidence\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def as_person(session: Any, settings: Any, keys: Any, id_number: str) -> dict[str, str]:
+    """Headers of a signed-in person (an account and token made for the citizen ID)."""
+    from chengxin.accounts import repository as accounts_repo
+    from chengxin.accounts import service as accounts
+
+    key = keys.subject_key("citizen_id", id_number)
+    account = accounts_repo.by_person_key(session, key) or accounts.create_account(
+        session, kind="person", display_name="本人", roles=["person"], person_key=key)
+    token = accounts.issue_token(session, settings, account.id, name="测试").token
+    return {"Authorization": f"Bearer {token}"}
+
+
+def days_ago(n: int) -> str:
+    from datetime import timedelta
+
+    from chengxin.clock import today
+
+    return (today() - timedelta(days=n)).isoformat()
+
+
+def own_record(client: Any, headers: dict[str, str], source_record_id: str) -> dict[str, Any]:
+    """The person's record with this source id, from their own file."""
+    file = client.get("/api/v1/me/file", headers=headers).json()
+    for cat in file["categories"]:
+        for rec in cat["records"]:
+            if rec["source_record_id"] == source_record_id:
+                return rec
+    raise AssertionError(f"{source_record_id} not in the file")

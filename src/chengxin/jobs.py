@@ -17,11 +17,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from chengxin.access import sealing
 from chengxin.alerts import service as alerts
+from chengxin.catalog.rules import default_catalog
 from chengxin.clock import today, utcnow
 from chengxin.crypto import Keys
 from chengxin.db import unit_of_work
+from chengxin.departments.models import Department
 from chengxin.errors import DomainError
 from chengxin.notices import service as notices
+from chengxin.objections import service as objections
+from chengxin.publicity import service as publicity
+from chengxin.publicity.rules import default_tiers
+from chengxin.repairs import service as repairs
 from chengxin.settings import Settings, get_settings
 from chengxin.signing import Signer, load_signer
 from chengxin.watch import service as watch
@@ -38,6 +44,10 @@ class JobRun:
     alerts: int = 0  # alerts raised by this run (a rerun over the same windows raises none)
     sealed: int = 0  # access-log entries sealed into the Merkle tree (and a new signed head) by this run
     notices_delivered: int = 0  # notices to persons (and upstream platforms) delivered by this run
+    collection_notices: int = 0  # "两书同达": negative records collected since the last run, told
+    publicity_ended: int = 0  # records whose publicity ended since the last run, told
+    objections_escalated: int = 0  # open objections past their deadline sent to the credit office
+    repairs_overdue: int = 0  # repair applications past their acceptance or decision deadline
 
 
 def run_once(factory: sessionmaker[Session], keys: Keys, as_of: date | None = None,
@@ -48,9 +58,25 @@ def run_once(factory: sessionmaker[Session], keys: Keys, as_of: date | None = No
     run = watch.deliver_due(factory, keys)
     with unit_of_work(factory) as session:
         scanned = alerts.scan(session, utcnow(), settings)
+    cases = _cases(factory, as_of or today(), settings)
     sent = notices.deliver_due(factory, keys, settings, signer=signer)
     return JobRun(expired, run.delivered, run.retried, run.failed, scanned.raised,
-                  _seal(factory, signer, settings), sent.delivered)
+                  _seal(factory, signer, settings), sent.delivered, *cases)
+
+
+def _cases(factory: sessionmaker[Session], on: date, settings: Settings) -> tuple[int, int, int, int]:
+    """Publicity notices, overdue objections and repairs: each in its own transaction."""
+    catalog, tiers = default_catalog(), default_tiers()
+    with unit_of_work(factory) as session:
+        departments = {d.code: d.name for d in session.query(Department)}
+        collected = publicity.notify_collected(session, catalog, tiers, departments, settings=settings)
+    with unit_of_work(factory) as session:
+        ended = publicity.notify_ended(session, catalog, tiers, on, settings=settings)
+    with unit_of_work(factory) as session:
+        escalated = objections.escalate_overdue(session, on)
+    with unit_of_work(factory) as session:
+        overdue = repairs.flag_overdue(session, on)
+    return collected, ended, escalated, overdue
 
 
 def _seal(factory: sessionmaker[Session], signer: Signer | None, settings: Settings) -> int:

@@ -74,6 +74,18 @@ def enqueue(session: Session, *, person_key: str, kind: str, key: str, title: st
     return repo.add_notices(session, [_notice_row(person_key, kind, key, c, title, body, None, now) for c in names])
 
 
+def enqueue_many(session: Session, notices: Sequence[tuple[str, str, str, str, str]],
+                 settings: Settings | None = None) -> int:
+    """`enqueue` for many (person_key, kind, key, title, body) at once, in one statement per chunk."""
+    names = rules.parse_channels((settings or get_settings()).notice_channels)
+    now = utcnow()
+    rows = []
+    for person_key, kind, key, title, body in notices:
+        rules.require_no_id_number(title, body)
+        rows += [_notice_row(person_key, kind, key, c, title, body, None, now) for c in names]
+    return repo.add_notices(session, rows) if rows else 0
+
+
 def tell_upstream(session: Session, *, subject_key: str, kind: str, key: str, payload: dict[str, Any],
                   settings: Settings | None = None) -> int:
     """Owe the upper-level platform a signed message (setting `upstream_url`; nothing when unset),

@@ -17,11 +17,13 @@ from chengxin.cases.schemas import EventOut, EvidenceOut
 from chengxin.cases.uploads import FILE_RESPONSES, download, read_uploads
 from chengxin.clock import today
 from chengxin.deps import CatalogDep, KeysDep, SessionDep, SettingsDep
-from chengxin.errors import PROBLEM_RESPONSES
+from chengxin.errors import PROBLEM_RESPONSES, DomainError
 from chengxin.objections import repository as repo
 from chengxin.objections import service
 from chengxin.objections.models import Objection
 from chengxin.objections.schemas import DecisionIn, ObjectionList, ObjectionOut
+from chengxin.records.endpoints import flatten
+from chengxin.records.rules import Issue
 
 router = APIRouter(prefix="/api/v1", tags=["异议"], responses=PROBLEM_RESPONSES)
 Person = Annotated[Caller, permit("person.own")]
@@ -138,7 +140,11 @@ def decide_objection(objection_id: str, body: DecisionIn, caller: Handler, sessi
                      keys: KeysDep) -> ObjectionOut:
     """更正（提交新版本）、撤销或维持原记录，并说明理由；“异议处理中”标注取消，本人收到通知。"""
     o = service.for_handler(session, caller, objection_id)
+    record = None if body.record is None else flatten(body.record)
+    if isinstance(record, Issue):
+        raise DomainError("OBJECTION_CORRECTION_INVALID", "更正后的记录未通过校验", 422,
+                          issues=[{"field": record.field, "code": record.code, "message": record.message}])
     service.decide(session, catalog, keys, caller=caller, objection=o, outcome=body.outcome, reason=body.reason,
-                   record=body.record)
+                   record=record)
     log_reads(session, caller, "objection", [Read(o.subject_key, "ok", o.id)])
     return _detail(session, o)

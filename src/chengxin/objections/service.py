@@ -76,7 +76,7 @@ def decide(session: Session, catalog: Catalog, keys: Keys, *, caller: Caller, ob
     """The source department corrects (a new version), revokes or upholds; the person is told."""
     now = now or utcnow()
     if objection.status != "open":
-        raise DomainError("OBJECTION_CLOSED", "该异议已处理完毕", 409, status=objection.status)
+        raise DomainError("OBJECTION_CLOSED", "该异议已处理完毕", 409, objection_status=objection.status)
     if outcome not in rules.OUTCOMES:
         raise DomainError("OBJECTION_OUTCOME_UNKNOWN",
                           "处理结果应为 corrected（更正）、revoked（撤销）或 upheld（维持）", 422)
@@ -107,7 +107,7 @@ def withdraw(session: Session, catalog: Catalog, *, caller: Caller, objection: O
     """The person takes an open objection back; the marker goes."""
     now = now or utcnow()
     if objection.status != "open":
-        raise DomainError("OBJECTION_CLOSED", "该异议已处理完毕", 409, status=objection.status)
+        raise DomainError("OBJECTION_CLOSED", "该异议已处理完毕", 409, objection_status=objection.status)
     targets.set_disputed(session, _target_of(session, catalog, objection), None)
     objection.status = "withdrawn"
     objection.decided_at = now
