@@ -135,7 +135,8 @@ def test_bad_evidence_and_duplicates_are_refused_and_change_nothing(client, sess
     assert submit(client, [penalty(305, id_number=number, decision_date=days_ago(5))]).status_code == 201
     person = as_person(session, settings, keys, number)
     rec = own_record(client, person, "SCJG-2026-000305")
-    exe = file_objection(client, person, rec["id"], files=[("evidence", ("证明.pdf", b"MZ\x90\x00binary", "application/pdf"))])
+    fake = [("evidence", ("证明.pdf", b"MZ\x90\x00binary", "application/pdf"))]
+    exe = file_objection(client, person, rec["id"], files=fake)
     assert exe.status_code == 415 and exe.json()["code"] == "EVIDENCE_TYPE"
     short = file_objection(client, person, rec["id"], reason="错")
     assert short.status_code == 422 and short.json()["code"] == "OBJECTION_REASON_REQUIRED"

@@ -142,7 +142,8 @@ def accept(session: Session, settings: Settings, *, caller: Caller, repair: Repa
     """Accept the application for review (then decide by the deadline) or refuse to accept it."""
     now = now or utcnow()
     if repair.status != "submitted":
-        raise DomainError("REPAIR_NOT_SUBMITTED", "只有待受理的申请可以受理或不予受理", 409, repair_status=repair.status)
+        raise DomainError("REPAIR_NOT_SUBMITTED", "只有待受理的申请可以受理或不予受理", 409,
+                          repair_status=repair.status)
     reason = " ".join((reason or "").split())
     if not accepted and not reason:
         raise DomainError("REPAIR_REASON_REQUIRED", "不予受理须说明理由", 422)
