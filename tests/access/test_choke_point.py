@@ -18,10 +18,11 @@ from chengxin.accounts import repository as repo
 from chengxin.accounts import service as accounts
 from chengxin.clock import utcnow
 from chengxin.settings import Settings
-from helpers import DEPT, HR, OPERATOR, cid, penalty, submit
+from helpers import DEPT, HR, OPERATOR, PDF, cid, days_ago, penalty, submit
 
 BANK = "91350100M000100Y43"
-PERSONAL = {"files.read", "checks.run", "authorisations.query", "organisations.read"}
+PERSONAL = {"files.read", "checks.run", "authorisations.query", "organisations.read", "objections.handle",
+            "repairs.review"}
 
 
 def _person(client: TestClient, session, keys) -> dict[str, str]:
@@ -52,6 +53,34 @@ def _query(client: TestClient, session, keys) -> Any:
                        json={"purpose_code": "loan", "purpose": "房贷"})
 
 
+def _cases(client: TestClient, session, keys) -> dict[str, str]:
+    """An objection and a repair application of the person, each with one evidence file (made once)."""
+    made = session.info.get("choke_cases")
+    if made is None:
+        submit(client, [penalty(62, id_number=cid(61), decision_date=days_ago(100))])
+        person = _person(client, session, keys)
+        file = client.get("/api/v1/me/file", headers=person).json()
+        rid = next(r["id"] for c in file["categories"] for r in c["records"]
+                   if r["source_record_id"] == "SCJG-2026-000062")
+        files = [("evidence", ("证明.pdf", PDF, "application/pdf"))]
+        o = client.post("/api/v1/me/objections", headers=person, files=files,
+                        data={"target_kind": "record", "target_id": rid, "reason": "罚款已经缴清"}).json()
+        r = client.post("/api/v1/me/repairs", headers=person, files=files, data={
+            "target_kind": "record", "target_id": rid, "method": "fine_paid", "statement": "罚款已经缴清",
+            "commitment": "true"}).json()
+        made = session.info["choke_cases"] = {"o": o["id"], "oe": o["evidence"][0]["id"], "r": r["id"],
+                                              "re": r["evidence"][0]["id"]}
+    return made
+
+
+def _case_request(method: str, path: str, headers: dict[str, str], json: Any = None) -> Callable[..., Any]:
+    def send(c: TestClient, s: Any, k: Any) -> Any:
+        ids = _cases(c, s, k)
+        url = path.format(o=ids["o"], oe=ids["oe"], r=ids["r"], re=ids["re"])
+        return c.request(method, url, headers=headers, json=json)
+    return send
+
+
 CHECK = {"id_number": cid(61), "scenario": "civil_service_recruitment", "department": "human_resources",
          "purpose": "资格审查"}
 REQUESTS: dict[tuple[str, str], Callable[..., Any]] = {
@@ -66,6 +95,20 @@ REQUESTS: dict[tuple[str, str], Callable[..., Any]] = {
     ("GET", "/api/v1/organisations/{uscc}"): lambda c, s, k: c.get(f"/api/v1/organisations/{BANK}",
                                                                    headers=OPERATOR),
     ("POST", "/api/v1/authorisations/{authorisation_id}/query"): _query,
+    ("GET", "/api/v1/objections"): _case_request("GET", "/api/v1/objections", DEPT),
+    ("GET", "/api/v1/objections/{objection_id}"): _case_request("GET", "/api/v1/objections/{o}", DEPT),
+    ("GET", "/api/v1/objections/{objection_id}/evidence/{evidence_id}"): _case_request(
+        "GET", "/api/v1/objections/{o}/evidence/{oe}", DEPT),
+    ("POST", "/api/v1/objections/{objection_id}/decision"): _case_request(
+        "POST", "/api/v1/objections/{o}/decision", DEPT, {"outcome": "upheld", "reason": "维持"}),
+    ("GET", "/api/v1/repairs"): _case_request("GET", "/api/v1/repairs", OPERATOR),
+    ("GET", "/api/v1/repairs/{repair_id}"): _case_request("GET", "/api/v1/repairs/{r}", OPERATOR),
+    ("GET", "/api/v1/repairs/{repair_id}/evidence/{evidence_id}"): _case_request(
+        "GET", "/api/v1/repairs/{r}/evidence/{re}", OPERATOR),
+    ("POST", "/api/v1/repairs/{repair_id}/acceptance"): _case_request(
+        "POST", "/api/v1/repairs/{r}/acceptance", OPERATOR, {"accepted": True}),
+    ("POST", "/api/v1/repairs/{repair_id}/decision"): _case_request(
+        "POST", "/api/v1/repairs/{r}/decision", OPERATOR, {"approved": False, "reason": "材料不足"}),
 }
 
 
@@ -83,6 +126,7 @@ def test_each_personal_data_route_logs_its_read(client, session, keys):
         {"role": "legal_representative", "id_number": cid(61), "name": "张三", "since": "2020-01-01"}]})
     assert res.status_code == 200, res.text
     key = keys.subject_key("citizen_id", cid(61))
+    _cases(client, session, keys)  # made before counting: making them logs the person's own reads
     for (method, path), send in REQUESTS.items():
         before = session.scalar(select(func.count()).select_from(AccessEntry).where(AccessEntry.subject_key == key))
         res = send(client, session, keys)
