@@ -313,7 +313,8 @@ app.add_typer(jobs_app, name="jobs")
 
 @jobs_app.command("run")
 def jobs_run() -> None:
-    """执行一次定时任务（幂等）：名单期满通知、回调投递重试、异常使用扫描、通知投递、查询日志封存与签名树头。"""
+    """执行一次定时任务（幂等）：名单期满通知、回调投递重试、异常使用扫描、归集告知与公示期满通知、
+    异议超期督办、修复超期提醒、通知投递、查询日志封存与签名树头。"""
     from chengxin.crypto import load_keys
     from chengxin.db import make_sessionmaker
     from chengxin.jobs import run_once
@@ -325,6 +326,8 @@ def jobs_run() -> None:
         _fail(err)
     console.print(f"定时任务完成：期满通知 {run.expiry_events} 条，投递成功 {run.delivered}，"
                   f"待重试 {run.retried}，放弃 {run.failed}，新告警 {run.alerts} 条，"
+                  f"归集告知 {run.collection_notices} 条，公示期满通知 {run.publicity_ended} 条，"
+                  f"异议超期督办 {run.objections_escalated} 件，修复超期 {run.repairs_overdue} 件，"
                   f"送达通知 {run.notices_delivered} 条，封存查询记录 {run.sealed} 条")
 
 

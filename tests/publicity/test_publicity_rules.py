@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -58,3 +58,31 @@ def test_tier_data_is_validated():
     with pytest.raises(ValueError):
         parse_tiers({"tiers": [{"code": "general", "name": "一般", "published": True,
                                 "min_months": 13, "max_months": 12, "repair": "x"}]})
+
+
+@pytest.mark.parametrize(("severity", "decided", "min_last", "max_last"), [
+    ("general", date(2026, 1, 31), date(2026, 4, 30), date(2027, 1, 31)),
+    ("serious", date(2024, 2, 29), date(2025, 2, 28), date(2027, 2, 28)),
+    ("general", date(2025, 11, 30), date(2026, 2, 28), date(2026, 11, 30)),
+])
+def test_the_day_before_and_the_day_of_each_minimum_and_maximum(severity, decided, min_last, max_last):
+    pub = publicity_on(nature="negative", severity=severity, decision_date=decided, revoked_on=None,
+                       as_of=decided, tiers=TIERS)
+    assert (pub.min_ends_on, pub.ends_on) == (min_last, max_last)
+    one = timedelta(days=1)
+    assert status(severity, decided, max_last - one) == "in_publicity"
+    assert status(severity, decided, max_last) == "in_publicity"
+    assert status(severity, decided, max_last + one) == "ended"
+
+
+def test_a_repair_stops_publicity_from_its_day():
+    decided, repaired = date(2026, 1, 10), date(2026, 6, 1)
+
+    def on(day: date) -> str:
+        return publicity_on(nature="negative", severity="general", decision_date=decided, revoked_on=None,
+                            as_of=day, tiers=TIERS, repaired_on=repaired).status
+
+    assert on(repaired - timedelta(days=1)) == "in_publicity"
+    assert on(repaired) == "repaired"
+    assert publicity_on(nature="negative", severity="general", decision_date=decided, revoked_on=None,
+                        as_of=repaired, tiers=TIERS, repaired_on=repaired).ends_on == repaired
