@@ -192,11 +192,15 @@ def build_demo(settings: Settings, *, persons: int, seed: int, console: Console)
                         first = next(i for i in result.issues if i.level == "error")
                         raise RuntimeError(f"演示数据未通过校验：{first.code} {first.message}")
                 bar.advance(task, len(chunk))
+    from chengxin.demo.cases import seed_cases
+
+    cases = seed_cases(factory, settings, keys, catalog, rng, today)
     with factory() as session:
         stats = {
             "persons": session.scalar(select(func.count()).select_from(Person)) or 0,
             "records": session.scalar(select(func.count()).select_from(Record)) or 0,
             "organisations": len(orgs),
+            **cases,
         }
     engine.dispose()
     return stats
