@@ -30,12 +30,13 @@ from chengxin.notices.endpoints import router as notices_router
 from chengxin.objections.endpoints import router as objections_router
 from chengxin.organisations.endpoints import router as org_router
 from chengxin.publicity.rules import default_tiers
-from chengxin.ratelimit import login_limiter, public_limiter
+from chengxin.ratelimit import login_limiter, public_limiter, tipoff_limiter
 from chengxin.records.endpoints import router as records_router
 from chengxin.repairs.endpoints import router as repairs_router
 from chengxin.sanctions.endpoints import router as measures_router
 from chengxin.sanctions.measures import default_measures
 from chengxin.settings import Settings, get_settings
+from chengxin.tipoffs.endpoints import router as tipoffs_router
 from chengxin.watch.endpoints import router as watch_router
 
 log = logging.getLogger("chengxin")
@@ -73,6 +74,7 @@ def create_app(
     app.state.authenticate = TokenAuthenticator(app.state)
     app.state.login_limiter = login_limiter(settings.login_rate_per_minute)
     app.state.public_limiter = public_limiter(settings.public_rate_per_minute)
+    app.state.tipoff_limiter = tipoff_limiter(settings.tipoff_rate_per_minute)
     install_handlers(app)
 
     app.add_middleware(RefuseOversizedBodies)
@@ -82,7 +84,8 @@ def create_app(
     # against the routes in order.
     for router in (checks_router, accounts_router, catalog_router, records_router, file_router, org_router,
                    lists_router, watch_router, measures_router, alerts_router, authorisations_router,
-                   access_router, objections_router, repairs_router, disclosure_router, notices_router):
+                   access_router, objections_router, repairs_router, disclosure_router, notices_router,
+                   tipoffs_router):
         app.include_router(router)
 
     @app.get("/healthz", tags=["运维"], summary="健康检查", dependencies=[permit("public")])

@@ -43,3 +43,7 @@ def login_limiter(per_minute: int) -> RateLimiter:
 
 def public_limiter(per_minute: int) -> RateLimiter:
     return RateLimiter(per_minute, "RATE_LIMITED", "请求过于频繁，请稍后再试")
+
+
+def tipoff_limiter(per_minute: int) -> RateLimiter:
+    return RateLimiter(per_minute, "RATE_LIMITED_TIPOFF", "举报提交或查询过于频繁，请稍后再试")

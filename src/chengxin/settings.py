@@ -64,6 +64,7 @@ class Settings(BaseSettings):
     lockout_minutes: int = Field(15, description="账号锁定时长（分钟）")
     auth_cache_seconds: float = Field(5.0, description="已验证令牌在进程内缓存的秒数（吊销在本进程立即生效）")
     login_rate_per_minute: int = Field(10, description="每个来源地址每分钟可尝试登录的次数")
+    tipoff_rate_per_minute: int = Field(3, description="每个来源地址每分钟可提交或查询举报的次数")
     public_rate_per_minute: int = Field(600, description="每个来源地址每分钟可调用公开接口的次数")
     # Objections and credit repair (R4, R6): deadlines in working days over the statutory calendar.
     objection_working_days: int = Field(20, ge=1, le=120, description="异议处理时限（工作日）")

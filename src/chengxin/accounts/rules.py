@@ -55,6 +55,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "agent.act": frozenset({"third_party"}),
     "objections.handle": frozenset({"submitter", "operator"}),
     "repairs.review": frozenset({"operator"}),
+    "tipoffs.handle": frozenset({"operator"}),
 }
 
 API_TOKEN_PREFIX = "cxt"

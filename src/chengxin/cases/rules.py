@@ -14,7 +14,8 @@ MEDIA_TYPES: dict[str, tuple[bytes, ...]] = {
     "image/jpeg": (b"\xff\xd8\xff",),
 }
 EXTENSIONS = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
-ACTOR_LABELS = {"person": "本人", "agent": "受托机构", "department": "报送部门", "operator": "信用办", "system": "系统"}
+ACTOR_LABELS = {"public": "举报人", "person": "本人", "agent": "受托机构", "department": "报送部门",
+                "operator": "信用办", "system": "系统"}
 
 
 @dataclass(frozen=True, slots=True)

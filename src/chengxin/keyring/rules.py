@@ -32,6 +32,7 @@ CIPHERS: tuple[CipherColumn, ...] = (
                  lambda row: f"webhook:{row['department_code']}".encode()),
     # Bound to the file's id, not its subject key, so a re-key moves the row without re-encrypting.
     CipherColumn("evidence_files", "content_cipher", "id", lambda row: f"evidence:{row['id']}".encode()),
+    CipherColumn("tipoffs", "contact_cipher", "id", lambda row: f"tipoff:{row['id']}".encode()),
     # Bound to the column, not the person key: a re-key moves these rows with a plain UPDATE.
     CipherColumn("person_contacts", "phone_cipher", "person_key", lambda row: b"person_contacts.phone"),
     CipherColumn("person_contacts", "email_cipher", "person_key", lambda row: b"person_contacts.email"),
