@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     login_rate_per_minute: int = Field(10, description="每个来源地址每分钟可尝试登录的次数")
     public_rate_per_minute: int = Field(600, description="每个来源地址每分钟可调用公开接口的次数")
     identity_provider: str = Field("demo", description="身份认证服务：demo（演示，验证码打印在服务器控制台）")
+    # Behind a reverse proxy that terminates HTTPS the request looks like http: set this to true there.
+    secure_cookies: bool | None = Field(None, description="Cookie 是否带 Secure 属性；缺省按请求是否为 https 决定")
 
     @property
     def resolved_database_url(self) -> str:
