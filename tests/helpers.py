@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from datetime import date
 from typing import Any
 
@@ -106,3 +107,27 @@ def check(client: Any, id_number: str, scenario: str, headers: dict[str, str] = 
     payload = {"id_number": id_number, "scenario": scenario, "department": dept,
                "purpose": "资格审查", "business_ref": "REF-1", **body}
     return client.post("/api/v1/checks", json=payload, headers=headers)
+
+
+PRE_SESSION = "test-pre-session-0123456789abcdefghijklmnop"
+
+
+def with_csrf(headers: dict[str, str] | None = None, client: Any = None) -> dict[str, str]:
+    """Headers for a page's unsafe request: the CSRF token bound to the bearer credential, or, for a
+    visitor without one, to a pre-session cookie set on `client`."""
+    from chengxin.web.security import PRE_COOKIE, token_for
+
+    headers = dict(headers or {})
+    bound = headers.get("Authorization")
+    if bound is None:
+        client.cookies.set(PRE_COOKIE, PRE_SESSION)
+        bound = PRE_SESSION
+    return {**headers, "X-CSRF-Token": token_for(bound)}
+
+
+def error_code(res: Any) -> str | None:
+    """The stable error code of an answer: from problem+json, or from an error page's meta tag."""
+    if res.headers.get("content-type", "").startswith("text/html"):
+        found = re.search(r'<meta name="error-code" content="([A-Z_]+)">', res.text)
+        return found.group(1) if found else None
+    return res.json().get("code")
