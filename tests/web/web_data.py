@@ -38,3 +38,4 @@ def person_headers(session, keys, n: int, minutes: int = 30) -> dict[str, str]:
     issued = accounts._open_session(session, account, minutes, None)
     session.flush()
     return {"Authorization": f"Bearer {issued.token}"}
+

@@ -80,7 +80,7 @@ def audit_log_page(
              "subject_key": subject_key or "", "since": since, "until": until}
     return render(request, "access/audit_log.html", rows=rows, next_before=page.next_before, q=query,
                   departments=catalog.departments.items(), roles=ROLE_LABELS.items(),
-                  actions=access.ACTIONS.items())
+                  actions=access.ACTIONS.items(), scenarios=request.app.state.measures.scenarios)
 
 
 @router.get("/audit/tree-head", response_class=HTMLResponse)

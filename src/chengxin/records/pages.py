@@ -8,7 +8,7 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from chengxin.callers import Caller, permit
-from chengxin.catalog.rules import Catalog
+from chengxin.catalog.rules import RESERVED_FIELDS, Catalog
 from chengxin.deps import CatalogDep, KeysDep, SessionDep, SettingsDep
 from chengxin.errors import NotFound
 from chengxin.records import repository as repo
@@ -20,6 +20,13 @@ router = APIRouter(include_in_schema=False)
 HISTORY = 50
 CHANNELS = {"api": "接口", "csv": "CSV 文件", "xlsx": "XLSX 文件", "cli": "命令行导入"}
 STATUSES = {"running": "处理中", "done": "已完成", "failed": "失败", "rejected": "被拒收"}
+
+
+def field_labels(catalog: Catalog, item_code: str) -> dict[str, str]:
+    """Chinese labels of the field names a report names: the item's own first, then the envelope's."""
+    labels = {f.name: f.label for i in catalog.items.values() for f in i.fields}
+    item = catalog.item(item_code) if item_code else None
+    return {**labels, **RESERVED_FIELDS, **({f.name: f.label for f in item.fields} if item else {})}
 
 
 def items_of(catalog: Catalog, department: str) -> list[tuple[str, str]]:
@@ -57,4 +64,4 @@ def batch_page(batch_id: str, request: Request, caller: Annotated[Caller, permit
     if batch is None or batch.department_code != department:
         raise NotFound("BATCH_NOT_FOUND", "没有该批次，或该批次不属于本部门")
     return render(request, "records/batch.html", r=receipt(session, batch), items=items_of(catalog, department),
-                  item=item, channels=CHANNELS, statuses=STATUSES)
+                  item=item, channels=CHANNELS, statuses=STATUSES, labels=field_labels(catalog, item))

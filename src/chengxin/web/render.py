@@ -40,6 +40,11 @@ def _datetime(value: datetime | None) -> str:
     return "" if value is None else value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
 
 
+def _millis(value: int | None) -> str:
+    """A signed tree head's timestamp (milliseconds since the epoch) in Beijing time."""
+    return "" if value is None else datetime.fromtimestamp(value / 1000, CHINA).strftime("%Y-%m-%d %H:%M:%S")
+
+
 def _date(value: date | None) -> str:
     return "" if value is None else value.isoformat()
 
@@ -48,6 +53,7 @@ env = Environment(loader=PackageLoader("chengxin.web", "templates"), autoescape=
                   undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 env.filters["dt"] = _datetime
 env.filters["d"] = _date
+env.filters["ms"] = _millis
 env.globals["version"] = __version__
 
 
@@ -75,6 +81,7 @@ def render(request: Request, template: str, http_status: int = 200, **context: A
     csrf = token_for(bound)
     html = env.get_template(template).render(
         viewer=viewer, role_labels=[ROLE_LABELS[r] for r in sorted(viewer.roles)], nav=nav_for(viewer),
+        viewer_department=request.app.state.catalog.departments.get(viewer.department_code or "", ""),
         current=request.url.path, csrf=csrf,
         csrf_field=Markup(f'<input type="hidden" name="{CSRF_FIELD}" value="{csrf}">'), **context)
     response = HTMLResponse(html, status_code=http_status)
