@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from browser_tab import Tab
 from live_server import Live, drop_database, start
 
 CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
 
 
 @pytest.fixture(scope="module")
@@ -40,23 +39,6 @@ def browser() -> Iterator[object]:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--lang=zh-CN"])
         yield chromium
         chromium.close()
-
-
-class Tab:
-    """A browser context for one visitor: records CSP violations and page errors, takes screenshots."""
-
-    def __init__(self, browser, live: Live, **options) -> None:
-        self.context = browser.new_context(base_url=live.url, locale="zh-CN", **options)
-        self.page = self.context.new_page()
-        self.problems: list[str] = []
-        self.page.on("console", lambda m: self.problems.append(m.text) if m.type == "error" else None)
-        self.page.on("pageerror", lambda e: self.problems.append(str(e)))
-
-    def shot(self, name: str, full_page: bool = True) -> Path:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        path = SCREENSHOTS / f"{name}.png"
-        self.page.screenshot(path=str(path), full_page=full_page)
-        return path
 
 
 @pytest.fixture

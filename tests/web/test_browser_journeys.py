@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from browser_tab import Tab
 from live_server import PASSWORD
 from playwright.sync_api import expect
 from web_data import penalty_csv, penalty_row
@@ -110,8 +111,6 @@ def test_catalog_filter_updates_the_list_in_place_with_htmx(tab, live):
 
 
 def test_pages_fit_a_phone_screen(browser, live):
-    from conftest import Tab
-
     phone = Tab(browser, live, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
                 device_scale_factor=2)
     try:
@@ -124,3 +123,13 @@ def test_pages_fit_a_phone_screen(browser, live):
     finally:
         phone.context.close()
     assert not phone.problems, phone.problems
+
+
+def test_the_browser_enforces_the_policy_an_inline_script_does_not_run(tab, live):
+    page = tab.page
+    page.goto("/")
+    ran = page.evaluate("""() => { const s = document.createElement('script');
+        s.textContent = 'window.injected = true'; document.body.appendChild(s); return window.injected === true; }""")
+    assert ran is False
+    assert any("Content Security Policy" in p for p in tab.problems), tab.problems  # and the tab notices
+    tab.problems.clear()
