@@ -30,11 +30,13 @@ from chengxin.crypto import create_key_file, load_keys
 from chengxin.db import make_engine, make_sessionmaker, unit_of_work
 from chengxin.settings import Settings
 from chengxin.signing import load_signer
-from helpers import check, cid, penalty
+from helpers import check, cid, court_case, penalty
 
 PASSWORD = "Browser-Test-Pw1!"
 CITIZEN, CITIZEN_NAME = 91, "张三"
+DEBTOR = 92  # on the black list: a court's 失信被执行人 record
 STAFF = {"web_clerk": ("department", ["submitter", "checker"], "market_regulation"),
+         "web_hr": ("department", ["checker"], "human_resources"),
          "web_auditor": ("staff", ["auditor"], None), "web_operator": ("staff", ["operator"], None)}
 
 
@@ -90,12 +92,16 @@ def seed(settings: Settings) -> None:
                                     department_code=dept, password=PASSWORD)
         systems = [accounts.create_account(session, kind="department", display_name=f"{dept} 系统", roles=[role],
                                            department_code=dept)
-                   for dept, role in (("market_regulation", "submitter"), ("human_resources", "checker"))]
+                   for dept, role in (("market_regulation", "submitter"), ("human_resources", "checker"),
+                                      ("court", "submitter"))]
         tokens = [accounts.issue_token(session, settings, a.id, name="seed").token for a in systems]
     client = TestClient(create_app(settings, engine=engine))
     submit = client.post("/api/v1/records/batches", headers={"Authorization": f"Bearer {tokens[0]}"},
                          json={"records": [penalty(CITIZEN, name=CITIZEN_NAME)]})
     assert submit.status_code == 201 and submit.json()["created"] == 1, submit.text
+    court = client.post("/api/v1/records/batches", headers={"Authorization": f"Bearer {tokens[2]}"},
+                        json={"records": [court_case(DEBTOR)]})
+    assert court.status_code == 201 and court.json()["created"] == 1, court.text
     res = check(client, cid(CITIZEN), "civil_service_recruitment", headers={"Authorization": f"Bearer {tokens[1]}"},
                 department="human_resources")
     assert res.status_code == 200, res.text

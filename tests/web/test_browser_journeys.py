@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from browser_tab import Tab
-from live_server import PASSWORD
+from live_server import DEBTOR, PASSWORD
 from playwright.sync_api import expect
 from web_data import penalty_csv, penalty_row
 
 from chengxin.web.security import CSP
+from helpers import cid
 
 
 def sign_in(tab, username: str) -> None:
@@ -18,12 +19,9 @@ def sign_in(tab, username: str) -> None:
     page.get_by_role("button", name="登录").click()
 
 
-def test_a_citizen_signs_in_and_sees_the_file_and_who_looked_at_it(tab, live):
+def person_sign_in(tab, live) -> None:
     page = tab.page
-    response = page.goto("/")
-    assert response.headers["content-security-policy"] == CSP
-    tab.shot("home")
-    page.get_by_role("main").get_by_role("link", name="本人登录").click()
+    page.goto("/person/login")
     page.get_by_label("证件号码").fill(live.citizen_id)
     page.get_by_label("姓名").fill(live.citizen_name)
     page.get_by_role("button", name="获取验证码").click()
@@ -32,6 +30,16 @@ def test_a_citizen_signs_in_and_sees_the_file_and_who_looked_at_it(tab, live):
     page.get_by_label("验证码（6 位数字）").fill(live.code_for(challenge))
     page.get_by_role("button", name="登录").click()
     expect(page).to_have_url(f"{live.url}/me/file")
+
+
+def test_a_citizen_signs_in_and_sees_the_file_and_who_looked_at_it(tab, live):
+    page = tab.page
+    response = page.goto("/")
+    assert response.headers["content-security-policy"] == CSP
+    tab.shot("home")
+    page.get_by_role("main").get_by_role("link", name="本人登录").click()
+    expect(page).to_have_url(f"{live.url}/person/login")
+    person_sign_in(tab, live)
     expect(page.get_by_role("heading", name="我的信用档案")).to_be_visible()
     expect(page.get_by_text("无证经营")).to_be_visible()
     assert live.citizen_id not in page.content()  # the number is masked on screen
@@ -75,6 +83,46 @@ def test_a_department_uploads_a_csv_with_errors_fixes_it_and_resubmits(tab, live
     expect(history.get_by_role("row").filter(has_text="处罚-")).to_have_count(2)  # both files, newest first
     expect(history.get_by_role("row").nth(1)).to_contain_text("处罚-改正.csv")
     tab.shot("dept-history")
+
+
+def test_a_department_checks_a_person_on_the_black_list_and_gives_feedback(tab, live):
+    page = tab.page
+    sign_in(tab, "web_hr")
+    expect(page).to_have_url(f"{live.url}/dept/checks")
+    page.get_by_label("证件号码").fill(cid(DEBTOR))
+    page.get_by_label("业务场景").select_option("civil_service_recruitment")
+    page.get_by_label("核查目的").fill("公务员招录资格审查")
+    page.get_by_label("业务编号").fill("ZL-2026-0001")
+    page.get_by_role("button", name="核查", exact=True).click()
+    expect(page.get_by_role("heading", name="核查结论")).to_contain_text("拦截")
+    hit = page.locator("article.record").filter(has_text="P-GWY-01")
+    expect(hit).to_contain_text("公务员法")
+    tab.shot("dept-check-result")
+    hit.get_by_role("button", name="反馈").click()
+    expect(page).to_have_url(f"{live.url}/dept/feedback?done=1")
+    expect(page.get_by_role("status").first).to_contain_text("已记录反馈")
+    tab.shot("dept-feedback")
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="反馈率").click()
+    expect(page.get_by_role("region", name="反馈率")).to_contain_text("P-GWY-01")
+    tab.shot("dept-rates")
+
+
+def test_a_citizen_grants_and_revokes_an_authorisation(tab, live):
+    page = tab.page
+    person_sign_in(tab, live)
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="我的授权").click()
+    page.get_by_label("被授权机构统一社会信用代码").fill("91350100M000100Y43")
+    page.get_by_label("查询目的").select_option("loan")
+    page.get_by_label("目的说明").fill("个人住房贷款审批")
+    page.get_by_role("button", name="授权并生成回执").click()
+    card = page.locator("article.record").filter(has_text="91350100M000100Y43")
+    expect(card).to_contain_text("有效")
+    with page.expect_download() as receipt:
+        card.get_by_role("link", name="下载授权回执").click()
+    assert receipt.value.suggested_filename.startswith("receipt-")
+    tab.shot("person-authorisations")
+    card.get_by_role("button", name="撤销授权").click()
+    expect(page.locator("article.record").filter(has_text="91350100M000100Y43")).to_contain_text("已撤销")
 
 
 def test_an_auditor_sees_the_signed_tree_head_and_the_verification(tab, live):

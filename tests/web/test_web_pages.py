@@ -11,7 +11,7 @@ from chengxin.access.sealing import seal
 from chengxin.accounts.rules import PUBLIC
 from chengxin.errors import is_page
 from chengxin.web.security import CSP
-from helpers import DEPT, HR, as_role, check, cid, error_code, penalty, submit, with_csrf
+from helpers import COURT, DEPT, HR, as_role, check, cid, court_case, error_code, penalty, submit, with_csrf
 
 INLINE = [re.compile(p, re.I) for p in (r"<script(?![^>]*\bsrc=)[^>]*>", r"<style\b", r"\sstyle=", r"\son[a-z]+=",
                                         r"javascript:")]
@@ -36,11 +36,21 @@ def _assert_clean(res, path: str) -> None:
     assert '<html lang="zh-CN">' in res.text and '<main id="main"' in res.text and 'href="#main"' in res.text
     for pattern in INLINE:
         assert not pattern.search(res.text), (path, pattern.pattern, pattern.search(res.text).group(0))
+    ids = re.findall(r'\sid="([^"]+)"', res.text)
+    assert len(ids) == len(set(ids)), (path, sorted(i for i in ids if ids.count(i) > 1))
+    labelled = set(re.findall(r'<label for="([^"]+)"', res.text))
+    for control in re.findall(r"<(?:input|select|textarea)\b[^>]*>", res.text):
+        if re.search(r'type="(hidden|checkbox|submit)"', control):
+            continue  # hidden fields; checkboxes sit inside their label
+        found = re.search(r'\sid="([^"]+)"', control)
+        assert found and found.group(1) in labelled, (path, control)
 
 
 def test_every_page_renders_clean_for_its_role(client, session, keys, signer):
     submit(client, [penalty(71)])
-    check(client, cid(71), "civil_service_recruitment")
+    submit(client, [court_case(71)], headers=COURT)  # on the black list: checks hit, feedback pending
+    for _ in range(2):
+        assert check(client, cid(71), "civil_service_recruitment").json()["decision"] == "block"
     seal(session, signer)
     person = person_headers(session, keys, 71)
     seq = client.get("/api/v1/me/accesses", headers=person).json()["items"][0]["seq"]

@@ -42,7 +42,8 @@ def _form(request: Request, template: str, status: int = 200, **extra) -> HTMLRe
 def check_form(request: Request, caller: Run) -> HTMLResponse:
     """核查一个人：选择业务场景、填写目的与业务编号。"""
     caller.require_department()
-    return _form(request, "checks/check.html", result=None, outcome_labels=OUTCOMES)
+    return _form(request, "checks/check.html", result=None, outcome_labels=OUTCOMES,
+                 asked={"scenario": "", "purpose": ""})
 
 
 @router.post("/dept/checks", response_class=HTMLResponse)
@@ -56,7 +57,8 @@ async def check_page(request: Request, caller: Run, id_number: Annotated[str, Fo
     outcome = await single_check(state, caller, body)
     result = check_out(outcome, scenario=body.scenario, department=body.department, business_ref=body.business_ref,
                        catalog=state.catalog, measures=state.measures)
-    return _form(request, "checks/check.html", result=result, outcome_labels=OUTCOMES)
+    return _form(request, "checks/check.html", result=result, outcome_labels=OUTCOMES,
+                 asked={"scenario": scenario, "purpose": purpose})
 
 
 @router.get("/dept/checks/batch", response_class=HTMLResponse)

@@ -66,7 +66,8 @@ def ensure_demo_accounts(session: Session, settings: Settings) -> list[str]:
     bank = service.create_account(session, kind="third_party", display_name=THIRD_PARTY[1], roles=["third_party"],
                                   org_uscc=THIRD_PARTY[0])
     lines.append(f"{THIRD_PARTY[1]}\t{service.issue_token(session, settings, bank.id, name='演示').token}")
-    lines += ["", "## 本人登录", "打开 /person/login（或 POST /api/v1/auth/person/challenge）提交演示数据中的证件号码与姓名，"
+    lines += ["", "## 本人登录",
+              "打开 /person/login（或 POST /api/v1/auth/person/challenge）提交演示数据中的证件号码与姓名，"
               "验证码打印在服务器控制台，再填写验证码（或 POST /api/v1/auth/person/verify）。"]
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

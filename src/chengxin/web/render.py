@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -45,6 +45,14 @@ def _millis(value: int | None) -> str:
     return "" if value is None else datetime.fromtimestamp(value / 1000, CHINA).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def _until(value: datetime) -> str:
+    """An exclusive end: midnight in Beijing reads as 24:00 of the day before."""
+    local = value.astimezone(CHINA)
+    if (local.hour, local.minute, local.second) == (0, 0, 0):
+        return f"{(local.date() - timedelta(days=1)).isoformat()} 24:00"
+    return _datetime(value)
+
+
 def _date(value: date | None) -> str:
     return "" if value is None else value.isoformat()
 
@@ -54,6 +62,7 @@ env = Environment(loader=PackageLoader("chengxin.web", "templates"), autoescape=
 env.filters["dt"] = _datetime
 env.filters["d"] = _date
 env.filters["ms"] = _millis
+env.filters["until"] = _until
 env.globals["version"] = __version__
 
 
