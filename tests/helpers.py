@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from datetime import date
 from typing import Any
 
@@ -140,3 +141,27 @@ def own_record(client: Any, headers: dict[str, str], source_record_id: str) -> d
             if rec["source_record_id"] == source_record_id:
                 return rec
     raise AssertionError(f"{source_record_id} not in the file")
+
+
+PRE_SESSION = "test-pre-session-0123456789abcdefghijklmnop"
+
+
+def with_csrf(headers: dict[str, str] | None = None, client: Any = None) -> dict[str, str]:
+    """Headers for a page's unsafe request: the CSRF token bound to the bearer credential, or, for a
+    visitor without one, to a pre-session cookie set on `client`."""
+    from chengxin.web.security import PRE_COOKIE, token_for
+
+    headers = dict(headers or {})
+    bound = headers.get("Authorization")
+    if bound is None:
+        client.cookies.set(PRE_COOKIE, PRE_SESSION)
+        bound = PRE_SESSION
+    return {**headers, "X-CSRF-Token": token_for(bound)}
+
+
+def error_code(res: Any) -> str | None:
+    """The stable error code of an answer: from problem+json, or from an error page's meta tag."""
+    if res.headers.get("content-type", "").startswith("text/html"):
+        found = re.search(r'<meta name="error-code" content="([A-Z_]+)">', res.text)
+        return found.group(1) if found else None
+    return res.json().get("code")

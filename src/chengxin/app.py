@@ -5,8 +5,7 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -38,6 +37,7 @@ from chengxin.sanctions.measures import default_measures
 from chengxin.settings import Settings, get_settings
 from chengxin.tipoffs.endpoints import router as tipoffs_router
 from chengxin.watch.endpoints import router as watch_router
+from chengxin.web.site import install as install_pages
 
 log = logging.getLogger("chengxin")
 MULTIPART_OVERHEAD = 64 * 1024  # form boundaries and headers around the file
@@ -95,18 +95,7 @@ def create_app(
             conn.execute(select(1))
         return {"status": "ok", "version": __version__}
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False, dependencies=[permit("public")])
-    def home() -> str:
-        from chengxin.persons.models import Person
-        from chengxin.records.models import Record
-
-        with engine.connect() as conn:
-            people = conn.execute(select(func.count()).select_from(Person)).scalar_one()
-            records = conn.execute(select(func.count()).select_from(Record)).scalar_one()
-        cat = app.state.catalog
-        return HOME.format(people=people, records=records, items=len(cat.items),
-                           version=cat.version)
-
+    install_pages(app)
     return app
 
 
@@ -132,17 +121,3 @@ class RefuseOversizedBodies:
                         return
                     break
         await self.app(scope, receive, send)
-
-
-HOME = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>诚信 · 个人公共信用信息平台</title>
-<style>body{{font-family:system-ui,"Noto Sans CJK SC",sans-serif;max-width:42rem;margin:2rem auto;
-padding:0 1rem;color:#1f2937;line-height:1.6}}h1{{color:#b91c1c}}
-dl{{display:grid;grid-template-columns:auto 1fr;gap:.25rem 1rem}}a{{color:#1d4ed8}}</style>
-</head><body><main><h1>诚信 · 个人公共信用信息平台</h1>
-<p>平台已启动。当前数据：</p>
-<dl><dt>自然人</dt><dd>{people}</dd><dt>信用记录</dt><dd>{records}</dd>
-<dt>目录</dt><dd>第 {version} 版，共 {items} 个信息项</dd></dl>
-<ul><li><a href="/docs">接口文档（交互式）</a></li><li><a href="/openapi.json">OpenAPI 描述</a></li>
-<li><a href="/api/v1/catalog">公共信用信息目录</a></li></ul></main></body></html>"""

@@ -106,6 +106,16 @@ async def _resolve(request: Request) -> Caller:
     return caller
 
 
+async def optional_caller(request: Request) -> Caller:
+    """Who is signed in, for pages that show it (navigation); anonymous when the credential fails.
+
+    Not a permission: a route still declares its own `permit`, which raises for a bad credential."""
+    try:
+        return await _resolve(request)
+    except DomainError:
+        return ANONYMOUS
+
+
 def permit(permission: str) -> Any:
     """`caller: Annotated[Caller, permit("checks.run")]` on every route."""
     return Depends(Permit(permission))

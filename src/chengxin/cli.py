@@ -214,31 +214,10 @@ def import_file(
 
 
 def _identifier_rows(path: Path) -> Iterator[Any]:
-    """Batch items from a CSV/XLSX/TXT file: the 证件号码 column (with 证件类型 and 备注 if
-    present), or, without a header, the first column from the first line on."""
-    from chengxin.checks.batch import as_wanted
-    from chengxin.records.imports import open_table
+    from chengxin.checks.files import identifier_rows
 
     with path.open("rb") as fh:
-        table = open_table(fh, path.stem + (".xlsx" if path.suffix.lower() == ".xlsx" else ".csv"))
-        where = {h: i for i, h in enumerate(table.headers)}
-        col = where.get("证件号码", where.get("id_number"))
-        type_col = where.get("证件类型", where.get("id_type"))
-        ref_col = where.get("备注", where.get("ref"))
-        if col is None:
-            col = 0
-            if table.headers and table.headers[0]:
-                yield as_wanted(1, table.headers[0])
-
-        def cell(values: list[Any], i: int | None) -> str:
-            return "" if i is None or i >= len(values) or values[i] is None else str(values[i]).strip()
-
-        for number, values in table.rows:
-            raw = {"id_number": cell(values, col), "id_type": cell(values, type_col) or "citizen_id"}
-            if cell(values, ref_col):
-                raw["ref"] = cell(values, ref_col)
-            if raw["id_number"]:
-                yield as_wanted(number, raw)
+        yield from identifier_rows(fh, path.name)
 
 
 @app.command("check")
@@ -255,7 +234,7 @@ def check_file(
     from chengxin.callers import Caller
     from chengxin.catalog.rules import default_catalog
     from chengxin.checks.batch import run_batch
-    from chengxin.checks.rules import DECISION_LABELS
+    from chengxin.checks.files import HEADER, result_row, summary_text
     from chengxin.checks.service import CheckContext, require_scenario
     from chengxin.clock import today
     from chengxin.crypto import load_keys
@@ -286,26 +265,17 @@ def check_file(
         with Progress(*columns, console=console) as bar, out_path.open("w", newline="", encoding="utf-8-sig") as fh:
             task = bar.add_task(file.name, total=len(items))
             out = csv.writer(fh)
-            out.writerow(["行号", "业务编号", "证件号码（脱敏）", "核查结论", "命中措施", "核查编号", "错误码", "说明"])
+            out.writerow(HEADER)
             summary: dict = {}
             for line in lines:
                 if "summary" in line:
                     summary = line["summary"]
                     continue
                 bar.advance(task)
-                if "error" in line:
-                    out.writerow([line["line"], line["ref"] or "", "", "", "", "", line["error"]["code"],
-                                  line["error"]["message"]])
-                else:
-                    measures = "；".join(f"{h['measure_code']} {h['measure_name']}" for h in line["hits"])
-                    out.writerow([line["line"], line["ref"] or "", line["id_number"],
-                                  DECISION_LABELS[line["decision"]], measures, line["check_id"], "", ""])
+                out.writerow(result_row(line))
     except DomainError as err:
         _fail(err)
-    console.print(
-        f"核查完成：共 {summary['total']} 行，拦截 {summary['block']}，从严审核 {summary['review']}，"
-        f"绿色通道 {summary['green']}，通过 {summary['clear']}，错误 {summary['errors']}。结果已写入 {out_path}"
-    )
+    console.print(f"核查完成：{summary_text(summary)}。结果已写入 {out_path}")
 
 
 jobs_app = typer.Typer(help="定时任务", no_args_is_help=True)

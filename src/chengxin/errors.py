@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -65,15 +65,31 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc if p not in ("body",))
 
 
+# Paths answered in JSON; every other path is a page, and its errors are pages too.
+API_PREFIXES = ("/api/", "/healthz", "/openapi.json", "/docs", "/redoc")
+
+
+def is_page(path: str) -> bool:
+    return not path.startswith(API_PREFIXES)
+
+
+def answer(request: Request, err: DomainError) -> Response:
+    """The one rendering of an error: an HTML page for page routes, problem+json otherwise."""
+    page = getattr(request.app.state, "error_page", None)
+    if page is not None and is_page(request.url.path):
+        return page(request, err)
+    return problem_response(err)
+
+
 def install_handlers(app: FastAPI) -> None:
-    """Render every error the app raises as problem+json with a stable code."""
+    """Render every error the app raises with a stable code (problem+json, or a page for page routes)."""
 
     @app.exception_handler(DomainError)
-    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
-        return problem_response(exc)
+    async def _domain(request: Request, exc: DomainError) -> Response:
+        return answer(request, exc)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
         errors = []
         malformed = False
         for e in exc.errors():
@@ -88,36 +104,36 @@ def install_handlers(app: FastAPI) -> None:
                               errors=errors)
         else:
             err = DomainError("REQUEST_INVALID", "请求参数不符合要求", 422, errors=errors)
-        return problem_response(err)
+        return answer(request, err)
 
     @app.exception_handler(IntegrityError)
-    async def _conflict(_: Request, exc: IntegrityError) -> JSONResponse:
+    async def _conflict(request: Request, exc: IntegrityError) -> Response:
         # Two submissions raced on the same idempotency key; the loser retries and is told
         # "unchanged". The message never echoes the statement (it may hold personal data).
         log.warning("integrity conflict: %s", type(exc.orig).__name__)
-        return problem_response(DomainError(
+        return answer(request, DomainError(
             "CONFLICT_CONCURRENT", "数据正被另一提交同时修改，请稍后重试（重试不会产生重复数据）", 409))
 
     @app.exception_handler(DataError)
-    async def _data(_: Request, exc: DataError) -> JSONResponse:
+    async def _data(request: Request, exc: DataError) -> Response:
         # The database refused a value the request carried (PostgreSQL: a NUL character, a number
         # out of range). Nothing was written; the value is not echoed.
         log.warning("data refused by the database: %s", type(exc.orig).__name__)
-        return problem_response(DomainError(
+        return answer(request, DomainError(
             "REQUEST_DATA_INVALID", "请求中含有无法保存的字符（如空字符）或超出范围的数值", 400))
 
     @app.exception_handler(Exception)
-    async def _internal(_: Request, exc: Exception) -> JSONResponse:
+    async def _internal(request: Request, exc: Exception) -> Response:
         # Messages may carry submitted values; log where it broke, never what it said.
         frames = traceback.extract_tb(exc.__traceback__)
         where = " <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}" for f in frames[-4:][::-1])
         log.error("unhandled %s at %s", type(exc).__name__, where)
-        return problem_response(DomainError("INTERNAL_ERROR", "服务器内部错误，请联系平台运维", 500))
+        return answer(request, DomainError("INTERNAL_ERROR", "服务器内部错误，请联系平台运维", 500))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         code, message = _HTTP_CODES.get(exc.status_code, ("HTTP_ERROR", "请求无法处理"))
-        return problem_response(DomainError(code, message, exc.status_code))
+        return answer(request, DomainError(code, message, exc.status_code))
 
 
 def _zh_validation(e: dict[str, Any]) -> str:

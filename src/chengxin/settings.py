@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     evidence_max_files: int = Field(5, ge=1, le=20, description="一次异议或修复申请最多可附的证明材料数")
     evidence_max_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="每个证明材料的大小上限（字节）")
     identity_provider: str = Field("demo", description="身份认证服务：demo（演示，验证码打印在服务器控制台）")
+    # Behind a reverse proxy that terminates HTTPS the request looks like http: set this to true there.
+    secure_cookies: bool | None = Field(None, description="Cookie 是否带 Secure 属性；缺省按请求是否为 https 决定")
 
     # Notices to persons (通知): an outbox delivered by the jobs through these channels.
     notice_channels: str = Field("inapp,file", description="通知缺省渠道，以逗号分隔：inapp（站内信）、sms（短信）、"

@@ -18,7 +18,7 @@ from chengxin.accounts import repository as repo
 from chengxin.accounts import service as accounts
 from chengxin.clock import utcnow
 from chengxin.settings import Settings
-from helpers import DEPT, HR, OPERATOR, PDF, cid, days_ago, penalty, submit
+from helpers import DEPT, HR, OPERATOR, PDF, cid, days_ago, penalty, submit, with_csrf
 
 BANK = "91350100M000100Y43"
 PERSONAL = {"files.read", "checks.run", "authorisations.query", "organisations.read", "objections.handle",
@@ -109,15 +109,32 @@ REQUESTS: dict[tuple[str, str], Callable[..., Any]] = {
         "POST", "/api/v1/repairs/{r}/acceptance", OPERATOR, {"accepted": True}),
     ("POST", "/api/v1/repairs/{repair_id}/decision"): _case_request(
         "POST", "/api/v1/repairs/{r}/decision", OPERATOR, {"approved": False, "reason": "材料不足"}),
+    # Pages call the same services and the same choke point.
+    ("GET", "/me/file"): lambda c, s, k: c.get("/me/file", headers=_person(c, s, k)),
+    ("POST", "/dept/checks"): lambda c, s, k: c.post("/dept/checks", headers=with_csrf(HR), data={
+        **{x: CHECK[x] for x in ("id_number", "scenario", "purpose")}}),
+    ("POST", "/dept/checks/batch"): lambda c, s, k: c.post("/dept/checks/batch", headers=with_csrf(HR), data={
+        "scenario": CHECK["scenario"], "purpose": "资格审查"}, files={"file": ("名单.csv", f"证件号码\n{cid(61)}\n")}),
 }
+# Routes holding a personal-data permission that read nobody's data: the empty forms.
+FORMS = {("GET", "/dept/checks"), ("GET", "/dept/checks/batch")}
 
 
 def test_the_table_covers_every_personal_data_route(app):
     from accounts.test_route_matrix import _routes
 
     personal = {(m, path) for path, route, perm in _routes(app) for m in route.methods
-                if perm in PERSONAL or path == "/api/v1/me/file"}
-    assert personal == set(REQUESTS)
+                if perm in PERSONAL or path.endswith("/me/file")}
+    assert personal == set(REQUESTS) | FORMS
+    assert not FORMS & set(REQUESTS)
+
+
+def test_the_forms_read_nobody(client, session):
+    before = session.scalar(select(func.count()).select_from(AccessEntry))
+    for method, path in FORMS:
+        res = client.request(method, path, headers=HR)
+        assert res.status_code == 200 and "<form" in res.text, path
+    assert session.scalar(select(func.count()).select_from(AccessEntry)) == before
 
 
 def test_each_personal_data_route_logs_its_read(client, session, keys):

@@ -30,7 +30,10 @@ def test_path_and_query_parameters(client, session, trick):
     ]
     for res in answers:
         assert 400 <= res.status_code < 500, (res.request.url, res.status_code, res.text[:200])
-        assert res.headers["content-type"].startswith(("application/problem+json", "application/json"))
+        # A dot-dot path that climbs out of /api/ lands on a page address: its 404 is a page.
+        api = res.request.url.path.startswith("/api/")
+        expected = ("application/problem+json", "application/json") if api else ("text/html",)
+        assert res.headers["content-type"].startswith(expected), res.request.url
     assert session.scalar(select(func.count()).select_from(Person)) == people
     assert client.post("/api/v1/files/query", json={"id_number": cid(51)}, headers=OPERATOR).status_code == 200
 

@@ -1,4 +1,7 @@
-"""Every route declares one permission; only the public ones answer without credentials."""
+"""Every route declares one permission; only the public ones answer without credentials.
+
+API routes and pages alike: a page answers an error page (text/html) with the same code, and its
+unsafe requests carry the CSRF token (tests/web checks the refusal without one)."""
 
 from __future__ import annotations
 
@@ -9,7 +12,8 @@ from fastapi.routing import APIRoute
 
 from chengxin.accounts.rules import PERMISSIONS, PUBLIC
 from chengxin.callers import Permit
-from helpers import as_role
+from chengxin.errors import is_page
+from helpers import as_role, error_code, with_csrf
 
 
 def _permits(dependant) -> list[str]:
@@ -50,19 +54,27 @@ def test_every_route_declares_exactly_one_known_permission(app):
     assert {perm for _, _, perm in routes} <= set(PERMISSIONS)
 
 
+def _send(client, method: str, path: str, headers: dict[str, str] | None = None):
+    if is_page(path) and method != "GET":
+        return client.request(method, _concrete(path), data={}, headers=with_csrf(headers, client))
+    return client.request(method, _concrete(path), json={}, headers=headers)
+
+
 def test_only_public_routes_answer_without_credentials(client, app):
     public, private = [], []
     for path, route, perm in _routes(app):
         for method in sorted(route.methods - {"HEAD", "OPTIONS"}):
-            res = client.request(method, _concrete(path), json={})
+            res = _send(client, method, path)
             if perm == PUBLIC:
                 public.append(path)
                 assert res.status_code != 401, (method, path)
             else:
                 private.append(path)
                 assert res.status_code == 401, (method, path, res.status_code)
-                assert res.json()["code"] == "AUTH_REQUIRED"
+                assert error_code(res) == "AUTH_REQUIRED", (method, path)
+                assert res.headers["content-type"].startswith("text/html" if is_page(path) else "application/")
     assert "/api/v1/catalog" in public and "/api/v1/checks" in private
+    assert {"/", "/login", "/catalog"} <= set(public) and {"/me/file", "/dept/uploads", "/audit/log"} <= set(private)
 
 
 @pytest.mark.parametrize("role", ["operator", "auditor", "platform_admin"])
@@ -72,8 +84,8 @@ def test_roles_without_the_permission_are_refused(client, app, role):
         if perm in (PUBLIC, "self"):
             continue
         for method in sorted(route.methods - {"HEAD", "OPTIONS"}):
-            res = client.request(method, _concrete(path), json={}, headers=as_role(role))
+            res = _send(client, method, path, as_role(role))
             if role in PERMISSIONS[perm]:
-                assert res.status_code != 403 or res.json()["code"] != "AUTH_FORBIDDEN", (role, method, path)
+                assert res.status_code != 403 or error_code(res) != "AUTH_FORBIDDEN", (role, method, path)
             else:
-                assert res.status_code == 403 and res.json()["code"] == "AUTH_FORBIDDEN", (role, method, path)
+                assert res.status_code == 403 and error_code(res) == "AUTH_FORBIDDEN", (role, method, path)

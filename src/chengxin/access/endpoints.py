@@ -30,7 +30,7 @@ Limit = Annotated[int, Query(ge=1, le=200, description="每页条数")]
 Before = Annotated[int | None, Query(ge=1, description="只列出序号小于此值的记录（翻页用上一页的 next_before）")]
 
 
-def _fields(row: repo.Listed) -> dict[str, Any]:
+def entry_fields(row: repo.Listed) -> dict[str, Any]:
     e = row.entry
     sealed = row.leaf_index is not None
     return {
@@ -50,7 +50,7 @@ def my_accesses(caller: Annotated[Caller, permit("person.own")], session: Sessio
                 before: Before = None) -> AccessPage:
     """本人信息被查询的记录（查询方、目的、时间等），最新的在前；每条已封存的记录都可取得证明。"""
     page = access.own_accesses(session, caller, limit=limit, before=before)
-    return AccessPage(items=[AccessOut(**_fields(r)) for r in page.items], next_before=page.next_before)
+    return AccessPage(items=[AccessOut(**entry_fields(r)) for r in page.items], next_before=page.next_before)
 
 
 @router.get("/me/accesses/{seq}/proof", response_model=ProofOut, tags=["本人"], summary="查询记录的存证证明")
@@ -78,7 +78,7 @@ def audit_log(
     where = repo.Search(subject_key=subject_key, department=department, organisation=organisation, account=account,
                         role=role, action=action, since=since, until=until, before=before)
     page = access.search_log(session, where, limit=limit)
-    return AuditPage(items=[AuditEntryOut(**_fields(r), account=r.entry.actor_account,
+    return AuditPage(items=[AuditEntryOut(**entry_fields(r), account=r.entry.actor_account,
                                           subject_key=r.entry.subject_key, ref_id=r.entry.ref_id)
                             for r in page.items], next_before=page.next_before)
 

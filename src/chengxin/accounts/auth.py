@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import datetime
 from typing import Any
 
-from fastapi import Request
+from fastapi import Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from chengxin.accounts import service
@@ -28,6 +29,18 @@ CACHE_LIMIT = 10_000
 
 def client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
+
+
+def secure_cookies(request: Request) -> bool:
+    """Whether cookies carry Secure: the setting when given, else whether this request came over https."""
+    setting = request.app.state.settings.secure_cookies
+    return request.url.scheme == "https" if setting is None else setting
+
+
+def set_session_cookie(request: Request, response: Response, token: str, expires_at: datetime) -> None:
+    """The login session as a cookie pages send back: HttpOnly, SameSite=Strict, Secure over https."""
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict", secure=secure_cookies(request),
+                        expires=expires_at)
 
 
 class TokenAuthenticator:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from chengxin.accounts import repository as repo
 from chengxin.accounts import schemas as s
 from chengxin.accounts import service
-from chengxin.accounts.auth import SESSION_COOKIE, client_ip
+from chengxin.accounts.auth import SESSION_COOKIE, client_ip, set_session_cookie
 from chengxin.accounts.rules import ROLES
 from chengxin.callers import Caller, permit
 from chengxin.departments import repository as departments
@@ -22,12 +22,12 @@ from chengxin.errors import PROBLEM_RESPONSES, DomainError
 router = APIRouter(prefix="/api/v1", tags=["账号与登录"], responses=PROBLEM_RESPONSES)
 
 
-def _login_limit(request: Request) -> None:
+def login_limit(request: Request) -> None:
     request.app.state.login_limiter.hit(client_ip(request))
 
 
 @contextmanager
-def _keep_failures(session: Session) -> Iterator[None]:
+def keep_failures(session: Session) -> Iterator[None]:
     """A refused sign-in still counts: failure counters, lockouts and security events are
     committed before the error is answered (the request's transaction would roll them back)."""
     try:
@@ -39,9 +39,8 @@ def _keep_failures(session: Session) -> Iterator[None]:
 
 def _session_out(request: Request, response: Response, issued: service.Issued, account_id: str,
                  roles: list[str]) -> s.SessionOut:
-    # Pages (the web issue) use the cookie; API clients use the token in the body.
-    response.set_cookie(SESSION_COOKIE, issued.token, httponly=True, samesite="strict",
-                        secure=request.url.scheme == "https", expires=issued.expires_at)
+    # Pages use the cookie; API clients use the token in the body.
+    set_session_cookie(request, response, issued.token, issued.expires_at)
     return s.SessionOut(token=issued.token, expires_at=issued.expires_at, account_id=account_id, roles=roles)
 
 
@@ -50,8 +49,8 @@ def _session_out(request: Request, response: Response, issued: service.Issued, a
 def login(body: s.LoginIn, request: Request, response: Response, session: SessionDep,
           settings: SettingsDep) -> s.SessionOut:
     """用户名和密码登录（argon2 校验）；连续失败达到设定次数后锁定账号，登录频率按来源地址限制。"""
-    _login_limit(request)
-    with _keep_failures(session):
+    login_limit(request)
+    with keep_failures(session):
         account, issued = service.login(session, settings, body.username, body.password, client_ip(request))
     return _session_out(request, response, issued, account.id, account.roles)
 
@@ -61,8 +60,8 @@ def login(body: s.LoginIn, request: Request, response: Response, session: Sessio
 def person_challenge(body: s.ChallengeIn, request: Request, session: SessionDep, settings: SettingsDep,
                      keys: KeysDep) -> s.ChallengeOut:
     """本人提交证件号码与姓名，由身份认证服务发送一次性验证码（演示服务把验证码打印在服务器控制台）。"""
-    _login_limit(request)
-    with _keep_failures(session):
+    login_limit(request)
+    with keep_failures(session):
         challenge, delivery = service.start_identity(session, settings, keys, id_type=body.id_type,
                                                      id_number=body.id_number, name=body.name,
                                                      ip=client_ip(request))
@@ -75,8 +74,8 @@ def person_challenge(body: s.ChallengeIn, request: Request, session: SessionDep,
 def person_verify(body: s.VerifyIn, request: Request, response: Response, session: SessionDep,
                   settings: SettingsDep) -> s.SessionOut:
     """提交验证码完成身份认证并登录；首次登录时建立本人账号（只保存证件号码的keyed hash）。"""
-    _login_limit(request)
-    with _keep_failures(session):
+    login_limit(request)
+    with keep_failures(session):
         account, issued = service.finish_identity(session, settings, body.challenge_id, body.code,
                                                   client_ip(request))
     return _session_out(request, response, issued, account.id, account.roles)

@@ -32,20 +32,25 @@ def context(request: Request) -> service.CheckContext:
 async def check(body: s.CheckIn, request: Request, caller: Annotated[Caller, permit("checks.run")]) -> Response:
     """按业务场景核查一个人：返回拦截、从严审核、绿色通道或通过，以及每条命中的名单或记录、措施、依据、来源部门和有效期。"""
     state = request.app.state
-    service.require_department(caller, body.department)
-    service.require_scenario(state.measures, body.scenario)
-    ident = parse_identifier(body.id_type, body.id_number)
-    key = state.keys.subject_key(ident.id_type, ident.number)
-    old = state.keys.previous_subject_key(ident.id_type, ident.number)  # set only while re-keying
-    # Checked, recorded and committed together with the checks that arrive meanwhile (group commit).
-    outcome = await _writer(state).check(service.CheckRequest(caller, key, body.scenario, body.business_ref,
-                                                               body.purpose, today(), old))
+    outcome = await single_check(state, caller, body)
     return Response(json_bytes(check_dict(outcome, scenario=body.scenario, department=body.department,
                                           business_ref=body.business_ref, catalog=state.catalog,
                                           measures=state.measures)), media_type="application/json")
 
 
-def _writer(state: Any) -> CheckWriter:
+async def single_check(state: Any, caller: Caller, body: s.CheckIn) -> service.Outcome:
+    """One check as the API and the console page run it: checked, logged and committed with the
+    checks that arrive meanwhile (group commit)."""
+    service.require_department(caller, body.department)
+    service.require_scenario(state.measures, body.scenario)
+    ident = parse_identifier(body.id_type, body.id_number)
+    key = state.keys.subject_key(ident.id_type, ident.number)
+    old = state.keys.previous_subject_key(ident.id_type, ident.number)  # set only while re-keying
+    return await writer_of(state).check(service.CheckRequest(caller, key, body.scenario, body.business_ref,
+                                                              body.purpose, today(), old))
+
+
+def writer_of(state: Any) -> CheckWriter:
     writer = getattr(state, "check_writer", None)
     if writer is None:
         writer = state.check_writer = CheckWriter(state)

@@ -395,6 +395,17 @@ def feedback_of(session: Session, check_id: str) -> list[Feedback]:
                                 .order_by(Feedback.at, Feedback.id)))
 
 
+def unanswered_hits(session: Session, department: str, limit: int) -> list[Any]:
+    """(hit, check) pairs of a department that have no feedback yet, newest first."""
+    answered = select(Feedback.id).where(Feedback.check_id == CheckHit.check_id,
+                                         Feedback.measure_code == CheckHit.measure_code)
+    stmt = (select(CheckHit, Check)
+            .join(Check, (Check.subject_key == CheckHit.subject_key) & (Check.id == CheckHit.check_id))
+            .where(CheckHit.department_code == department, ~answered.exists())
+            .order_by(CheckHit.checked_at.desc(), CheckHit.check_id.desc()).limit(limit))
+    return list(session.execute(stmt))
+
+
 def hit_counts(session: Session, since: datetime | None, department: str | None) -> list[Any]:
     """(department, measure, hits) over check_hits."""
     stmt = select(CheckHit.department_code, CheckHit.measure_code, func.count())

@@ -19,6 +19,9 @@ from chengxin.settings import Settings
 STAFF = (("demo_admin", "平台管理员（演示）", "platform_admin"),
          ("demo_operator", "信用办工作人员（演示）", "operator"),
          ("demo_auditor", "审计员（演示）", "auditor"))
+# Department clerks sign in to the console pages with a password (department accounts).
+CLERKS = (("demo_market", "市场监管局报送与核查员（演示）", "market_regulation", ["submitter", "checker"]),
+          ("demo_hr", "人社局核查员（演示）", "human_resources", ["checker"]))
 SYSTEMS = (("market_regulation", "市场监管局业务系统（演示）", ["submitter", "checker"]),
            ("human_resources", "人社局招录系统（演示）", ["checker"]),
            ("court", "法院执行信息系统（演示）", ["submitter"]))
@@ -44,6 +47,16 @@ def ensure_demo_accounts(session: Session, settings: Settings) -> list[str]:
         else:
             service.set_password(session, account.id, password)
         lines.append(f"{name}\t{username}\t{password}")
+    lines += ["", "## 部门工作人员（用户名 / 密码，登录 /login）"]
+    for username, name, department, roles in CLERKS:
+        password = f"Demo-{secrets.token_urlsafe(9)}!"
+        account = repo.by_username(session, username)
+        if account is None:
+            service.create_account(session, kind="department", display_name=name, roles=roles, username=username,
+                                   department_code=department, password=password)
+        else:
+            service.set_password(session, account.id, password)
+        lines.append(f"{name}\t{username}\t{password}")
     lines += ["", "## 系统 API 令牌（Authorization: Bearer …）"]
     for code, name, roles in SYSTEMS:
         account = service.create_account(session, kind="department", display_name=name, roles=roles,
@@ -53,8 +66,9 @@ def ensure_demo_accounts(session: Session, settings: Settings) -> list[str]:
     bank = service.create_account(session, kind="third_party", display_name=THIRD_PARTY[1], roles=["third_party"],
                                   org_uscc=THIRD_PARTY[0])
     lines.append(f"{THIRD_PARTY[1]}\t{service.issue_token(session, settings, bank.id, name='演示').token}")
-    lines += ["", "## 本人登录", "POST /api/v1/auth/person/challenge 提交演示数据中的证件号码与姓名，"
-              "验证码打印在服务器控制台，再 POST /api/v1/auth/person/verify。"]
+    lines += ["", "## 本人登录",
+              "打开 /person/login（或 POST /api/v1/auth/person/challenge）提交演示数据中的证件号码与姓名，"
+              "验证码打印在服务器控制台，再填写验证码（或 POST /api/v1/auth/person/verify）。"]
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:

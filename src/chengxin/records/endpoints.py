@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
@@ -13,7 +12,7 @@ from chengxin.deps import CatalogDep, KeysDep, SessionDep, SettingsDep
 from chengxin.errors import PROBLEM_RESPONSES, DomainError, NotFound
 from chengxin.records import repository as repo
 from chengxin.records import service
-from chengxin.records.imports import ImportSpec, run_import
+from chengxin.records.imports import import_upload
 from chengxin.records.models import Batch
 from chengxin.records.rules import Issue, RowContext
 from chengxin.records.schemas import BatchIn, IssueOut, Receipt, RevokeIn, RevokeOut
@@ -99,14 +98,7 @@ def upload_file(
 ) -> Receipt:
     """上传文件报送：逐行校验并给出逐行报告；重复上传不会产生重复记录。"""
     department = caller.require_department()
-    size = file.size if file.size is not None else 0
-    if size > settings.max_upload_bytes:
-        raise DomainError("FILE_TOO_LARGE",
-                          f"文件超过上限 {settings.max_upload_bytes // (1024 * 1024)} MB", 413)
-    name = os.path.basename((file.filename or "upload.csv").replace("\\", "/"))[:255]
-    spec = ImportSpec(department, name or "upload.csv", item_code or None,
-                      settings.import_chunk_rows)
-    batch = run_import(request.app.state.sessionmaker, catalog, keys, file.file, spec)
+    batch = import_upload(request.app.state.sessionmaker, catalog, keys, settings, department, file, item_code)
     return receipt(session, batch)
 
 

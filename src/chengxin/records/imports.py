@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -38,6 +38,11 @@ from chengxin.records import repository, service
 from chengxin.records.files import FileError, RowMapper, Table, read_csv, read_xlsx
 from chengxin.records.models import Batch
 from chengxin.records.rules import Issue, RowContext, ValidatedRows, ValidRow, validate_rows
+
+if TYPE_CHECKING:  # the validation worker imports this module: keep it free of the web stack
+    from fastapi import UploadFile
+
+    from chengxin.settings import Settings
 
 
 @dataclass
@@ -348,3 +353,13 @@ def _unpack(packed: tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], int],
 
 if __name__ == "__main__":
     _validate_file(int(sys.argv[1]))
+
+
+def import_upload(factory: sessionmaker[Session], catalog: Catalog, keys: Keys, settings: Settings,
+                  department: str, upload: UploadFile, item_code: str | None) -> Batch:
+    """An uploaded CSV/XLSX file (API or page), imported like any other; returns its batch."""
+    if (upload.size or 0) > settings.max_upload_bytes:
+        raise DomainError("FILE_TOO_LARGE", f"文件超过上限 {settings.max_upload_bytes // (1024 * 1024)} MB", 413)
+    name = os.path.basename((upload.filename or "upload.csv").replace("\\", "/"))[:255]
+    spec = ImportSpec(department, name or "upload.csv", item_code or None, settings.import_chunk_rows)
+    return run_import(factory, catalog, keys, upload.file, spec)

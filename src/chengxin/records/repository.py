@@ -271,6 +271,12 @@ def batch_issues(session: Session, batch_id: str, limit: int, offset: int = 0) -
     ))
 
 
+def department_batches(session: Session, department_code: str, limit: int) -> list[Batch]:
+    """A department's submissions, newest first."""
+    return list(session.scalars(select(Batch).where(Batch.department_code == department_code)
+                                .order_by(Batch.received_at.desc(), Batch.id.desc()).limit(limit)))
+
+
 def get_batch(session: Session, batch_id: str) -> Batch | None:
     return session.get(Batch, batch_id)
 

@@ -1,0 +1,104 @@
+"""Every page renders for the role it is for, in Chinese, with the security headers and no inline code."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.routing import APIRoute
+from web_data import penalty_csv, penalty_row, person_headers
+
+from chengxin.access.sealing import seal
+from chengxin.accounts.rules import PUBLIC
+from chengxin.errors import is_page
+from chengxin.web.security import CSP
+from helpers import COURT, DEPT, HR, as_role, check, cid, court_case, error_code, penalty, submit, with_csrf
+
+INLINE = [re.compile(p, re.I) for p in (r"<script(?![^>]*\bsrc=)[^>]*>", r"<style\b", r"\sstyle=", r"\son[a-z]+=",
+                                        r"javascript:")]
+ROLE_HEADERS = {"records.submit": DEPT, "records.read_own": DEPT, "checks.run": HR, "checks.feedback": HR,
+                "checks.rates": as_role("operator"), "audit.read": as_role("auditor"),
+                "alerts.read": as_role("auditor")}
+
+
+def _page_gets(app) -> dict[str, str]:
+    from accounts.test_route_matrix import _routes
+
+    return {path: perm for path, route, perm in _routes(app)
+            if isinstance(route, APIRoute) and is_page(path) and "GET" in route.methods}
+
+
+def _assert_clean(res, path: str) -> None:
+    assert res.status_code == 200, (path, res.status_code, res.text[:300])
+    assert res.headers["content-type"].startswith("text/html")
+    assert res.headers["content-security-policy"] == CSP
+    assert res.headers["x-content-type-options"] == "nosniff"
+    assert res.headers["referrer-policy"] == "same-origin"
+    assert '<html lang="zh-CN">' in res.text and '<main id="main"' in res.text and 'href="#main"' in res.text
+    for pattern in INLINE:
+        assert not pattern.search(res.text), (path, pattern.pattern, pattern.search(res.text).group(0))
+    ids = re.findall(r'\sid="([^"]+)"', res.text)
+    assert len(ids) == len(set(ids)), (path, sorted(i for i in ids if ids.count(i) > 1))
+    labelled = set(re.findall(r'<label for="([^"]+)"', res.text))
+    for control in re.findall(r"<(?:input|select|textarea)\b[^>]*>", res.text):
+        if re.search(r'type="(hidden|checkbox|submit)"', control):
+            continue  # hidden fields; checkboxes sit inside their label
+        found = re.search(r'\sid="([^"]+)"', control)
+        assert found and found.group(1) in labelled, (path, control)
+
+
+def test_every_page_renders_clean_for_its_role(client, session, keys, signer):
+    submit(client, [penalty(71)])
+    submit(client, [court_case(71)], headers=COURT)  # on the black list: checks hit, feedback pending
+    for _ in range(2):
+        assert check(client, cid(71), "civil_service_recruitment").json()["decision"] == "block"
+    seal(session, signer)
+    person = person_headers(session, keys, 71)
+    seq = client.get("/api/v1/me/accesses", headers=person).json()["items"][0]["seq"]
+    upload = client.post("/dept/uploads", headers=with_csrf(DEPT), data={"item_code": "XZCF-01"},
+                         files={"file": ("处罚.csv", penalty_csv([penalty_row(72)]))}, follow_redirects=False)
+    assert upload.status_code == 303, upload.text
+    concrete = {"/catalog/items/{code}": "/catalog/items/XZCF-01",
+                "/me/accesses/{seq}/proof": f"/me/accesses/{seq}/proof",
+                "/dept/batches/{batch_id}": upload.headers["location"]}
+    downloads = {"/me/accesses/{seq}/proof.json", "/me/authorisations/{authorisation_id}/receipt.json"}
+    seen = set()
+    for path, perm in _page_gets(client.app).items():
+        if path in downloads:
+            continue
+        headers = {} if perm == PUBLIC else person if perm == "person.own" else ROLE_HEADERS[perm]
+        _assert_clean(client.get(concrete.get(path, path), headers=headers), path)
+        seen.add(path)
+    assert {"/", "/catalog", "/measures", "/login", "/person/login", "/me/file", "/me/accesses",
+            "/dept/uploads", "/dept/checks", "/audit/log", "/audit/tree-head", "/alerts", "/feedback/rates"} <= seen
+
+
+def test_static_files_are_served_from_the_platform_itself(client):
+    css = client.get("/static/site.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    page = client.get("/").text
+    scripts = re.findall(r'<script src="([^"]+)"', page)
+    assert scripts and all(s.startswith("/static/") for s in scripts)
+    for src in scripts:
+        assert client.get(src).status_code == 200
+    assert "http://" not in page and "https://" not in page  # nothing from another origin
+
+
+def test_errors_on_pages_are_pages_and_on_the_api_problems(client):
+    page = client.get("/no/such/page")
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert error_code(page) == "NOT_FOUND" and "请求的资源不存在" in page.text
+    api = client.get("/api/v1/no/such")
+    assert api.headers["content-type"].startswith("application/problem+json")
+    item = client.get("/catalog/items/NOPE-99")
+    assert item.status_code == 404 and error_code(item) == "CATALOG_ITEM_UNKNOWN"
+    private = client.get("/me/file")
+    assert private.status_code == 401 and 'href="/person/login"' in private.text
+
+
+def test_navigation_follows_the_viewer_permissions(client, session, keys):
+    anonymous = client.get("/").text
+    assert 'href="/person/login"' in anonymous and 'href="/audit/log"' not in anonymous
+    person = client.get("/", headers=person_headers(session, keys, 73)).text
+    assert 'href="/me/file"' in person and 'href="/dept/uploads"' not in person and "退出登录" in person
+    auditor = client.get("/", headers=as_role("auditor")).text
+    assert 'href="/audit/log"' in auditor and 'href="/me/file"' not in auditor
