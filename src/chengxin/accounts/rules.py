@@ -56,6 +56,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "objections.handle": frozenset({"submitter", "operator"}),
     "repairs.review": frozenset({"operator"}),
     "tipoffs.handle": frozenset({"operator"}),
+    "assessment.read": frozenset({"operator"}),
 }
 
 API_TOKEN_PREFIX = "cxt"

@@ -1,0 +1,31 @@
+"""Department assessment API (考核), for the credit office."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from chengxin.assessment import schemas as s
+from chengxin.assessment import service
+from chengxin.callers import permit
+from chengxin.clock import today
+from chengxin.deps import SessionDep
+from chengxin.errors import PROBLEM_RESPONSES, DomainError
+
+router = APIRouter(prefix="/api/v1", tags=["考核"], responses=PROBLEM_RESPONSES)
+
+
+@router.get("/assessment", response_model=s.AssessmentOut, summary="部门考核指标",
+            dependencies=[permit("assessment.read")])
+def assessment(session: SessionDep,
+               first: Annotated[date | None, Query(description="起始日（含），缺省为 30 天前")] = None,
+               last: Annotated[date | None, Query(description="截止日（含），缺省为今天")] = None) -> s.AssessmentOut:
+    """各部门报送量、及时率（决定后 7 日内归集）、差错率、反馈率、异议处理时长与超期件数。"""
+    day = today()
+    last = last or day
+    first = first or last - timedelta(days=30)
+    if first > last or (last - first).days > 366:
+        raise DomainError("ASSESSMENT_PERIOD", "统计期间应为起始日不晚于截止日、且不超过一年", 422)
+    return service.assess(session, first, last, day)

@@ -1,0 +1,48 @@
+"""All SQL of the department assessment (考核): grouped counts, no rows of persons leave the database."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Date, case, cast, func, select
+from sqlalchemy.orm import Session
+
+from chengxin.objections.models import Objection
+from chengxin.records.models import Batch, Record
+
+
+def _lag_days(session: Session) -> Any:
+    """Days from the decision to its collection (Beijing dates), in the database's own date arithmetic."""
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(func.timezone("Asia/Shanghai", Record.recorded_at), Date) - Record.decision_date
+    return func.julianday(func.date(Record.recorded_at, "+8 hours")) - func.julianday(Record.decision_date)
+
+
+def record_stats(session: Session, since: datetime, until: datetime) -> list[Any]:
+    """(department, new records, mean days decision→collection, records collected within 7 days)."""
+    lag = _lag_days(session)
+    stmt = (select(Record.department_code, func.count(), func.avg(lag), func.sum(case((lag <= 7, 1), else_=0)))
+            .where(Record.version == 1, Record.recorded_at >= since, Record.recorded_at < until)
+            .group_by(Record.department_code))
+    return list(session.execute(stmt))
+
+
+def batch_stats(session: Session, since: datetime, until: datetime) -> list[Any]:
+    """(department, batches, rows received, rows rejected)."""
+    stmt = (select(Batch.department_code, func.count(), func.coalesce(func.sum(Batch.total), 0),
+                   func.coalesce(func.sum(Batch.rejected), 0))
+            .where(Batch.received_at >= since, Batch.received_at < until).group_by(Batch.department_code))
+    return list(session.execute(stmt))
+
+
+def objection_rows(session: Session, since: datetime, until: datetime) -> list[Any]:
+    """(department, status, filed_at, decided_at, deadline) of objections filed in the window or still open."""
+    stmt = select(Objection.department_code, Objection.status, Objection.filed_at, Objection.decided_at,
+                  Objection.deadline).where(
+        ((Objection.filed_at >= since) & (Objection.filed_at < until)) | (Objection.status == "open"))
+    return list(session.execute(stmt))
+
+
+def today_open_overdue(rows: list[Any], today: date) -> int:
+    return sum(1 for r in rows if r[1] == "open" and r[4] < today)

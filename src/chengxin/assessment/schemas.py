@@ -1,0 +1,38 @@
+"""Assessment API shapes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, Field
+
+
+class DepartmentRow(BaseModel):
+    department_code: str
+    department_name: str
+    records: int = Field(0, description="期间新归集的记录数")
+    mean_lag_days: float | None = Field(None, description="从决定日到归集的平均天数")
+    timely_rate: float | None = Field(None, description="决定后 7 日内归集的比例")
+    batches: int = 0
+    rows: int = Field(0, description="报送的行数")
+    rejected: int = Field(0, description="未通过校验的行数")
+    error_rate: float | None = Field(None, description="差错率：未通过校验的行数 / 报送行数")
+    hits: int = Field(0, description="核查命中的措施数")
+    answered: int = Field(0, description="已反馈的命中数")
+    feedback_rate: float | None = None
+    objections_open: int = 0
+    objections_overdue: int = 0
+    objections_decided: int = 0
+    objection_mean_working_days: float | None = Field(None, description="已办结异议的平均处理工作日")
+
+
+class AssessmentOut(BaseModel):
+    first: date
+    last: date
+    departments: list[DepartmentRow]
+
+    model_config = {"json_schema_extra": {"examples": [{"first": "2026-11-01", "last": "2026-11-21", "departments": [{
+        "department_code": "market_regulation", "department_name": "市市场监督管理局", "records": 1200,
+        "mean_lag_days": 3.5, "timely_rate": 0.92, "batches": 12, "rows": 1250, "rejected": 50, "error_rate": 0.04,
+        "hits": 30, "answered": 27, "feedback_rate": 0.9, "objections_open": 2, "objections_overdue": 0,
+        "objections_decided": 5, "objection_mean_working_days": 6.2}]}]}}

@@ -1,0 +1,63 @@
+"""Department assessment (考核): submissions, timeliness, error rate, feedback rate, objection handling."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy.orm import Session
+
+from chengxin.assessment import repository as repo
+from chengxin.assessment import schemas as s
+from chengxin.checks import service as checks
+from chengxin.clock import CHINA
+from chengxin.departments.models import Department
+from chengxin.workdays.rules import working_days_between
+
+
+def _bounds(first: date, last: date) -> tuple[datetime, datetime]:
+    return (datetime.combine(first, time(0), CHINA), datetime.combine(last + timedelta(days=1), time(0), CHINA))
+
+
+def assess(session: Session, first: date, last: date, today: date) -> s.AssessmentOut:
+    """One row per department for the days [first, last] (Beijing time)."""
+    since, until = _bounds(first, last)
+    names = {d.code: d.name for d in session.query(Department)}
+    rows: dict[str, s.DepartmentRow] = {code: s.DepartmentRow(department_code=code, department_name=name)
+                                        for code, name in names.items()}
+
+    def row(code: str) -> s.DepartmentRow:
+        return rows.setdefault(code, s.DepartmentRow(department_code=code, department_name=code))
+
+    for code, count, mean_lag, within7 in repo.record_stats(session, since, until):
+        r = row(code)
+        r.records = int(count)
+        r.mean_lag_days = round(float(mean_lag), 1) if mean_lag is not None else None
+        r.timely_rate = round(int(within7 or 0) / count, 4) if count else None
+    for code, batches, total, rejected in repo.batch_stats(session, since, until):
+        r = row(code)
+        r.batches, r.rows, r.rejected = int(batches), int(total), int(rejected)
+        r.error_rate = round(int(rejected) / int(total), 4) if total else None
+    hits: dict[str, int] = defaultdict(int)
+    answered: dict[str, int] = defaultdict(int)
+    for f in checks.feedback_rates(session, since):
+        hits[f["department_code"]] += f["hits"]
+        answered[f["department_code"]] += f["answered"]
+    for code, n in hits.items():
+        r = row(code)
+        r.hits, r.answered = n, answered[code]
+        r.feedback_rate = round(answered[code] / n, 4) if n else None
+    handling: dict[str, list[int]] = defaultdict(list)
+    for code, status, filed, decided, deadline in repo.objection_rows(session, since, until):
+        r = row(code)
+        if status == "open":
+            r.objections_open += 1
+            r.objections_overdue += deadline < today
+        elif decided is not None and status != "withdrawn":
+            handling[code].append(working_days_between(filed.astimezone(CHINA).date(),
+                                                       decided.astimezone(CHINA).date()))
+    for code, days in handling.items():
+        r = row(code)
+        r.objections_decided = len(days)
+        r.objection_mean_working_days = round(sum(days) / len(days), 1)
+    return s.AssessmentOut(first=first, last=last, departments=sorted(rows.values(), key=lambda r: r.department_code))
