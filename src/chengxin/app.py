@@ -14,6 +14,7 @@ from chengxin.access.endpoints import router as access_router
 from chengxin.accounts.auth import TokenAuthenticator
 from chengxin.accounts.endpoints import router as accounts_router
 from chengxin.alerts.endpoints import router as alerts_router
+from chengxin.articles.endpoints import router as articles_router
 from chengxin.assessment.endpoints import router as assessment_router
 from chengxin.authorisations.endpoints import router as authorisations_router
 from chengxin.callers import permit
@@ -86,7 +87,7 @@ def create_app(
     for router in (checks_router, accounts_router, catalog_router, records_router, file_router, org_router,
                    lists_router, watch_router, measures_router, alerts_router, authorisations_router,
                    access_router, objections_router, repairs_router, disclosure_router, notices_router,
-                   tipoffs_router, assessment_router):
+                   tipoffs_router, assessment_router, articles_router):
         app.include_router(router)
 
     @app.get("/healthz", tags=["运维"], summary="健康检查", dependencies=[permit("public")])

@@ -7,6 +7,7 @@ def import_all() -> None:
     from chengxin.access import models as _access  # noqa: F401
     from chengxin.accounts import models as _accounts  # noqa: F401
     from chengxin.alerts import models as _alerts  # noqa: F401
+    from chengxin.articles import models as _articles  # noqa: F401
     from chengxin.authorisations import models as _authorisations  # noqa: F401
     from chengxin.cases import models as _cases  # noqa: F401
     from chengxin.checks import models as _checks  # noqa: F401

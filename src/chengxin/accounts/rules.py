@@ -57,6 +57,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "repairs.review": frozenset({"operator"}),
     "tipoffs.handle": frozenset({"operator"}),
     "assessment.read": frozenset({"operator"}),
+    "articles.manage": frozenset({"operator"}),
 }
 
 API_TOKEN_PREFIX = "cxt"
