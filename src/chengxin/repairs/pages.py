@@ -131,8 +131,12 @@ def review_page(repair_id: str, request: Request, caller: Reviewer, session: Ses
     """一件修复申请：方式、说明、证明材料、承诺书与全过程，以及受理或决定的表单。"""
     r = service.for_reviewer(session, repair_id)
     log_reads(session, caller, "repair", [Read(r.subject_key, "ok", r.id)])
+    target = service.current_target(session, catalog, r.subject_key, r.target_kind, r.target_id)
+    item = catalog.item(target.item_code or "")
+    data = target.record.data if target.record is not None else {}
+    fields = [(f.label, data[f.name]) for f in item.fields if data.get(f.name) not in (None, "")] if item else []
     return render(request, "repairs/detail.html", **_case(session, catalog, r), base=f"/console/repairs/{r.id}",
-                  reviewer=True)
+                  reviewer=True, target=target, fields=fields)
 
 
 @router.get("/console/repairs/{repair_id}/evidence/{evidence_id}")
