@@ -112,6 +112,20 @@ def run(kind: str, people: int, rounds: int, out: Path) -> list[Figure]:
              ("alerts", "/alerts", headers["auditor"])]
     if batch:
         pages.append(("dept_batch", batch.group(1), headers["clerk"]))
+    pages += [("public_records", "/public/records", {}), ("public_lists", "/public/lists", {}),
+              ("tipoff_form", "/public/tipoffs", {}), ("me_objections", "/me/objections", headers["person"]),
+              ("me_repairs", "/me/repairs", headers["person"]), ("me_notices", "/me/notices", headers["person"]),
+              ("console_objections", "/console/objections?status=open", headers["clerk"]),
+              ("console_repairs", "/console/repairs", headers["operator"]),
+              ("console_tipoffs", "/console/tipoffs", headers["operator"])]
+    for name, queue, who, pattern in (
+            ("public_record", "/public/records", {}, r'href="(/public/records/[0-9A-Z]{26})"'),
+            ("console_objection", "/console/objections?escalated=0", headers["operator"],
+             r'href="(/console/objections/[0-9A-Z]{26})"'),
+            ("console_repair", "/console/repairs", headers["operator"], r'href="(/console/repairs/[0-9A-Z]{26})"'),
+            ("console_tipoff", "/console/tipoffs", headers["operator"], r'href="(/console/tipoffs/[0-9A-Z]{26})"')):
+        if found := re.search(pattern, client.get(queue, headers=who).text):
+            pages.append((name, found.group(1), who))
     figures = []
     for name, method, url, page_headers, form in [(n, "GET", u, h, None) for n, u, h in pages] + [
             ("check_post", "POST", "/dept/checks", hr, check)]:

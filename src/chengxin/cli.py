@@ -138,7 +138,8 @@ def demo(
         _fail(err)
     console.print(
         f"演示数据已就绪：自然人 {stats['persons']} 人，组织 {stats['organisations']} 家，"
-        f"信用记录 {stats['records']} 条，异议 {stats['objections']} 件，修复申请 {stats['repairs']} 件"
+        f"信用记录 {stats['records']} 条，异议 {stats['objections']} 件，修复申请 {stats['repairs']} 件，"
+        f"举报 {stats['tipoffs']} 件"
         f"（数据库 {_safe_url(settings)}）"
     )
     from chengxin.db import make_sessionmaker, unit_of_work

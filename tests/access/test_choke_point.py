@@ -53,30 +53,36 @@ def _query(client: TestClient, session, keys) -> Any:
                        json={"purpose_code": "loan", "purpose": "房贷"})
 
 
-def _cases(client: TestClient, session, keys) -> dict[str, str]:
-    """An objection and a repair application of the person, each with one evidence file (made once)."""
-    made = session.info.get("choke_cases")
+def _cases(client: TestClient, session, keys, which: str = "api") -> dict[str, str]:
+    """An objection and a repair application of the person, each with one evidence file (made once
+    per `which`: the API routes and the pages each decide their own)."""
+    made = session.info.setdefault("choke_cases", {}).get(which)
     if made is None:
-        submit(client, [penalty(62, id_number=cid(61), decision_date=days_ago(100))])
+        n = 62 if which == "api" else 63
+        submit(client, [penalty(n, id_number=cid(61), decision_date=days_ago(100))])
         person = _person(client, session, keys)
         file = client.get("/api/v1/me/file", headers=person).json()
         rid = next(r["id"] for c in file["categories"] for r in c["records"]
-                   if r["source_record_id"] == "SCJG-2026-000062")
+                   if r["source_record_id"] == f"SCJG-2026-{n:06d}")
         files = [("evidence", ("证明.pdf", PDF, "application/pdf"))]
         o = client.post("/api/v1/me/objections", headers=person, files=files,
                         data={"target_kind": "record", "target_id": rid, "reason": "罚款已经缴清"}).json()
         r = client.post("/api/v1/me/repairs", headers=person, files=files, data={
             "target_kind": "record", "target_id": rid, "method": "fine_paid", "statement": "罚款已经缴清",
             "commitment": "true"}).json()
-        made = session.info["choke_cases"] = {"o": o["id"], "oe": o["evidence"][0]["id"], "r": r["id"],
-                                              "re": r["evidence"][0]["id"]}
+        made = session.info["choke_cases"][which] = {"o": o["id"], "oe": o["evidence"][0]["id"], "r": r["id"],
+                                                     "re": r["evidence"][0]["id"]}
     return made
 
 
-def _case_request(method: str, path: str, headers: dict[str, str], json: Any = None) -> Callable[..., Any]:
+def _case_request(method: str, path: str, headers: dict[str, str], json: Any = None,
+                  form: dict[str, str] | None = None) -> Callable[..., Any]:
+    """A request on the cases; a form (a page's POST) goes with the CSRF token and on the pages' cases."""
     def send(c: TestClient, s: Any, k: Any) -> Any:
-        ids = _cases(c, s, k)
+        ids = _cases(c, s, k, "api" if form is None else "page")
         url = path.format(o=ids["o"], oe=ids["oe"], r=ids["r"], re=ids["re"])
+        if form is not None:
+            return c.request(method, url, headers=with_csrf(headers), data=form, follow_redirects=False)
         return c.request(method, url, headers=headers, json=json)
     return send
 
@@ -110,6 +116,20 @@ REQUESTS: dict[tuple[str, str], Callable[..., Any]] = {
     ("POST", "/api/v1/repairs/{repair_id}/decision"): _case_request(
         "POST", "/api/v1/repairs/{r}/decision", OPERATOR, {"approved": False, "reason": "材料不足"}),
     # Pages call the same services and the same choke point.
+    ("GET", "/console/objections"): _case_request("GET", "/console/objections", DEPT),
+    ("GET", "/console/objections/{objection_id}"): _case_request("GET", "/console/objections/{o}", DEPT),
+    ("GET", "/console/objections/{objection_id}/evidence/{evidence_id}"): _case_request(
+        "GET", "/console/objections/{o}/evidence/{oe}", DEPT),
+    ("POST", "/console/objections/{objection_id}/decision"): _case_request(
+        "POST", "/console/objections/{o}/decision", DEPT, form={"outcome": "upheld", "reason": "维持"}),
+    ("GET", "/console/repairs"): _case_request("GET", "/console/repairs", OPERATOR),
+    ("GET", "/console/repairs/{repair_id}"): _case_request("GET", "/console/repairs/{r}", OPERATOR),
+    ("GET", "/console/repairs/{repair_id}/evidence/{evidence_id}"): _case_request(
+        "GET", "/console/repairs/{r}/evidence/{re}", OPERATOR),
+    ("POST", "/console/repairs/{repair_id}/acceptance"): _case_request(
+        "POST", "/console/repairs/{r}/acceptance", OPERATOR, form={"accepted": "yes"}),
+    ("POST", "/console/repairs/{repair_id}/decision"): _case_request(
+        "POST", "/console/repairs/{r}/decision", OPERATOR, form={"approved": "no", "reason": "材料不足"}),
     ("GET", "/me/file"): lambda c, s, k: c.get("/me/file", headers=_person(c, s, k)),
     ("POST", "/dept/checks"): lambda c, s, k: c.post("/dept/checks", headers=with_csrf(HR), data={
         **{x: CHECK[x] for x in ("id_number", "scenario", "purpose")}}),
@@ -143,10 +163,11 @@ def test_each_personal_data_route_logs_its_read(client, session, keys):
         {"role": "legal_representative", "id_number": cid(61), "name": "张三", "since": "2020-01-01"}]})
     assert res.status_code == 200, res.text
     key = keys.subject_key("citizen_id", cid(61))
-    _cases(client, session, keys)  # made before counting: making them logs the person's own reads
+    for which in ("api", "page"):  # made before counting: making them logs the person's own reads
+        _cases(client, session, keys, which)
     for (method, path), send in REQUESTS.items():
         before = session.scalar(select(func.count()).select_from(AccessEntry).where(AccessEntry.subject_key == key))
         res = send(client, session, keys)
-        assert res.status_code in (200, 201), (method, path, res.status_code, res.text[:300])
+        assert res.status_code in (200, 201, 303), (method, path, res.status_code, res.text[:300])
         after = session.scalar(select(func.count()).select_from(AccessEntry).where(AccessEntry.subject_key == key))
         assert after > before, (method, path)

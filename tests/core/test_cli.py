@@ -23,6 +23,7 @@ def cli_engine():
 def test_demo_builds_a_consistent_synthetic_database(data_dir: Path):
     res = runner.invoke(app, ["demo", "--persons", "300", "--no-serve"])
     assert res.exit_code == 0, res.output
+    assert "异议 3 件" in res.output and "举报 2 件" in res.output  # the case pages have something to show
     assert (data_dir / "keys.json").stat().st_mode & 0o777 == 0o600
     adult_cutoff = date.today() - timedelta(days=int(18 * 365.25))
     engine = cli_engine()

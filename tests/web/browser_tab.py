@@ -1,10 +1,11 @@
-"""One visitor's browser context: records CSP violations and script errors, takes screenshots."""
+"""One visitor's browser context (records CSP violations and script errors, takes screenshots), and signing in."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from live_server import Live
+from live_server import PASSWORD, Live
+from playwright.sync_api import expect
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
 
@@ -24,3 +25,24 @@ class Tab:
         path = SCREENSHOTS / f"{name}.png"
         self.page.screenshot(path=str(path), full_page=full_page)
         return path
+
+
+def sign_in(tab, username: str) -> None:
+    page = tab.page
+    page.goto("/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+
+
+def person_sign_in(tab, live) -> None:
+    page = tab.page
+    page.goto("/person/login")
+    page.get_by_label("证件号码").fill(live.citizen_id)
+    page.get_by_label("姓名").fill(live.citizen_name)
+    page.get_by_role("button", name="获取验证码").click()
+    expect(page.get_by_role("heading", name="输入验证码")).to_be_visible()
+    challenge = page.locator("input[name=challenge_id]").input_value()
+    page.get_by_label("验证码（6 位数字）").fill(live.code_for(challenge))
+    page.get_by_role("button", name="登录").click()
+    expect(page).to_have_url(f"{live.url}/me/file")

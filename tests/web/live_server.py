@@ -35,6 +35,7 @@ from helpers import check, cid, court_case, penalty
 PASSWORD = "Browser-Test-Pw1!"
 CITIZEN, CITIZEN_NAME = 91, "张三"
 DEBTOR = 92  # on the black list: a court's 失信被执行人 record
+SECOND = 93  # the citizen's second penalty (source record SCJG-2026-000093)
 STAFF = {"web_clerk": ("department", ["submitter", "checker"], "market_regulation"),
          "web_hr": ("department", ["checker"], "human_resources"),
          "web_auditor": ("staff", ["auditor"], None), "web_operator": ("staff", ["operator"], None)}
@@ -96,9 +97,11 @@ def seed(settings: Settings) -> None:
                                       ("court", "submitter"))]
         tokens = [accounts.issue_token(session, settings, a.id, name="seed").token for a in systems]
     client = TestClient(create_app(settings, engine=engine))
+    # Two penalties of the citizen: one to object to, one to repair (both past the 3-month minimum).
+    second = penalty(SECOND, id_number=cid(CITIZEN), name=CITIZEN_NAME, fields={"violation": "虚假宣传"})
     submit = client.post("/api/v1/records/batches", headers={"Authorization": f"Bearer {tokens[0]}"},
-                         json={"records": [penalty(CITIZEN, name=CITIZEN_NAME)]})
-    assert submit.status_code == 201 and submit.json()["created"] == 1, submit.text
+                         json={"records": [penalty(CITIZEN, name=CITIZEN_NAME), second]})
+    assert submit.status_code == 201 and submit.json()["created"] == 2, submit.text
     court = client.post("/api/v1/records/batches", headers={"Authorization": f"Bearer {tokens[2]}"},
                         json={"records": [court_case(DEBTOR)]})
     assert court.status_code == 201 and court.json()["created"] == 1, court.text

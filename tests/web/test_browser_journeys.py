@@ -2,34 +2,13 @@
 
 from __future__ import annotations
 
-from browser_tab import Tab
-from live_server import DEBTOR, PASSWORD
+from browser_tab import Tab, person_sign_in, sign_in
+from live_server import DEBTOR
 from playwright.sync_api import expect
 from web_data import penalty_csv, penalty_row
 
 from chengxin.web.security import CSP
 from helpers import cid
-
-
-def sign_in(tab, username: str) -> None:
-    page = tab.page
-    page.goto("/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-
-
-def person_sign_in(tab, live) -> None:
-    page = tab.page
-    page.goto("/person/login")
-    page.get_by_label("证件号码").fill(live.citizen_id)
-    page.get_by_label("姓名").fill(live.citizen_name)
-    page.get_by_role("button", name="获取验证码").click()
-    expect(page.get_by_role("heading", name="输入验证码")).to_be_visible()
-    challenge = page.locator("input[name=challenge_id]").input_value()
-    page.get_by_label("验证码（6 位数字）").fill(live.code_for(challenge))
-    page.get_by_role("button", name="登录").click()
-    expect(page).to_have_url(f"{live.url}/me/file")
 
 
 def test_a_citizen_signs_in_and_sees_the_file_and_who_looked_at_it(tab, live):

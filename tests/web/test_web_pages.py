@@ -5,19 +5,20 @@ from __future__ import annotations
 import re
 
 from fastapi.routing import APIRoute
-from web_data import penalty_csv, penalty_row, person_headers
+from web_data import cases_of, penalty_csv, penalty_row, person_headers
 
 from chengxin.access.sealing import seal
 from chengxin.accounts.rules import PUBLIC
 from chengxin.errors import is_page
 from chengxin.web.security import CSP
-from helpers import COURT, DEPT, HR, as_role, check, cid, court_case, error_code, penalty, submit, with_csrf
+from helpers import COURT, DEPT, HR, OPERATOR, as_role, check, cid, court_case, error_code, penalty, submit, with_csrf
 
 INLINE = [re.compile(p, re.I) for p in (r"<script(?![^>]*\bsrc=)[^>]*>", r"<style\b", r"\sstyle=", r"\son[a-z]+=",
                                         r"javascript:")]
 ROLE_HEADERS = {"records.submit": DEPT, "records.read_own": DEPT, "checks.run": HR, "checks.feedback": HR,
                 "checks.rates": as_role("operator"), "audit.read": as_role("auditor"),
-                "alerts.read": as_role("auditor")}
+                "alerts.read": as_role("auditor"), "objections.handle": DEPT, "repairs.review": OPERATOR,
+                "tipoffs.handle": OPERATOR}
 
 
 def _page_gets(app) -> dict[str, str]:
@@ -40,8 +41,8 @@ def _assert_clean(res, path: str) -> None:
     assert len(ids) == len(set(ids)), (path, sorted(i for i in ids if ids.count(i) > 1))
     labelled = set(re.findall(r'<label for="([^"]+)"', res.text))
     for control in re.findall(r"<(?:input|select|textarea)\b[^>]*>", res.text):
-        if re.search(r'type="(hidden|checkbox|submit)"', control):
-            continue  # hidden fields; checkboxes sit inside their label
+        if re.search(r'type="(hidden|checkbox|radio|submit)"', control):
+            continue  # hidden fields; checkboxes and radio buttons sit inside their label
         found = re.search(r'\sid="([^"]+)"', control)
         assert found and found.group(1) in labelled, (path, control)
 
@@ -57,10 +58,20 @@ def test_every_page_renders_clean_for_its_role(client, session, keys, signer):
     upload = client.post("/dept/uploads", headers=with_csrf(DEPT), data={"item_code": "XZCF-01"},
                          files={"file": ("处罚.csv", penalty_csv([penalty_row(72)]))}, follow_redirects=False)
     assert upload.status_code == 303, upload.text
+    ids = cases_of(client, person, "SCJG-2026-000071")
     concrete = {"/catalog/items/{code}": "/catalog/items/XZCF-01",
                 "/me/accesses/{seq}/proof": f"/me/accesses/{seq}/proof",
-                "/dept/batches/{batch_id}": upload.headers["location"]}
-    downloads = {"/me/accesses/{seq}/proof.json", "/me/authorisations/{authorisation_id}/receipt.json"}
+                "/dept/batches/{batch_id}": upload.headers["location"],
+                "/public/records/{record_id}": f"/public/records/{ids['record']}",
+                "/me/objections/new": f"/me/objections/new?record={ids['record']}",
+                "/me/objections/{objection_id}": f"/me/objections/{ids['objection']}",
+                "/console/objections/{objection_id}": f"/console/objections/{ids['objection']}",
+                "/me/repairs/eligibility": f"/me/repairs/eligibility?record={ids['record']}",
+                "/me/repairs/{repair_id}": f"/me/repairs/{ids['repair']}",
+                "/console/repairs/{repair_id}": f"/console/repairs/{ids['repair']}",
+                "/console/tipoffs/{tipoff_id}": f"/console/tipoffs/{ids['tipoff']}"}
+    downloads = {"/me/accesses/{seq}/proof.json", "/me/authorisations/{authorisation_id}/receipt.json",
+                 "/me/repairs/{repair_id}/commitment.json"} | {p for p in _page_gets(client.app) if "/evidence/" in p}
     seen = set()
     for path, perm in _page_gets(client.app).items():
         if path in downloads:
@@ -69,7 +80,9 @@ def test_every_page_renders_clean_for_its_role(client, session, keys, signer):
         _assert_clean(client.get(concrete.get(path, path), headers=headers), path)
         seen.add(path)
     assert {"/", "/catalog", "/measures", "/login", "/person/login", "/me/file", "/me/accesses",
-            "/dept/uploads", "/dept/checks", "/audit/log", "/audit/tree-head", "/alerts", "/feedback/rates"} <= seen
+            "/dept/uploads", "/dept/checks", "/audit/log", "/audit/tree-head", "/alerts", "/feedback/rates",
+            "/public/records", "/public/lists", "/public/tipoffs", "/public/tipoffs/follow", "/me/objections",
+            "/me/repairs", "/me/notices", "/console/objections", "/console/repairs", "/console/tipoffs"} <= seen
 
 
 def test_static_files_are_served_from_the_platform_itself(client):

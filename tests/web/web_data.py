@@ -39,3 +39,27 @@ def person_headers(session, keys, n: int, minutes: int = 30) -> dict[str, str]:
     session.flush()
     return {"Authorization": f"Bearer {issued.token}"}
 
+
+
+TIPOFF = {"category": "dishonesty", "subject_name": "某某餐饮店", "content": "该店长期使用过期食材，多次被顾客投诉。",
+          "contact": "13800001234"}
+
+
+def cases_of(client, person: dict[str, str], source_record_id: str) -> dict[str, str]:
+    """Through the API: an objection and a repair application on one of the person's records, each with
+    a PDF, and a tip-off with a PNG; their ids (and the tip-off's tracking number)."""
+    from helpers import OPERATOR, PDF, PNG, own_record
+
+    rid = own_record(client, person, source_record_id)["id"]
+    files = [("evidence", ("证明.pdf", PDF, "application/pdf"))]
+    o = client.post("/api/v1/me/objections", headers=person, files=files,
+                    data={"target_kind": "record", "target_id": rid, "reason": "罚款金额登记有误"})
+    r = client.post("/api/v1/me/repairs", headers=person, files=files, data={
+        "target_kind": "record", "target_id": rid, "method": "fine_paid", "statement": "罚款已经缴清",
+        "commitment": "true"})
+    t = client.post("/api/v1/public/tipoffs", data=TIPOFF, files=[("evidence", ("照片.png", PNG, "image/png"))])
+    assert o.status_code == r.status_code == t.status_code == 201, (o.text, r.text, t.text)
+    tid = client.get("/api/v1/tipoffs", headers=OPERATOR).json()["tipoffs"][-1]["id"]
+    return {"record": rid, "objection": o.json()["id"], "repair": r.json()["id"], "tipoff": tid,
+            "tracking_no": t.json()["tracking_no"], "objection_evidence": o.json()["evidence"][0]["id"],
+            "repair_evidence": r.json()["evidence"][0]["id"]}

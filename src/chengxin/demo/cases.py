@@ -1,4 +1,4 @@
-"""Demo objections and repair applications, so the queues and the personal centre have something to show."""
+"""Demo objections, repair applications and tip-offs, so the queues and the personal centre have something to show."""
 
 from __future__ import annotations
 
@@ -20,16 +20,20 @@ from chengxin.records.models import Record
 from chengxin.repairs import service as repairs
 from chengxin.settings import Settings
 from chengxin.signing import load_signer
+from chengxin.tipoffs import service as tipoffs
 
 EVIDENCE = Upload("证明材料.pdf", b"%PDF-1.7\n% demo evidence (synthetic)\n%%EOF\n")
 REASONS = ["处罚决定已被复议机关撤销", "记录中的违法事实与本人无关，系身份信息被冒用", "罚款金额登记有误"]
+PHOTO = Upload("现场照片.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)
+TIPOFFS = (("dishonesty", "某某餐饮店（演示）", "该店长期使用过期食材，多次被顾客投诉，附现场照片。", "13800000000"),
+           ("misuse", "某中介公司（演示）", "该公司未经本人授权查询并转卖他人信用报告，附聊天截图。", None))
 
 
 def seed_cases(factory: sessionmaker[Session], settings: Settings, keys: Keys, catalog: Catalog,
                rng: random.Random, today: date, count: int = 3) -> dict[str, int]:
-    """File a few objections and repair applications as the persons concerned would."""
+    """File a few objections and repair applications as the persons concerned would, and two tip-offs."""
     tiers = default_tiers()
-    made = {"objections": 0, "repairs": 0}
+    made = {"objections": 0, "repairs": 0, "tipoffs": 0}
     signer = load_signer(settings)
     with unit_of_work(factory) as session:
         negatives = list(session.scalars(select(Record).where(
@@ -56,4 +60,10 @@ def seed_cases(factory: sessionmaker[Session], settings: Settings, keys: Keys, c
                 continue  # e.g. a court listing, which is not repaired here
             if made["repairs"] >= count:
                 break
+        for n, (category, subject, content, contact) in enumerate(TIPOFFS):
+            tipoff, _ = tipoffs.receive(session, keys, settings, category=category, subject_name=subject,
+                                        content=content, contact=contact, uploads=[PHOTO])
+            if n == 0:
+                tipoffs.handle(session, tipoff=tipoff, actor="system", status="handling", note="已转市场监管部门核查")
+        made["tipoffs"] = len(TIPOFFS)
     return made

@@ -24,6 +24,7 @@ from chengxin.notices import service as notices
 from chengxin.objections import repository as repo
 from chengxin.objections import rules
 from chengxin.objections.models import Objection
+from chengxin.persons import repository as persons
 from chengxin.records import repository as record_repo
 from chengxin.records import service as records
 from chengxin.records.models import Record
@@ -200,3 +201,27 @@ def _revoke(session: Session, objection: Objection, target: targets.Target, reas
 def _dept(session: Session, code: str) -> str:
     department = session.get(Department, code)
     return department.name if department is not None else code
+
+
+def current_record(session: Session, catalog: Catalog, objection: Objection) -> Record | None:
+    """The live version of the record objected to (None for a list entry), for the handler's form."""
+    return _target_of(session, catalog, objection).record if objection.target_kind == "record" else None
+
+
+def corrected_row(session: Session, keys: Keys, record: Record, values: Mapping[str, str]) -> dict[str, Any] | None:
+    """A full submission row for `record` with the handler's changed field values, or None when
+    nothing changed (the handler then relies on a version already resubmitted)."""
+    changes = {k: v.strip() for k, v in values.items() if v.strip() != str(record.data.get(k, "")).strip()}
+    if not changes:
+        return None
+    person = persons.get(session, record.subject_key)
+    if person is None:
+        raise NotFound("PERSON_NOT_FOUND", "平台中没有此人的信用档案")
+    row: dict[str, Any] = {
+        "item_code": record.item_code, "id_type": person.id_type, "name": person.name,
+        "id_number": keys.decrypt(person.id_cipher, record.subject_key.encode()),
+        "source_record_id": record.source_record_id, "decision_date": record.decision_date.isoformat(),
+        **{k: v for k, v in record.data.items()}, **changes}
+    if record.severity_reason:
+        row.update(severity=record.severity, severity_reason=record.severity_reason)
+    return row

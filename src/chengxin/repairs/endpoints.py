@@ -31,7 +31,7 @@ TargetKind = Literal["record", "list_entry"]
 Evidence = Annotated[list[UploadFile] | None, File(description="履行义务、纠正失信行为的证明材料：PDF、PNG 或 JPEG")]
 
 
-def _commitment(r: Repair) -> CommitmentOut:
+def commitment_out(r: Repair) -> CommitmentOut:
     document = service.commitment_body(r.id, r.subject_key, r.target_kind, r.target_id, r.commitment_text,
                                        r.commitment_signed_at)
     return CommitmentOut(text=r.commitment_text, signed_at=r.commitment_signed_at, document=document,
@@ -40,7 +40,7 @@ def _commitment(r: Repair) -> CommitmentOut:
 
 
 def _detail(session: SessionDep, r: Repair) -> RepairOut:
-    return RepairOut.of(r, commitment=_commitment(r),
+    return RepairOut.of(r, commitment=commitment_out(r),
                         events=[EventOut.of(e) for e in case_repo.events(session, r.subject_key, r.id)],
                         evidence=[EvidenceOut.of(f) for f in case_repo.evidence_of(session, r.subject_key, r.id)])
 

@@ -22,9 +22,15 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("/", "首页", PUBLIC),
     ("/catalog", "信用信息目录", PUBLIC),
     ("/measures", "联合奖惩措施", PUBLIC),
+    ("/public/records", "信用公示", PUBLIC),
+    ("/public/lists", "红黑名单", PUBLIC),
+    ("/public/tipoffs", "我要举报", PUBLIC),
     ("/me/file", "我的信用档案", "person.own"),
     ("/me/accesses", "谁查询了我", "person.own"),
     ("/me/authorisations", "我的授权", "person.own"),
+    ("/me/objections", "我的异议", "person.own"),
+    ("/me/repairs", "信用修复", "person.own"),
+    ("/me/notices", "我的通知", "person.own"),
     ("/dept/uploads", "报送文件", "records.submit"),
     ("/dept/checks", "核查", "checks.run"),
     ("/dept/checks/batch", "批量核查", "checks.run"),
@@ -33,6 +39,9 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("/audit/log", "查询日志", "audit.read"),
     ("/audit/tree-head", "签名树头", "audit.read"),
     ("/alerts", "异常使用告警", "alerts.read"),
+    ("/console/objections", "异议处理", "objections.handle"),
+    ("/console/repairs", "信用修复审核", "repairs.review"),
+    ("/console/tipoffs", "举报处理", "tipoffs.handle"),
 )
 
 

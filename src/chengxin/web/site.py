@@ -32,8 +32,13 @@ def install(app: FastAPI) -> None:
     from chengxin.catalog.pages import router as catalog_pages
     from chengxin.checks.pages import router as checks_pages
     from chengxin.creditfile.pages import router as file_pages
+    from chengxin.disclosure.pages import router as disclosure_pages
+    from chengxin.notices.pages import router as notices_pages
+    from chengxin.objections.pages import router as objections_pages
     from chengxin.records.pages import router as records_pages
+    from chengxin.repairs.pages import router as repairs_pages
     from chengxin.sanctions.pages import router as measures_pages
+    from chengxin.tipoffs.pages import router as tipoffs_pages
     from chengxin.web.pages import router as home_pages
 
     app.state.error_page = error_page
@@ -41,5 +46,6 @@ def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     page_deps = [Depends(page_viewer), Depends(require_csrf)]
     for router in (home_pages, accounts_pages, catalog_pages, measures_pages, file_pages, access_pages,
-                   authorisations_pages, records_pages, checks_pages, alerts_pages):
+                   authorisations_pages, records_pages, checks_pages, alerts_pages, disclosure_pages, tipoffs_pages,
+                   objections_pages, repairs_pages, notices_pages):
         app.include_router(router, dependencies=page_deps)
