@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 from chengxin.checks.models import Check, CheckHit, Feedback
@@ -228,11 +229,17 @@ _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 @contextmanager
 def pipelined(session: Session, rows: int = 1) -> Iterator[None]:
     """Send the statements of the block together (one round trip) on PostgreSQL, unless
-    `rows` is large enough for the bulk inserts in it to use COPY (which a pipeline forbids)."""
+    `rows` is large enough for the bulk inserts in it to use COPY (which a pipeline forbids).
+    Inside a pipeline already (`check_transaction`'s), the statements join it: they go with
+    the commit."""
     if rows >= COPY_MIN_ROWS or not is_postgres(session):
         yield
         return
-    with driver_connection(session).pipeline():
+    conn = driver_connection(session)
+    if conn.pgconn.pipeline_status:
+        yield
+        return
+    with conn.pipeline():
         yield
 
 
@@ -331,6 +338,11 @@ def check_transaction(factory: sessionmaker[Session], rows: int = 1, *, wait: bo
     session = factory()
     bind = session.get_bind()
     sqlite = bind.dialect.name == "sqlite"
+    if (bind.dialect.name == "postgresql" and rows < COPY_MIN_ROWS
+            and not (isinstance(bind, Connection) and bind.in_transaction())):
+        with _pipelined_transaction(session) as pg_session:
+            yield pg_session
+        return
     lock = _sqlite_writer(str(bind.engine.url)) if sqlite else None
     if lock is not None and not lock.acquire(blocking=wait):
         session.close()
@@ -356,6 +368,29 @@ def check_transaction(factory: sessionmaker[Session], rows: int = 1, *, wait: bo
     finally:
         if lock is not None:
             lock.release()
+        session.close()
+
+
+@contextmanager
+def _pipelined_transaction(session: Session) -> Iterator[Session]:
+    """PostgreSQL, a session that owns its transaction: the transaction in two round trips.
+
+    The block runs in pipeline mode: its first read goes with the BEGIN, and its writes are
+    queued and go with the COMMIT in one sync at the end (an error in any of them aborts the
+    pipeline, so nothing after it, the COMMIT included, is carried out, and the error is raised
+    here). The session's own commit then finds the driver's transaction over and costs nothing."""
+    try:
+        try:
+            conn = driver_connection(session)
+            with conn.pipeline():
+                yield session
+                session.flush()
+                conn.execute("COMMIT")
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+    finally:
         session.close()
 
 
