@@ -154,8 +154,68 @@ def test_groups_on_a_database_of_their_own_commit_and_a_failed_write_leaves_noth
                 assert rows_of(session, ask(keys, n).person_key) == (1, 1)
             assert rows_of(session, ask(keys, 44).person_key) == (0, 0)
         assert writer.groups >= 4  # the failed group, then its checks one by one
-        if engine.dialect.name == "postgresql":
-            assert kept[0] is not None and writer.held is not None and writer.held is not kept[0]
+        # The connection is kept between groups, and replaced after the failure.
+        assert kept[0] is not None and writer.held is not None and writer.held is not kept[0]
     finally:
+        writer._let_go()
+        engine.dispose()
+
+
+def test_sqlite_writer_connection_waits_in_a_thread_for_another_process_and_is_given_back_as_it_was(
+        data_dir, keys, is_postgres):
+    """The writer's own SQLite connection never waits on the event loop (busy timeout 0): while
+    another connection (another process, say) holds the write lock, the group waits in a thread
+    with the usual timeout; given back, the connection has that timeout again."""
+    if is_postgres:
+        pytest.skip("SQLite's write lock")
+    import sqlite3
+
+    from chengxin.app import create_app
+    from chengxin.catalog.rules import default_catalog
+    from chengxin.db import SQLITE_BUSY_TIMEOUT_MS, make_engine, make_sessionmaker, unit_of_work
+    from chengxin.departments import repository as departments
+    from chengxin.migrate import upgrade
+    from chengxin.settings import get_settings
+
+    settings = get_settings()
+    engine = make_engine(settings.resolved_database_url)
+    upgrade(engine)
+    with unit_of_work(make_sessionmaker(engine)) as session:
+        departments.ensure(session, default_catalog().departments)
+    app = create_app(settings, engine=engine, keys=keys)
+    writer = CheckWriter(app.state)
+    other = sqlite3.connect(engine.url.database, isolation_level=None, check_same_thread=False)
+
+    async def check_and_tick():
+        await writer.check(ask(keys, 51))  # takes the writer's connection
+        other.execute("BEGIN IMMEDIATE")
+        threading.Timer(0.3, other.execute, ("COMMIT",)).start()
+        ticks = 0
+        done = asyncio.Event()
+
+        async def ticker():
+            nonlocal ticks
+            while not done.is_set():
+                ticks += 1
+                await asyncio.sleep(0.01)
+
+        tick = asyncio.create_task(ticker())
+        started = time.monotonic()
+        outcome = await writer.check(ask(keys, 52))
+        done.set()
+        await tick
+        return outcome, ticks, time.monotonic() - started
+
+    try:
+        outcome, ticks, waited = asyncio.run(check_and_tick())
+        assert outcome.decision == "clear" and waited >= 0.25 and ticks >= 10
+        raw = writer.held.connection.driver_connection
+        assert raw.execute("PRAGMA busy_timeout").fetchone()[0] == 0
+        writer._let_go()
+        assert raw.execute("PRAGMA busy_timeout").fetchone()[0] == SQLITE_BUSY_TIMEOUT_MS
+        with make_sessionmaker(engine)() as session:
+            assert rows_of(session, outcome.person_key) == (1, 1)
+    finally:
+        other.close()
         writer._let_go()
         engine.dispose()

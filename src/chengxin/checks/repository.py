@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import weakref
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -21,10 +22,11 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from chengxin.checks.models import Check, CheckHit, Feedback
+from chengxin.db import SQLITE_BUSY_TIMEOUT_MS
 from chengxin.lists.models import ListEntry
 from chengxin.organisations.models import Organisation, OrganisationRole
 from chengxin.persons.models import Person
@@ -343,7 +345,7 @@ def check_transaction(factory: sessionmaker[Session], rows: int = 1, *, wait: bo
         with _pipelined_transaction(session) as pg_session:
             yield pg_session
         return
-    lock = _sqlite_writer(str(bind.engine.url)) if sqlite else None
+    lock = _engine_writer(bind.engine) if sqlite else None
     if lock is not None and not lock.acquire(blocking=wait):
         session.close()
         raise WriterBusy
@@ -351,8 +353,9 @@ def check_transaction(factory: sessionmaker[Session], rows: int = 1, *, wait: bo
         try:
             cache = None
             if sqlite:
-                raw = driver_connection(session)
-                _take_write_lock(raw, wait)
+                conn = session.connection()
+                raw = conn.connection.driver_connection
+                _take_write_lock(raw, wait, conn.info)
                 if rows >= BULK_ROWS:
                     (cache,) = raw.execute("PRAGMA cache_size").fetchone()
                     raw.execute(f"PRAGMA cache_size = {-BULK_CACHE_KIB}")
@@ -399,21 +402,70 @@ def _sqlite_writer(url: str) -> threading.Lock:
         return _SQLITE_WRITERS.setdefault(url, threading.Lock())
 
 
-def _take_write_lock(raw: Any, wait: bool) -> None:
+_ENGINE_WRITERS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
+
+
+def _engine_writer(engine: Engine) -> threading.Lock:
+    """`_sqlite_writer` of the engine's database (rendering the URL costs more than a check)."""
+    lock = _ENGINE_WRITERS.get(engine)
+    if lock is None:
+        lock = _ENGINE_WRITERS[engine] = _sqlite_writer(str(engine.url))
+    return lock
+
+
+_NO_WAIT = "chengxin.checks.no_wait"  # Connection.info: a writer's connection whose busy timeout is 0
+
+
+def writer_connection(engine: Engine) -> Connection:
+    """A connection for the check writer to keep between its groups (`give_back` when done).
+    On SQLite its busy timeout is 0, so that a group tried on the event loop never waits for
+    another connection's lock (it raises `WriterBusy` instead), without the two statements that
+    would otherwise set and reset the timeout around every group."""
+    conn = engine.connect()
+    if engine.dialect.name == "sqlite":
+        conn.connection.driver_connection.execute("PRAGMA busy_timeout = 0")
+        conn.info[_NO_WAIT] = True
+    return conn
+
+
+def give_back(conn: Connection) -> None:
+    """Return a `writer_connection` to the pool as the pool gave it."""
+    if conn.info.pop(_NO_WAIT, False) and not conn.invalidated:
+        conn.connection.driver_connection.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    conn.close()
+
+
+def _take_write_lock(raw: Any, wait: bool, info: dict[Any, Any]) -> None:
     """Make SQLite take its write lock for this transaction (a statement that writes nothing)."""
+    if info.get(_NO_WAIT):
+        if not wait:
+            _lock_now(raw)
+            return
+        raw.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        try:
+            raw.execute("DELETE FROM checks WHERE 0 = 1")
+        finally:
+            raw.execute("PRAGMA busy_timeout = 0")
+        return
     if wait:
         raw.execute("DELETE FROM checks WHERE 0 = 1")
         return
     (timeout,) = raw.execute("PRAGMA busy_timeout").fetchone()
     raw.execute("PRAGMA busy_timeout = 0")
     try:
+        _lock_now(raw)
+    finally:
+        raw.execute(f"PRAGMA busy_timeout = {int(timeout)}")
+
+
+def _lock_now(raw: Any) -> None:
+    """Take the write lock on a connection whose busy timeout is 0, or raise `WriterBusy`."""
+    try:
         raw.execute("DELETE FROM checks WHERE 0 = 1")
     except sqlite3.OperationalError as exc:
         if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
             raise
         raise WriterBusy from exc
-    finally:
-        raw.execute(f"PRAGMA busy_timeout = {int(timeout)}")
 
 
 def get_check(session: Session, check_id: str) -> Check | None:

@@ -14,9 +14,12 @@ On SQLite a group runs on the event loop itself: the database is in-process, a g
 fraction of a millisecond and a worker thread would only add the hops. If another transaction
 holds the write lock the group goes to a worker thread that waits for it instead, so the loop
 never blocks on a lock. On PostgreSQL, whose round trips wait on the network, groups run in a
-worker thread, on a connection the writer keeps between its groups: taking one from the pool
-would cost a ping (and its BEGIN) every time, two round trips more than the group's own two
-(`repository.check_transaction`: the read with the BEGIN, the writes with the COMMIT).
+worker thread.
+
+Groups run on a connection the writer keeps (`repository.writer_connection`, given back after
+any error): taking one from the pool for each group would cost a ping on PostgreSQL (with its
+BEGIN, two round trips more than the group's own two: the read with the BEGIN, the writes with
+the COMMIT), and on SQLite setting and resetting the busy timeout around every group.
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ class CheckWriter:
         self.queue: list[Waiting] = []
         self.drainer: asyncio.Task[None] | None = None
         self.on_loop = state.engine.dialect.name == "sqlite"
-        self.held: Connection | None = None  # PostgreSQL: the connection kept between groups
+        self.held: Connection | None = None  # the connection kept between groups
         self.groups = self.checked = 0  # groups written and checks in them (for tests and profiling)
 
     async def check(self, request: CheckRequest) -> Outcome:
@@ -107,23 +110,23 @@ class CheckWriter:
             raise
 
     def _factory(self) -> Any:
-        """`state.sessionmaker`; on PostgreSQL, when it makes sessions of an engine, bound to
-        the connection the writer keeps (taken from that engine's pool once)."""
+        """`state.sessionmaker`, bound to the connection the writer keeps when it makes sessions
+        of an engine (taken from that engine's pool once)."""
         factory = self.state.sessionmaker
         bind = getattr(factory, "kw", {}).get("bind")
-        if self.on_loop or not isinstance(bind, Engine):
+        if not isinstance(bind, Engine):
             return factory
         held = self.held
         if held is None or held.engine is not bind or held.closed or held.invalidated:
             self._let_go()
-            held = self.held = bind.connect()
+            held = self.held = repo.writer_connection(bind)
         return partial(factory, bind=held)
 
     def _let_go(self) -> None:
         held, self.held = self.held, None
         if held is not None:
             with suppress(Exception):  # a broken connection may fail to close: the pool drops it
-                held.close()  # back to the pool, which resets it
+                repo.give_back(held)  # back to the pool, which resets it
 
 
 def _settle(future: asyncio.Future[Outcome], outcome: Outcome | None = None, exc: BaseException | None = None) -> None:
