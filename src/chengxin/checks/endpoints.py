@@ -13,7 +13,7 @@ from chengxin.callers import Caller, permit
 from chengxin.checks import schemas as s
 from chengxin.checks import service
 from chengxin.checks.batch import as_wanted, run_batch_chunks
-from chengxin.checks.render import check_dict, json_bytes, ndjson_compact, ndjson_line
+from chengxin.checks.render import check_json, ndjson_compact, ndjson_line
 from chengxin.checks.writer import CheckWriter
 from chengxin.clock import today
 from chengxin.deps import CatalogDep, KeysDep, SessionDep, SettingsDep
@@ -40,9 +40,9 @@ async def check(body: s.CheckIn, request: Request, caller: Annotated[Caller, per
     # Checked, recorded and committed together with the checks that arrive meanwhile (group commit).
     outcome = await _writer(state).check(service.CheckRequest(caller, key, body.scenario, body.business_ref,
                                                                body.purpose, today(), old))
-    return Response(json_bytes(check_dict(outcome, scenario=body.scenario, department=body.department,
-                                          business_ref=body.business_ref, catalog=state.catalog,
-                                          measures=state.measures)), media_type="application/json")
+    return Response(check_json(outcome, scenario=body.scenario, department=body.department,
+                               business_ref=body.business_ref, catalog=state.catalog, measures=state.measures),
+                    media_type="application/json")
 
 
 def _writer(state: Any) -> CheckWriter:
