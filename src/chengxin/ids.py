@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import os
 import time
 
@@ -19,13 +18,16 @@ def new_id() -> str:
     return "".join(reversed(out))
 
 
-_FROM_BASE32 = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", _ALPHABET.encode())
+# A random byte's low five bits as a Crockford character: 256 is a multiple of 32, so each
+# character is uniform, and 16 of them carry the 80 random bits of an id.
+_FIVE_BITS = bytes(_ALPHABET.encode()[b & 31] for b in range(256))
 
 
 def new_ids(count: int) -> list[str]:
     """`count` ids laid out as `new_id` makes them, made together for bulk inserts: one clock
-    read, one urandom call, one base32 pass (the 10 random bytes fill the last 16 characters)."""
+    read, one urandom call and one byte translation for all (base64.b32encode is a Python loop
+    and cost more than a chunk's other id work)."""
     ms = time.time_ns() // 1_000_000
     head = "".join(_ALPHABET[(ms >> shift) & 31] for shift in range(45, -5, -5))
-    tail = base64.b32encode(os.urandom(10 * count)).translate(_FROM_BASE32).decode()
+    tail = os.urandom(16 * count).translate(_FIVE_BITS).decode()
     return [head + tail[i : i + 16] for i in range(0, 16 * count, 16)]

@@ -40,6 +40,19 @@ def test_check_dict_is_the_models_json():
             assert check_dict(o, **kw) == check_out(o, **kw).model_dump(mode="json")
 
 
+def test_check_json_is_the_dicts_json():
+    from chengxin.checks.render import check_json, json_bytes
+
+    catalog, measures = default_catalog(), default_measures()
+    for o in outcomes():
+        for ref in (None, "REF-1", '报名号 "甲"\\\n\x01\t'):
+            for scenario in ("civil_service_recruitment", "no_such_scenario"):
+                kw = {"scenario": scenario, "department": "human_resources", "business_ref": ref,
+                      "catalog": catalog, "measures": measures}
+                assert check_json(o, **kw) == json_bytes(check_dict(o, **kw))
+                assert json.loads(check_json(o, **kw)) == check_dict(o, **kw)
+
+
 def test_api_answer_validates_against_the_model(client):
     submit(client, [court_case(1)], headers=COURT)
     for n in (1, 2):

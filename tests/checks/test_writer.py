@@ -107,3 +107,115 @@ def test_writer_busy_is_raised_only_when_not_waiting(app):
         pytest.skip("SQLite only")
     with lock, pytest.raises(repo.WriterBusy), repo.check_transaction(app.state.sessionmaker, wait=False):
         pass
+
+
+def test_groups_on_a_database_of_their_own_commit_and_a_failed_write_leaves_nothing(data_dir, keys):
+    """Sessions of an engine, as `chengxin serve` has them (on PostgreSQL the writer keeps a
+    connection between groups and sends each group's writes with its COMMIT): every group is
+    committed; a group whose write fails at the database leaves no row of any of its checks,
+    the others are then checked alone, and the next group goes through."""
+    import sqlite3
+
+    import psycopg
+
+    from chengxin.app import create_app
+    from chengxin.catalog.rules import default_catalog
+    from chengxin.db import make_engine, make_sessionmaker, unit_of_work
+    from chengxin.departments import repository as departments
+    from chengxin.migrate import upgrade
+    from chengxin.settings import get_settings
+
+    settings = get_settings()
+    engine = make_engine(settings.resolved_database_url)
+    upgrade(engine)
+    factory = make_sessionmaker(engine)
+    with unit_of_work(factory) as session:
+        departments.ensure(session, default_catalog().departments)
+    app = create_app(settings, engine=engine, keys=keys)
+    writer = CheckWriter(app.state)
+    unknown = Caller("checker", department_code="no_such_department", account_id="acc-x")  # fails at the insert
+
+    kept = []
+
+    async def groups():
+        first = await asyncio.gather(*(writer.check(ask(keys, n)) for n in (41, 42)))
+        kept.append(writer.held)
+        mixed = await asyncio.gather(writer.check(ask(keys, 43)), writer.check(ask(keys, 44, unknown)),
+                                     writer.check(ask(keys, 45)), return_exceptions=True)
+        last = await writer.check(ask(keys, 46))
+        return first, mixed, last
+
+    try:
+        first, (ok, refused, also_ok), last = asyncio.run(groups())
+        assert isinstance(refused, (sqlite3.IntegrityError, psycopg.errors.ForeignKeyViolation))
+        assert [o.decision for o in (*first, ok, also_ok, last)] == ["clear"] * 5
+        with factory() as session:  # committed: seen by a session of its own
+            for n in (41, 42, 43, 45, 46):
+                assert rows_of(session, ask(keys, n).person_key) == (1, 1)
+            assert rows_of(session, ask(keys, 44).person_key) == (0, 0)
+        assert writer.groups >= 4  # the failed group, then its checks one by one
+        # The connection is kept between groups, and replaced after the failure.
+        assert kept[0] is not None and writer.held is not None and writer.held is not kept[0]
+    finally:
+        writer._let_go()
+        engine.dispose()
+
+
+def test_sqlite_writer_connection_waits_in_a_thread_for_another_process_and_is_given_back_as_it_was(
+        data_dir, keys, is_postgres):
+    """The writer's own SQLite connection never waits on the event loop (busy timeout 0): while
+    another connection (another process, say) holds the write lock, the group waits in a thread
+    with the usual timeout; given back, the connection has that timeout again."""
+    if is_postgres:
+        pytest.skip("SQLite's write lock")
+    import sqlite3
+
+    from chengxin.app import create_app
+    from chengxin.catalog.rules import default_catalog
+    from chengxin.db import SQLITE_BUSY_TIMEOUT_MS, make_engine, make_sessionmaker, unit_of_work
+    from chengxin.departments import repository as departments
+    from chengxin.migrate import upgrade
+    from chengxin.settings import get_settings
+
+    settings = get_settings()
+    engine = make_engine(settings.resolved_database_url)
+    upgrade(engine)
+    with unit_of_work(make_sessionmaker(engine)) as session:
+        departments.ensure(session, default_catalog().departments)
+    app = create_app(settings, engine=engine, keys=keys)
+    writer = CheckWriter(app.state)
+    other = sqlite3.connect(engine.url.database, isolation_level=None, check_same_thread=False)
+
+    async def check_and_tick():
+        await writer.check(ask(keys, 51))  # takes the writer's connection
+        other.execute("BEGIN IMMEDIATE")
+        threading.Timer(0.3, other.execute, ("COMMIT",)).start()
+        ticks = 0
+        done = asyncio.Event()
+
+        async def ticker():
+            nonlocal ticks
+            while not done.is_set():
+                ticks += 1
+                await asyncio.sleep(0.01)
+
+        tick = asyncio.create_task(ticker())
+        started = time.monotonic()
+        outcome = await writer.check(ask(keys, 52))
+        done.set()
+        await tick
+        return outcome, ticks, time.monotonic() - started
+
+    try:
+        outcome, ticks, waited = asyncio.run(check_and_tick())
+        assert outcome.decision == "clear" and waited >= 0.25 and ticks >= 10
+        raw = writer.held.connection.driver_connection
+        assert raw.execute("PRAGMA busy_timeout").fetchone()[0] == 0
+        writer._let_go()
+        assert raw.execute("PRAGMA busy_timeout").fetchone()[0] == SQLITE_BUSY_TIMEOUT_MS
+        with make_sessionmaker(engine)() as session:
+            assert rows_of(session, outcome.person_key) == (1, 1)
+    finally:
+        other.close()
+        writer._let_go()
+        engine.dispose()

@@ -63,3 +63,5 @@ def test_bulk_ids_share_the_single_id_layout():
     assert len(set(many)) == 1000
     assert all(len(i) == 26 and set(i) <= set(alphabet) for i in [one, *many])
     assert abs(millis(one) - now) < 5000 and abs(millis(many[0]) - now) < 5000
+    # the 16 random characters use the whole alphabet in every position
+    assert all({i[p] for i in many} == set(alphabet) for p in range(10, 26))

@@ -13,7 +13,7 @@ from chengxin.callers import Caller, permit
 from chengxin.checks import schemas as s
 from chengxin.checks import service
 from chengxin.checks.batch import as_wanted, run_batch_chunks
-from chengxin.checks.render import check_dict, json_bytes, ndjson_compact, ndjson_line
+from chengxin.checks.render import check_json, ndjson_compact, ndjson_line
 from chengxin.checks.writer import CheckWriter
 from chengxin.clock import today
 from chengxin.deps import CatalogDep, KeysDep, SessionDep, SettingsDep
@@ -33,9 +33,9 @@ async def check(body: s.CheckIn, request: Request, caller: Annotated[Caller, per
     """按业务场景核查一个人：返回拦截、从严审核、绿色通道或通过，以及每条命中的名单或记录、措施、依据、来源部门和有效期。"""
     state = request.app.state
     outcome = await single_check(state, caller, body)
-    return Response(json_bytes(check_dict(outcome, scenario=body.scenario, department=body.department,
-                                          business_ref=body.business_ref, catalog=state.catalog,
-                                          measures=state.measures)), media_type="application/json")
+    return Response(check_json(outcome, scenario=body.scenario, department=body.department,
+                               business_ref=body.business_ref, catalog=state.catalog, measures=state.measures),
+                    media_type="application/json")
 
 
 async def single_check(state: Any, caller: Caller, body: s.CheckIn) -> service.Outcome:

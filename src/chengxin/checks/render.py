@@ -63,6 +63,23 @@ def check_dict(o: Outcome, *, scenario: str, department: str, business_ref: str 
     }
 
 
+def check_json(o: Outcome, *, scenario: str, department: str, business_ref: str | None,
+               catalog: Catalog, measures: MeasureList) -> bytes:
+    """`json_bytes(check_dict(...))`. Most checks hit nothing: that answer is written straight
+    from its values, without the dict (a test holds the two forms together)."""
+    if o.hits:
+        return json_bytes(check_dict(o, scenario=scenario, department=department, business_ref=business_ref,
+                                     catalog=catalog, measures=measures))
+    return (f'{{"check_id":{encode_basestring(o.check_id)},"decision":{encode_basestring(o.decision)},'
+            f'"decision_label":{encode_basestring(DECISION_LABELS[o.decision])},'
+            f'"scenario":{encode_basestring(scenario)},'
+            f'"scenario_name":{encode_basestring(measures.scenario_name(scenario))},'
+            f'"department_code":{encode_basestring(department)},'
+            f'"business_ref":{"null" if business_ref is None else encode_basestring(business_ref)},'
+            f'"checked_at":{encode_basestring(_instant(o.checked_at))},'
+            f'"as_of":"{o.as_of.isoformat()}","hits":[]}}').encode()
+
+
 def hit_dict(hit: Hit, catalog: Catalog) -> dict[str, Any]:
     """`hit_out(...).model_dump(mode="json")`, built directly."""
     m, c = hit.measure, hit.candidate
@@ -89,10 +106,19 @@ def hit_dict(hit: Hit, catalog: Catalog) -> dict[str, Any]:
     }
 
 
+_last_instant: tuple[datetime | None, str] = (None, "")
+
+
 def _instant(moment: datetime) -> str:
-    """A UTC time as pydantic writes it in JSON (`Z`, not `+00:00`)."""
-    text = moment.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
+    """A UTC time as pydantic writes it in JSON (`Z`, not `+00:00`). The checks of a group share
+    their time: the last one's text is kept."""
+    global _last_instant
+    last, text = _last_instant
+    if moment is not last:
+        text = moment.isoformat()
+        text = text[:-6] + "Z" if text.endswith("+00:00") else text
+        _last_instant = (moment, text)
+    return text
 
 
 _JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))

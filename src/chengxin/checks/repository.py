@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import weakref
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -21,9 +22,11 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from chengxin.checks.models import Check, CheckHit, Feedback
+from chengxin.db import SQLITE_BUSY_TIMEOUT_MS
 from chengxin.lists.models import ListEntry
 from chengxin.organisations.models import Organisation, OrganisationRole
 from chengxin.persons.models import Person
@@ -229,11 +232,17 @@ _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 @contextmanager
 def pipelined(session: Session, rows: int = 1) -> Iterator[None]:
     """Send the statements of the block together (one round trip) on PostgreSQL, unless
-    `rows` is large enough for the bulk inserts in it to use COPY (which a pipeline forbids)."""
+    `rows` is large enough for the bulk inserts in it to use COPY (which a pipeline forbids).
+    Inside a pipeline already (`check_transaction`'s), the statements join it: they go with
+    the commit."""
     if rows >= COPY_MIN_ROWS or not is_postgres(session):
         yield
         return
-    with driver_connection(session).pipeline():
+    conn = driver_connection(session)
+    if conn.pgconn.pipeline_status:
+        yield
+        return
+    with conn.pipeline():
         yield
 
 
@@ -332,7 +341,12 @@ def check_transaction(factory: sessionmaker[Session], rows: int = 1, *, wait: bo
     session = factory()
     bind = session.get_bind()
     sqlite = bind.dialect.name == "sqlite"
-    lock = _sqlite_writer(str(bind.engine.url)) if sqlite else None
+    if (bind.dialect.name == "postgresql" and rows < COPY_MIN_ROWS
+            and not (isinstance(bind, Connection) and bind.in_transaction())):
+        with _pipelined_transaction(session) as pg_session:
+            yield pg_session
+        return
+    lock = _engine_writer(bind.engine) if sqlite else None
     if lock is not None and not lock.acquire(blocking=wait):
         session.close()
         raise WriterBusy
@@ -340,8 +354,9 @@ def check_transaction(factory: sessionmaker[Session], rows: int = 1, *, wait: bo
         try:
             cache = None
             if sqlite:
-                raw = driver_connection(session)
-                _take_write_lock(raw, wait)
+                conn = session.connection()
+                raw = conn.connection.driver_connection
+                _take_write_lock(raw, wait, conn.info)
                 if rows >= BULK_ROWS:
                     (cache,) = raw.execute("PRAGMA cache_size").fetchone()
                     raw.execute(f"PRAGMA cache_size = {-BULK_CACHE_KIB}")
@@ -360,26 +375,98 @@ def check_transaction(factory: sessionmaker[Session], rows: int = 1, *, wait: bo
         session.close()
 
 
+@contextmanager
+def _pipelined_transaction(session: Session) -> Iterator[Session]:
+    """PostgreSQL, a session that owns its transaction: the transaction in two round trips.
+
+    The block runs in pipeline mode: its first read goes with the BEGIN, and its writes are
+    queued and go with the COMMIT in one sync at the end (an error in any of them aborts the
+    pipeline, so nothing after it, the COMMIT included, is carried out, and the error is raised
+    here). The session's own commit then finds the driver's transaction over and costs nothing."""
+    try:
+        try:
+            conn = driver_connection(session)
+            with conn.pipeline():
+                yield session
+                session.flush()
+                conn.execute("COMMIT")
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+    finally:
+        session.close()
+
+
 def _sqlite_writer(url: str) -> threading.Lock:
     with _SQLITE_WRITERS_LOCK:
         return _SQLITE_WRITERS.setdefault(url, threading.Lock())
 
 
-def _take_write_lock(raw: Any, wait: bool) -> None:
+_ENGINE_WRITERS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
+
+
+def _engine_writer(engine: Engine) -> threading.Lock:
+    """`_sqlite_writer` of the engine's database (rendering the URL costs more than a check)."""
+    lock = _ENGINE_WRITERS.get(engine)
+    if lock is None:
+        lock = _ENGINE_WRITERS[engine] = _sqlite_writer(str(engine.url))
+    return lock
+
+
+_NO_WAIT = "chengxin.checks.no_wait"  # Connection.info: a writer's connection whose busy timeout is 0
+
+
+def writer_connection(engine: Engine) -> Connection:
+    """A connection for the check writer to keep between its groups (`give_back` when done).
+    On SQLite its busy timeout is 0, so that a group tried on the event loop never waits for
+    another connection's lock (it raises `WriterBusy` instead), without the two statements that
+    would otherwise set and reset the timeout around every group."""
+    conn = engine.connect()
+    if engine.dialect.name == "sqlite":
+        conn.connection.driver_connection.execute("PRAGMA busy_timeout = 0")
+        conn.info[_NO_WAIT] = True
+    return conn
+
+
+def give_back(conn: Connection) -> None:
+    """Return a `writer_connection` to the pool as the pool gave it."""
+    if conn.info.pop(_NO_WAIT, False) and not conn.invalidated:
+        conn.connection.driver_connection.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    conn.close()
+
+
+def _take_write_lock(raw: Any, wait: bool, info: dict[Any, Any]) -> None:
     """Make SQLite take its write lock for this transaction (a statement that writes nothing)."""
+    if info.get(_NO_WAIT):
+        if not wait:
+            _lock_now(raw)
+            return
+        raw.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        try:
+            raw.execute("DELETE FROM checks WHERE 0 = 1")
+        finally:
+            raw.execute("PRAGMA busy_timeout = 0")
+        return
     if wait:
         raw.execute("DELETE FROM checks WHERE 0 = 1")
         return
     (timeout,) = raw.execute("PRAGMA busy_timeout").fetchone()
     raw.execute("PRAGMA busy_timeout = 0")
     try:
+        _lock_now(raw)
+    finally:
+        raw.execute(f"PRAGMA busy_timeout = {int(timeout)}")
+
+
+def _lock_now(raw: Any) -> None:
+    """Take the write lock on a connection whose busy timeout is 0, or raise `WriterBusy`."""
+    try:
         raw.execute("DELETE FROM checks WHERE 0 = 1")
     except sqlite3.OperationalError as exc:
         if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
             raise
         raise WriterBusy from exc
-    finally:
-        raw.execute(f"PRAGMA busy_timeout = {int(timeout)}")
 
 
 def get_check(session: Session, check_id: str) -> Check | None:

@@ -15,14 +15,22 @@ fraction of a millisecond and a worker thread would only add the hops. If anothe
 holds the write lock the group goes to a worker thread that waits for it instead, so the loop
 never blocks on a lock. On PostgreSQL, whose round trips wait on the network, groups run in a
 worker thread.
+
+Groups run on a connection the writer keeps (`repository.writer_connection`, given back after
+any error): taking one from the pool for each group would cost a ping on PostgreSQL (with its
+BEGIN, two round trips more than the group's own two: the read with the BEGIN, the writes with
+the COMMIT), and on SQLite setting and resetting the busy timeout around every group.
 """
 
 from __future__ import annotations
 
 import asyncio
+from contextlib import suppress
+from functools import partial
 from typing import Any
 
 from anyio import to_thread
+from sqlalchemy.engine import Connection, Engine
 
 from chengxin.checks import repository as repo
 from chengxin.checks import service
@@ -41,6 +49,7 @@ class CheckWriter:
         self.queue: list[Waiting] = []
         self.drainer: asyncio.Task[None] | None = None
         self.on_loop = state.engine.dialect.name == "sqlite"
+        self.held: Connection | None = None  # the connection kept between groups
         self.groups = self.checked = 0  # groups written and checks in them (for tests and profiling)
 
     async def check(self, request: CheckRequest) -> Outcome:
@@ -93,8 +102,31 @@ class CheckWriter:
     def _transaction(self, requests: list[CheckRequest], wait: bool) -> list[Outcome]:
         state = self.state
         ctx = service.CheckContext(state.catalog, state.measures, state.tiers)
-        with repo.check_transaction(state.sessionmaker, len(requests), wait=wait) as session:
-            return service.run_check_group(session, ctx, requests)
+        try:
+            with repo.check_transaction(self._factory(), len(requests), wait=wait) as session:
+                return service.run_check_group(session, ctx, requests)
+        except BaseException:
+            self._let_go()  # whatever went wrong, the next group starts on a fresh connection
+            raise
+
+    def _factory(self) -> Any:
+        """`state.sessionmaker`, bound to the connection the writer keeps when it makes sessions
+        of an engine (taken from that engine's pool once)."""
+        factory = self.state.sessionmaker
+        bind = getattr(factory, "kw", {}).get("bind")
+        if not isinstance(bind, Engine):
+            return factory
+        held = self.held
+        if held is None or held.engine is not bind or held.closed or held.invalidated:
+            self._let_go()
+            held = self.held = repo.writer_connection(bind)
+        return partial(factory, bind=held)
+
+    def _let_go(self) -> None:
+        held, self.held = self.held, None
+        if held is not None:
+            with suppress(Exception):  # a broken connection may fail to close: the pool drops it
+                repo.give_back(held)  # back to the pool, which resets it
 
 
 def _settle(future: asyncio.Future[Outcome], outcome: Outcome | None = None, exc: BaseException | None = None) -> None:
