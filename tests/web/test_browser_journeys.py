@@ -117,6 +117,26 @@ def test_an_auditor_sees_the_signed_tree_head_and_the_verification(tab, live):
     tab.shot("auditor-log")
 
 
+def test_the_credit_office_reads_the_assessment_dashboard_with_its_charts(tab, live):
+    page = tab.page
+    sign_in(tab, "web_operator")
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="部门考核").click()
+    expect(page.get_by_role("heading", name="部门考核")).to_be_visible()
+    table = page.get_by_role("region", name="各部门考核指标")
+    expect(table.get_by_role("row").filter(has_text="市市场监督管理局")).to_contain_text("2")
+    drawn = page.locator(".chart[data-drawn=true]")
+    expect(drawn).to_have_count(page.locator(".chart[data-chart]").count())
+    assert drawn.count() >= 2  # records and error rate at least (the seed has no hit and no objection decided)
+    for i in range(drawn.count()):
+        box = drawn.nth(i).locator("canvas").bounding_box()
+        assert box and box["width"] > 200 and box["height"] > 100, box
+    tab.shot("office-assessment")
+    page.get_by_label("起始日").fill("2020-01-01")
+    page.get_by_label("截止日").fill("2020-01-31")
+    page.get_by_role("button", name="统计").click()
+    expect(page.get_by_role("status")).to_contain_text("没有报送、核查或异议")
+
+
 def test_a_forged_post_with_the_session_cookie_is_refused(tab, live):
     page = tab.page
     sign_in(tab, "web_clerk")

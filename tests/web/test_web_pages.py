@@ -18,7 +18,8 @@ INLINE = [re.compile(p, re.I) for p in (r"<script(?![^>]*\bsrc=)[^>]*>", r"<styl
 ROLE_HEADERS = {"records.submit": DEPT, "records.read_own": DEPT, "checks.run": HR, "checks.feedback": HR,
                 "checks.rates": as_role("operator"), "audit.read": as_role("auditor"),
                 "alerts.read": as_role("auditor"), "objections.handle": DEPT, "repairs.review": OPERATOR,
-                "tipoffs.handle": OPERATOR, "articles.manage": OPERATOR}
+                "tipoffs.handle": OPERATOR, "articles.manage": OPERATOR,
+                "assessment.read": OPERATOR}
 
 
 def _page_gets(app) -> dict[str, str]:
@@ -89,7 +90,7 @@ def test_every_page_renders_clean_for_its_role(client, session, keys, signer):
             "/public/records", "/public/lists", "/public/tipoffs", "/public/tipoffs/follow", "/me/objections",
             "/me/repairs", "/me/notices", "/console/objections", "/console/repairs", "/console/tipoffs",
             "/public/articles", "/public/articles/{article_id}", "/console/articles", "/console/articles/new",
-            "/console/articles/{article_id}"} <= seen
+            "/console/articles/{article_id}", "/console/assessment"} <= seen
 
 
 def test_static_files_are_served_from_the_platform_itself(client):

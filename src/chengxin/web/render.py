@@ -45,6 +45,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("/console/repairs", "信用修复审核", "repairs.review"),
     ("/console/tipoffs", "举报处理", "tipoffs.handle"),
     ("/console/articles", "文章管理", "articles.manage"),
+    ("/console/assessment", "部门考核", "assessment.read"),
 )
 
 
