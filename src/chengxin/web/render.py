@@ -44,6 +44,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("/console/objections", "异议处理", "objections.handle"),
     ("/console/repairs", "信用修复审核", "repairs.review"),
     ("/console/tipoffs", "举报处理", "tipoffs.handle"),
+    ("/console/lists", "名单管理", "lists.read"),
     ("/console/articles", "文章管理", "articles.manage"),
     ("/console/assessment", "部门考核", "assessment.read"),
 )
