@@ -95,7 +95,7 @@ def test_every_page_renders_clean_for_its_role(client, session, keys, signer):
             "/me/repairs", "/me/notices", "/console/objections", "/console/repairs", "/console/tipoffs",
             "/public/articles", "/public/articles/{article_id}", "/console/articles", "/console/articles/new",
             "/console/articles/{article_id}", "/console/assessment",
-            "/console/lists", "/console/lists/new", "/console/lists/{entry_id}"} <= seen
+            "/console/lists", "/console/lists/new", "/console/lists/{entry_id}", "/me/contact"} <= seen
 
 
 def test_static_files_are_served_from_the_platform_itself(client):

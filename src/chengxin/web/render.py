@@ -33,6 +33,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("/me/objections", "我的异议", "person.own"),
     ("/me/repairs", "信用修复", "person.own"),
     ("/me/notices", "我的通知", "person.own"),
+    ("/me/contact", "联系方式", "person.own"),
     ("/dept/uploads", "报送文件", "records.submit"),
     ("/dept/checks", "核查", "checks.run"),
     ("/dept/checks/batch", "批量核查", "checks.run"),
