@@ -87,6 +87,18 @@ def _case_request(method: str, path: str, headers: dict[str, str], json: Any = N
     return send
 
 
+def _listed(c: TestClient, s: Any, k: Any) -> str:
+    """A direct black-list entry of the person (made once), for the list management pages."""
+    made = s.info.get("choke_entry")
+    if made is None:
+        res = c.post("/api/v1/lists/entries", headers=DEPT, json={
+            "list_type": "watch", "id_number": cid(61), "name": "张三", "basis": "《条例》第十条",
+            "start_date": days_ago(10), "severity": "general"})
+        assert res.status_code == 201, res.text
+        made = s.info["choke_entry"] = res.json()["id"]
+    return made
+
+
 CHECK = {"id_number": cid(61), "scenario": "civil_service_recruitment", "department": "human_resources",
          "purpose": "资格审查"}
 REQUESTS: dict[tuple[str, str], Callable[..., Any]] = {
@@ -131,6 +143,8 @@ REQUESTS: dict[tuple[str, str], Callable[..., Any]] = {
     ("POST", "/console/repairs/{repair_id}/decision"): _case_request(
         "POST", "/console/repairs/{r}/decision", OPERATOR, form={"approved": "no", "reason": "材料不足"}),
     ("GET", "/me/file"): lambda c, s, k: c.get("/me/file", headers=_person(c, s, k)),
+    ("GET", "/console/lists"): lambda c, s, k: _listed(c, s, k) and c.get("/console/lists", headers=OPERATOR),
+    ("GET", "/console/lists/{entry_id}"): lambda c, s, k: c.get(f"/console/lists/{_listed(c, s, k)}", headers=DEPT),
     ("POST", "/dept/checks"): lambda c, s, k: c.post("/dept/checks", headers=with_csrf(HR), data={
         **{x: CHECK[x] for x in ("id_number", "scenario", "purpose")}}),
     ("POST", "/dept/checks/batch"): lambda c, s, k: c.post("/dept/checks/batch", headers=with_csrf(HR), data={
@@ -144,7 +158,8 @@ def test_the_table_covers_every_personal_data_route(app):
     from accounts.test_route_matrix import _routes
 
     personal = {(m, path) for path, route, perm in _routes(app) for m in route.methods
-                if perm in PERSONAL or path.endswith("/me/file")}
+                if perm in PERSONAL or path.endswith("/me/file")
+                or (perm == "lists.read" and not path.startswith("/api/"))}  # the pages name who is listed
     assert personal == set(REQUESTS) | FORMS
     assert not FORMS & set(REQUESTS)
 

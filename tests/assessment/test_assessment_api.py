@@ -36,3 +36,14 @@ def test_the_credit_office_sees_each_departments_figures(client, session, settin
     assert client.get("/api/v1/assessment", headers=HR).status_code == 403
     assert client.get("/api/v1/assessment", headers=OPERATOR,
                       params={"first": "2026-02-01", "last": "2026-01-01"}).json()["code"] == "ASSESSMENT_PERIOD"
+
+
+def test_a_period_that_ended_before_the_checks_counts_none_of_their_hits(client):
+    number = cid(705)
+    assert submit(client, [court_case(705, id_number=number, decided=days_ago(1))], headers=COURT).status_code == 201
+    assert check(client, number, "civil_service_recruitment").json()["decision"] == "block"
+    now = {r["department_code"]: r for r in client.get("/api/v1/assessment", headers=OPERATOR).json()["departments"]}
+    assert now["human_resources"]["hits"] >= 1
+    past = client.get("/api/v1/assessment", headers=OPERATOR, params={"first": days_ago(60), "last": days_ago(30)})
+    rows = {r["department_code"]: r for r in past.json()["departments"]}
+    assert rows["human_resources"]["hits"] == 0 and rows["human_resources"]["feedback_rate"] is None

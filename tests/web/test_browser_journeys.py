@@ -117,6 +117,88 @@ def test_an_auditor_sees_the_signed_tree_head_and_the_verification(tab, live):
     tab.shot("auditor-log")
 
 
+def test_the_credit_office_reads_the_assessment_dashboard_with_its_charts(tab, live):
+    page = tab.page
+    sign_in(tab, "web_operator")
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="部门考核").click()
+    expect(page.get_by_role("heading", name="部门考核")).to_be_visible()
+    table = page.get_by_role("region", name="各部门考核指标")
+    expect(table.get_by_role("row").filter(has_text="市市场监督管理局")).to_contain_text("2")
+    drawn = page.locator(".chart[data-drawn=true]")
+    expect(drawn).to_have_count(page.locator(".chart[data-chart]").count())
+    assert drawn.count() >= 2  # records and error rate at least (the seed has no hit and no objection decided)
+    for i in range(drawn.count()):
+        box = drawn.nth(i).locator("canvas").bounding_box()
+        assert box and box["width"] > 200 and box["height"] > 100, box
+    tab.shot("office-assessment")
+    page.get_by_label("起始日").fill("2020-01-01")
+    page.get_by_label("截止日").fill("2020-01-31")
+    page.get_by_role("button", name="统计").click()
+    expect(page.get_by_role("status")).to_contain_text("没有报送、核查或异议")
+
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="文章管理").click()
+    page.get_by_role("link", name="新建文章").click()
+    page.get_by_label("类别").select_option("honest_case")
+    page.get_by_label("标题").fill("拾金不昧的出租车司机")
+    page.get_by_label("摘要").fill("出租车司机王某将乘客遗失的现金如数归还。")
+    page.get_by_label("正文").fill("2026 年 11 月，出租车司机王某在车内发现乘客遗失的背包，内有现金 5 万元。\n\n"
+                                   "王某第一时间联系平台找到失主，将背包如数归还，并婉拒酬谢。\n\n"
+                                   "市信用办将王某的事迹列为诚信典型。")
+    page.get_by_role("button", name="保存为草稿").click()
+    expect(page.get_by_role("heading", name="修改文章")).to_contain_text("草稿")
+    page.get_by_role("button", name="发布").click()
+    expect(page.get_by_role("heading", name="修改文章")).to_contain_text("已发布")
+    tab.shot("office-article-edit")
+    page.get_by_role("link", name="文章管理", exact=True).first.click()
+    tab.shot("office-articles")
+    page.goto("/public/articles")
+    page.get_by_role("link", name="诚信典型").first.click()
+    page.get_by_role("link", name="拾金不昧的出租车司机").click()
+    expect(page.locator(".article-body p")).to_have_count(3)
+    tab.shot("public-article")
+    page.goto("/console/lists?list_type=black")
+    expect(page.get_by_role("region", name="名单条目")).to_contain_text("市中级人民法院")
+    tab.shot("office-lists")
+
+
+def test_a_department_lists_the_citizen_who_sees_it_and_leaves_a_phone_number(tab, live, browser):
+    page = tab.page
+    sign_in(tab, "web_clerk")
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="名单管理").click()
+    page.get_by_role("link", name="直接列入名单").click()
+    page.get_by_label("名单", exact=True).select_option("watch")
+    page.get_by_label("证件号码").fill(live.citizen_id)
+    page.get_by_label("姓名").fill(live.citizen_name)
+    page.get_by_label("失信程度").select_option("general")
+    page.get_by_label("列入依据").fill("《市场主体登记管理条例》第四十条")
+    page.get_by_label("认定文书编号").fill("市监关注〔2026〕8号")
+    page.get_by_role("button", name="列入名单").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("重点关注名单")
+    assert live.citizen_id not in page.content()
+    tab.shot("dept-list-entry")
+    page.get_by_role("link", name="← 名单管理").click()
+    expect(page.get_by_role("region", name="名单条目")).to_contain_text(live.citizen_name)
+    tab.shot("dept-lists")
+
+    citizen = Tab(browser, live, viewport={"width": 1280, "height": 860})
+    try:
+        person_sign_in(citizen, live)
+        entries = citizen.page.locator("section[aria-labelledby=h-lists]")
+        expect(entries).to_contain_text("重点关注名单")
+        expect(entries.get_by_role("link", name="提出异议")).to_be_visible()
+        entries.scroll_into_view_if_needed()
+        citizen.shot("person-file-lists")
+        citizen.page.get_by_role("navigation", name="主导航").get_by_role("link", name="联系方式").click()
+        citizen.page.get_by_label("新的手机号码").fill("13800138000")
+        citizen.page.get_by_role("button", name="保存").click()
+        expect(citizen.page.get_by_role("status")).to_contain_text("联系方式已保存")
+        expect(citizen.page.locator("dl.facts")).to_contain_text("138****8000")
+        citizen.shot("person-contact")
+    finally:
+        citizen.context.close()
+    assert not citizen.problems, citizen.problems
+
+
 def test_a_forged_post_with_the_session_cookie_is_refused(tab, live):
     page = tab.page
     sign_in(tab, "web_clerk")
@@ -142,7 +224,7 @@ def test_pages_fit_a_phone_screen(browser, live):
                 device_scale_factor=2)
     try:
         for path, name in (("/", "phone-home"), ("/measures", "phone-measures"), ("/person/login", "phone-login"),
-                           ("/catalog", "phone-catalog")):
+                           ("/catalog", "phone-catalog"), ("/public/articles", "phone-articles")):
             phone.page.goto(path)
             width = phone.page.evaluate("document.documentElement.scrollWidth")
             assert width <= 390, (path, width)  # nothing forces sideways scrolling

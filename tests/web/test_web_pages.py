@@ -18,7 +18,8 @@ INLINE = [re.compile(p, re.I) for p in (r"<script(?![^>]*\bsrc=)[^>]*>", r"<styl
 ROLE_HEADERS = {"records.submit": DEPT, "records.read_own": DEPT, "checks.run": HR, "checks.feedback": HR,
                 "checks.rates": as_role("operator"), "audit.read": as_role("auditor"),
                 "alerts.read": as_role("auditor"), "objections.handle": DEPT, "repairs.review": OPERATOR,
-                "tipoffs.handle": OPERATOR}
+                "tipoffs.handle": OPERATOR, "articles.manage": OPERATOR,
+                "assessment.read": OPERATOR, "lists.read": DEPT, "lists.write": DEPT}
 
 
 def _page_gets(app) -> dict[str, str]:
@@ -59,6 +60,12 @@ def test_every_page_renders_clean_for_its_role(client, session, keys, signer):
                          files={"file": ("处罚.csv", penalty_csv([penalty_row(72)]))}, follow_redirects=False)
     assert upload.status_code == 303, upload.text
     ids = cases_of(client, person, "SCJG-2026-000071")
+    article = client.post("/api/v1/articles", headers=OPERATOR, json={
+        "kind": "knowledge", "title": "什么是信用修复", "body": "第一段。\n\n第二段。"}).json()["id"]
+    client.post(f"/api/v1/articles/{article}/publication", headers=OPERATOR, json={"published": True})
+    entry = client.post("/api/v1/lists/entries", headers=DEPT, json={
+        "list_type": "watch", "id_number": cid(71), "name": "张三", "basis": "《条例》第十条",
+        "start_date": "2026-01-05", "severity": "general"}).json()["id"]
     concrete = {"/catalog/items/{code}": "/catalog/items/XZCF-01",
                 "/me/accesses/{seq}/proof": f"/me/accesses/{seq}/proof",
                 "/dept/batches/{batch_id}": upload.headers["location"],
@@ -69,7 +76,10 @@ def test_every_page_renders_clean_for_its_role(client, session, keys, signer):
                 "/me/repairs/eligibility": f"/me/repairs/eligibility?record={ids['record']}",
                 "/me/repairs/{repair_id}": f"/me/repairs/{ids['repair']}",
                 "/console/repairs/{repair_id}": f"/console/repairs/{ids['repair']}",
-                "/console/tipoffs/{tipoff_id}": f"/console/tipoffs/{ids['tipoff']}"}
+                "/console/tipoffs/{tipoff_id}": f"/console/tipoffs/{ids['tipoff']}",
+                "/public/articles/{article_id}": f"/public/articles/{article}",
+                "/console/articles/{article_id}": f"/console/articles/{article}",
+                "/console/lists/{entry_id}": f"/console/lists/{entry}"}
     downloads = {"/me/accesses/{seq}/proof.json", "/me/authorisations/{authorisation_id}/receipt.json",
                  "/me/repairs/{repair_id}/commitment.json"} | {p for p in _page_gets(client.app) if "/evidence/" in p}
     seen = set()
@@ -82,7 +92,10 @@ def test_every_page_renders_clean_for_its_role(client, session, keys, signer):
     assert {"/", "/catalog", "/measures", "/login", "/person/login", "/me/file", "/me/accesses",
             "/dept/uploads", "/dept/checks", "/audit/log", "/audit/tree-head", "/alerts", "/feedback/rates",
             "/public/records", "/public/lists", "/public/tipoffs", "/public/tipoffs/follow", "/me/objections",
-            "/me/repairs", "/me/notices", "/console/objections", "/console/repairs", "/console/tipoffs"} <= seen
+            "/me/repairs", "/me/notices", "/console/objections", "/console/repairs", "/console/tipoffs",
+            "/public/articles", "/public/articles/{article_id}", "/console/articles", "/console/articles/new",
+            "/console/articles/{article_id}", "/console/assessment",
+            "/console/lists", "/console/lists/new", "/console/lists/{entry_id}", "/me/contact"} <= seen
 
 
 def test_static_files_are_served_from_the_platform_itself(client):

@@ -30,6 +30,7 @@ ACTIONS = {
     "authorised_query": "经本人授权的第三方查询",
     "objection": "异议处理",
     "repair": "信用修复审核",
+    "list": "名单管理",
 }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -12,7 +12,7 @@ from chengxin.assessment import service
 from chengxin.callers import permit
 from chengxin.clock import today
 from chengxin.deps import SessionDep
-from chengxin.errors import PROBLEM_RESPONSES, DomainError
+from chengxin.errors import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/api/v1", tags=["考核"], responses=PROBLEM_RESPONSES)
 
@@ -24,8 +24,5 @@ def assessment(session: SessionDep,
                last: Annotated[date | None, Query(description="截止日（含），缺省为今天")] = None) -> s.AssessmentOut:
     """各部门报送量、及时率（决定后 7 日内归集）、差错率、反馈率、异议处理时长与超期件数。"""
     day = today()
-    last = last or day
-    first = first or last - timedelta(days=30)
-    if first > last or (last - first).days > 366:
-        raise DomainError("ASSESSMENT_PERIOD", "统计期间应为起始日不晚于截止日、且不超过一年", 422)
+    first, last = service.period(first, last, day)
     return service.assess(session, first, last, day)

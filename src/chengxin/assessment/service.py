@@ -12,7 +12,17 @@ from chengxin.assessment import schemas as s
 from chengxin.checks import service as checks
 from chengxin.clock import CHINA
 from chengxin.departments.models import Department
+from chengxin.errors import DomainError
 from chengxin.workdays.rules import working_days_between
+
+
+def period(first: date | None, last: date | None, today: date) -> tuple[date, date]:
+    """The days assessed: by default the 30 days before `last` (today); at most a year."""
+    last = last or today
+    first = first or last - timedelta(days=30)
+    if first > last or (last - first).days > 366:
+        raise DomainError("ASSESSMENT_PERIOD", "统计期间应为起始日不晚于截止日、且不超过一年", 422)
+    return first, last
 
 
 def _bounds(first: date, last: date) -> tuple[datetime, datetime]:
@@ -40,7 +50,7 @@ def assess(session: Session, first: date, last: date, today: date) -> s.Assessme
         r.error_rate = round(int(rejected) / int(total), 4) if total else None
     hits: dict[str, int] = defaultdict(int)
     answered: dict[str, int] = defaultdict(int)
-    for f in checks.feedback_rates(session, since):
+    for f in checks.feedback_rates(session, since, until=until):
         hits[f["department_code"]] += f["hits"]
         answered[f["department_code"]] += f["answered"]
     for code, n in hits.items():

@@ -11,7 +11,7 @@ from chengxin.catalog.rules import Catalog
 from chengxin.clock import CHINA
 from chengxin.errors import DomainError, NotFound
 from chengxin.lists import repository as list_repo
-from chengxin.lists.models import ListEntry
+from chengxin.lists.models import LIST_LABELS, ListEntry
 from chengxin.lists.service import mark_disputed
 from chengxin.records.models import Record
 
@@ -80,7 +80,7 @@ def find(session: Session, catalog: Catalog, subject_key: str, kind: str, target
         nature = "positive" if entry.list_type == "red" else "negative"
         severity = entry.severity or LIST_TIERS.get(entry.list_type)
         return Target("list_entry", None, entry, entry.item_code,
-                      item.name if item else f"{entry.list_type}名单", item.category if item else None,
+                      item.name if item else LIST_LABELS[entry.list_type], item.category if item else None,
                       nature, severity, entry.department_code, entry.source_record_id, entry.start_date,
                       item.repairable if item else True, entry.department_code == "court")
     raise DomainError("CASE_TARGET_KIND", "对象类型应为 record（信用记录）或 list_entry（名单条目）", 422)

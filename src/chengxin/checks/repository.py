@@ -493,17 +493,21 @@ def unanswered_hits(session: Session, department: str, limit: int) -> list[Any]:
     return list(session.execute(stmt))
 
 
-def hit_counts(session: Session, since: datetime | None, department: str | None) -> list[Any]:
+def hit_counts(session: Session, since: datetime | None, department: str | None,
+               until: datetime | None = None) -> list[Any]:
     """(department, measure, hits) over check_hits."""
     stmt = select(CheckHit.department_code, CheckHit.measure_code, func.count())
     if since is not None:
         stmt = stmt.where(CheckHit.checked_at >= since)
+    if until is not None:
+        stmt = stmt.where(CheckHit.checked_at < until)
     if department:
         stmt = stmt.where(CheckHit.department_code == department)
     return list(session.execute(stmt.group_by(CheckHit.department_code, CheckHit.measure_code)))
 
 
-def answered_counts(session: Session, since: datetime | None, department: str | None) -> list[Any]:
+def answered_counts(session: Session, since: datetime | None, department: str | None,
+                    until: datetime | None = None) -> list[Any]:
     """(department, measure, outcome, hits answered) using each hit's latest feedback."""
     latest = (select(Feedback.check_id, Feedback.measure_code, func.max(Feedback.at).label("at"))
               .group_by(Feedback.check_id, Feedback.measure_code).subquery())
@@ -514,6 +518,8 @@ def answered_counts(session: Session, since: datetime | None, department: str | 
                   & (Feedback.measure_code == latest.c.measure_code) & (Feedback.at == latest.c.at)))
     if since is not None:
         stmt = stmt.where(CheckHit.checked_at >= since)
+    if until is not None:
+        stmt = stmt.where(CheckHit.checked_at < until)
     if department:
         stmt = stmt.where(CheckHit.department_code == department)
     return list(session.execute(stmt.group_by(CheckHit.department_code, CheckHit.measure_code,

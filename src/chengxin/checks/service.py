@@ -294,14 +294,14 @@ def give_feedback(session: Session, caller: Caller, check_id: str,
     return rows
 
 
-def feedback_rates(session: Session, since: datetime | None = None,
-                   department: str | None = None) -> list[dict[str, Any]]:
-    """Per department and measure: hits, hits answered, rate, and the outcomes."""
+def feedback_rates(session: Session, since: datetime | None = None, department: str | None = None,
+                   until: datetime | None = None) -> list[dict[str, Any]]:
+    """Per department and measure: hits, hits answered, rate, and the outcomes (hits checked in [since, until))."""
     table: dict[tuple[str, str], dict[str, Any]] = {}
-    for dept, measure, count in repo.hit_counts(session, since, department):
+    for dept, measure, count in repo.hit_counts(session, since, department, until):
         table[(dept, measure)] = {"department_code": dept, "measure_code": measure, "hits": count,
                                   "answered": 0, "outcomes": {k: 0 for k in OUTCOMES}}
-    for dept, measure, outcome, count in repo.answered_counts(session, since, department):
+    for dept, measure, outcome, count in repo.answered_counts(session, since, department, until):
         row = table.get((dept, measure))
         if row is not None:
             row["answered"] += count

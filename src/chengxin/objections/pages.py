@@ -54,10 +54,11 @@ def my_objections_page(request: Request, caller: Person, session: SessionDep, ca
 
 @router.get("/me/objections/new", response_class=HTMLResponse)
 def new_objection_page(request: Request, caller: Person, session: SessionDep, catalog: CatalogDep,
-                       settings: SettingsDep, record: Annotated[str, Query(max_length=26)]) -> HTMLResponse:
-    """对本人信用档案中的一条记录提出异议：写明理由，附证明材料。"""
+                       settings: SettingsDep, record: Annotated[str, Query(max_length=26)] = "",
+                       entry: Annotated[str, Query(max_length=26)] = "") -> HTMLResponse:
+    """对本人信用档案中的一条记录或一条名单提出异议：写明理由，附证明材料。"""
     assert caller.person_key is not None
-    target = targets.find(session, catalog, caller.person_key, "record", record)
+    target = targets.find(session, catalog, caller.person_key, "list_entry" if entry else "record", entry or record)
     return render(request, "objections/new.html", target=target, days=settings.objection_working_days,
                   department=catalog.departments.get(target.department_code, target.department_code),
                   max_files=settings.evidence_max_files, max_mb=settings.evidence_max_bytes // (1024 * 1024))
@@ -67,12 +68,13 @@ def new_objection_page(request: Request, caller: Person, session: SessionDep, ca
 async def file_objection_page(caller: Person, session: SessionDep, catalog: CatalogDep, keys: KeysDep,
                               settings: SettingsDep, target_id: Annotated[str, Form(max_length=26)],
                               reason: Annotated[str, Form(max_length=2000)],
+                              target_kind: Annotated[str, Form(max_length=12)] = "record",
                               evidence: Annotated[list[UploadFile] | None, File()] = None) -> Response:
     """提交异议（与接口同一路径）；该信息随即标注“异议处理中”。"""
     assert caller.person_key is not None
     uploads = await read_uploads(evidence, max_files=settings.evidence_max_files, max_bytes=settings.evidence_max_bytes)
     o = service.file(session, catalog, keys, settings, caller=caller, person_key=caller.person_key,
-                     target_kind="record", target_id=target_id, reason=reason, uploads=uploads)
+                     target_kind=target_kind, target_id=target_id, reason=reason, uploads=uploads)
     return RedirectResponse(f"/me/objections/{o.id}", status_code=303)
 
 

@@ -53,11 +53,12 @@ def my_repairs_page(request: Request, caller: Person, session: SessionDep, catal
 
 @router.get("/me/repairs/eligibility", response_class=HTMLResponse)
 def eligibility_page(request: Request, caller: Person, session: SessionDep, catalog: CatalogDep,
-                     settings: SettingsDep, record: Annotated[str, Query(max_length=26)]) -> HTMLResponse:
-    """能否修复这条信息：逐项条件、最早可申请日期；满足条件时填写申请。"""
+                     settings: SettingsDep, record: Annotated[str, Query(max_length=26)] = "",
+                     entry: Annotated[str, Query(max_length=26)] = "") -> HTMLResponse:
+    """能否修复这条信息（或名单）：逐项条件、最早可申请日期；满足条件时填写申请。"""
     assert caller.person_key is not None
-    target, elig = service.assess(session, catalog, request.app.state.tiers, caller.person_key, "record", record,
-                                  today())
+    target, elig = service.assess(session, catalog, request.app.state.tiers, caller.person_key,
+                                  "list_entry" if entry else "record", entry or record, today())
     return render(request, "repairs/eligibility.html", e=EligibilityOut.of(target.kind, target.id, target.item_name,
                                                                             elig),
                   target=target, department=catalog.departments.get(target.department_code, target.department_code),
@@ -70,12 +71,13 @@ async def apply_page(request: Request, caller: Person, session: SessionDep, cata
                      settings: SettingsDep, signer: SignerDep, target_id: Annotated[str, Form(max_length=26)],
                      method: Annotated[str, Form(max_length=24)], statement: Annotated[str, Form(max_length=2000)],
                      commitment: Annotated[str, Form(max_length=8)] = "",
+                     target_kind: Annotated[str, Form(max_length=12)] = "record",
                      evidence: Annotated[list[UploadFile] | None, File()] = None) -> Response:
     """提交修复申请：证明材料与签署的信用承诺书（与接口同一路径）。"""
     assert caller.person_key is not None
     uploads = await read_uploads(evidence, max_files=settings.evidence_max_files, max_bytes=settings.evidence_max_bytes)
     r = service.apply(session, catalog, keys, settings, signer, request.app.state.tiers, caller=caller,
-                      person_key=caller.person_key, target_kind="record", target_id=target_id, method=method,
+                      person_key=caller.person_key, target_kind=target_kind, target_id=target_id, method=method,
                       statement=statement, commitment=commitment == "yes", uploads=uploads)
     return RedirectResponse(f"/me/repairs/{r.id}", status_code=303)
 

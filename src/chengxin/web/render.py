@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
@@ -25,12 +26,14 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("/public/records", "信用公示", PUBLIC),
     ("/public/lists", "红黑名单", PUBLIC),
     ("/public/tipoffs", "我要举报", PUBLIC),
+    ("/public/articles", "诚信典型与案例", PUBLIC),
     ("/me/file", "我的信用档案", "person.own"),
     ("/me/accesses", "谁查询了我", "person.own"),
     ("/me/authorisations", "我的授权", "person.own"),
     ("/me/objections", "我的异议", "person.own"),
     ("/me/repairs", "信用修复", "person.own"),
     ("/me/notices", "我的通知", "person.own"),
+    ("/me/contact", "联系方式", "person.own"),
     ("/dept/uploads", "报送文件", "records.submit"),
     ("/dept/checks", "核查", "checks.run"),
     ("/dept/checks/batch", "批量核查", "checks.run"),
@@ -42,6 +45,9 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("/console/objections", "异议处理", "objections.handle"),
     ("/console/repairs", "信用修复审核", "repairs.review"),
     ("/console/tipoffs", "举报处理", "tipoffs.handle"),
+    ("/console/lists", "名单管理", "lists.read"),
+    ("/console/articles", "文章管理", "articles.manage"),
+    ("/console/assessment", "部门考核", "assessment.read"),
 )
 
 
@@ -66,12 +72,18 @@ def _date(value: date | None) -> str:
     return "" if value is None else value.isoformat()
 
 
+def _paragraphs(text: str | None) -> list[str]:
+    """Plain text as paragraphs: blank lines separate them (the template escapes each one)."""
+    return [p.strip() for p in re.split(r"\n\s*\n", (text or "").replace("\r\n", "\n")) if p.strip()]
+
+
 env = Environment(loader=PackageLoader("chengxin.web", "templates"), autoescape=select_autoescape(default=True),
                   undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 env.filters["dt"] = _datetime
 env.filters["d"] = _date
 env.filters["ms"] = _millis
 env.filters["until"] = _until
+env.filters["paragraphs"] = _paragraphs
 env.globals["version"] = __version__
 
 

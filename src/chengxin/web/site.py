@@ -28,11 +28,14 @@ def install(app: FastAPI) -> None:
     from chengxin.access.pages import router as access_pages
     from chengxin.accounts.pages import router as accounts_pages
     from chengxin.alerts.pages import router as alerts_pages
+    from chengxin.articles.pages import router as articles_pages
+    from chengxin.assessment.pages import router as assessment_pages
     from chengxin.authorisations.pages import router as authorisations_pages
     from chengxin.catalog.pages import router as catalog_pages
     from chengxin.checks.pages import router as checks_pages
     from chengxin.creditfile.pages import router as file_pages
     from chengxin.disclosure.pages import router as disclosure_pages
+    from chengxin.lists.pages import router as lists_pages
     from chengxin.notices.pages import router as notices_pages
     from chengxin.objections.pages import router as objections_pages
     from chengxin.records.pages import router as records_pages
@@ -47,5 +50,6 @@ def install(app: FastAPI) -> None:
     page_deps = [Depends(page_viewer), Depends(require_csrf)]
     for router in (home_pages, accounts_pages, catalog_pages, measures_pages, file_pages, access_pages,
                    authorisations_pages, records_pages, checks_pages, alerts_pages, disclosure_pages, tipoffs_pages,
-                   objections_pages, repairs_pages, notices_pages):
+                   objections_pages, repairs_pages, notices_pages, articles_pages,
+                   assessment_pages, lists_pages):
         app.include_router(router, dependencies=page_deps)
