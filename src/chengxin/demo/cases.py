@@ -8,6 +8,8 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from chengxin.articles import service as articles
+from chengxin.articles.schemas import ArticleIn
 from chengxin.callers import Caller
 from chengxin.cases.rules import Upload
 from chengxin.catalog.rules import Catalog
@@ -27,6 +29,19 @@ REASONS = ["处罚决定已被复议机关撤销", "记录中的违法事实与�
 PHOTO = Upload("现场照片.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)
 TIPOFFS = (("dishonesty", "某某餐饮店（演示）", "该店长期使用过期食材，多次被顾客投诉，附现场照片。", "13800000000"),
            ("misuse", "某中介公司（演示）", "该公司未经本人授权查询并转卖他人信用报告，附聊天截图。", None))
+
+
+ARTICLES = [
+    ("knowledge", "什么是信用修复", "失信信息公示期满最短期限后，纠正失信行为即可申请修复。",
+     "信用修复是指失信主体在纠正失信行为、履行相关义务后，按规定申请停止公示失信信息、退出名单的过程。\n\n"
+     "一般失信信息最短公示 3 个月，严重失信信息最短公示 1 年，期满后可通过个人中心申请，并签署信用承诺书。"),
+    ("honest_case", "拾金不昧的出租车司机", "出租车司机王某归还乘客遗失的现金。",
+     "2026 年 10 月，出租车司机王某在车内发现乘客遗失的背包，内有现金 5 万元。\n\n"
+     "王某第一时间联系平台找到失主，如数归还。"),
+    ("dishonest_case", "拖欠工程款被列入失信名单", "某建筑公司负责人李某拖欠农民工工资被联合惩戒。",
+     "某建筑公司长期拖欠农民工工资，经人社部门认定列入拖欠农民工工资失信联合惩戒对象名单。\n\n"
+     "其法定代表人李某在政府采购、招标投标等领域受到限制，直至履行义务并完成信用修复。"),
+]
 
 
 def seed_cases(factory: sessionmaker[Session], settings: Settings, keys: Keys, catalog: Catalog,
@@ -66,4 +81,7 @@ def seed_cases(factory: sessionmaker[Session], settings: Settings, keys: Keys, c
             if n == 0:
                 tipoffs.handle(session, tipoff=tipoff, actor="system", status="handling", note="已转市场监管部门核查")
         made["tipoffs"] = len(TIPOFFS)
+        for kind, title, summary, body in ARTICLES:
+            article = articles.create(session, ArticleIn(kind=kind, title=title, summary=summary, body=body), "system")
+            articles.publish(session, article, True)
     return made
