@@ -18,7 +18,7 @@ from chengxin.accounts import repository as repo
 from chengxin.accounts import service as accounts
 from chengxin.clock import utcnow
 from chengxin.settings import Settings
-from helpers import DEPT, HR, OPERATOR, PDF, cid, days_ago, penalty, submit, with_csrf
+from helpers import COURT, DEPT, HR, OPERATOR, PDF, cid, court_case, days_ago, penalty, submit, with_csrf
 
 BANK = "91350100M000100Y43"
 PERSONAL = {"files.read", "checks.run", "authorisations.query", "organisations.read", "objections.handle",
@@ -113,6 +113,7 @@ REQUESTS: dict[tuple[str, str], Callable[..., Any]] = {
     ("GET", "/api/v1/organisations/{uscc}"): lambda c, s, k: c.get(f"/api/v1/organisations/{BANK}",
                                                                    headers=OPERATOR),
     ("POST", "/api/v1/authorisations/{authorisation_id}/query"): _query,
+    ("GET", "/api/v1/lists/entries"): lambda c, s, k: c.get("/api/v1/lists/entries", headers=COURT),
     ("GET", "/api/v1/objections"): _case_request("GET", "/api/v1/objections", DEPT),
     ("GET", "/api/v1/objections/{objection_id}"): _case_request("GET", "/api/v1/objections/{o}", DEPT),
     ("GET", "/api/v1/objections/{objection_id}/evidence/{evidence_id}"): _case_request(
@@ -159,7 +160,7 @@ def test_the_table_covers_every_personal_data_route(app):
 
     personal = {(m, path) for path, route, perm in _routes(app) for m in route.methods
                 if perm in PERSONAL or path.endswith("/me/file")
-                or (perm == "lists.read" and not path.startswith("/api/"))}  # the pages name who is listed
+                or perm == "lists.read"}  # who is listed, by key (API) or by name (pages)
     assert personal == set(REQUESTS) | FORMS
     assert not FORMS & set(REQUESTS)
 
@@ -174,6 +175,7 @@ def test_the_forms_read_nobody(client, session):
 
 def test_each_personal_data_route_logs_its_read(client, session, keys):
     submit(client, [penalty(61)])
+    assert submit(client, [court_case(61, id_number=cid(61), decided=days_ago(30))], headers=COURT).status_code == 201
     res = client.put(f"/api/v1/organisations/{BANK}", headers=DEPT, json={"name": "某银行", "persons": [
         {"role": "legal_representative", "id_number": cid(61), "name": "张三", "since": "2020-01-01"}]})
     assert res.status_code == 200, res.text

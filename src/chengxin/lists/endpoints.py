@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
+from chengxin.access.service import Read, log_reads
 from chengxin.callers import Caller, permit
 from chengxin.clock import today
 from chengxin.deps import KeysDep, SessionDep
@@ -62,4 +63,5 @@ def list_entries(
     department = None if caller.has("operator") else caller.require_department()
     day = today()
     rows = repo.search(session, list_type=list_type, department_code=department, limit=limit, offset=offset)
+    log_reads(session, caller, "list", [Read(e.subject_key, "ok", e.id) for e in rows if e.subject_kind == "person"])
     return EntriesOut(as_of=day, entries=[entry_out(e, day) for e in rows])
