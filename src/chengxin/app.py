@@ -19,12 +19,14 @@ from chengxin.assessment.endpoints import router as assessment_router
 from chengxin.authorisations.endpoints import router as authorisations_router
 from chengxin.callers import permit
 from chengxin.catalog.endpoints import router as catalog_router
-from chengxin.catalog.rules import Catalog, default_catalog
+from chengxin.catalog.rules import Catalog
 from chengxin.checks.endpoints import router as checks_router
 from chengxin.creditfile.endpoints import router as file_router
 from chengxin.crypto import Keys, load_keys
 from chengxin.db import checkpoint_in_background, make_engine, make_sessionmaker
 from chengxin.disclosure.endpoints import router as disclosure_router
+from chengxin.editions.endpoints import router as editions_router
+from chengxin.editions.service import current_or_packaged
 from chengxin.errors import DomainError, install_handlers, problem_response
 from chengxin.lists.endpoints import router as lists_router
 from chengxin.notices.endpoints import router as notices_router
@@ -70,7 +72,9 @@ def create_app(
     app.state.engine = engine
     checkpoint_in_background(engine)  # SQLite: checks commit on the event loop, which must not wait on a sync
     app.state.sessionmaker = make_sessionmaker(engine)
-    app.state.catalog = catalog or default_catalog()
+    # The catalog and measure list in force: the newest published editions, else the packaged YAML.
+    in_force_catalog, in_force_measures = current_or_packaged(app.state.sessionmaker)
+    app.state.catalog = catalog or in_force_catalog
     app.state.tiers = default_tiers()
     app.state.keys = keys or load_keys(settings)
     app.state.authenticate = TokenAuthenticator(app.state)
@@ -81,7 +85,7 @@ def create_app(
 
     app.add_middleware(RefuseOversizedBodies)
 
-    app.state.measures = default_measures()
+    app.state.measures = in_force_measures if catalog is None else default_measures()
     # The check routes first: they take by far the most requests, and a request is matched
     # against the routes in order. They are the app's own routes rather than an included router,
     # which FastAPI matches through a wrapper, twice per request (several microseconds a check).
@@ -89,7 +93,7 @@ def create_app(
     for router in (accounts_router, catalog_router, records_router, file_router, org_router,
                    lists_router, watch_router, measures_router, alerts_router, authorisations_router,
                    access_router, objections_router, repairs_router, disclosure_router, notices_router,
-                   tipoffs_router, assessment_router, articles_router):
+                   tipoffs_router, assessment_router, articles_router, editions_router):
         app.include_router(router)
 
     @app.get("/healthz", tags=["运维"], summary="健康检查", dependencies=[permit("public")])

@@ -166,10 +166,10 @@ def import_file(
     chunk: Annotated[int | None, typer.Option(min=1, max=100_000, help="每个事务的行数")] = None,
 ) -> None:
     """流式导入一个文件：逐行校验、分块提交、显示进度；重复导入不会产生重复记录。"""
-    from chengxin.catalog.rules import default_catalog
     from chengxin.crypto import load_keys
     from chengxin.db import make_sessionmaker
     from chengxin.departments import repository as departments
+    from chengxin.editions.service import current_or_packaged
     from chengxin.records.imports import ImportSpec, run_import
     from chengxin.records.repository import batch_issues
 
@@ -193,7 +193,8 @@ def import_file(
                 done = min(position, size) if file.suffix.lower() != ".xlsx" else None
                 bar.update(task, completed=done if done is not None else 0, rows=rows)
 
-            batch = run_import(factory, default_catalog(), keys, fh, spec, progress)
+            catalog, _ = current_or_packaged(factory)  # the catalog in force (published editions)
+            batch = run_import(factory, catalog, keys, fh, spec, progress)
             bar.update(task, completed=size)
     except DomainError as err:
         _fail(err)
@@ -233,7 +234,6 @@ def check_file(
 ) -> None:
     """批量核查一个文件中的人员（如招录报名名单），显示进度并写出结果文件。"""
     from chengxin.callers import Caller
-    from chengxin.catalog.rules import default_catalog
     from chengxin.checks.batch import run_batch
     from chengxin.checks.files import HEADER, result_row, summary_text
     from chengxin.checks.service import CheckContext, require_scenario
@@ -241,8 +241,8 @@ def check_file(
     from chengxin.crypto import load_keys
     from chengxin.db import make_sessionmaker
     from chengxin.departments import repository as departments
+    from chengxin.editions.service import current_or_packaged
     from chengxin.publicity.rules import default_tiers
-    from chengxin.sanctions.measures import default_measures
 
     settings = get_settings()
     engine = _engine(settings)
@@ -250,7 +250,7 @@ def check_file(
     out_path = output or file.with_name(file.stem + ".结果.csv")
     try:
         keys = load_keys(settings)
-        ctx = CheckContext(default_catalog(), default_measures(), default_tiers())
+        ctx = CheckContext(*current_or_packaged(factory), default_tiers())
         require_scenario(ctx.measures, scenario)
         with factory() as session:
             if departments.get(session, department) is None:

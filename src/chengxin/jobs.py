@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from chengxin.access import sealing
 from chengxin.alerts import service as alerts
-from chengxin.catalog.rules import default_catalog
 from chengxin.clock import today, utcnow
 from chengxin.crypto import Keys
 from chengxin.db import unit_of_work
 from chengxin.departments.models import Department
+from chengxin.editions import service as editions
 from chengxin.errors import DomainError
 from chengxin.notices import service as notices
 from chengxin.objections import service as objections
@@ -66,8 +66,9 @@ def run_once(factory: sessionmaker[Session], keys: Keys, as_of: date | None = No
 
 def _cases(factory: sessionmaker[Session], on: date, settings: Settings) -> tuple[int, int, int, int]:
     """Publicity notices, overdue objections and repairs: each in its own transaction."""
-    catalog, tiers = default_catalog(), default_tiers()
+    tiers = default_tiers()
     with unit_of_work(factory) as session:
+        catalog, _ = editions.current(session)
         departments = {d.code: d.name for d in session.query(Department)}
         collected = publicity.notify_collected(session, catalog, tiers, departments, settings=settings)
     with unit_of_work(factory) as session:

@@ -19,7 +19,7 @@ ROLE_HEADERS = {"records.submit": DEPT, "records.read_own": DEPT, "checks.run": 
                 "checks.rates": as_role("operator"), "audit.read": as_role("auditor"),
                 "alerts.read": as_role("auditor"), "objections.handle": DEPT, "repairs.review": OPERATOR,
                 "tipoffs.handle": OPERATOR, "articles.manage": OPERATOR,
-                "assessment.read": OPERATOR, "lists.read": DEPT, "lists.write": DEPT}
+                "assessment.read": OPERATOR, "lists.read": DEPT, "lists.write": DEPT, "catalog.manage": OPERATOR}
 
 
 def _page_gets(app) -> dict[str, str]:
@@ -79,7 +79,8 @@ def test_every_page_renders_clean_for_its_role(client, session, keys, signer):
                 "/console/tipoffs/{tipoff_id}": f"/console/tipoffs/{ids['tipoff']}",
                 "/public/articles/{article_id}": f"/public/articles/{article}",
                 "/console/articles/{article_id}": f"/console/articles/{article}",
-                "/console/lists/{entry_id}": f"/console/lists/{entry}"}
+                "/console/lists/{entry_id}": f"/console/lists/{entry}",
+                "/console/editions/{kind}": "/console/editions/catalog"}
     downloads = {"/me/accesses/{seq}/proof.json", "/me/authorisations/{authorisation_id}/receipt.json",
                  "/me/repairs/{repair_id}/commitment.json"} | {p for p in _page_gets(client.app) if "/evidence/" in p}
     seen = set()

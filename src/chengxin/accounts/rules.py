@@ -58,6 +58,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "tipoffs.handle": frozenset({"operator"}),
     "assessment.read": frozenset({"operator"}),
     "articles.manage": frozenset({"operator"}),
+    "catalog.manage": frozenset({"operator"}),
 }
 
 API_TOKEN_PREFIX = "cxt"

@@ -48,6 +48,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("/console/lists", "名单管理", "lists.read"),
     ("/console/articles", "文章管理", "articles.manage"),
     ("/console/assessment", "部门考核", "assessment.read"),
+    ("/console/editions/catalog", "目录与措施修订", "catalog.manage"),
 )
 
 

@@ -35,6 +35,7 @@ def install(app: FastAPI) -> None:
     from chengxin.checks.pages import router as checks_pages
     from chengxin.creditfile.pages import router as file_pages
     from chengxin.disclosure.pages import router as disclosure_pages
+    from chengxin.editions.pages import router as editions_pages
     from chengxin.lists.pages import router as lists_pages
     from chengxin.notices.pages import router as notices_pages
     from chengxin.objections.pages import router as objections_pages
@@ -51,5 +52,5 @@ def install(app: FastAPI) -> None:
     for router in (home_pages, accounts_pages, catalog_pages, measures_pages, file_pages, access_pages,
                    authorisations_pages, records_pages, checks_pages, alerts_pages, disclosure_pages, tipoffs_pages,
                    objections_pages, repairs_pages, notices_pages, articles_pages,
-                   assessment_pages, lists_pages):
+                   assessment_pages, lists_pages, editions_pages):
         app.include_router(router, dependencies=page_deps)

@@ -1,0 +1,97 @@
+"""The catalog and the measure list in force: the newest edition the credit office published, else the
+packaged YAML. A new edition is validated like the packaged files before it is kept; a catalog edition
+must keep every item the measures in force name."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+from chengxin.catalog.rules import Catalog, default_catalog
+from chengxin.clock import utcnow
+from chengxin.editions import repository as repo
+from chengxin.editions import rules
+from chengxin.editions.models import DataEdition
+from chengxin.errors import DomainError
+from chengxin.sanctions.measures import MeasureList, default_measures
+
+
+@lru_cache(maxsize=8)
+def _catalog(text: str) -> Catalog:
+    return rules.parse_catalog_text(text)
+
+
+_MEASURES: dict[tuple[str, str], MeasureList] = {}
+
+
+def _measures(text: str, catalog: Catalog) -> MeasureList:
+    """Parsed once per (text, catalog version): each edition's version is unique."""
+    key = (text, catalog.version)
+    if key not in _MEASURES:
+        if len(_MEASURES) > 16:
+            _MEASURES.clear()
+        _MEASURES[key] = rules.parse_measures_text(text, catalog)
+    return _MEASURES[key]
+
+
+def current(session: Session) -> tuple[Catalog, MeasureList]:
+    """The catalog and measure list in force."""
+    cat_row, mea_row = repo.latest(session, "catalog"), repo.latest(session, "measures")
+    catalog = _catalog(cat_row.content) if cat_row else default_catalog()
+    if mea_row is not None:
+        return catalog, _measures(mea_row.content, catalog)
+    if cat_row is None:
+        return catalog, default_measures()
+    return catalog, _measures(rules.packaged_text("measures"), catalog)
+
+
+def current_or_packaged(factory: sessionmaker[Session]) -> tuple[Catalog, MeasureList]:
+    """`current`, or the packaged data when the database has no editions table yet (not upgraded)."""
+    try:
+        with factory() as session:
+            return current(session)
+    except DBAPIError:
+        return default_catalog(), default_measures()
+
+
+def text_in_force(session: Session, kind: str) -> tuple[str, str]:
+    """(version, YAML text) of the edition in force, the packaged one when none was published."""
+    row = repo.latest(session, kind)
+    if row is not None:
+        return row.version, row.content
+    packaged = default_catalog().version if kind == "catalog" else default_measures().version
+    return packaged, rules.packaged_text(kind)
+
+
+def publish(session: Session, kind: str, content: str, change_note: str, author: str,
+            now: datetime | None = None) -> tuple[DataEdition, Catalog, MeasureList]:
+    """Validate and keep a new edition; returns it with the catalog and measures then in force."""
+    if kind not in rules.KINDS:
+        raise DomainError("EDITION_KIND", "只能编辑目录（catalog）或措施清单（measures）", 422)
+    note = " ".join((change_note or "").split())
+    if len(note) < 4:
+        raise DomainError("EDITION_NOTE_REQUIRED", "请写明修订说明（至少 4 个字）", 422)
+    catalog, measures = current(session)
+    if kind == "catalog":
+        new_catalog = rules.parse_catalog_text(content)
+        version = new_catalog.version
+        _, measures_text = text_in_force(session, "measures")
+        try:
+            measures = rules.parse_measures_text(measures_text, new_catalog)
+        except DomainError as err:
+            raise DomainError("EDITION_BREAKS_MEASURES", f"新目录与现行措施清单不一致：{err.message}", 422) from err
+        catalog = new_catalog
+    else:
+        measures = rules.parse_measures_text(content, catalog)
+        version = measures.version
+    in_force, _ = text_in_force(session, kind)
+    if version == in_force or repo.get(session, kind, version) is not None:
+        raise DomainError("EDITION_VERSION_EXISTS", f"版本号 {version} 已经使用过，请在 YAML 中写一个新的 version", 409)
+    row = DataEdition(kind=kind, version=version, content=content, change_note=note, author=author,
+                      created_at=now or utcnow())
+    session.add(row)
+    session.flush()
+    return row, catalog, measures
