@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -58,6 +59,15 @@ DESCRIPTION = """
 """
 
 
+DOCS_PAGE = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>诚信 · 接口文档</title>
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="/static/vendor/swagger-ui-5.35.0/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/static/vendor/swagger-ui-5.35.0/swagger-ui-bundle.js"></script>
+<script src="/static/docs.js"></script></body></html>"""
+
+
 def create_app(
     settings: Settings | None = None,
     engine: Engine | None = None,
@@ -66,7 +76,7 @@ def create_app(
 ) -> FastAPI:
     settings = settings or get_settings()
     engine = engine or make_engine(settings.resolved_database_url, settings.sql_echo)
-    app = FastAPI(title="诚信 · 个人公共信用信息平台", version=__version__,
+    app = FastAPI(title="诚信 · 个人公共信用信息平台", version=__version__, docs_url=None, redoc_url=None,
                   description=DESCRIPTION)
     app.state.settings = settings
     app.state.engine = engine
@@ -95,6 +105,11 @@ def create_app(
                    access_router, objections_router, repairs_router, disclosure_router, notices_router,
                    tipoffs_router, assessment_router, articles_router, editions_router):
         app.include_router(router)
+
+    @app.get("/docs", include_in_schema=False, dependencies=[permit("public")])
+    def docs() -> HTMLResponse:
+        """Interactive API docs from the vendored Swagger UI (nothing loaded from another origin)."""
+        return HTMLResponse(DOCS_PAGE)
 
     @app.get("/healthz", tags=["运维"], summary="健康检查", dependencies=[permit("public")])
     def healthz() -> dict[str, str]:

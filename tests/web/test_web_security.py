@@ -111,3 +111,13 @@ def test_a_person_signs_in_with_the_demo_code(client, session, capsys):
 def test_with_csrf_helper_matches_what_pages_expect(client):
     res = client.post("/logout", headers=with_csrf(DEPT), data={}, follow_redirects=False)
     assert res.status_code == 303
+
+
+def test_the_api_docs_load_nothing_from_another_origin(client):
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert "http://" not in page.text and "https://" not in page.text and "<script>" not in page.text
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    for src in re.findall(r'(?:src|href)="([^"]+)"', page.text):
+        assert client.get(src).status_code == 200, src
+    assert client.get("/redoc").status_code == 404
