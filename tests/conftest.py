@@ -26,6 +26,7 @@ from chengxin.departments import repository as departments
 from chengxin.migrate import upgrade
 from chengxin.settings import Settings, get_settings
 from chengxin.signing import Signer
+from helpers import scratch_database
 
 TEST_KEYS = Keys(hash_secret=b"h" * 32, encryption_key=b"e" * 32)
 
@@ -156,17 +157,8 @@ def is_postgres(database_url: str) -> bool:
 def data_dir(tmp_path: Path, monkeypatch, database_url: str) -> Path:
     """A fresh data directory and a fresh database of the suite's kind for CLI tests (env set)."""
     monkeypatch.setenv("CHENGXIN_DATA_DIR", str(tmp_path))
-    if database_url.startswith("postgresql"):
-        url = make_url(database_url)
-        fresh = url.set(database=f"{url.database}_cli")
-        admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{fresh.database}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{fresh.database}"'))
-        admin.dispose()
-        monkeypatch.setenv("CHENGXIN_DATABASE_URL", fresh.render_as_string(hide_password=False))
-    else:
-        monkeypatch.setenv("CHENGXIN_DATABASE_URL", f"sqlite:///{tmp_path / 'chengxin.db'}")
+    monkeypatch.setenv("CHENGXIN_DATABASE_URL",
+                       scratch_database(database_url, tmp_path, "cli", sqlite_file="chengxin.db"))
     get_settings.cache_clear()
     yield tmp_path
     get_settings.cache_clear()

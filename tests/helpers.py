@@ -165,3 +165,22 @@ def error_code(res: Any) -> str | None:
         found = re.search(r'<meta name="error-code" content="([A-Z_]+)">', res.text)
         return found.group(1) if found else None
     return res.json().get("code")
+
+
+def scratch_database(database_url: str, tmp: Any, name: str, *, create: bool = True,
+                     sqlite_file: str | None = None) -> str:
+    """A fresh, empty database of the suite's kind beside the test one (PostgreSQL: <test database>_<name>;
+    SQLite: a file in `tmp`); with `create=False` the PostgreSQL one is dropped instead."""
+    from sqlalchemy import create_engine, make_url, text
+
+    if not database_url.startswith("postgresql"):
+        return f"sqlite:///{tmp / (sqlite_file or f'{name}.db')}"
+    url = make_url(database_url)
+    fresh = url.set(database=f"{url.database}_{name}")
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{fresh.database}" WITH (FORCE)'))
+        if create:
+            conn.execute(text(f'CREATE DATABASE "{fresh.database}"'))
+    admin.dispose()
+    return fresh.render_as_string(hide_password=False)

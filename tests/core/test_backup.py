@@ -9,46 +9,31 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine
 from typer.testing import CliRunner
 
 from chengxin.backup import service
 from chengxin.cli import app
 from chengxin.errors import DomainError
 from chengxin.settings import get_settings
+from helpers import scratch_database
 
 runner = CliRunner()
 HAS_AUDIT = importlib.util.find_spec("chengxin.access.verify") is not None
 
-
-def _fresh(database_url: str, tmp: Path, name: str, create: bool = True) -> str:
-    """A fresh, empty database of the suite's kind (PostgreSQL: <test database>_<name>, e.g.
-    chengxin_test_ops_bsrc); with `create=False`, drop it instead."""
-    if not database_url.startswith("postgresql"):
-        return f"sqlite:///{tmp / f'{name}.db'}"
-    url = make_url(database_url)
-    fresh = url.set(database=f"{url.database}_{name}")
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{fresh.database}" WITH (FORCE)'))
-        if create:
-            conn.execute(text(f'CREATE DATABASE "{fresh.database}"'))
-    admin.dispose()
-    return fresh.render_as_string(hide_password=False)
 
 
 @pytest.fixture
 def platform(tmp_path: Path, monkeypatch, database_url: str):
     """A data directory and a source and a target database; CHENGXIN_DATABASE_URL points at the source."""
     monkeypatch.setenv("CHENGXIN_DATA_DIR", str(tmp_path))
-    source, target = _fresh(database_url, tmp_path, "bsrc"), _fresh(database_url, tmp_path, "bdst")
+    source, target = scratch_database(database_url, tmp_path, "bsrc"), scratch_database(database_url, tmp_path, "bdst")
     monkeypatch.setenv("CHENGXIN_DATABASE_URL", source)
     get_settings.cache_clear()
     yield tmp_path, source, target
     get_settings.cache_clear()
     for name in ("bsrc", "bdst"):
-        _fresh(database_url, tmp_path, name, create=False)
+        scratch_database(database_url, tmp_path, name, create=False)
 
 
 def use(monkeypatch, url: str) -> None:

@@ -15,8 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select, text, update
-from sqlalchemy.engine import make_url
+from sqlalchemy import select, update
 
 import chengxin
 from chengxin.clock import utcnow
@@ -26,29 +25,16 @@ from chengxin.notices import service
 from chengxin.notices.channels import CRASH_ENV, CRASH_EXIT
 from chengxin.notices.models import Notice
 from chengxin.settings import get_settings
+from helpers import scratch_database
 
 TEST_KEYS_ENV = {"CHENGXIN_HASH_SECRET": "aGhoaGhoaGhoaGhoaGhoaGhoaGhoaGhoaGhoaGhoaGg=",
                  "CHENGXIN_ENCRYPTION_KEY": "ZWVlZWVlZWVlZWVlZWVlZWVlZWVlZWVlZWVlZWVlZWU="}
 
 
-def _scratch(database_url: str, tmp: Path, create: bool = True) -> str:
-    """A fresh database of the suite's kind (PostgreSQL: <test database>_ncrash); dropped with create=False."""
-    if not database_url.startswith("postgresql"):
-        return f"sqlite:///{tmp / 'ncrash.db'}"
-    url = make_url(database_url)
-    fresh = url.set(database=f"{url.database}_ncrash")
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{fresh.database}" WITH (FORCE)'))
-        if create:
-            conn.execute(text(f'CREATE DATABASE "{fresh.database}"'))
-    admin.dispose()
-    return fresh.render_as_string(hide_password=False)
-
 
 @pytest.fixture
 def platform(tmp_path: Path, monkeypatch, database_url: str):
-    url = _scratch(database_url, tmp_path)
+    url = scratch_database(database_url, tmp_path, "ncrash")
     monkeypatch.setenv("CHENGXIN_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("CHENGXIN_DATABASE_URL", url)
     get_settings.cache_clear()
@@ -57,7 +43,7 @@ def platform(tmp_path: Path, monkeypatch, database_url: str):
     yield tmp_path, engine
     engine.dispose()
     get_settings.cache_clear()
-    _scratch(database_url, tmp_path, create=False)
+    scratch_database(database_url, tmp_path, "ncrash", create=False)
 
 
 def deliver(crash: str | None = None) -> subprocess.CompletedProcess[str]:

@@ -30,7 +30,7 @@ from chengxin.crypto import create_key_file, load_keys
 from chengxin.db import make_engine, make_sessionmaker, unit_of_work
 from chengxin.settings import Settings
 from chengxin.signing import load_signer
-from helpers import check, cid, court_case, penalty
+from helpers import check, cid, court_case, penalty, scratch_database
 
 PASSWORD = "Browser-Test-Pw1!"
 CITIZEN, CITIZEN_NAME = 91, "张三"
@@ -59,18 +59,6 @@ class Live:
             time.sleep(0.05)
         raise AssertionError(f"服务器控制台没有打印挑战 {challenge_id} 的验证码")
 
-
-def _database(base_url: str, data_dir: Path) -> str:
-    if not base_url.startswith("postgresql"):
-        return f"sqlite:///{data_dir / 'chengxin.db'}"
-    url = make_url(base_url)
-    live = url.set(database=f"{url.database}_live")
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{live.database}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{live.database}"'))
-    admin.dispose()
-    return live.render_as_string(hide_password=False)
 
 
 def drop_database(url: str) -> None:
@@ -132,7 +120,7 @@ def _free_port() -> int:
 
 def start(data_dir: Path, base_url: str) -> tuple[Live, subprocess.Popen, str]:
     """Prepare the database, seed it and start `chengxin serve`; returns once /healthz answers."""
-    url = _database(base_url, data_dir)
+    url = scratch_database(base_url, data_dir, "live", sqlite_file="chengxin.db")
     settings = Settings(data_dir=data_dir, database_url=url)
     create_key_file(settings.resolved_key_file)
     load_keys(settings)
