@@ -20,7 +20,7 @@ from chengxin.alerts import service as alerts
 from chengxin.clock import today, utcnow
 from chengxin.crypto import Keys
 from chengxin.db import unit_of_work
-from chengxin.departments.models import Department
+from chengxin.departments import repository as departments_repo
 from chengxin.editions import service as editions
 from chengxin.errors import DomainError
 from chengxin.notices import service as notices
@@ -69,7 +69,7 @@ def _cases(factory: sessionmaker[Session], on: date, settings: Settings) -> tupl
     tiers = default_tiers()
     with unit_of_work(factory) as session:
         catalog, _ = editions.current(session)
-        departments = {d.code: d.name for d in session.query(Department)}
+        departments = departments_repo.names(session)
         collected = publicity.notify_collected(session, catalog, tiers, departments, settings=settings)
     with unit_of_work(factory) as session:
         ended = publicity.notify_ended(session, catalog, tiers, on, settings=settings)

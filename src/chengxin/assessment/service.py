@@ -11,7 +11,7 @@ from chengxin.assessment import repository as repo
 from chengxin.assessment import schemas as s
 from chengxin.checks import service as checks
 from chengxin.clock import CHINA
-from chengxin.departments.models import Department
+from chengxin.departments import repository as departments_repo
 from chengxin.errors import DomainError
 from chengxin.workdays.rules import working_days_between
 
@@ -32,7 +32,7 @@ def _bounds(first: date, last: date) -> tuple[datetime, datetime]:
 def assess(session: Session, first: date, last: date, today: date) -> s.AssessmentOut:
     """One row per department for the days [first, last] (Beijing time)."""
     since, until = _bounds(first, last)
-    names = {d.code: d.name for d in session.query(Department)}
+    names = departments_repo.names(session)
     rows: dict[str, s.DepartmentRow] = {code: s.DepartmentRow(department_code=code, department_name=name)
                                         for code, name in names.items()}
 

@@ -13,6 +13,7 @@ from chengxin.errors import DomainError, NotFound
 from chengxin.lists import repository as list_repo
 from chengxin.lists.models import LIST_LABELS, ListEntry
 from chengxin.lists.service import mark_disputed
+from chengxin.records import repository as records
 from chengxin.records.models import Record
 
 KINDS = {"record": "信用记录", "list_entry": "名单条目"}
@@ -84,6 +85,17 @@ def find(session: Session, catalog: Catalog, subject_key: str, kind: str, target
                       nature, severity, entry.department_code, entry.source_record_id, entry.start_date,
                       item.repairable if item else True, entry.department_code == "court")
     raise DomainError("CASE_TARGET_KIND", "对象类型应为 record（信用记录）或 list_entry（名单条目）", 422)
+
+
+def find_live(session: Session, catalog: Catalog, subject_key: str, kind: str, target_id: str) -> Target:
+    """The target by id as it stands now: for a record that has since had a new version, that version."""
+    if kind == "record":
+        rec = session.get(Record, (subject_key, (target_id or "")[:26]))
+        if rec is not None and rec.superseded_at is not None:
+            live = records.find_current(session, rec.department_code, rec.source_record_id)
+            if live is not None and live.subject_key == subject_key:
+                return find(session, catalog, subject_key, "record", live.id)
+    return find(session, catalog, subject_key, kind, target_id)
 
 
 def set_disputed(session: Session, target: Target, at: datetime | None) -> None:

@@ -12,7 +12,7 @@ from chengxin.catalog.rules import Catalog
 from chengxin.clock import CHINA, today
 from chengxin.creditfile import schemas as s
 from chengxin.crypto import Keys
-from chengxin.departments.models import Department
+from chengxin.departments import repository as departments_repo
 from chengxin.errors import NotFound
 from chengxin.identity.rules import ID_TYPES, region_name
 from chengxin.masking import mask_id, mask_name
@@ -44,7 +44,7 @@ def build_file(
         raise NotFound("PERSON_NOT_FOUND", "平台中没有此人的信用档案")
     day = as_of or today()
     known_at = None if as_of is None else end_of_day(day)
-    departments = {d.code: d.name for d in session.query(Department)}
+    departments = departments_repo.names(session)
 
     roles = orgs.roles_of_person(session, person_key)
     org_names: dict[str, str] = {}

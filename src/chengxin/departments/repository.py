@@ -16,6 +16,11 @@ def all_codes(session: Session) -> set[str]:
     return set(session.scalars(select(Department.code)))
 
 
+def names(session: Session) -> dict[str, str]:
+    """Department names by code."""
+    return {code: name for code, name in session.execute(select(Department.code, Department.name))}
+
+
 def ensure(session: Session, departments: dict[str, str]) -> int:
     """Register departments that are missing (e.g. the catalog's); returns how many were new."""
     known = all_codes(session)

@@ -11,7 +11,7 @@ from chengxin.catalog.rules import Catalog
 from chengxin.clock import CHINA
 from chengxin.creditfile.service import NATURE_LABELS, SEVERITY_LABELS
 from chengxin.crypto import Keys
-from chengxin.departments.models import Department
+from chengxin.departments import repository as departments_repo
 from chengxin.disclosure import repository as repo
 from chengxin.disclosure import rules
 from chengxin.disclosure import schemas as s
@@ -25,7 +25,7 @@ PRIVATE_KINDS = frozenset({"income", "phone", "address", "contact"})
 
 
 def _departments(session: Session) -> dict[str, str]:
-    return {d.code: d.name for d in session.query(Department)}
+    return departments_repo.names(session)
 
 
 def _masked_number(keys: Keys, person_key: str, cipher: bytes) -> str:

@@ -84,7 +84,7 @@ def decide(session: Session, catalog: Catalog, keys: Keys, *, caller: Caller, ob
     reason = " ".join((reason or "").split())
     if not reason:
         raise DomainError("OBJECTION_DECISION_REASON_REQUIRED", "请写明处理理由", 422)
-    target = _target_of(session, catalog, objection)
+    target = _live_target(session, catalog, objection)
     if outcome == "corrected":
         objection.new_record_id = _correct(session, catalog, keys, objection, target, record)
     elif outcome == "revoked":
@@ -109,7 +109,7 @@ def withdraw(session: Session, catalog: Catalog, *, caller: Caller, objection: O
     now = now or utcnow()
     if objection.status != "open":
         raise DomainError("OBJECTION_CLOSED", "该异议已处理完毕", 409, objection_status=objection.status)
-    targets.set_disputed(session, _target_of(session, catalog, objection), None)
+    targets.set_disputed(session, _live_target(session, catalog, objection), None)
     objection.status = "withdrawn"
     objection.decided_at = now
     objection.decided_by = actor_of(caller)
@@ -152,15 +152,9 @@ def own(session: Session, person_key: str, objection_id: str) -> Objection:
     return objection
 
 
-def _target_of(session: Session, catalog: Catalog, objection: Objection) -> targets.Target:
-    """The target as it stands now: for a record, its live version (it may have been corrected)."""
-    if objection.target_kind == "record":
-        rec = session.get(Record, (objection.subject_key, objection.target_id))
-        if rec is not None and rec.superseded_at is not None:
-            live = record_repo.find_current(session, rec.department_code, rec.source_record_id)
-            if live is not None:
-                return targets.find(session, catalog, objection.subject_key, "record", live.id)
-    return targets.find(session, catalog, objection.subject_key, objection.target_kind, objection.target_id)
+
+def _live_target(session: Session, catalog: Catalog, objection: Objection) -> targets.Target:
+    return targets.find_live(session, catalog, objection.subject_key, objection.target_kind, objection.target_id)
 
 
 def _correct(session: Session, catalog: Catalog, keys: Keys, objection: Objection, target: targets.Target,
@@ -205,7 +199,7 @@ def _dept(session: Session, code: str) -> str:
 
 def current_record(session: Session, catalog: Catalog, objection: Objection) -> Record | None:
     """The live version of the record objected to (None for a list entry), for the handler's form."""
-    return _target_of(session, catalog, objection).record if objection.target_kind == "record" else None
+    return _live_target(session, catalog, objection).record if objection.target_kind == "record" else None
 
 
 def corrected_row(session: Session, keys: Keys, record: Record, values: Mapping[str, str]) -> dict[str, Any] | None:

@@ -12,6 +12,7 @@ from chengxin.authorisations import service as authorisations
 from chengxin.callers import Caller, permit
 from chengxin.cases import repository as case_repo
 from chengxin.cases import service as cases
+from chengxin.cases import targets
 from chengxin.cases.schemas import EventOut, EvidenceOut
 from chengxin.cases.uploads import FILE_RESPONSES, download, read_uploads
 from chengxin.clock import today
@@ -102,7 +103,7 @@ async def apply_repair_as_agent(
     """经本人授权（目的“代为办理异议、信用修复”）的机构代为申请；承诺书仍以本人名义签署。"""
     person_key = authorisations.agent_for(
         session, caller, authorisation_id, catalog=catalog,
-        category_of=lambda key: service.current_target(session, catalog, key, target_kind, target_id).category)
+        category_of=lambda key: targets.find_live(session, catalog, key, target_kind, target_id).category)
     return await _apply(request, caller, person_key, session, catalog, keys, settings, signer, target_kind,
                         target_id, method, statement, commitment, evidence, authorisation_id)
 

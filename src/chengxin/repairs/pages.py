@@ -13,6 +13,7 @@ from chengxin.access.service import Read, log_reads
 from chengxin.callers import Caller, permit
 from chengxin.cases import repository as case_repo
 from chengxin.cases import service as cases
+from chengxin.cases import targets
 from chengxin.cases.schemas import EventOut, EvidenceOut
 from chengxin.cases.uploads import download, read_uploads
 from chengxin.catalog.rules import Catalog
@@ -133,7 +134,7 @@ def review_page(repair_id: str, request: Request, caller: Reviewer, session: Ses
     """一件修复申请：方式、说明、证明材料、承诺书与全过程，以及受理或决定的表单。"""
     r = service.for_reviewer(session, repair_id)
     log_reads(session, caller, "repair", [Read(r.subject_key, "ok", r.id)])
-    target = service.current_target(session, catalog, r.subject_key, r.target_kind, r.target_id)
+    target = targets.find_live(session, catalog, r.subject_key, r.target_kind, r.target_id)
     item = catalog.item(target.item_code or "")
     data = target.record.data if target.record is not None else {}
     fields = [(f.label, data[f.name]) for f in item.fields if data.get(f.name) not in (None, "")] if item else []

@@ -28,8 +28,6 @@ from chengxin.masking import ADULT_MONTHS
 from chengxin.notices import service as notices
 from chengxin.persons import repository as persons
 from chengxin.publicity.rules import Tier, add_months
-from chengxin.records import repository as record_repo
-from chengxin.records.models import Record
 from chengxin.repairs import repository as repo
 from chengxin.repairs import rules
 from chengxin.repairs.models import Repair
@@ -49,7 +47,7 @@ def _day(moment: datetime) -> date:
 def assess(session: Session, catalog: Catalog, tiers: dict[str, Tier], person_key: str, target_kind: str,
            target_id: str, as_of: date) -> tuple[targets.Target, rules.Eligibility]:
     """The target and whether (and from when) it can be repaired, each condition explained."""
-    target = current_target(session, catalog, person_key, target_kind, target_id)
+    target = targets.find_live(session, catalog, person_key, target_kind, target_id)
     person = persons.get(session, person_key)
     birth = person.birth_date if person is not None else None
     if target.record is not None:
@@ -189,7 +187,7 @@ def decide(session: Session, catalog: Catalog, *, caller: Caller, repair: Repair
 
 
 def _approve(session: Session, catalog: Catalog, repair: Repair, actor: str, reason: str, now: datetime) -> None:
-    target = current_target(session, catalog, repair.subject_key, repair.target_kind, repair.target_id)
+    target = targets.find_live(session, catalog, repair.subject_key, repair.target_kind, repair.target_id)
     note = f"信用修复（申请 {repair.id}）"
     if target.record is not None:
         target.record.repaired_at = now
@@ -227,16 +225,6 @@ def flag_overdue(session: Session, on: date, now: datetime | None = None) -> int
     session.flush()
     return count
 
-
-def current_target(session: Session, catalog: Catalog, person_key: str, kind: str, target_id: str) -> targets.Target:
-    """The target by id; for a record that has since had a new version, that live version."""
-    if kind == "record":
-        rec = session.get(Record, (person_key, (target_id or "")[:26]))
-        if rec is not None and rec.superseded_at is not None:
-            live = record_repo.find_current(session, rec.department_code, rec.source_record_id)
-            if live is not None and live.subject_key == person_key:
-                return targets.find(session, catalog, person_key, "record", live.id)
-    return targets.find(session, catalog, person_key, kind, target_id)
 
 
 def own(session: Session, person_key: str, repair_id: str) -> Repair:
