@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
@@ -77,7 +79,7 @@ def create_app(
     settings = settings or get_settings()
     engine = engine or make_engine(settings.resolved_database_url, settings.sql_echo)
     app = FastAPI(title="诚信 · 个人公共信用信息平台", version=__version__, docs_url=None, redoc_url=None,
-                  description=DESCRIPTION)
+                  description=DESCRIPTION, lifespan=_lifespan)
     app.state.settings = settings
     app.state.engine = engine
     checkpoint_in_background(engine)  # SQLite: checks commit on the event loop, which must not wait on a sync
@@ -120,6 +122,14 @@ def create_app(
 
     install_pages(app)
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    writer = getattr(app.state, "check_writer", None)
+    if writer is not None:
+        await writer.aclose()  # the connections the check writer keeps
 
 
 class RefuseOversizedBodies:

@@ -109,11 +109,11 @@ def test_writer_busy_is_raised_only_when_not_waiting(app):
         pass
 
 
-def test_groups_on_a_database_of_their_own_commit_and_a_failed_write_leaves_nothing(data_dir, keys):
-    """Sessions of an engine, as `chengxin serve` has them (on PostgreSQL the writer keeps a
-    connection between groups and sends each group's writes with its COMMIT): every group is
-    committed; a group whose write fails at the database leaves no row of any of its checks,
-    the others are then checked alone, and the next group goes through."""
+def test_groups_on_a_database_of_their_own_commit_and_a_failed_write_leaves_nothing(data_dir, keys, is_postgres):
+    """Sessions of an engine, as `chengxin serve` has them (the writer keeps a connection between
+    groups; on PostgreSQL an asyncio one, on the event loop, each group's writes sent with its
+    COMMIT): every group is committed; a group whose write fails at the database leaves no row
+    of any of its checks, the others are then checked alone, and the next group goes through."""
     import sqlite3
 
     import psycopg
@@ -139,7 +139,7 @@ def test_groups_on_a_database_of_their_own_commit_and_a_failed_write_leaves_noth
 
     async def groups():
         first = await asyncio.gather(*(writer.check(ask(keys, n)) for n in (41, 42)))
-        kept.append(writer.held)
+        kept.append(writer.live if is_postgres else writer.held)
         mixed = await asyncio.gather(writer.check(ask(keys, 43)), writer.check(ask(keys, 44, unknown)),
                                      writer.check(ask(keys, 45)), return_exceptions=True)
         last = await writer.check(ask(keys, 46))
@@ -154,10 +154,67 @@ def test_groups_on_a_database_of_their_own_commit_and_a_failed_write_leaves_noth
                 assert rows_of(session, ask(keys, n).person_key) == (1, 1)
             assert rows_of(session, ask(keys, 44).person_key) == (0, 0)
         assert writer.groups >= 4  # the failed group, then its checks one by one
-        # The connection is kept between groups, and replaced after the failure.
-        assert kept[0] is not None and writer.held is not None and writer.held is not kept[0]
+        if is_postgres:
+            # Kept between groups, rolled back after the failed write and kept; no thread needed.
+            assert kept[0] is not None and writer.live is kept[0] and not kept[0].closed
+            assert writer.held is None
+        else:  # kept between groups, replaced after the failure
+            assert kept[0] is not None and writer.held is not None and writer.held is not kept[0]
     finally:
-        writer._let_go()
+        asyncio.run(writer.aclose())
+        engine.dispose()
+
+
+def test_postgres_writer_connection_cut_off_fails_one_group_and_the_next_connects_afresh(data_dir, keys,
+                                                                                       is_postgres):
+    """The asyncio connection of the PostgreSQL writer dies (a restart, a terminated backend):
+    the group under way fails and records nothing, the writer drops the connection, the next
+    group opens a new one and is recorded; the app's shutdown closes it."""
+    if not is_postgres:
+        pytest.skip("the PostgreSQL writer's own connection")
+    import psycopg
+    from fastapi.testclient import TestClient
+
+    from chengxin.app import create_app
+    from chengxin.catalog.rules import default_catalog
+    from chengxin.checks.endpoints import writer_of
+    from chengxin.db import make_engine, make_sessionmaker, unit_of_work
+    from chengxin.departments import repository as departments
+    from chengxin.migrate import upgrade
+    from chengxin.settings import get_settings
+
+    settings = get_settings()
+    engine = make_engine(settings.resolved_database_url)
+    upgrade(engine)
+    factory = make_sessionmaker(engine)
+    with unit_of_work(factory) as session:
+        departments.ensure(session, default_catalog().departments)
+    app = create_app(settings, engine=engine, keys=keys)
+    writer = writer_of(app.state)
+
+    async def cut_off():
+        await writer.check(ask(keys, 61))
+        first = writer.live
+        with engine.connect() as other:
+            other.exec_driver_sql(f"SELECT pg_terminate_backend({first.info.backend_pid})")
+        with pytest.raises(psycopg.OperationalError):
+            await writer.check(ask(keys, 62))
+        assert writer.live is None  # dropped
+        return first, await writer.check(ask(keys, 63))
+
+    try:
+        first, again_outcome = asyncio.run(cut_off())
+        again = writer.live
+        assert again_outcome.decision == "clear" and again is not None and again is not first
+        with factory() as session:
+            assert [rows_of(session, ask(keys, n).person_key) for n in (61, 62, 63)] == [(1, 1), (0, 0), (1, 1)]
+        with TestClient(app) as client:  # another event loop: another connection, closed at shutdown
+            assert client.portal.call(writer.check, ask(keys, 64)).decision == "clear"
+            live = writer.live
+            assert live is not None and live is not again and first.closed
+        assert writer.live is None and live.closed
+    finally:
+        writer.close_live()
         engine.dispose()
 
 

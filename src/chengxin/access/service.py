@@ -49,18 +49,36 @@ def log_reads(
     at: datetime | None = None,
 ) -> int:
     """Append one access-log entry per read, in the caller's transaction; returns the count."""
-    if action not in ACTIONS:
-        raise ValueError(f"unknown access action {action!r}")
-    moment = at or utcnow()
-    role, department, org, account = caller.role, caller.department_code, caller.org_uscc, caller.account_id
-    rows = [(moment, role, department, org, account, r.subject_key, action, purpose, basis, business_ref, r.ref_id,
-             r.result) for r in reads]
+    rows = entry_rows(caller, action, reads, purpose=purpose, basis=basis, business_ref=business_ref, at=at)
     together = session.info.get(_TOGETHER)
     if together is not None:
         together.extend(rows)  # written by `logging_together` at the end of its block
     elif rows:
         _insert(session, rows)
     return len(rows)
+
+
+def entry_rows(
+    caller: Caller, action: str, reads: Sequence[Read] | Iterable[Read], *,
+    purpose: str | None = None, basis: str | None = None, business_ref: str | None = None,
+    at: datetime | None = None,
+) -> list[tuple[Any, ...]]:
+    """The access-log rows (COLUMNS order) of some reads, as `log_reads` appends them."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown access action {action!r}")
+    moment = at or utcnow()
+    role, department, org, account = caller.role, caller.department_code, caller.org_uscc, caller.account_id
+    return [(moment, role, department, org, account, r.subject_key, action, purpose, basis, business_ref, r.ref_id,
+             r.result) for r in reads]
+
+
+async def append_async(cur: Any, rows: list[tuple[Any, ...]]) -> None:
+    """Append `entry_rows` on a cursor of an asyncio psycopg connection (PostgreSQL), in the
+    cursor's transaction: the path of the group writer of checks, which runs on the event loop."""
+    if len(rows) == 1:
+        await cur.execute(_INSERT_PG, rows[0])
+    elif rows:
+        await cur.executemany(_INSERT_PG, rows)
 
 
 _TOGETHER = "chengxin.access.together"

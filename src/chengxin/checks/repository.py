@@ -15,10 +15,11 @@ import sqlite3
 import threading
 import weakref
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, select
@@ -158,28 +159,48 @@ def check_reads(session: Session, person_keys: Sequence[str]) -> CheckReads:
     session.flush()  # what an ORM query would have done first (autoflush)
     conn = driver_connection(session)
     if is_postgres(session):
-        births, roles, entries, records = [], [], [], []
-        for r in conn.execute(_PG_READ, {"k": keys}):
-            tag = r[0]
-            if tag == "e":
-                entries.append(r[1:13])
-            elif tag == "r":
-                records.append((r[1], r[2], r[3], r[4], r[5], r[9], r[12], r[13], r[6], r[14]))
-            elif tag == "o":
-                roles.append(r[1:6])
-            else:
-                births.append((r[1], r[9]))
-        out.births.update(births)
-    else:
-        births, roles, entries, records = _sqlite_reads(conn, keys)
-        out.births.update((k, None if b is None else date.fromisoformat(b)) for k, b in births)
+        return _pg_reads(conn.execute(_PG_READ, {"k": keys}))
+    births, roles, entries, records = _sqlite_reads(conn, keys)
+    out.births.update((k, None if b is None else date.fromisoformat(b)) for k, b in births)
+    _sort_in(out, roles, entries, records)
+    return out
+
+
+async def check_reads_async(conn: Any, person_keys: Sequence[str]) -> CheckReads:
+    """`check_reads` on an asyncio psycopg connection (PostgreSQL): the same statement."""
+    keys = list(dict.fromkeys(person_keys))
+    if not keys:
+        return CheckReads({}, defaultdict(list), defaultdict(list), defaultdict(list))
+    cur = await conn.execute(_PG_READ, {"k": keys})
+    return _pg_reads(await cur.fetchall())
+
+
+def _pg_reads(rows: Iterable[Any]) -> CheckReads:
+    """CheckReads from the rows of `_PG_READ` (tagged: p birth date, o role, e entry, r record)."""
+    out = CheckReads({}, defaultdict(list), defaultdict(list), defaultdict(list))
+    births, roles, entries, records = [], [], [], []
+    for r in rows:
+        tag = r[0]
+        if tag == "e":
+            entries.append(r[1:13])
+        elif tag == "r":
+            records.append((r[1], r[2], r[3], r[4], r[5], r[9], r[12], r[13], r[6], r[14]))
+        elif tag == "o":
+            roles.append(r[1:6])
+        else:
+            births.append((r[1], r[9]))
+    out.births.update(births)
+    _sort_in(out, roles, entries, records)
+    return out
+
+
+def _sort_in(out: CheckReads, roles: Iterable[Any], entries: Iterable[Any], records: Iterable[Any]) -> None:
     for person_key, uscc, name, org_key, role in roles:
         out.roles[person_key].append(RoleRow(uscc, name, org_key, role))
     for row in entries:
         out.entries[row[0]].append(row)
     for row in records:
         out.records[row[0]].append(row)
-    return out
 
 
 def _sqlite_reads(conn: Any, keys: list[str]) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
@@ -261,12 +282,12 @@ def insert_rows(session: Session, table: str, columns: Sequence[str], rows: Sequ
                 for row in rows:
                     copy.write_row(row)
             return
-        marks = ", ".join("%s" + (casts or {}).get(c, "") for c in columns)
+        sql = _pg_insert(table, tuple(columns), tuple(sorted((casts or {}).items())))
         with conn.cursor() as cur:
             if len(rows) == 1:
-                cur.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows[0])
+                cur.execute(sql, rows[0])
             else:
-                cur.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+                cur.executemany(sql, rows)
         return
     stamps = [i for i, c in enumerate(columns) if c in temporal]
     if stamps:
@@ -295,6 +316,25 @@ def insert_rows(session: Session, table: str, columns: Sequence[str], rows: Sequ
     conn.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})", rows)
 
 
+@lru_cache(maxsize=32)
+def _pg_insert(table: str, columns: tuple[str, ...], casts: tuple[tuple[str, str], ...] = ()) -> str:
+    cast = dict(casts)
+    return (f"INSERT INTO {table} ({', '.join(columns)}) "
+            f"VALUES ({', '.join('%s' + cast.get(c, '') for c in columns)})")
+
+
+_CHECK_CASTS = (("hits", "::jsonb"),)
+
+
+async def insert_check_rows_async(cur: Any, checks: list[tuple[Any, ...]], hits: list[tuple[Any, ...]]) -> None:
+    """`insert_check_rows(..., encoded=True)` on a cursor of an asyncio psycopg connection in
+    pipeline mode (the statements are queued; they go with the COMMIT)."""
+    if checks:
+        await cur.executemany(_pg_insert("checks", CHECK_COLUMNS, _CHECK_CASTS), checks)
+    if hits:
+        await cur.executemany(_pg_insert("check_hits", HIT_COLUMNS), hits)
+
+
 def insert_checks(session: Session, checks: list[dict[str, Any]], hits: list[dict[str, Any]]) -> None:
     insert_check_rows(session, [tuple(c[k] for k in CHECK_COLUMNS) for c in checks],
                       [tuple(h[k] for k in HIT_COLUMNS) for h in hits])
@@ -307,7 +347,7 @@ def insert_check_rows(session: Session, checks: list[tuple[Any, ...]], hits: lis
     if not encoded:
         encode = _JSON.encode
         checks = [(*c[:7], encode(c[7]) if c[7] else "[]", *c[8:]) for c in checks]
-    insert_rows(session, "checks", CHECK_COLUMNS, checks, {"hits": "::jsonb"}, ("checked_at",))
+    insert_rows(session, "checks", CHECK_COLUMNS, checks, dict(_CHECK_CASTS), ("checked_at",))
     insert_rows(session, "check_hits", HIT_COLUMNS, hits, temporal=("checked_at",))
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from chengxin import ids
-from chengxin.access.service import Read, log_reads, logging_together
+from chengxin.access.service import Read, append_async, entry_rows, log_reads, logging_together
 from chengxin.callers import Caller
 from chengxin.catalog.rules import Catalog
 from chengxin.checks import repository as repo
@@ -205,18 +205,48 @@ def run_check_group(session: Session, ctx: CheckContext, requests: Sequence[Chec
         requests = [replace(r, person_key=k) for r, k in zip(requests, chosen, strict=True)]
     read = repo.check_reads(session, [r.person_key for r in requests])
     now = utcnow()
-    rows = _Rows()
-    for req, check_id in zip(requests, ids.new_ids(len(requests)), strict=True):
-        department = req.caller.require_department()
-        decision, hits = _decide(ctx, ctx.measures.for_scenario(req.scenario), read, req.person_key, req.as_of)
-        rows.add(Outcome(check_id, req.person_key, decision, hits, now, req.as_of), department, req.scenario,
-                 req.business_ref, req.purpose, None)
+    rows = _plan_group(ctx, requests, read, now)
     with repo.pipelined(session, len(rows.checks)), logging_together(session):
         repo.insert_check_rows(session, rows.checks, rows.hits, encoded=True)
         for req, o in zip(requests, rows.outcomes, strict=True):
             log_reads(session, req.caller, "check", (Read(o.person_key, o.decision, o.check_id),),
                       purpose=req.purpose, basis=req.scenario, business_ref=req.business_ref, at=now)
     return rows.outcomes
+
+
+async def run_check_group_async(conn: Any, ctx: CheckContext, requests: Sequence[CheckRequest]) -> list[Outcome]:
+    """`run_check_group` on an asyncio psycopg connection (PostgreSQL) of the group writer,
+    which runs it on the event loop: the same read, decisions, rows and access-log entries, in
+    one transaction of two round trips (pipeline mode: the read goes with the BEGIN, the
+    writes with the COMMIT; an error in any statement aborts the transaction and is raised
+    here, after which the caller rolls back). Not for re-keying (`run_check_group` handles it)."""
+    if any(r.old_key is not None for r in requests):
+        raise ValueError("re-keying checks go through run_check_group")
+    async with conn.pipeline():
+        read = await repo.check_reads_async(conn, [r.person_key for r in requests])
+        now = utcnow()
+        rows = _plan_group(ctx, requests, read, now)
+        logged: list[tuple[Any, ...]] = []
+        for req, o in zip(requests, rows.outcomes, strict=True):
+            logged += entry_rows(req.caller, "check", (Read(o.person_key, o.decision, o.check_id),),
+                                 purpose=req.purpose, basis=req.scenario, business_ref=req.business_ref, at=now)
+        async with conn.cursor() as cur:
+            await repo.insert_check_rows_async(cur, rows.checks, rows.hits)
+            await append_async(cur, logged)
+            await cur.execute("COMMIT")
+    return rows.outcomes
+
+
+def _plan_group(ctx: CheckContext, requests: Sequence[CheckRequest], read: repo.CheckReads,
+                now: datetime) -> _Rows:
+    """The outcomes of a group's checks and the rows that record them (pure: no database)."""
+    rows = _Rows()
+    for req, check_id in zip(requests, ids.new_ids(len(requests)), strict=True):
+        department = req.caller.require_department()
+        decision, hits = _decide(ctx, ctx.measures.for_scenario(req.scenario), read, req.person_key, req.as_of)
+        rows.add(Outcome(check_id, req.person_key, decision, hits, now, req.as_of), department, req.scenario,
+                 req.business_ref, req.purpose, None)
+    return rows
 
 
 def _decide(ctx: CheckContext, measures: Sequence[Measure], read: repo.CheckReads, key: str,

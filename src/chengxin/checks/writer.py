@@ -13,13 +13,20 @@ groups grow and the cost per check falls, which is what keeps the queue short.
 On SQLite a group runs on the event loop itself: the database is in-process, a group takes a
 fraction of a millisecond and a worker thread would only add the hops. If another transaction
 holds the write lock the group goes to a worker thread that waits for it instead, so the loop
-never blocks on a lock. On PostgreSQL, whose round trips wait on the network, groups run in a
-worker thread.
+never blocks on a lock.
 
-Groups run on a connection the writer keeps (`repository.writer_connection`, given back after
-any error): taking one from the pool for each group would cost a ping on PostgreSQL (with its
-BEGIN, two round trips more than the group's own two: the read with the BEGIN, the writes with
-the COMMIT), and on SQLite setting and resetting the busy timeout around every group.
+On PostgreSQL, whose round trips wait on the network, a group runs on the event loop too, on
+an asyncio psycopg connection the writer keeps (`service.run_check_group_async`: two round
+trips, the read with the BEGIN and the writes with the COMMIT), so the loop serves other
+requests while the database works. In a worker thread instead, each group waited for the
+interpreter lock at every return from the network (the loop holds it while it serves
+requests), which doubled a group's time and halved the checks per second. Groups that must
+look under two keys while the hash secret is being rotated, and sessions bound to a single
+connection rather than an engine (tests), still go to a worker thread (`_transaction`).
+
+The thread path runs on a connection the writer keeps (`repository.writer_connection`, given
+back after any error): taking one from the pool for each group would cost a ping on PostgreSQL,
+and on SQLite setting and resetting the busy timeout around every group.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from contextlib import suppress
 from functools import partial
 from typing import Any
 
+import psycopg
 from anyio import to_thread
 from sqlalchemy.engine import Connection, Engine
 
@@ -50,6 +58,10 @@ class CheckWriter:
         self.drainer: asyncio.Task[None] | None = None
         self.on_loop = state.engine.dialect.name == "sqlite"
         self.held: Connection | None = None  # the connection kept between groups
+        # PostgreSQL: the asyncio connection of the groups run on the loop, and the loop and
+        # engine it was made for (a connection serves one event loop).
+        self.live: psycopg.AsyncConnection[Any] | None = None
+        self.live_for: tuple[asyncio.AbstractEventLoop, Engine] | None = None
         self.groups = self.checked = 0  # groups written and checks in them (for tests and profiling)
 
     async def check(self, request: CheckRequest) -> Outcome:
@@ -97,7 +109,57 @@ class CheckWriter:
                 return self._transaction(requests, wait=False)
             except repo.WriterBusy:
                 pass
+        else:
+            engine = self._engine()
+            if engine is not None and engine.dialect.name == "postgresql" and all(
+                    r.old_key is None for r in requests):
+                return await self._on_loop_pg(engine, requests)
         return await to_thread.run_sync(self._transaction, requests, True)
+
+    async def _on_loop_pg(self, engine: Engine, requests: list[CheckRequest]) -> list[Outcome]:
+        state = self.state
+        ctx = service.CheckContext(state.catalog, state.measures, state.tiers)
+        conn = await self._live_connection(engine)
+        try:
+            return await service.run_check_group_async(conn, ctx, requests)
+        except Exception:
+            try:
+                await conn.rollback()
+            except Exception:
+                self.close_live()  # broken: the next group connects afresh
+            raise
+        except BaseException:  # cancelled mid-way: the connection's state is unknown
+            self.close_live()
+            raise
+
+    async def _live_connection(self, engine: Engine) -> psycopg.AsyncConnection[Any]:
+        loop = asyncio.get_running_loop()
+        conn = self.live
+        if conn is not None and (conn.closed or conn.broken or self.live_for != (loop, engine)):
+            self.close_live()
+            conn = None
+        if conn is None:
+            # The engine's own connection arguments (and SQLAlchemy's type adapters), so rows
+            # read here are the values the thread path reads.
+            cargs, cparams = engine.dialect.create_connect_args(engine.url)
+            conn = await psycopg.AsyncConnection.connect(*cargs, **cparams)
+            self.live, self.live_for = conn, (loop, engine)
+        return conn
+
+    def close_live(self) -> None:
+        """Close the PostgreSQL connection of the groups run on the loop, from any thread or loop."""
+        conn, self.live, self.live_for = self.live, None, None
+        if conn is not None:
+            with suppress(Exception):
+                conn.pgconn.finish()
+
+    async def aclose(self) -> None:
+        """Give back the connections the writer keeps (the app's shutdown)."""
+        conn, self.live, self.live_for = self.live, None, None
+        if conn is not None:
+            with suppress(Exception):
+                await conn.close()
+        self._let_go()
 
     def _transaction(self, requests: list[CheckRequest], wait: bool) -> list[Outcome]:
         state = self.state
@@ -109,12 +171,17 @@ class CheckWriter:
             self._let_go()  # whatever went wrong, the next group starts on a fresh connection
             raise
 
+    def _engine(self) -> Engine | None:
+        """The engine `state.sessionmaker` makes sessions of (None when bound to one connection)."""
+        bind = getattr(self.state.sessionmaker, "kw", {}).get("bind")
+        return bind if isinstance(bind, Engine) else None
+
     def _factory(self) -> Any:
         """`state.sessionmaker`, bound to the connection the writer keeps when it makes sessions
         of an engine (taken from that engine's pool once)."""
         factory = self.state.sessionmaker
-        bind = getattr(factory, "kw", {}).get("bind")
-        if not isinstance(bind, Engine):
+        bind = self._engine()
+        if bind is None:
             return factory
         held = self.held
         if held is None or held.engine is not bind or held.closed or held.invalidated:
