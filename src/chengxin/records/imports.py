@@ -106,10 +106,15 @@ def run_import(
     seq = 0
     try:
         with _fewer_collections(), _chunk_sessions(factory) as chunk_sessions:
-            for chunk, position in chunks:
-                seq = _commit_chunk(chunk_sessions, catalog, keys, batch, ctx, chunk, seq)
-                if progress:
-                    progress(position, batch.total)
+            engine = _pipeline_engine(factory, keys)
+            if engine is not None:
+                position = _store_pipelined(engine, factory, catalog, keys, batch, ctx, chunks, position,
+                                            progress)
+            else:
+                for chunk, position in chunks:
+                    seq = _commit_chunk(chunk_sessions, catalog, keys, batch, ctx, chunk, seq)
+                    if progress:
+                        progress(position, batch.total)
     except BaseException:
         with unit_of_work(factory) as session:
             service.close_batch(batch, "failed")
@@ -176,6 +181,129 @@ def _commit_chunk(factory: Callable[[], Session], catalog: Catalog, keys: Keys, 
     for attr in ("total", "created", "new_versions", "unchanged", "rejected", "warnings"):
         setattr(batch, attr, getattr(attached, attr))
     return seq
+
+
+# --- storing on PostgreSQL: the next chunk planned while this one is written -------------------
+# On PostgreSQL most of the time of storing a chunk is the server's (COPY into indexed tables,
+# on another core), and this process only waits for it. So a writer thread writes and commits
+# chunk N on the import's connection while this thread plans chunk N+1: its look-ups run on a
+# second, autocommit connection, which sees chunks up to N-1 committed (at most one chunk is in
+# flight), and what chunk N leaves behind (ChunkPlan.known) is laid over their answers. The
+# writer writes chunks in order, one transaction each, exactly what the sequential path writes;
+# after its first failure it writes nothing more, and the import fails with that error once
+# the chunk in flight has ended (committed whole or rolled back). psycopg releases the GIL while
+# it waits for the server, so the two threads overlap where it matters.
+
+
+def _pipeline_engine(factory: sessionmaker[Session], keys: Keys) -> Engine | None:
+    """The engine to store through a writer thread, or None to store chunk by chunk here."""
+    bind = factory.kw.get("bind")
+    if not isinstance(bind, Engine) or bind.dialect.name != "postgresql":
+        return None  # SQLite does its work in this process; a bound connection is one connection
+    if keys.previous_hasher() is not None:
+        return None  # while re-keying, subjects are remapped by look-ups: keep them in order
+    return bind
+
+
+class _Writer:
+    """A thread writing planned chunks in order, each in a transaction of its own."""
+
+    def __init__(self, engine: Engine, factory: sessionmaker[Session], collector: service.Collector) -> None:
+        self._conn = engine.connect()
+        self._factory = functools.partial(factory, bind=self._conn)
+        self._collector = collector
+        self._ready = threading.Condition()
+        self._job: tuple[service.ChunkPlan, dict[str, int]] | None = None
+        self._busy = False
+        self._closing = False
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="chengxin-import-writer", daemon=True)
+        self._thread.start()
+
+    def submit(self, plan: service.ChunkPlan, counts: dict[str, int]) -> None:
+        """Hand over the next chunk; the previous one must have ended (see wait)."""
+        with self._ready:
+            assert not self._busy and self.error is None
+            self._job, self._busy = (plan, counts), True
+            self._ready.notify_all()
+
+    def wait(self) -> None:
+        """Until the chunk in flight has ended; raises the writer's error if it failed."""
+        with self._ready:
+            while self._busy:
+                self._ready.wait()
+        if self.error is not None:
+            raise self.error
+
+    def close(self) -> None:
+        """Let the chunk in flight end, stop the thread and give back the connection."""
+        with self._ready:
+            self._closing = True
+            self._ready.notify_all()
+        self._thread.join()
+        self._conn.close()
+
+    def _run(self) -> None:
+        while True:
+            with self._ready:
+                while self._job is None and not self._closing:
+                    self._ready.wait()
+                if self._job is None:
+                    return
+                plan, counts = self._job
+            try:
+                with unit_of_work(self._factory) as session:
+                    self._collector.write(plan, session)
+                    repository.set_batch_counts(session, self._collector.batch.id, counts)
+            except BaseException as exc:  # handed to the importing thread, which fails the import
+                error: BaseException | None = exc
+            else:
+                error = None
+            with self._ready:
+                self._job, self._busy, self.error = None, False, error
+                self._ready.notify_all()
+                if error is not None:
+                    return
+
+
+_COUNTS = ("total", "created", "new_versions", "unchanged", "rejected", "warnings")
+
+
+def _store_pipelined(engine: Engine, factory: sessionmaker[Session], catalog: Catalog, keys: Keys,
+                     batch: Batch, ctx: RowContext, chunks: Iterator[tuple[Any, int]], position: int,
+                     progress: Callable[[int, int], None] | None) -> int:
+    """Store every chunk through a writer thread; returns the bytes read. On return or error
+    `batch` holds the counts of the chunks committed."""
+    committed = {a: getattr(batch, a) for a in _COUNTS}
+    with engine.connect() as conn:
+        looking = conn.execution_options(isolation_level="AUTOCOMMIT")
+        with factory(bind=looking) as lookups:
+            collector = service.Collector(lookups, catalog, keys, batch, ctx)
+            writer = _Writer(engine, factory, collector)
+            in_flight: tuple[dict[str, int], int] | None = None
+            known = None
+            try:
+                for chunk, position in chunks:
+                    plan = collector.plan(chunk, known)
+                    lookups.rollback()  # end the read (autocommit: no snapshot is kept)
+                    writer.wait()
+                    if in_flight is not None:
+                        committed = in_flight[0]
+                        if progress:
+                            progress(in_flight[1], committed["total"])
+                    counts = {a: getattr(batch, a) for a in _COUNTS}
+                    writer.submit(plan, counts)
+                    in_flight, known = (counts, position), plan.known()
+                writer.wait()
+                if in_flight is not None and progress:
+                    progress(in_flight[1], in_flight[0]["total"])
+            finally:
+                writer.close()  # the chunk in flight, if any, has now committed or failed
+                if in_flight is not None and writer.error is None:
+                    committed = in_flight[0]
+                for a, value in committed.items():
+                    setattr(batch, a, value)
+    return position
 
 
 def _chunks_here(table: Table, mapper: RowMapper, size: int) -> Iterator[tuple[list[tuple[int, dict]], int]]:

@@ -120,7 +120,7 @@ def current_versions(
 ) -> dict[str, CurrentVersion]:
     """The live (not superseded) version of each source record id of a department."""
     found: dict[str, CurrentVersion] = {}
-    wanted = list(dict.fromkeys(source_ids))
+    wanted = sorted(set(source_ids))  # in index order: neighbouring probes share pages
     if not wanted:
         return found
     session.flush()  # what the ORM query did by itself (autoflush) before the driver is used
@@ -264,6 +264,11 @@ def insert_issues(session: Session, batch_id: str, start_seq: int, issues: list[
     )
 
 
+def set_batch_counts(session: Session, batch_id: str, counts: dict[str, int]) -> None:
+    """Set a batch's counters (column name -> value)."""
+    session.execute(update(Batch).where(Batch.id == batch_id).values(**counts))
+
+
 def batch_issues(session: Session, batch_id: str, limit: int, offset: int = 0) -> list[BatchIssue]:
     return list(session.scalars(
         select(BatchIssue).where(BatchIssue.batch_id == batch_id)
@@ -318,7 +323,7 @@ _PG_PERSON_NAMES = (
 
 def person_names(session: Session, keys: Sequence[str]) -> dict[str, str | None]:
     """Existing persons among `keys`, with their current name (one index probe per key)."""
-    wanted = list(dict.fromkeys(keys))
+    wanted = sorted(set(keys))  # in index order: neighbouring probes share pages
     if not wanted:
         return {}
     session.flush()
@@ -341,14 +346,34 @@ def insert_persons(session: Session, rows: list[dict[str, Any]]) -> None:
     columns = list(rows[0])
     conn = driver_connection(session)
     if is_postgres(session):
-        _copy_persons(conn, columns, "".join(
-            "\t".join([copy_value(row[c]) for c in columns]) + "\n" for row in rows).encode())
+        _copy_persons(conn, columns, _copy_rows(columns, rows))
         return
     memo: dict[Any, Any] = {}  # the rows share their times, and birth dates repeat
     conn.executemany(
         f"INSERT INTO persons ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
         " ON CONFLICT (person_key) DO NOTHING",
         ([_sqlite_value(row[c], memo) for c in columns] for row in rows))
+
+
+def _text_or_value(value: Any) -> str:
+    return copy_text(value) if value.__class__ is str else copy_value(value)
+
+
+def _copy_rows(columns: list[str], rows: list[dict[str, Any]]) -> bytes:
+    """Rows (column name -> value) as COPY text, each column converted the way its value in
+    the first row suggests (dates and times remembered: a chunk's rows share them)."""
+    first = rows[0]
+    converters: list[Callable[[Any], str]] = []
+    for column in columns:
+        value = first[column]
+        if isinstance(value, str):
+            converters.append(_text_or_value)
+        elif isinstance(value, date) or value is None:
+            converters.append(_memo(copy_value))
+        else:
+            converters.append(copy_value)
+    pairs = list(zip(columns, converters, strict=True))
+    return "".join(["\t".join([convert(row[c]) for c, convert in pairs]) + "\n" for row in rows]).encode()
 
 
 def _copy_persons(conn: Any, columns: list[str], text: bytes) -> None:

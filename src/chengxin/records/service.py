@@ -59,6 +59,47 @@ def close_batch(batch: Batch, status: str = "done") -> None:
     batch.finished_at = utcnow()
 
 
+@dataclass(slots=True)
+class Known:
+    """What a chunk leaves in the database once written: for the look-ups of the next chunk
+    while this one is still being written (and so not yet visible to another connection)."""
+
+    versions: dict[str, repo.CurrentVersion]  # source id -> the live version it made
+    person_names: dict[str, str | None]
+    org_names: dict[str, str | None]
+
+
+@dataclass(slots=True)
+class ChunkPlan:
+    """Everything storing one chunk writes, worked out (look-ups included) before any write."""
+
+    result: ChunkResult
+    now: datetime
+    issue_seq: int  # sequence number of the chunk's first issue
+    records: list[list[Any]]  # values in repo.RECORD_COLUMNS order
+    kept: list[ValidRow]  # the row of each of `records`
+    superseded: list[tuple[str, str]]  # (subject key, id) of versions replaced
+    carried: list[tuple[str, str, str]]  # (subject key, replaced id, successor id)
+    new_persons: list[dict[str, Any]]
+    renamed_persons: list[tuple[str, str]]
+    new_orgs: list[dict[str, Any]]
+    renamed_orgs: list[tuple[str, str]]
+
+    def known(self) -> Known:
+        """What this chunk leaves behind (see Known)."""
+        versions = {}
+        for rec in self.records:
+            if rec[16] is None:  # the newest version of its source id in this chunk
+                # (positions as in repo.RECORD_COLUMNS: 0 subject_key, 1 id, 4 source_record_id,
+                # 5 version, 13 content_hash, 16 superseded_at)
+                versions[rec[4]] = repo.CurrentVersion(rec[0], rec[1], rec[5], rec[13], False)
+        people: dict[str, str | None] = {p["person_key"]: p["name"] for p in self.new_persons}
+        people.update(self.renamed_persons)
+        orgs: dict[str, str | None] = {o["uscc"]: o["name"] for o in self.new_orgs}
+        orgs.update(self.renamed_orgs)
+        return Known(versions, people, orgs)
+
+
 class Collector:
     """Takes rows of one department's batch, chunk by chunk."""
 
@@ -73,14 +114,24 @@ class Collector:
 
     def add_chunk(self, rows: Iterable[tuple[int, Mapping[str, Any]]] | ValidatedRows) -> ChunkResult:
         """Validate and store one chunk of (row number, fields) pairs."""
+        plan = self.plan(rows)
+        self.write(plan, self.session)
+        self.session.flush()
+        return plan.result
+
+    def plan(self, rows: Iterable[tuple[int, Mapping[str, Any]]] | ValidatedRows,
+             known: Known | None = None) -> ChunkPlan:
+        """Validate a chunk and work out what storing it writes; counts go on the batch.
+
+        Look-ups read through this collector's session; `known` is what a chunk written
+        meanwhile on another connection, and not committed yet, leaves behind."""
         # Rows may come validated already (an import validates the next chunk in a worker
         # process while this one is stored); validation is the same pure function either way.
         checked = rows if isinstance(rows, ValidatedRows) else validate_rows(self.ctx, rows)
         result = ChunkResult(rejected=checked.rejected, issues=checked.issues)
-        valid = checked.valid
         result.warnings = sum(1 for i in result.issues if i.level == "warning")
-        now = utcnow()
-        self._store(valid, result, now)
+        plan = ChunkPlan(result, utcnow(), self.issue_seq, [], [], [], [], [], [], [], [])
+        self._plan_rows(checked.valid, plan, known)
         batch = self.batch
         batch.total += result.created + result.new_versions + result.unchanged + result.rejected
         batch.created += result.created
@@ -88,22 +139,41 @@ class Collector:
         batch.unchanged += result.unchanged
         batch.rejected += result.rejected
         batch.warnings += result.warnings
-        repo.insert_issues(self.session, batch.id, self.issue_seq, result.issues)
         self.issue_seq += len(result.issues)
-        self.session.flush()
-        return result
+        return plan
 
-    def _store(self, valid: list[ValidRow], result: ChunkResult, now: datetime) -> None:
+    def write(self, plan: ChunkPlan, session: Session) -> None:
+        """Write a planned chunk in `session`'s transaction (batch counts aside)."""
+        if plan.records:
+            now = plan.now
+            repo.insert_persons(session, plan.new_persons)
+            persons.rename(session, plan.renamed_persons, now)
+            orgs.insert_new(session, plan.new_orgs)
+            orgs.rename(session, plan.renamed_orgs, now)
+            repo.supersede(session, plan.superseded, now)
+            repo.insert_records(session, plan.records)
+            # An open objection's marker and an approved repair hold for the record, not one version.
+            repo.carry_case_markers(session, plan.carried)
+            lists.follow_records(session, self.ctx.department_code,
+                                 [(row, rec[1]) for row, rec in zip(plan.kept, plan.records, strict=True)],
+                                 now)
+        repo.insert_issues(session, self.batch.id, plan.issue_seq, plan.result.issues)
+
+    def _plan_rows(self, valid: list[ValidRow], plan: ChunkPlan, known: Known | None) -> None:
         if not valid:
             return
+        result = plan.result
+        now = plan.now
         remap_rows(self.session, self.keys, valid)  # only while re-keying: keep subjects where they are
         dept = self.ctx.department_code
         latest = repo.current_versions(self.session, dept, [r.source_record_id for r in valid])
-        records: list[list[Any]] = []
+        if known is not None:
+            latest.update(known.versions)
+        records = plan.records
         pending: dict[str, int] = {}  # source id -> index in `records` of a version made now
-        superseded: list[tuple[str, str]] = []
+        superseded = plan.superseded
         carried: list[tuple[str, str, int]] = []  # (subject, replaced version id, index of its successor)
-        kept: list[ValidRow] = []
+        kept = plan.kept
         version_tag = self.catalog.version
         batch_id = self.batch.id
         new_ids = iter(ids.new_ids(len(valid)))
@@ -150,45 +220,41 @@ class Collector:
         result.created += created
         result.new_versions += new_versions
         result.unchanged += unchanged
-        self._upsert_subjects(kept, now)
-        repo.supersede(self.session, superseded, now)
-        repo.insert_records(self.session, records)
-        # An open objection's marker and an approved repair hold for the record, not one version.
-        repo.carry_case_markers(self.session, [(k, old, records[i][1]) for k, old, i in carried])
-        lists.follow_records(self.session, dept, [(row, rec[1]) for row, rec in zip(kept, records, strict=True)],
-                             now)
+        plan.carried.extend((k, old, records[i][1]) for k, old, i in carried)
+        self._plan_subjects(plan, known)
 
-    def _upsert_subjects(self, rows: list[ValidRow], now: datetime) -> None:
+    def _plan_subjects(self, plan: ChunkPlan, known: Known | None) -> None:
         people: dict[str, ValidRow] = {}
         organisations: dict[str, ValidRow] = {}
-        for row in rows:
+        for row in plan.kept:
             if row.subject_kind == "person":
                 people[row.subject_key] = row
             elif row.uscc is not None:
                 organisations[row.uscc] = row
+        now = plan.now
         if people:
-            known = repo.person_names(self.session, list(people))
-            new = []
-            renamed = []
+            names = repo.person_names(self.session, list(people))
+            if known is not None:
+                names.update((k, n) for k, n in known.person_names.items() if k in people)
             for key, row in people.items():
-                if key not in known:
-                    new.append(new_person_values(self.keys, key, row.identifier, row.person_name, now))  # type: ignore[arg-type]
-                elif known[key] != row.person_name and row.person_name:
-                    renamed.append((key, row.person_name))
-            repo.insert_persons(self.session, new)
-            persons.rename(self.session, renamed, now)
+                if key not in names:
+                    plan.new_persons.append(new_person_values(self.keys, key, row.identifier,  # type: ignore[arg-type]
+                                                              row.person_name, now))
+                elif names[key] != row.person_name and row.person_name:
+                    plan.renamed_persons.append((key, row.person_name))
         if organisations:
-            known_orgs = orgs.names_by_uscc(self.session, list(organisations))
-            new_orgs = [
+            known_orgs: dict[str, str | None] = dict(orgs.names_by_uscc(self.session, list(organisations)))
+            if known is not None:
+                known_orgs.update((u, n) for u, n in known.org_names.items() if u in organisations)
+            plan.new_orgs.extend(
                 {"uscc": u, "subject_key": r.subject_key, "name": r.org_name,
                  "created_at": now, "updated_at": now}
                 for u, r in organisations.items() if u not in known_orgs
-            ]
-            orgs.insert_new(self.session, new_orgs)
-            orgs.rename(self.session, [
+            )
+            plan.renamed_orgs.extend(
                 (u, r.org_name) for u, r in organisations.items()
                 if u in known_orgs and r.org_name and known_orgs[u] != r.org_name
-            ], now)
+            )
 
 
 def revoke(session: Session, department_code: str, source_record_id: str, reason: str) -> Record:
