@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import MetaData, create_engine, event
@@ -47,6 +50,44 @@ def _sqlite_begin(conn: Any) -> None:
     # On the driver connection: through `exec_driver_sql` the BEGIN of every transaction cost
     # more than a check's own statements.
     conn.connection.driver_connection.execute("BEGIN")
+
+
+@lru_cache(maxsize=64)
+def insert_from_json(table: str, columns: tuple[str, ...], source: str) -> str:
+    """PostgreSQL: `INSERT INTO table (columns) SELECT ... FROM json_array_elements(source)`,
+    whose rows are JSON arrays in `columns` order (`json_rows`). Many rows as one parameter of
+    one statement: the driver's work is per statement and per parameter far more than per byte.
+    Text goes into the columns as is (their length limits hold, as for a plain INSERT); other
+    types are cast from their JSON text."""
+    from sqlalchemy.dialects import postgresql
+
+    from chengxin.models import import_all
+
+    import_all()  # every table in the metadata
+    dialect = postgresql.dialect()
+    cols = Base.metadata.tables[table].c
+    values = []
+    for n, name in enumerate(columns):
+        kind = cols[name].type.compile(dialect=dialect)
+        text = kind.startswith(("VARCHAR", "TEXT", "CHAR"))
+        values.append(f"x->>{n}" if text else f"(x->>{n})::{kind}")
+    return (f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(values)} "
+            f"FROM jsonb_array_elements({source}) AS x")
+
+
+def _json_default(value: Any) -> str:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+_ROWS_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_json_default)
+
+
+def json_rows(*tables: Sequence[Sequence[Any]]) -> str:
+    """Rows of some tables as one JSON text, `[[row, ...], ...]` (times as ISO text), for
+    `insert_from_json` sources such as `(SELECT j->0 FROM g)`."""
+    return _ROWS_JSON.encode(tables)
 
 
 def make_engine(url: str, echo: bool = False) -> Engine:

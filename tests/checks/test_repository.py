@@ -91,3 +91,46 @@ def test_bulk_rows_with_awkward_text_round_trip(session):
     assert [(e.subject_key, e.result, e.ref_id, e.purpose, e.basis, e.business_ref, e.at) for e in logged] == [
         (f"{i:032x}", "block" if i % 2 else "clear\tx", None if i % 5 else f"C{i:025d}", purpose, "s\\b", None, at)
         for i in range(n)]
+
+
+def test_a_group_written_in_one_statement_reads_back_as_decided(client, app, session, keys):
+    """The group writer's rows (on PostgreSQL one statement over a JSON parameter, on SQLite the
+    driver inserts) hold exactly the outcome: hits with their source and link, a reference with
+    quotes, backslashes and a line break, no reference at all, Chinese text, the shared time."""
+    from chengxin.checks import service
+    from chengxin.checks.service import CheckContext, CheckRequest
+    from chengxin.clock import today
+
+    res = client.put(f"/api/v1/organisations/{USCC}", headers=HR, json={
+        "name": "某某建筑劳务有限公司",
+        "persons": [{"role": "legal_representative", "id_number": cid(8), "name": "郑一"}]})
+    assert res.status_code == 200
+    assert submit(client, [court_case(1)], headers=COURT).json()["created"] == 1
+    assert submit(client, [{
+        "item_code": "YZSX-02", "uscc": USCC, "org_name": "某某建筑劳务有限公司", "source_record_id": "NMG-2",
+        "decision_date": "2026-04-01", "fields": {
+            "person_role": "用人单位", "circumstance": "克扣、无故拖欠农民工工资达到认定拒不支付劳动报酬罪数额标准",
+            "authority": "市人力资源和社会保障局"}}], headers=HR).json()["created"] == 1
+    caller = Caller("checker", department_code="human_resources", account_id="acc-hr")
+    refs = ['报名号 "7"\\甲\n乙', None, "R-3"]
+    wanted = [CheckRequest(caller, keys.subject_key("citizen_id", cid(n)), "honours", ref,
+                           "评先评优：“政审”", today()) for n, ref in zip((1, 8, 9), refs, strict=True)]
+    state = app.state
+    outcomes = service.run_check_group(session, CheckContext(state.catalog, state.measures, state.tiers), wanted)
+    session.flush()
+    assert [o.decision for o in outcomes][:2] == ["block", "block"] and outcomes[2].decision != "block"
+    for req, o in zip(wanted, outcomes, strict=True):
+        row = session.scalars(select(Check).where(Check.id == o.check_id)).one()
+        assert (row.subject_key, row.business_ref, row.purpose, row.decision, row.checked_at) == (
+            req.person_key, req.business_ref, req.purpose, o.decision, o.checked_at)
+        assert row.hits == [service.hit_json(h) for h in o.hits]
+        hit_rows = session.scalars(select(CheckHit).where(CheckHit.check_id == o.check_id)).all()
+        assert sorted((h.measure_code, h.blocking, h.checked_at) for h in hit_rows) == sorted(
+            {(h.measure.code, h.blocking, o.checked_at) for h in o.hits})
+        entry = session.scalars(select(AccessEntry).where(AccessEntry.ref_id == o.check_id)).one()
+        assert (entry.subject_key, entry.action, entry.purpose, entry.basis, entry.business_ref, entry.result,
+                entry.actor_department, entry.actor_account, entry.at) == (
+            req.person_key, "check", req.purpose, req.scenario, req.business_ref, o.decision, "human_resources",
+            "acc-hr", o.checked_at)
+    vias = [h.candidate.via for h in outcomes[1].hits if h.candidate is not None]
+    assert any(v is not None and v.uscc == USCC for v in vias)  # reached through the organisation

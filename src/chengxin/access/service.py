@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from chengxin.access import repository as repo
 from chengxin.callers import Caller
 from chengxin.clock import utcnow
+from chengxin.db import insert_from_json
 from chengxin.errors import DomainError, NotFound
 
 ACTIONS = {
@@ -72,13 +73,11 @@ def entry_rows(
              r.result) for r in reads]
 
 
-async def append_async(cur: Any, rows: list[tuple[Any, ...]]) -> None:
-    """Append `entry_rows` on a cursor of an asyncio psycopg connection (PostgreSQL), in the
-    cursor's transaction: the path of the group writer of checks, which runs on the event loop."""
-    if len(rows) == 1:
-        await cur.execute(_INSERT_PG, rows[0])
-    elif rows:
-        await cur.executemany(_INSERT_PG, rows)
+def insert_from_json_sql(source: str) -> str:
+    """PostgreSQL: the INSERT of `entry_rows` given as JSON arrays (`db.json_rows`) at `source`,
+    for a statement that writes the entries together with the rows they log (one round trip,
+    one parameter): the group writer of checks."""
+    return insert_from_json("access_log", COLUMNS, source)
 
 
 _TOGETHER = "chengxin.access.together"

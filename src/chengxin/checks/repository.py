@@ -326,15 +326,6 @@ def _pg_insert(table: str, columns: tuple[str, ...], casts: tuple[tuple[str, str
 _CHECK_CASTS = (("hits", "::jsonb"),)
 
 
-async def insert_check_rows_async(cur: Any, checks: list[tuple[Any, ...]], hits: list[tuple[Any, ...]]) -> None:
-    """`insert_check_rows(..., encoded=True)` on a cursor of an asyncio psycopg connection in
-    pipeline mode (the statements are queued; they go with the COMMIT)."""
-    if checks:
-        await cur.executemany(_pg_insert("checks", CHECK_COLUMNS, _CHECK_CASTS), checks)
-    if hits:
-        await cur.executemany(_pg_insert("check_hits", HIT_COLUMNS), hits)
-
-
 def insert_checks(session: Session, checks: list[dict[str, Any]], hits: list[dict[str, Any]]) -> None:
     insert_check_rows(session, [tuple(c[k] for k in CHECK_COLUMNS) for c in checks],
                       [tuple(h[k] for k in HIT_COLUMNS) for h in hits])
