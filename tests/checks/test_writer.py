@@ -109,15 +109,9 @@ def test_writer_busy_is_raised_only_when_not_waiting(app):
         pass
 
 
-def test_groups_on_a_database_of_their_own_commit_and_a_failed_write_leaves_nothing(data_dir, keys, is_postgres):
-    """Sessions of an engine, as `chengxin serve` has them (the writer keeps a connection between
-    groups; on PostgreSQL an asyncio one, on the event loop, each group's writes sent with its
-    COMMIT): every group is committed; a group whose write fails at the database leaves no row
-    of any of its checks, the others are then checked alone, and the next group goes through."""
-    import sqlite3
-
-    import psycopg
-
+def own_database_app(keys):
+    """An app on the test database through an engine of its own, as `chengxin serve` has it (not
+    the fixtures' single rolled-back connection): migrated, departments in place."""
     from chengxin.app import create_app
     from chengxin.catalog.rules import default_catalog
     from chengxin.db import make_engine, make_sessionmaker, unit_of_work
@@ -131,7 +125,20 @@ def test_groups_on_a_database_of_their_own_commit_and_a_failed_write_leaves_noth
     factory = make_sessionmaker(engine)
     with unit_of_work(factory) as session:
         departments.ensure(session, default_catalog().departments)
-    app = create_app(settings, engine=engine, keys=keys)
+    return create_app(settings, engine=engine, keys=keys), engine, factory
+
+
+def test_groups_on_a_database_of_their_own_commit_and_a_failed_write_leaves_nothing(data_dir, keys, is_postgres):
+    """Sessions of an engine, as `chengxin serve` has them (the writer keeps a connection between
+    groups; on PostgreSQL an asyncio one, on the event loop, each group's writes sent with its
+    COMMIT): every group is committed; a group whose write fails at the database leaves no row
+    of any of its checks, the others are then checked alone, and the next group goes through."""
+    import sqlite3
+
+    import psycopg
+
+
+    app, engine, factory = own_database_app(keys)
     writer = CheckWriter(app.state)
     unknown = Caller("checker", department_code="no_such_department", account_id="acc-x")  # fails at the insert
 
@@ -175,21 +182,9 @@ def test_postgres_writer_connection_cut_off_fails_one_group_and_the_next_connect
     import psycopg
     from fastapi.testclient import TestClient
 
-    from chengxin.app import create_app
-    from chengxin.catalog.rules import default_catalog
     from chengxin.checks.endpoints import writer_of
-    from chengxin.db import make_engine, make_sessionmaker, unit_of_work
-    from chengxin.departments import repository as departments
-    from chengxin.migrate import upgrade
-    from chengxin.settings import get_settings
 
-    settings = get_settings()
-    engine = make_engine(settings.resolved_database_url)
-    upgrade(engine)
-    factory = make_sessionmaker(engine)
-    with unit_of_work(factory) as session:
-        departments.ensure(session, default_catalog().departments)
-    app = create_app(settings, engine=engine, keys=keys)
+    app, engine, factory = own_database_app(keys)
     writer = writer_of(app.state)
 
     async def cut_off():
@@ -227,19 +222,9 @@ def test_sqlite_writer_connection_waits_in_a_thread_for_another_process_and_is_g
         pytest.skip("SQLite's write lock")
     import sqlite3
 
-    from chengxin.app import create_app
-    from chengxin.catalog.rules import default_catalog
-    from chengxin.db import SQLITE_BUSY_TIMEOUT_MS, make_engine, make_sessionmaker, unit_of_work
-    from chengxin.departments import repository as departments
-    from chengxin.migrate import upgrade
-    from chengxin.settings import get_settings
+    from chengxin.db import SQLITE_BUSY_TIMEOUT_MS, make_sessionmaker
 
-    settings = get_settings()
-    engine = make_engine(settings.resolved_database_url)
-    upgrade(engine)
-    with unit_of_work(make_sessionmaker(engine)) as session:
-        departments.ensure(session, default_catalog().departments)
-    app = create_app(settings, engine=engine, keys=keys)
+    app, engine, _ = own_database_app(keys)
     writer = CheckWriter(app.state)
     other = sqlite3.connect(engine.url.database, isolation_level=None, check_same_thread=False)
 

@@ -19,7 +19,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, select
@@ -282,12 +281,12 @@ def insert_rows(session: Session, table: str, columns: Sequence[str], rows: Sequ
                 for row in rows:
                     copy.write_row(row)
             return
-        sql = _pg_insert(table, tuple(columns), tuple(sorted((casts or {}).items())))
+        marks = ", ".join("%s" + (casts or {}).get(c, "") for c in columns)
         with conn.cursor() as cur:
             if len(rows) == 1:
-                cur.execute(sql, rows[0])
+                cur.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows[0])
             else:
-                cur.executemany(sql, rows)
+                cur.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
         return
     stamps = [i for i, c in enumerate(columns) if c in temporal]
     if stamps:
@@ -316,16 +315,6 @@ def insert_rows(session: Session, table: str, columns: Sequence[str], rows: Sequ
     conn.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})", rows)
 
 
-@lru_cache(maxsize=32)
-def _pg_insert(table: str, columns: tuple[str, ...], casts: tuple[tuple[str, str], ...] = ()) -> str:
-    cast = dict(casts)
-    return (f"INSERT INTO {table} ({', '.join(columns)}) "
-            f"VALUES ({', '.join('%s' + cast.get(c, '') for c in columns)})")
-
-
-_CHECK_CASTS = (("hits", "::jsonb"),)
-
-
 def insert_checks(session: Session, checks: list[dict[str, Any]], hits: list[dict[str, Any]]) -> None:
     insert_check_rows(session, [tuple(c[k] for k in CHECK_COLUMNS) for c in checks],
                       [tuple(h[k] for k in HIT_COLUMNS) for h in hits])
@@ -338,7 +327,7 @@ def insert_check_rows(session: Session, checks: list[tuple[Any, ...]], hits: lis
     if not encoded:
         encode = _JSON.encode
         checks = [(*c[:7], encode(c[7]) if c[7] else "[]", *c[8:]) for c in checks]
-    insert_rows(session, "checks", CHECK_COLUMNS, checks, dict(_CHECK_CASTS), ("checked_at",))
+    insert_rows(session, "checks", CHECK_COLUMNS, checks, {"hits": "::jsonb"}, ("checked_at",))
     insert_rows(session, "check_hits", HIT_COLUMNS, hits, temporal=("checked_at",))
 
 
