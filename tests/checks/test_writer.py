@@ -130,8 +130,8 @@ def own_database_app(keys):
 
 def test_groups_on_a_database_of_their_own_commit_and_a_failed_write_leaves_nothing(data_dir, keys, is_postgres):
     """Sessions of an engine, as `chengxin serve` has them (the writer keeps a connection between
-    groups; on PostgreSQL an asyncio one, on the event loop, each group's writes sent with its
-    COMMIT): every group is committed; a group whose write fails at the database leaves no row
+    groups; on PostgreSQL an autocommit asyncio one, on the event loop, each group's writes in one
+    statement): every group is committed; a group whose write fails at the database leaves no row
     of any of its checks, the others are then checked alone, and the next group goes through."""
     import sqlite3
 
@@ -162,11 +162,41 @@ def test_groups_on_a_database_of_their_own_commit_and_a_failed_write_leaves_noth
             assert rows_of(session, ask(keys, 44).person_key) == (0, 0)
         assert writer.groups >= 4  # the failed group, then its checks one by one
         if is_postgres:
-            # Kept between groups, rolled back after the failed write and kept; no thread needed.
+            # Kept between groups and after the failed write, which left no transaction open.
             assert kept[0] is not None and writer.live is kept[0] and not kept[0].closed
+            assert kept[0].info.transaction_status == psycopg.pq.TransactionStatus.IDLE
             assert writer.held is None
         else:  # kept between groups, replaced after the failure
             assert kept[0] is not None and writer.held is not None and writer.held is not kept[0]
+    finally:
+        asyncio.run(writer.aclose())
+        engine.dispose()
+
+
+def test_postgres_group_whose_log_entry_cannot_be_written_records_none_of_its_checks(data_dir, keys, is_postgres):
+    """A PostgreSQL group writes its check rows and access-log entries in one statement, so an
+    entry the log refuses (here an account id longer than its column; the check row itself
+    would fit) takes the group's check rows with it: never a check without its log entry."""
+    if not is_postgres:
+        pytest.skip("the PostgreSQL group write (SQLite does not enforce column lengths)")
+    import psycopg
+
+    app, engine, factory = own_database_app(keys)
+    writer = CheckWriter(app.state)
+    overlong = Caller("checker", department_code="human_resources", account_id="a" * 65)
+
+    async def group():
+        return await asyncio.gather(writer.check(ask(keys, 71)), writer.check(ask(keys, 72, overlong)),
+                                    return_exceptions=True)
+
+    try:
+        ok, refused = asyncio.run(group())
+        assert isinstance(refused, psycopg.errors.StringDataRightTruncation)
+        assert ok.decision == "clear"
+        with factory() as session:
+            assert rows_of(session, ask(keys, 71).person_key) == (1, 1)  # checked again alone
+            assert rows_of(session, ask(keys, 72).person_key) == (0, 0)
+        assert writer.groups == 3  # the group that failed whole, then each check alone
     finally:
         asyncio.run(writer.aclose())
         engine.dispose()

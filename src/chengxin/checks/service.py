@@ -221,20 +221,20 @@ def run_check_group(session: Session, ctx: CheckContext, requests: Sequence[Chec
 
 
 async def run_check_group_async(conn: Any, ctx: CheckContext, requests: Sequence[CheckRequest]) -> list[Outcome]:
-    """`run_check_group` on an asyncio psycopg connection (PostgreSQL) of the group writer,
-    which runs it on the event loop: the same read, decisions, rows and access-log entries, in
-    one transaction of two round trips (pipeline mode: the read goes with the BEGIN, the
-    writes with the COMMIT; an error in any statement aborts the transaction and is raised
-    here, after which the caller rolls back). Not for re-keying (`run_check_group` handles it)."""
+    """`run_check_group` on the autocommit asyncio psycopg connection (PostgreSQL) of the group
+    writer, which runs it on the event loop: the same read, decisions, rows and access-log entries,
+    in two statements and no explicit transaction. The read is one statement; the write is one
+    statement too (`_group_write_pg`), so it commits whole or not at all, and it has committed
+    when it returns. The same isolation as one READ COMMITTED transaction around both, where
+    each statement takes its own snapshot as well: nothing in the write depends on the read
+    being repeated. Without BEGIN and COMMIT, and outside pipeline mode, the driver makes far
+    fewer calls per group. Not for re-keying (`run_check_group` handles it)."""
     if any(r.old_key is not None for r in requests):
         raise ValueError("re-keying checks go through run_check_group")
-    async with conn.pipeline():
-        read = await repo.check_reads_async(conn, [r.person_key for r in requests])
-        now = utcnow()
-        rows = _plan_group(ctx, requests, read, now)
-        async with conn.cursor() as cur:
-            await cur.execute(*_group_write_pg(requests, rows, now))
-            await cur.execute("COMMIT")
+    read = await repo.check_reads_async(conn, [r.person_key for r in requests])
+    now = utcnow()
+    rows = _plan_group(ctx, requests, read, now)
+    await conn.execute(*_group_write_pg(requests, rows, now))
     return rows.outcomes
 
 
