@@ -46,6 +46,11 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        await self.app(scope, receive, self.wrap(scope, send))
+
+    @staticmethod
+    def wrap(scope: Scope, send: Send) -> Send:
+        """`send`, adding the headers of the request's path to the response."""
         extra = _DOCS_HEADERS if scope["path"].startswith(_DOCS) else _STRICT
 
         async def send_with_headers(message: Message) -> None:
@@ -53,7 +58,7 @@ class SecurityHeaders:
                 message["headers"] = [*message.get("headers", ()), *extra]
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        return send_with_headers
 
 
 def binding(request: Request) -> str | None:
