@@ -108,6 +108,7 @@ class HotRouteApp(FastAPI):
 
     hot: dict[tuple[str, str], HandParsedRoute] | None = None
     hot_send: Hook | None = None
+    hot_middleware = 0  # the number of middleware `serve_hot_routes` accounted for
 
     def serve_hot_routes(self, middleware: tuple[type, ...], send: Hook) -> None:
         """Answer the hand-parsed routes directly. `middleware`: the app's middleware classes,
@@ -117,6 +118,7 @@ class HotRouteApp(FastAPI):
         if sorted(map(repr, present)) != sorted(map(repr, middleware)):
             raise TypeError(f"hot routes replicate the middleware {middleware}, the app has {present}")
         self.hot_send = send
+        self.hot_middleware = len(self.user_middleware)
         self.hot = {(method, route.path): route for route in self.router.routes
                     if isinstance(route, HandParsedRoute) for method in route.methods}
 
@@ -125,6 +127,8 @@ class HotRouteApp(FastAPI):
         if hot and scope["type"] == "http" and not self.root_path:
             route = hot.get((scope["method"], scope["path"]))
             if route is not None:
+                if len(self.user_middleware) != self.hot_middleware:
+                    raise RuntimeError("a middleware was added after serve_hot_routes: declare it there")
                 scope["app"] = self
                 wrapped = self.hot_send(scope, send)  # type: ignore[misc]
                 if wrapped is not None:

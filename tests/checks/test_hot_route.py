@@ -126,3 +126,10 @@ def test_an_app_whose_middleware_differ_from_the_replicated_ones_refuses_to_star
     app.add_middleware(GZipMiddleware)
     with pytest.raises(TypeError, match="hot routes replicate the middleware"):
         app.serve_hot_routes((SecurityHeaders, RefuseOversizedBodies), _hot_send)
+
+
+def test_a_middleware_added_after_the_hot_routes_were_declared_is_not_skipped_silently(settings, engine, keys):
+    app = create_app(settings, engine=engine, keys=keys)
+    app.add_middleware(GZipMiddleware)
+    with pytest.raises(RuntimeError, match="added after serve_hot_routes"):
+        TestClient(app).post(PATH, json=GOOD, headers=HR)
