@@ -77,11 +77,11 @@ def create_app(
     engine: Engine | None = None,
     catalog: Catalog | None = None,
     keys: Keys | None = None,
-) -> FastAPI:
+) -> HotRouteApp:
     settings = settings or get_settings()
     engine = engine or make_engine(settings.resolved_database_url, settings.sql_echo)
     app = HotRouteApp(title="诚信 · 个人公共信用信息平台", version=__version__, docs_url=None, redoc_url=None,
-                  description=DESCRIPTION, lifespan=_lifespan)
+                      description=DESCRIPTION, lifespan=_lifespan)
     app.state.settings = settings
     app.state.engine = engine
     checkpoint_in_background(engine)  # SQLite: checks commit on the event loop, which must not wait on a sync

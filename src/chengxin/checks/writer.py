@@ -23,9 +23,9 @@ explicit transaction in pipeline mode took the same two round trips, but the dri
 for BEGIN, COMMIT and the pipeline cost about a third of a millisecond of CPU per group. In a
 worker thread instead, each group waited for the interpreter lock at every return from the
 network (the loop holds it while it serves requests), which doubled a group's time and halved
-the checks per second. Groups that must
-look under two keys while the hash secret is being rotated, and sessions bound to a single
-connection rather than an engine (tests), still go to a worker thread (`_transaction`).
+the checks per second. Groups that must look under two keys while the hash secret is being
+rotated, and sessions bound to a single connection rather than an engine (tests), still go to
+a worker thread (`_transaction`).
 
 The thread path runs on a connection the writer keeps (`repository.writer_connection`, given
 back after any error): taking one from the pool for each group would cost a ping on PostgreSQL,
