@@ -169,7 +169,22 @@ async def open_loop(spec: dict[str, Any], requests: list[bytes]) -> dict[str, An
             "decisions": dict(Counter(r[3] for r in ok)), "latency_ms": summary([r[1] * 1000 for r in ok]),
             "connections": opened, "max_send_lag_ms": lag * 1000,
             "drain_s": finished - sent_all, "unanswered": len(late),
-            "answered_ok": sum(1 for r in results if r[2] == 200)}
+            "answered_ok": sum(1 for r in results if r[2] == 200),
+            "slow": slow_bursts(ok, start + warmup, spec.get("slow_ms", 20.0))}
+
+
+def slow_bursts(results: list[tuple[float, float, int, str]], origin: float, slow_ms: float) -> list[list[float]]:
+    """Where the slow answers were: bursts of requests slower than `slow_ms` whose scheduled sends
+    are less than 50 ms apart, as [start (s after `origin`), span (ms), requests, worst (ms)]."""
+    bursts: list[list[float]] = []
+    for scheduled, latency, _, _ in sorted(r for r in results if r[1] * 1000 > slow_ms):
+        at, ms = scheduled - origin, latency * 1000
+        if bursts and at - (bursts[-1][0] + bursts[-1][1] / 1000) < 0.05:
+            last = bursts[-1]
+            last[1], last[2], last[3] = (at - last[0]) * 1000, last[2] + 1, max(last[3], ms)
+        else:
+            bursts.append([at, 0.0, 1, ms])
+    return [[round(b[0], 3), round(b[1], 1), b[2], round(b[3], 1)] for b in bursts]
 
 
 def batch(spec: dict[str, Any]) -> dict[str, Any]:

@@ -212,6 +212,15 @@ def _fmt(result: dict[str, Any]) -> str:
             f"statuses {result['statuses']}, decisions {result['decisions']}")
 
 
+def _bursts(slow: list[list[float]]) -> str:
+    """The open loop's bursts of answers over 20 ms (a stall of the server shows as one)."""
+    if not slow:
+        return "no answer over 20 ms"
+    shown = ", ".join(f"{n} at {at:.1f}s (over {span:.0f} ms, worst {worst:.0f} ms)"
+                      for at, span, n, worst in sorted(slow, key=lambda b: -b[2])[:3])
+    return f"{sum(b[2] for b in slow)} answers over 20 ms in {len(slow)} bursts; largest: {shown}"
+
+
 def run(kind: str, plan: Plan, size: Sizes, chosen: list[str], seed: int, out: Path,
         keep: bool) -> list[Figure]:
     wanted = [n for n in figure_names(kind) if n in chosen]
@@ -276,7 +285,7 @@ def run(kind: str, plan: Plan, size: Sizes, chosen: list[str], seed: int, out: P
             ours_l = load({**spec, "port": ours_srv.port, "path": CHECK_PATH}, out)
             log(f"check_latency_{kind}: chengxin: {_fmt(ours_l)}; {ours_l['connections']} connections, "
                 f"max send lag {ours_l['max_send_lag_ms']:.1f} ms, drained {ours_l['drain_s']:.1f}s after the "
-                f"last send")
+                f"last send; {_bursts(ours_l['slow'])}")
             ok_checks += ours_l["answered_ok"]
             unsure += ours_l["unanswered"]
             for p in PERCENTILES:
