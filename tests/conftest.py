@@ -60,35 +60,9 @@ def engine(database_url: str) -> Iterator[Engine]:
     upgrade(eng)
     with unit_of_work(sessionmaker(eng)) as session:
         departments.ensure(session, default_catalog().departments)
-        _issue_test_tokens(session, default_catalog().departments)
+        helpers.issue_test_tokens(session, default_catalog().departments)
     yield eng
     eng.dispose()
-
-
-def _issue_test_tokens(session: Session, department_codes: dict[str, str]) -> None:
-    """One account and token per department (submitter and checker) and per staff role, committed
-    once per run; `tests.helpers.as_dept` / `as_role` turn them into request headers."""
-    from datetime import timedelta
-
-    from chengxin.accounts import service as accounts
-    from chengxin.accounts.models import ApiToken
-    from chengxin.accounts.rules import hash_secret
-    from chengxin.clock import utcnow
-
-    def token(account_id: str, name: str, roles: list[str]) -> None:
-        token_id, secret, _ = helpers.test_token(name)
-        session.add(ApiToken(id=token_id, account_id=account_id, name=f"test {name}", secret_hash=hash_secret(secret),
-                             scopes=roles, created_at=utcnow(), expires_at=utcnow() + timedelta(days=30)))
-
-    for code in department_codes:
-        acc = accounts.create_account(session, kind="department", display_name=f"{code} 系统",
-                                      roles=["submitter", "checker"], department_code=code)
-        token(acc.id, f"dept:{code}", acc.roles)
-    for role in ("operator", "platform_admin", "auditor"):
-        acc = accounts.create_account(session, kind="staff", display_name=role, roles=[role],
-                                      username=f"test_{role}")
-        token(acc.id, role, acc.roles)
-    session.flush()
 
 
 @pytest.fixture

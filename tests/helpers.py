@@ -8,6 +8,8 @@ import re
 from datetime import date
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from chengxin.demo.synth import citizen_id
 
 
@@ -18,6 +20,33 @@ def test_token(name: str) -> tuple[str, str, str]:
     token_id = base64.b32encode(digest).decode()[:26]
     secret = digest.hex()
     return token_id, secret, f"cxt_{token_id}_{secret}"
+
+
+def issue_test_tokens(session: Session, department_codes: dict[str, str]) -> None:
+    """One account and token per department (submitter and checker) and per staff role: once per
+    run in the suite's database (tests/conftest.py), or in a test's own database. `as_dept` and
+    `as_role` turn them into request headers."""
+    from datetime import timedelta
+
+    from chengxin.accounts import service as accounts
+    from chengxin.accounts.models import ApiToken
+    from chengxin.accounts.rules import hash_secret
+    from chengxin.clock import utcnow
+
+    def token(account_id: str, name: str, roles: list[str]) -> None:
+        token_id, secret, _ = test_token(name)
+        session.add(ApiToken(id=token_id, account_id=account_id, name=f"test {name}", secret_hash=hash_secret(secret),
+                             scopes=roles, created_at=utcnow(), expires_at=utcnow() + timedelta(days=30)))
+
+    for code in department_codes:
+        acc = accounts.create_account(session, kind="department", display_name=f"{code} 系统",
+                                      roles=["submitter", "checker"], department_code=code)
+        token(acc.id, f"dept:{code}", acc.roles)
+    for role in ("operator", "platform_admin", "auditor"):
+        acc = accounts.create_account(session, kind="staff", display_name=role, roles=[role],
+                                      username=f"test_{role}")
+        token(acc.id, role, acc.roles)
+    session.flush()
 
 
 _DEPARTMENT_OF: dict[str, str] = {}  # Authorization header -> department code
@@ -184,3 +213,25 @@ def scratch_database(database_url: str, tmp: Any, name: str, *, create: bool = T
             conn.execute(text(f'CREATE DATABASE "{fresh.database}"'))
     admin.dispose()
     return fresh.render_as_string(hide_password=False)
+
+
+def own_database_app(keys, tokens: bool = False):
+    """An app on the test database through an engine of its own, as `chengxin serve` has it (not
+    the fixtures' single rolled-back connection): migrated, departments in place, and with
+    `tokens` the test accounts and tokens (`issue_test_tokens`), so that `as_dept` headers work."""
+    from chengxin.app import create_app
+    from chengxin.catalog.rules import default_catalog
+    from chengxin.db import make_engine, make_sessionmaker, unit_of_work
+    from chengxin.departments import repository as departments
+    from chengxin.migrate import upgrade
+    from chengxin.settings import get_settings
+
+    settings = get_settings()
+    engine = make_engine(settings.resolved_database_url)
+    upgrade(engine)
+    factory = make_sessionmaker(engine)
+    with unit_of_work(factory) as session:
+        departments.ensure(session, default_catalog().departments)
+        if tokens:
+            issue_test_tokens(session, default_catalog().departments)
+    return create_app(settings, engine=engine, keys=keys), engine, factory

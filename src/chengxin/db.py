@@ -7,7 +7,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from functools import lru_cache
@@ -88,6 +88,32 @@ def json_rows(*tables: Sequence[Sequence[Any]]) -> str:
     """Rows of some tables as one JSON text, `[[row, ...], ...]` (times as ISO text), for
     `insert_from_json` sources such as `(SELECT j->0 FROM g)`."""
     return _ROWS_JSON.encode(tables)
+
+
+SQLITE_ROWS_PER_INSERT = 2000
+
+
+def sqlite_insert_many(conn: sqlite3.Connection, table: str, columns: Sequence[str],
+                       rows: Iterable[Sequence[Any]]) -> None:
+    """SQLite: insert rows with multi-row `INSERT ... VALUES (...), (...)` statements of up to
+    2,000 rows, not `executemany`. Python's sqlite3 lets go of the interpreter lock for every
+    statement it steps and must take it back after: `executemany` steps once per row, and while
+    another thread runs Python (a batch check parses its next chunk meanwhile) each row waited
+    for that thread's switch interval. 25,000 rows took 0.12 s alone and over 100 s beside a
+    busy thread; in statements of 2,000 rows, 0.11 s alone and 0.3 s beside it."""
+    per = max(1, min(SQLITE_ROWS_PER_INSERT, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(columns)))
+    head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+    one = f"({', '.join('?' * len(columns))})"
+    piece: list[Any] = []
+    count = 0
+    for row in rows:
+        piece += row
+        count += 1
+        if count == per:
+            conn.execute(head + ", ".join([one] * count), piece)
+            piece, count = [], 0
+    if count:
+        conn.execute(head + ", ".join([one] * count), piece)
 
 
 def make_engine(url: str, echo: bool = False) -> Engine:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from helpers import COURT, HR, as_dept, as_role, check, cid, court_case, submit
+from helpers import COURT, HR, as_dept, as_role, check, cid, court_case, own_database_app, submit
 
 OPERATOR = as_role("operator")
 
@@ -54,6 +54,45 @@ def test_batch_spans_several_chunks_in_order(client):
     *rows, summary = lines(res)
     assert [r["line"] for r in rows] == list(range(1, 451))
     assert summary["summary"]["clear"] == 450
+
+
+def test_batch_on_a_database_of_its_own_is_answered_in_order_from_parallel_chunks(data_dir, keys, monkeypatch):
+    """As served (sessions of an engine, not the fixtures' one connection): chunks are checked by
+    two workers on connections of their own (on SQLite one reads and decides while the other
+    records), yet every line is answered in input order, a listed person is blocked in whatever
+    chunk they fall, and every check is recorded and logged once."""
+    from fastapi.testclient import TestClient
+    from sqlalchemy import func, select
+
+    from chengxin.access.models import AccessEntry
+    from chengxin.checks import batch as batches
+    from chengxin.checks.models import Check
+
+    monkeypatch.setattr(batches, "FIRST_CHUNK", 40)
+    monkeypatch.setattr(batches, "CHUNK", 90)
+    monkeypatch.setattr(batches, "SQLITE_CHUNK", 90)
+    app, engine, factory = own_database_app(keys, tokens=True)
+    listed = (3, 41, 170, 399)  # in the first chunk, the second, a middle one and the last
+    try:
+        assert batches._workers(app.state.sessionmaker) == 2
+        with TestClient(app) as client:
+            assert submit(client, [court_case(n) for n in listed], headers=COURT).json()["created"] == 4
+            *rows, summary = lines(batch(client, [cid(n) for n in range(1, 401)] + [cid(170)]))
+        assert [r["line"] for r in rows] == list(range(1, 402))
+        assert [r["line"] for r in rows if r.get("decision") == "block"] == list(listed)
+        assert rows[-1]["error"]["code"] == "BATCH_DUPLICATE" and rows[-1]["error"]["first_line"] == 170
+        totals = summary["summary"]
+        assert (totals["total"], totals["errors"], totals["block"], totals["clear"]) == (401, 1, 4, 396)
+        with factory() as session:
+            recorded = session.scalar(select(func.count()).select_from(Check).where(
+                Check.batch_id == totals["batch_id"]))
+            logged = session.scalar(select(func.count(func.distinct(AccessEntry.ref_id))).where(
+                AccessEntry.action == "batch_check"))
+            entries = session.scalar(select(func.count()).select_from(AccessEntry).where(
+                AccessEntry.action == "batch_check"))
+        assert recorded == logged == entries == 400
+    finally:
+        engine.dispose()
 
 
 def test_feedback_is_validated_and_counted(client):

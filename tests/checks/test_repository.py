@@ -47,6 +47,9 @@ def test_check_reads_match_the_orm_queries(client, session, keys):
     assert {k: sorted(map(tuple, v)) for k, v in got.records.items()} == {
         k: sorted(map(tuple, v)) for k, v in repo.live_records(session, sorted(subjects)).items()}
     assert len(got.entries) == 3 and len(got.records) == 4  # the organisation's reach its representative
+    # Thousands of persons at once (a batch chunk), past any limit on bound parameters: the same.
+    many = repo.check_reads(session, [f"{i:032x}" for i in range(5000)] + people)
+    assert (many.births, many.roles, many.entries, many.records) == (got.births, got.roles, got.entries, got.records)
 
 
 def test_rows_written_on_the_driver_read_back_through_the_orm(session):
@@ -134,3 +137,23 @@ def test_a_group_written_in_one_statement_reads_back_as_decided(client, app, ses
             "acc-hr", o.checked_at)
     vias = [h.candidate.via for h in outcomes[1].hits if h.candidate is not None]
     assert any(v is not None and v.uscc == USCC for v in vias)  # reached through the organisation
+
+
+def test_sqlite_bulk_inserts_go_in_statements_of_many_rows_within_the_parameter_limit(tmp_path):
+    """`db.sqlite_insert_many`: all rows, in order, in as few statements as the bound-parameter
+    limit allows (here 30 parameters: 10 rows of 3 per statement, 95 rows in 10 statements)."""
+    import sqlite3
+
+    from chengxin.db import sqlite_insert_many
+
+    conn = sqlite3.connect(tmp_path / "t.db")
+    conn.execute("CREATE TABLE t (a INTEGER, b TEXT, c REAL)")
+    conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 30)
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    rows = [(i, f"文本'{i}", None if i % 3 else i / 2) for i in range(95)]
+    sqlite_insert_many(conn, "t", ("a", "b", "c"), iter(rows))
+    conn.set_trace_callback(None)
+    assert conn.execute("SELECT a, b, c FROM t ORDER BY rowid").fetchall() == rows
+    assert sum(s.startswith("INSERT") for s in statements) == 10
+    conn.close()

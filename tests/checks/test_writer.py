@@ -17,7 +17,7 @@ from chengxin.checks.service import CheckRequest
 from chengxin.checks.writer import CheckWriter
 from chengxin.clock import today
 from chengxin.errors import DomainError
-from helpers import COURT, cid, court_case, submit
+from helpers import COURT, cid, court_case, own_database_app, submit
 
 HR_CHECKER = Caller("checker", department_code="human_resources", account_id="acc-hr")
 SCENARIO = "civil_service_recruitment"
@@ -107,25 +107,6 @@ def test_writer_busy_is_raised_only_when_not_waiting(app):
         pytest.skip("SQLite only")
     with lock, pytest.raises(repo.WriterBusy), repo.check_transaction(app.state.sessionmaker, wait=False):
         pass
-
-
-def own_database_app(keys):
-    """An app on the test database through an engine of its own, as `chengxin serve` has it (not
-    the fixtures' single rolled-back connection): migrated, departments in place."""
-    from chengxin.app import create_app
-    from chengxin.catalog.rules import default_catalog
-    from chengxin.db import make_engine, make_sessionmaker, unit_of_work
-    from chengxin.departments import repository as departments
-    from chengxin.migrate import upgrade
-    from chengxin.settings import get_settings
-
-    settings = get_settings()
-    engine = make_engine(settings.resolved_database_url)
-    upgrade(engine)
-    factory = make_sessionmaker(engine)
-    with unit_of_work(factory) as session:
-        departments.ensure(session, default_catalog().departments)
-    return create_app(settings, engine=engine, keys=keys), engine, factory
 
 
 def test_groups_on_a_database_of_their_own_commit_and_a_failed_write_leaves_nothing(data_dir, keys, is_postgres):

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from chengxin.access import repository as repo
 from chengxin.callers import Caller
 from chengxin.clock import utcnow
-from chengxin.db import insert_from_json
+from chengxin.db import insert_from_json, sqlite_insert_many
 from chengxin.errors import DomainError, NotFound
 
 ACTIONS = {
@@ -114,7 +114,7 @@ def _insert_mixed(session: Session, rows: list[tuple[Any, ...]]) -> None:
     for row in rows:
         if row[0] not in texts:
             texts[row[0]] = row[0].astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-    conn.executemany(sql + f"({', '.join('?' * len(COLUMNS))})", ((texts[row[0]], *row[1:]) for row in rows))
+    sqlite_insert_many(conn, "access_log", COLUMNS, ((texts[row[0]], *row[1:]) for row in rows))
 
 
 COLUMNS = ("at", "actor_role", "actor_department", "actor_org", "actor_account", "subject_key", "action",
@@ -150,7 +150,7 @@ def _insert(session: Session, rows: list[tuple[Any, ...]]) -> None:
     if len(rows) == 1:
         conn.execute(_INSERT_SQLITE, (at, *rows[0][1:]))
         return
-    conn.executemany(_INSERT_SQLITE, ((at, *row[1:]) for row in rows))
+    sqlite_insert_many(conn, "access_log", COLUMNS, ((at, *row[1:]) for row in rows))
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})

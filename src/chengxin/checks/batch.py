@@ -16,7 +16,7 @@ from chengxin import ids
 from chengxin.callers import Caller
 from chengxin.checks.render import compact_line
 from chengxin.checks.repository import check_transaction
-from chengxin.checks.service import CheckContext, Outcome, run_checks
+from chengxin.checks.service import CheckContext, Outcome, plan_checks, record_checks, run_checks
 from chengxin.crypto import Keys
 from chengxin.identity.rules import ID_TYPE_BY_LABEL, IdentityError, parse_identifier
 from chengxin.keyring.service import pick
@@ -24,7 +24,7 @@ from chengxin.masking import mask_id
 
 FIRST_CHUNK = 200  # small, so the first answers leave at once
 CHUNK = 10_000
-SQLITE_CHUNK = 25_000  # chunks cannot overlap there: fewer, bigger transactions write each index page fewer times
+SQLITE_CHUNK = 25_000  # one writer at a time there: fewer, bigger transactions write each index page fewer times
 PARALLEL_CHUNKS = 2
 
 
@@ -78,15 +78,19 @@ def run_batch_chunks(
     An answer is `render(line, ref, masked number, outcome)` (the line's dict by default; the
     API writes its NDJSON text straight away); an error line is always its dict.
 
-    Each chunk is checked and recorded in a transaction of its own, in a worker thread, while
-    this thread reads and hashes the identifiers of the next (SQLite and the database driver
-    let go of the interpreter while they work). On PostgreSQL two chunks are checked at once, on
-    connections of their own, so that one's Python work runs while the other waits on the
-    database. The answers still come out in input order.
+    Each chunk is checked and recorded in a worker thread, while this thread reads and hashes the
+    identifiers of the next (SQLite and the database driver let go of the interpreter while they
+    work). Two chunks are checked at once, on connections of their own, so that one's Python work
+    runs while the other waits on the database. On PostgreSQL each chunk is one transaction. On
+    SQLite, which has one writer at a time, a chunk is read and decided in a read transaction,
+    then recorded in a write transaction: one chunk's reads and decisions run while the other's
+    rows are written. Either way a check is answered only once it is committed and logged, and
+    the answers come out in input order.
     """
     batch_id = ids.new_id()
     workers = _workers(factory)
     chunk_size = SQLITE_CHUNK if _is_sqlite(factory) else CHUNK
+    apart = workers > 0 and _is_sqlite(factory)  # reads apart from the write (see check_chunk)
     hasher, previous = keys.hasher(), keys.previous_hasher()
     old_of: dict[str, str] = {}  # new key -> old key, only while persons are being re-keyed
     first_line: dict[str, int] = {}
@@ -97,7 +101,18 @@ def run_batch_chunks(
     def check_chunk(chunk: list[Todo | dict[str, Any]]) -> tuple[list[Any], Counter[str]]:
         todo = [p[2] for p in chunk if isinstance(p, tuple)]
         done: list[Outcome] = []
-        if todo:
+        if todo and apart:
+            # SQLite: read and decide in a read transaction, then take the write lock only to
+            # record (the other worker reads and decides the next chunk meanwhile).
+            with factory() as session, session.begin():
+                if old_of:
+                    todo = pick(session, [(k, old_of.get(k)) for k in todo])
+                planned = plan_checks(session, ctx, caller, todo, scenario=scenario, business_ref=business_ref,
+                                      purpose=purpose, as_of=as_of, batch_id=batch_id)
+            with check_transaction(factory, len(todo)) as session:
+                done = record_checks(session, caller, planned, scenario=scenario, business_ref=business_ref,
+                                     purpose=purpose, action="batch_check")
+        elif todo:
             with check_transaction(factory, len(todo)) as session:
                 if old_of:
                     todo = pick(session, [(k, old_of.get(k)) for k in todo])
@@ -169,9 +184,7 @@ def _is_sqlite(factory: sessionmaker[Session]) -> bool:
 
 
 def _workers(factory: sessionmaker[Session]) -> int:
-    """Threads checking chunks: two on PostgreSQL (each on a connection of its own), one on
-    SQLite (one writer at a time); none when sessions share one connection (as in tests)."""
+    """Threads checking chunks, each on a connection of its own: two (on SQLite one writes while
+    the other reads); none when sessions share one connection (as in tests)."""
     bind = factory.kw.get("bind")
-    if not isinstance(bind, Engine):
-        return 0
-    return PARALLEL_CHUNKS if bind.dialect.name == "postgresql" else 1
+    return PARALLEL_CHUNKS if isinstance(bind, Engine) else 0

@@ -5,7 +5,10 @@ PostgreSQL one statement, the organisations' rows reached through a sub-select),
 writes in one more (`insert_check_rows` and the access-log entry, pipelined by `pipelined`;
 COPY for the thousands of rows of a batch chunk). The SQL goes straight to the driver, which
 skips the ORM's per-statement work (it costs more than the queries themselves). On SQLite a
-check takes the write lock before it reads (`check_transaction`).
+group of single checks takes the write lock before it reads (`check_transaction`); a batch chunk
+reads in a transaction of its own first (`batch.run_batch_chunks`). On SQLite each read is one
+statement answering one row, and bulk inserts are multi-row statements (`db.sqlite_insert_many`):
+the sqlite3 module gives up the interpreter lock at each row it steps.
 """
 
 from __future__ import annotations
@@ -26,12 +29,14 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from chengxin.checks.models import Check, CheckHit, Feedback
-from chengxin.db import SQLITE_BUSY_TIMEOUT_MS
+from chengxin.db import SQLITE_BUSY_TIMEOUT_MS, sqlite_insert_many
 from chengxin.lists.models import ListEntry
 from chengxin.organisations.models import Organisation, OrganisationRole
 from chengxin.persons.models import Person
 from chengxin.records.models import Record
 from chengxin.records.repository import IN_CHUNK
+
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,11 +207,31 @@ def _sort_in(out: CheckReads, roles: Iterable[Any], entries: Iterable[Any], reco
         out.records[row[0]].append(row)
 
 
+# SQLite: each read is one statement that takes its keys as one JSON array and returns its
+# rows as one JSON array. Python's sqlite3 lets go of the interpreter lock for every row it
+# steps through and must take it back for the next: while another thread runs Python (a batch
+# parses and hashes its next chunk meanwhile), each row then waits for that thread's switch
+# interval, and a chunk's reads took seconds instead of tens of milliseconds. One row per
+# statement is one such wait at most. The same statements serve groups of single checks (as
+# fast as one `IN (?, ...)` per kind there) and need no splitting under the parameter limit.
+_SQLITE_KEYS = "(SELECT value FROM json_each(?))"
+_SQLITE_ROLES = ("SELECT json_group_array(json_array(r.person_key, o.uscc, o.name, o.subject_key, r.role))"
+                 " FROM organisation_roles r JOIN organisations o ON o.uscc = r.uscc"
+                 f" WHERE r.person_key IN {_SQLITE_KEYS}")
+_SQLITE_ENTRIES = (f"SELECT json_group_array(json_array({_ENTRY_SQL})) FROM list_entries"
+                   f" WHERE subject_key IN {_SQLITE_KEYS}")
+_SQLITE_RECORDS = (f"SELECT json_group_array(json_array({_RECORD_SQL})) FROM records"
+                   f" WHERE subject_key IN {_SQLITE_KEYS} AND superseded_at IS NULL")
+_SQLITE_BIRTHS = ("SELECT json_group_array(json_array(person_key, birth_date)) FROM persons"
+                  f" WHERE person_key IN {_SQLITE_KEYS}")
+
+
+def _sqlite_rows(conn: Any, sql: str, keys: Sequence[str]) -> list[list[Any]]:
+    (found,) = conn.execute(sql, (_JSON.encode(keys),)).fetchone()
+    return json.loads(found)
+
+
 def _sqlite_reads(conn: Any, keys: list[str]) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
-    births: list[Any] = []
-    roles: list[Any] = []
-    entries: list[Any] = []
-    records: list[Any] = []
     days: dict[str | None, date | None] = {None: None}
     times: dict[str | None, datetime | None] = {None: None}
 
@@ -225,20 +250,14 @@ def _sqlite_reads(conn: Any, keys: list[str]) -> tuple[list[Any], list[Any], lis
     # In-process, statements cost no round trip: the roles first, then the entries and records
     # of the persons and of the organisations they answer for, then the birth dates of the
     # persons something is known about.
-    for part in _parts(keys):
-        roles += conn.execute(f"{_ROLES_SQL} IN ({', '.join('?' * len(part))})", part)
+    roles = _sqlite_rows(conn, _SQLITE_ROLES, keys)
     subjects = keys + list(dict.fromkeys(r[3] for r in roles))
-    for part in _parts(subjects):
-        marks = ", ".join("?" * len(part))
-        for r in conn.execute(f"SELECT {_ENTRY_SQL} FROM list_entries WHERE subject_key IN ({marks})", part):
-            entries.append((*r[:8], day(r[8]), day(r[9]), day(r[10]), moment(r[11])))
-        for r in conn.execute(f"SELECT {_RECORD_SQL} FROM records WHERE subject_key IN ({marks})"
-                              " AND superseded_at IS NULL", part):
-            records.append((*r[:5], day(r[5]), moment(r[6]), moment(r[7]), r[8], moment(r[9])))
+    entries = [(*r[:8], day(r[8]), day(r[9]), day(r[10]), moment(r[11]))
+               for r in _sqlite_rows(conn, _SQLITE_ENTRIES, subjects)]
+    records = [(*r[:5], day(r[5]), moment(r[6]), moment(r[7]), r[8], moment(r[9]))
+               for r in _sqlite_rows(conn, _SQLITE_RECORDS, subjects)]
     known = list({*(r[0] for r in entries), *(r[0] for r in records), *(r[0] for r in roles)})
-    for part in _parts(known):
-        births += conn.execute(
-            f"SELECT person_key, birth_date FROM persons WHERE person_key IN ({', '.join('?' * len(part))})", part)
+    births = _sqlite_rows(conn, _SQLITE_BIRTHS, known) if known else []
     return births, roles, entries, records
 
 
@@ -246,7 +265,6 @@ CHECK_COLUMNS = ("subject_key", "id", "department_code", "scenario", "business_r
                  "hits", "checked_at", "batch_id")
 HIT_COLUMNS = ("subject_key", "check_id", "measure_code", "department_code", "blocking", "checked_at")
 COPY_MIN_ROWS = 64  # from this many rows a COPY beats a pipelined executemany on PostgreSQL
-_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 @contextmanager
@@ -312,7 +330,7 @@ def insert_rows(session: Session, table: str, columns: Sequence[str], rows: Sequ
         else:
             rows = (tuple(text(v) if n in stamps else v for n, v in enumerate(row))  # type: ignore[assignment]
                     for row in rows)
-    conn.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})", rows)
+    sqlite_insert_many(conn, table, columns, rows)
 
 
 def insert_checks(session: Session, checks: list[dict[str, Any]], hits: list[dict[str, Any]]) -> None:

@@ -180,6 +180,18 @@ def run_checks(
     batch_id: str | None = None, action: str = "check",
 ) -> list[Outcome]:
     """Check many persons at once (one per key, in order) and record every check."""
+    planned = plan_checks(session, ctx, caller, person_keys, scenario=scenario, business_ref=business_ref,
+                          purpose=purpose, as_of=as_of, batch_id=batch_id)
+    return record_checks(session, caller, planned, scenario=scenario, business_ref=business_ref, purpose=purpose,
+                         action=action)
+
+
+def plan_checks(
+    session: Session, ctx: CheckContext, caller: Caller, person_keys: Sequence[str], *,
+    scenario: str, business_ref: str | None, purpose: str, as_of: date, batch_id: str | None = None,
+) -> _Rows:
+    """The first half of `run_checks`: read, decide, and make the rows that record the checks
+    (nothing is written; the checks exist once `record_checks` has committed them)."""
     department = caller.require_department()
     measures = ctx.measures.for_scenario(scenario)
     read = repo.check_reads(session, person_keys)
@@ -189,7 +201,16 @@ def run_checks(
         decision, hits = _decide(ctx, measures, read, key, as_of)
         rows.add(Outcome(check_id, key, decision, hits, now, as_of), department, scenario, business_ref, purpose,
                  batch_id)
-    # The check rows, their hits and the access-log entries go in together (one round trip).
+    return rows
+
+
+def record_checks(session: Session, caller: Caller, rows: _Rows, *, scenario: str, business_ref: str | None,
+                  purpose: str, action: str = "check") -> list[Outcome]:
+    """The second half of `run_checks`: the check rows, their hits and the access-log entries,
+    written together in the session's transaction (one round trip on PostgreSQL)."""
+    if not rows.outcomes:
+        return []
+    now = rows.outcomes[0].checked_at
     with repo.pipelined(session, len(rows.checks)):
         repo.insert_check_rows(session, rows.checks, rows.hits, encoded=True)
         log_reads(session, caller, action, (Read(o.person_key, o.decision, o.check_id) for o in rows.outcomes),
