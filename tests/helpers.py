@@ -235,3 +235,14 @@ def own_database_app(keys, tokens: bool = False):
         if tokens:
             issue_test_tokens(session, default_catalog().departments)
     return create_app(settings, engine=engine, keys=keys), engine, factory
+
+
+def write_csv(path: Any, headers: list[str], rows: list[list[str]]) -> Any:
+    """A UTF-8 CSV file of a header row and rows, as a department exports it; returns its path."""
+    import csv
+
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        out.writerow(headers)
+        out.writerows(rows)
+    return path

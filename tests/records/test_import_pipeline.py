@@ -3,7 +3,6 @@ guarantees of the chunk-by-chunk path hold (PostgreSQL only; SQLite stores chunk
 
 from __future__ import annotations
 
-import csv
 import threading
 import time
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ from chengxin.persons.models import Person
 from chengxin.records import imports, service
 from chengxin.records.imports import ImportSpec, run_import
 from chengxin.records.models import Batch, Record
-from helpers import cid, scratch_database
+from helpers import cid, scratch_database, write_csv
 
 HEADERS = ["证件号码", "姓名", "源记录编号", "决定日期", "行政处罚决定书文号", "违法行为类型",
            "违法事实", "处罚类别", "处罚依据", "处罚机关"]
@@ -32,11 +31,7 @@ def row(sid: str, person: int, name: str = "李四", facts: str = "经查属实�
 
 
 def write(path: Path, rows: list[list[str]]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        out = csv.writer(fh)
-        out.writerow(HEADERS)
-        out.writerows(rows)
-    return path
+    return write_csv(path, HEADERS, rows)
 
 
 # Chunks of 3 rows. Chunk 2 repeats, changes and renames what chunk 1 wrote, chunk 3 what

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ from chengxin.records import imports, service
 from chengxin.records.files import FileError
 from chengxin.records.imports import ImportSpec, run_import
 from chengxin.records.models import Batch, BatchIssue, Record
-from helpers import cid
+from helpers import cid, write_csv
 
 HEADERS = ["目录项编码", "证件号码", "姓名", "源记录编号", "决定日期", "行政处罚决定书文号", "违法行为类型",
            "违法事实", "处罚类别", "处罚依据", "处罚机关", "罚款金额（万元）", "当场处罚决定书编号"]
@@ -43,11 +42,7 @@ def mixed_rows() -> list[list[str]]:
 
 
 def write(path: Path, rows: list[list[str]]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        out = csv.writer(fh)
-        out.writerow(HEADERS)
-        out.writerows(rows)
-    return path
+    return write_csv(path, HEADERS, rows)
 
 
 def issues_of(session, batch: Batch) -> list[tuple]:
