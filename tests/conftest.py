@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 import helpers
+from chengxin import clock as platform_clock
 from chengxin.app import create_app
 from chengxin.catalog.rules import Catalog, default_catalog
 from chengxin.crypto import Keys
@@ -29,6 +31,47 @@ from chengxin.signing import Signer
 from helpers import scratch_database
 
 TEST_KEYS = Keys(hash_secret=b"h" * 32, encryption_key=b"e" * 32)
+
+# Every test runs with the platform clock started at this moment (Beijing time): no test reads
+# the wall clock. CI runs the date-sensitive folders again from other moments (see `run`).
+TEST_NOW = platform_clock.parse_start(os.environ.get("CHENGXIN_TEST_NOW") or "2026-11-18T10:00:00+08:00")
+platform_clock.run_from(TEST_NOW)  # for what test modules compute when they are collected
+
+
+class Clock:
+    """The test's handle on the platform clock: `set` a moment, `advance` it, read `now`/`today`."""
+
+    start = TEST_NOW
+
+    def set(self, moment: datetime | date) -> None:
+        if not isinstance(moment, datetime):
+            moment = datetime.combine(moment, time(10), platform_clock.CHINA)
+        platform_clock.run_from(moment)
+
+    def advance(self, by: timedelta) -> None:
+        platform_clock.run_from(platform_clock.utcnow() + by)
+
+    def now(self) -> datetime:
+        return platform_clock.utcnow()
+
+    def today(self) -> date:
+        return platform_clock.today()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_clock() -> Iterator[None]:
+    """The session's own fixtures (test accounts and tokens) are made at the test moment too."""
+    platform_clock.run_from(TEST_NOW)
+    yield
+    platform_clock.reset()
+
+
+@pytest.fixture(autouse=True)
+def clock() -> Iterator[Clock]:
+    """Each test starts at TEST_NOW; a test about another day sets it (`clock.set(...)`)."""
+    platform_clock.run_from(TEST_NOW)
+    yield Clock()
+    platform_clock.run_from(TEST_NOW)
 
 
 def _postgres_database(url: str) -> str:

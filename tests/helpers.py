@@ -83,7 +83,7 @@ def penalty(n: int = 1, **overrides: Any) -> dict[str, Any]:
         "id_number": cid(n),
         "name": "张三",
         "source_record_id": f"SCJG-2026-{n:06d}",
-        "decision_date": "2026-05-20",
+        "decision_date": days_ago(182),  # in publicity (general: 3 to 12 months), past the minimum
         "fields": {
             "decision_no": f"京朝市监罚〔2026〕{n}号",
             "violation": "无证经营",
@@ -116,8 +116,10 @@ COURT = as_dept("court")
 HR = as_dept("human_resources")
 
 
-def court_case(n: int = 1, *, decided: str = "2026-01-10", **overrides: Any) -> dict[str, Any]:
-    """A 失信被执行人 (SFCP-01) record: it puts the person on the black list for 2 years."""
+def court_case(n: int = 1, *, decided: str | None = None, **overrides: Any) -> dict[str, Any]:
+    """A 失信被执行人 (SFCP-01) record decided `decided` (312 days ago by default): it puts the person
+    on the black list for 2 years."""
+    decided = decided or days_ago(312)
     row: dict[str, Any] = {
         "item_code": "SFCP-01", "id_number": cid(n), "name": "赵六",
         "source_record_id": f"ZX-2026-{n:06d}", "decision_date": decided,
@@ -152,6 +154,20 @@ def as_person(session: Any, settings: Any, keys: Any, id_number: str) -> dict[st
         session, kind="person", display_name="本人", roles=["person"], person_key=key)
     token = accounts.issue_token(session, settings, account.id, name="测试").token
     return {"Authorization": f"Bearer {token}"}
+
+
+def process_env(**extra: str) -> dict[str, str]:
+    """The environment of a platform process a test starts: this tree's sources on the path and
+    the test clock (`CHENGXIN_CLOCK_START`), so the process lives on the test's day too."""
+    import os
+    from pathlib import Path
+
+    import chengxin
+    from chengxin.clock import utcnow
+
+    src = str(Path(chengxin.__file__).resolve().parents[1])
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH")) if p),
+            "CHENGXIN_CLOCK_START": utcnow().isoformat(), **extra}
 
 
 def days_ago(n: int) -> str:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from chengxin import __version__
+from chengxin import __version__, clock
 from chengxin.access.endpoints import router as access_router
 from chengxin.accounts.auth import TokenAuthenticator
 from chengxin.accounts.endpoints import router as accounts_router
@@ -118,10 +118,13 @@ def create_app(
 
     @app.get("/healthz", tags=["运维"], summary="健康检查", dependencies=[permit("public")])
     def healthz() -> dict[str, str]:
-        """数据库可连接时返回 ok。"""
+        """数据库可连接时返回 ok；平台时钟被设为从另一时刻起走（CHENGXIN_CLOCK_START，只用于演示与测试）时注明。"""
         with engine.connect() as conn:
             conn.execute(select(1))
-        return {"status": "ok", "version": __version__}
+        out = {"status": "ok", "version": __version__}
+        if (start := clock.shifted_start()) is not None:
+            out["clock"] = f"平台时钟自 {start.isoformat()} 起走，不是真实时间（CHENGXIN_CLOCK_START）"
+        return out
 
     install_pages(app)
     # The single check (a `HandParsedRoute`) is answered in front of the middleware stack, with

@@ -25,7 +25,8 @@ def listed(client, n: int = 1, **kw) -> None:
     assert body["created"] == 1, body
 
 
-def test_black_list_blocks_with_measure_basis_and_term(client):
+def test_black_list_blocks_with_measure_basis_and_term(client, clock):
+    clock.set(date(2026, 11, 18))
     listed(client, decided="2026-01-10")
     res = check(client, cid(1), "civil_service_recruitment")
     assert res.status_code == 200, res.text

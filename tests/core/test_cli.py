@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import csv
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
 from chengxin.cli import app
+from chengxin.clock import today
 from chengxin.settings import get_settings
-from helpers import cid
+from helpers import cid, days_ago
 
 runner = CliRunner()
 
@@ -25,7 +26,7 @@ def test_demo_builds_a_consistent_synthetic_database(data_dir: Path):
     assert res.exit_code == 0, res.output
     assert "异议 3 件" in res.output and "举报 2 件" in res.output  # the case pages have something to show
     assert (data_dir / "keys.json").stat().st_mode & 0o777 == 0o600
-    adult_cutoff = date.today() - timedelta(days=int(18 * 365.25))
+    adult_cutoff = today() - timedelta(days=int(18 * 365.25))
     engine = cli_engine()
     with engine.connect() as conn:
         persons = conn.execute(text("SELECT count(*) FROM persons")).scalar_one()
@@ -84,7 +85,7 @@ def test_check_command_writes_a_result_file(data_dir: Path):
         out = csv.writer(fh)
         out.writerow(["证件号码", "姓名", "源记录编号", "决定日期", "执行案号", "执行法院", "被执行人的履行情况",
                       "失信被执行人行为具体情形", "被执行人身份"])
-        out.writerow([cid(1), "赵六", "ZX-1", "2026-01-10", "（2026）执1号", "市中级人民法院", "全部未履行",
+        out.writerow([cid(1), "赵六", "ZX-1", days_ago(312), "（2026）执1号", "市中级人民法院", "全部未履行",
                       "有履行能力而拒不履行生效法律文书确定义务", "被执行人本人"])
     assert runner.invoke(app, ["import", str(court), "--department", "court", "--item", "SFCP-01"]).exit_code == 0
     applicants = data_dir / "报名名单.csv"

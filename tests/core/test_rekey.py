@@ -3,12 +3,11 @@ it was and still resolves each person's history, lookups work before, during and
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import insert, select
 
 from chengxin.access.models import AccessEntry
 from chengxin.checks.models import Check
+from chengxin.clock import utcnow
 from chengxin.crypto import Keys
 from chengxin.keyring import repository as repo
 from chengxin.keyring import service
@@ -42,7 +41,7 @@ def seed(client, session, keys) -> dict[str, str]:
         name="某某食品有限公司", persons=[{"role": "legal_representative", "id_number": cid(2), "name": "李四"}]))
     old = {n: keys.subject_key("citizen_id", cid(n)) for n in (1, 2, 3)}
     watch_repo.subscribe(session, [{"subject_key": old[1], "department_code": "human_resources", "label": "证 1",
-                                    "created_at": datetime.now(UTC)}])
+                                    "created_at": utcnow()}])
     session.commit()
     return {str(n): k for n, k in old.items()}
 
@@ -187,7 +186,6 @@ def test_authorisations_keep_their_signed_key_and_still_work_after_a_rekey(clien
     from chengxin.authorisations import schemas as authz_schemas
     from chengxin.authorisations import service as authz
     from chengxin.callers import Caller
-    from chengxin.clock import utcnow
     from chengxin.publicity.rules import default_tiers
     from chengxin.signing import PublicKeys, Signer
 

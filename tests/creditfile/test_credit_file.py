@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 
-from chengxin.records import endpoints as record_endpoints
-from chengxin.records import service as record_service
 from helpers import DEPT, OPERATOR, as_dept, cid, file_of, penalty, submit
-
-CHINA_NOON = 4  # 12:00 in China is 04:00 UTC
-
-
-def at(monkeypatch, day: date) -> None:
-    """Move the platform clock (recorded time and 'today') to noon of a Chinese day."""
-    moment = datetime(day.year, day.month, day.day, CHINA_NOON, tzinfo=UTC)
-    monkeypatch.setattr(record_service, "utcnow", lambda: moment)
-    monkeypatch.setattr(record_endpoints, "today", lambda: day)
 
 
 def records_of(body: dict) -> list[dict]:
     return [r for c in body["categories"] for r in c["records"]]
 
 
-def test_file_groups_records_by_category_with_computed_publicity(client):
+def test_file_groups_records_by_category_with_computed_publicity(client, clock):
+    clock.set(date(2026, 11, 20))
     honour = {"item_code": "BZJL-01", "id_number": cid(1), "name": "张三",
               "source_record_id": "RY-1", "decision_date": "2026-01-05",
               "fields": {"honour": "市级文明家庭", "honour_level": "市级",
@@ -43,12 +33,12 @@ def test_file_groups_records_by_category_with_computed_publicity(client):
     assert ended["department_name"] == "市市场监督管理局" and ended["legal_basis"]
 
 
-def test_as_of_shows_what_the_file_showed_that_day(client, monkeypatch):
-    at(monkeypatch, date(2026, 6, 1))
+def test_as_of_shows_what_the_file_showed_that_day(client, clock):
+    clock.set(date(2026, 6, 1))
     submit(client, [penalty(1, decision_date="2026-05-20")])
-    at(monkeypatch, date(2026, 7, 1))
+    clock.set(date(2026, 7, 1))
     submit(client, [penalty(1, decision_date="2026-05-20", fields={"penalty_type": "没收违法所得"})])
-    at(monkeypatch, date(2026, 8, 1))
+    clock.set(date(2026, 8, 1))
     client.post("/api/v1/records/revocations", headers=DEPT,
                 json={"source_record_id": "SCJG-2026-000001", "reason": "复议撤销"})
 

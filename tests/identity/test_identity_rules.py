@@ -130,10 +130,14 @@ def test_birth_date_in_the_future_relative_to_today() -> None:
     assert parse_citizen_id(tomorrow, date(2021, 1, 1)).birth_date == date(2020, 1, 2)
 
 
-def test_birth_date_in_the_future_relative_to_the_clock() -> None:
+def test_birth_date_in_the_future_relative_to_the_clock(clock) -> None:
     far = make_id("110105", date(2999, 1, 1), 1)
     assert error_code(parse_citizen_id, far) == "ID_BIRTH_DATE_FUTURE"
-    assert parse_citizen_id(make_id("110105", date.today(), 1)).birth_date == date.today()
+    assert parse_citizen_id(make_id("110105", clock.today(), 1)).birth_date == clock.today()
+    # The clock moved back a year: a birth date that was valid yesterday is in the future now.
+    born = clock.today()
+    clock.set(clock.now() - timedelta(days=365))
+    assert error_code(parse_citizen_id, make_id("110105", born, 1)) == "ID_BIRTH_DATE_FUTURE"
 
 
 def test_unknown_province_is_an_error() -> None:

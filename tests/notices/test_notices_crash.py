@@ -8,7 +8,6 @@ through writing it), before the outbox row is marked delivered.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from datetime import timedelta
@@ -17,7 +16,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-import chengxin
 from chengxin.clock import utcnow
 from chengxin.db import make_engine, make_sessionmaker, unit_of_work
 from chengxin.migrate import upgrade
@@ -25,7 +23,7 @@ from chengxin.notices import service
 from chengxin.notices.channels import CRASH_ENV, CRASH_EXIT
 from chengxin.notices.models import Notice
 from chengxin.settings import get_settings
-from helpers import scratch_database
+from helpers import process_env, scratch_database
 
 TEST_KEYS_ENV = {"CHENGXIN_HASH_SECRET": "aGhoaGhoaGhoaGhoaGhoaGhoaGhoaGhoaGhoaGhoaGg=",
                  "CHENGXIN_ENCRYPTION_KEY": "ZWVlZWVlZWVlZWVlZWVlZWVlZWVlZWVlZWVlZWVlZWU="}
@@ -48,7 +46,7 @@ def platform(tmp_path: Path, monkeypatch, database_url: str):
 
 def deliver(crash: str | None = None) -> subprocess.CompletedProcess[str]:
     """`chengxin notices deliver` in a process of its own, on this tree's sources."""
-    env = {**os.environ, **TEST_KEYS_ENV, "PYTHONPATH": str(Path(chengxin.__file__).parents[1])}
+    env = process_env(**TEST_KEYS_ENV)
     env.pop(CRASH_ENV, None)
     if crash:
         env[CRASH_ENV] = crash

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from chengxin.clock import utcnow
 from chengxin.persons.models import Person
 from chengxin.persons.service import new_person_values
 from chengxin.records import imports, repository, service
@@ -84,7 +85,7 @@ def test_awkward_text_is_stored_exactly(factory, catalog, keys, session, tmp_pat
 def test_a_person_created_concurrently_is_skipped_not_an_error(session, keys):
     # Between an import's look-up and its insert another submission may create the same person:
     # the insert must skip that row and still add the others.
-    now = datetime.now(UTC)
+    now = utcnow()
     ident = imports.Identifier("citizen_id", cid(41), date(1985, 6, 15), "male", "110105", ())
     other = imports.Identifier("citizen_id", cid(42), date(1985, 6, 15), "male", "110105", ())
     first = new_person_values(keys, "k" * 32, ident, "王五", now)

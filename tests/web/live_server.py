@@ -4,7 +4,6 @@ seen by another process)."""
 
 from __future__ import annotations
 
-import os
 import re
 import socket
 import subprocess
@@ -19,7 +18,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-import chengxin
 from chengxin.access import verify as audit
 from chengxin.access.sealing import seal_all
 from chengxin.accounts import service as accounts
@@ -30,7 +28,7 @@ from chengxin.crypto import create_key_file, load_keys
 from chengxin.db import make_engine, make_sessionmaker, unit_of_work
 from chengxin.settings import Settings
 from chengxin.signing import load_signer
-from helpers import check, cid, court_case, penalty, scratch_database
+from helpers import check, cid, court_case, penalty, process_env, scratch_database
 
 PASSWORD = "Browser-Test-Pw1!"
 CITIZEN, CITIZEN_NAME = 91, "张三"
@@ -127,10 +125,8 @@ def start(data_dir: Path, base_url: str) -> tuple[Live, subprocess.Popen, str]:
     prepare_database(settings)
     seed(settings)
     port = _free_port()
-    src = str(Path(chengxin.__file__).resolve().parents[1])
-    env = {**os.environ, "CHENGXIN_DATA_DIR": str(data_dir), "CHENGXIN_DATABASE_URL": url,
-           "CHENGXIN_JOBS_INTERVAL_SECONDS": "0", "CHENGXIN_LOGIN_RATE_PER_MINUTE": "1000",
-           "PYTHONPATH": os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH")) if p)}
+    env = process_env(CHENGXIN_DATA_DIR=str(data_dir), CHENGXIN_DATABASE_URL=url,
+                      CHENGXIN_JOBS_INTERVAL_SECONDS="0", CHENGXIN_LOGIN_RATE_PER_MINUTE="1000")
     proc = subprocess.Popen([sys.executable, "-c", "from chengxin.cli import app; app()", "serve", "--host",
                              "127.0.0.1", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True, encoding="utf-8")

@@ -38,9 +38,12 @@ def secure_cookies(request: Request) -> bool:
 
 
 def set_session_cookie(request: Request, response: Response, token: str, expires_at: datetime) -> None:
-    """The login session as a cookie pages send back: HttpOnly, SameSite=Strict, Secure over https."""
+    """The login session as a cookie pages send back: HttpOnly, SameSite=Strict, Secure over https.
+    Its lifetime is given as Max-Age, relative to now, so that a browser whose clock differs from the
+    server's keeps it exactly as long as the session lasts."""
+    lifetime = max(0, int((expires_at - utcnow()).total_seconds()))
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict", secure=secure_cookies(request),
-                        expires=expires_at)
+                        max_age=lifetime)
 
 
 class TokenAuthenticator:
