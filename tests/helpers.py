@@ -179,13 +179,17 @@ def days_ago(n: int) -> str:
 
 
 def own_record(client: Any, headers: dict[str, str], source_record_id: str) -> dict[str, Any]:
-    """The person's record with this source id, from their own file."""
+    """The person's matter whose record has this source id, from their own file (its card)."""
     file = client.get("/api/v1/me/file", headers=headers).json()
-    for cat in file["categories"]:
-        for rec in cat["records"]:
-            if rec["source_record_id"] == source_record_id:
-                return rec
+    for m in matters_of(file):
+        if m["record"] and m["record"]["source_record_id"] == source_record_id:
+            return m
     raise AssertionError(f"{source_record_id} not in the file")
+
+
+def matters_of(file: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every matter card of a credit file (JSON), category by category."""
+    return [m for c in file["categories"] for m in c["matters"]]
 
 
 PRE_SESSION = "test-pre-session-0123456789abcdefghijklmnop"

@@ -23,6 +23,7 @@ from chengxin.db import unit_of_work
 from chengxin.departments import repository as departments_repo
 from chengxin.editions import service as editions
 from chengxin.errors import DomainError
+from chengxin.matters import service as matters
 from chengxin.notices import service as notices
 from chengxin.objections import service as objections
 from chengxin.publicity import service as publicity
@@ -54,7 +55,7 @@ def run_once(factory: sessionmaker[Session], keys: Keys, as_of: date | None = No
              settings: Settings | None = None, signer: Signer | None = None) -> JobRun:
     settings = settings or get_settings()
     with unit_of_work(factory) as session:
-        expired = watch.emit_expiries(session, as_of or today())
+        expired = matters.emit_term_ends(session, as_of or today())
     run = watch.deliver_due(factory, keys)
     with unit_of_work(factory) as session:
         scanned = alerts.scan(session, utcnow(), settings)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from chengxin.publicity.rules import add_months
 
 if TYPE_CHECKING:
-    from chengxin.creditfile.schemas import CreditFile, RecordOut
+    from chengxin.creditfile.schemas import CreditFile, MatterOut
 
 # Compound surnames keep both characters visible (欧阳**), per R8's example.
 COMPOUND_SURNAMES = frozenset(
@@ -173,25 +173,29 @@ def third_party_file(file: CreditFile, *, birth_date: date | None, categories: f
     """The credit file as an authorised third party may see it: only `categories` (None for the
     full report), without withheld records, identity masked, summary counted over what is left."""
 
-    def kept(records: list[RecordOut], subject_birth: date | None) -> list[RecordOut]:
-        return [r for r in records
-                if (categories is None or r.category in categories)
+    def kept(matters: list[MatterOut], subject_birth: date | None) -> list[MatterOut]:
+        return [m for m in matters
+                if (categories is None or m.category in categories)
                 and not withheld_from_third_party(
-                    disclosure=r.disclosure, nature=r.nature, severity=r.severity, decision_date=r.decision_date,
-                    revoked=r.revoked_at is not None, birth_date=subject_birth, as_of=file.as_of)]
+                    disclosure=m.disclosure, nature=m.nature, severity=m.severity, decision_date=m.start_date,
+                    revoked=m.state in ("revoked", "court_deleted"), birth_date=subject_birth, as_of=file.as_of)]
 
     own_categories = []
     for cat in file.categories:
-        records = kept(cat.records, birth_date)
-        if records:
-            own_categories.append(cat.model_copy(update={"records": [_no_history(r) for r in records]}))
+        matters = kept(cat.matters, birth_date)
+        if matters:
+            own_categories.append(cat.model_copy(update={"matters": [_no_history(m) for m in matters]}))
     child = birth_date is not None and file.as_of < add_months(birth_date, CHILD_MONTHS)
     organisations = []
     for org in [] if child else file.organisations:
-        records = kept(org.records, None)  # the organisation's own records: no age rule applies
-        if records or categories is None:  # a category scope does not reveal bare organisation links
-            organisations.append(org.model_copy(update={"records": [_no_history(r) for r in records]}))
-    own = [r for c in own_categories for r in c.records]
+        matters = kept(org.matters, None)  # the organisation's own matters: no age rule applies
+        if matters or categories is None:  # a category scope does not reveal bare organisation links
+            organisations.append(org.model_copy(update={"matters": [_no_history(m) for m in matters]}))
+    own = [m for c in own_categories for m in c.matters]
+    listed: dict[str, int] = {}
+    for m in own:
+        if m.listing is not None and m.listing.listed:
+            listed[m.listing.list_type] = listed.get(m.listing.list_type, 0) + 1
     ident = file.identity
     identity = ident.model_copy(update={
         "id_number": mask_id(ident.id_number), "masked": True, "name": mask_name(ident.name),
@@ -201,11 +205,14 @@ def third_party_file(file: CreditFile, *, birth_date: date | None, categories: f
         "positive": sum(r.nature == "positive" for r in own),
         "negative": sum(r.nature == "negative" for r in own),
         "neutral": sum(r.nature == "neutral" for r in own),
-        "in_publicity": sum(r.publicity.status == "in_publicity" for r in own)})
+        "in_publicity": sum(r.publicity.status == "in_publicity" for r in own), "listed": listed})
     return file.model_copy(update={"identity": identity, "summary": summary, "categories": own_categories,
                                    "organisations": organisations})
 
 
-def _no_history(record: RecordOut) -> RecordOut:
-    """Earlier versions are the platform's business, not a third party's."""
-    return record if record.versions is None else record.model_copy(update={"versions": None})
+def _no_history(matter: MatterOut) -> MatterOut:
+    """Earlier versions are the platform's business, not a third party's; nor are the person's actions."""
+    record = matter.record
+    if record is not None and record.versions is not None:
+        record = record.model_copy(update={"versions": None})
+    return matter.model_copy(update={"record": record, "actions": None})

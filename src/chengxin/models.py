@@ -14,7 +14,7 @@ def import_all() -> None:
     from chengxin.departments import models as _departments  # noqa: F401
     from chengxin.editions import models as _editions  # noqa: F401
     from chengxin.keyring import models as _keyring  # noqa: F401
-    from chengxin.lists import models as _lists  # noqa: F401
+    from chengxin.matters import models as _matters  # noqa: F401
     from chengxin.notices import models as _notices  # noqa: F401
     from chengxin.objections import models as _objections  # noqa: F401
     from chengxin.organisations import models as _organisations  # noqa: F401

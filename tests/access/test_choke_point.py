@@ -62,13 +62,13 @@ def _cases(client: TestClient, session, keys, which: str = "api") -> dict[str, s
         submit(client, [penalty(n, id_number=cid(61), decision_date=days_ago(100))])
         person = _person(client, session, keys)
         file = client.get("/api/v1/me/file", headers=person).json()
-        rid = next(r["id"] for c in file["categories"] for r in c["records"]
-                   if r["source_record_id"] == f"SCJG-2026-{n:06d}")
+        rid = next(m["id"] for c in file["categories"] for m in c["matters"]
+                   if m["record"]["source_record_id"] == f"SCJG-2026-{n:06d}")
         files = [("evidence", ("证明.pdf", PDF, "application/pdf"))]
         o = client.post("/api/v1/me/objections", headers=person, files=files,
-                        data={"target_kind": "record", "target_id": rid, "reason": "罚款已经缴清"}).json()
+                        data={"target_kind": "matter", "target_id": rid, "reason": "罚款已经缴清"}).json()
         r = client.post("/api/v1/me/repairs", headers=person, files=files, data={
-            "target_kind": "record", "target_id": rid, "method": "fine_paid", "statement": "罚款已经缴清",
+            "target_kind": "matter", "target_id": rid, "method": "fine_paid", "statement": "罚款已经缴清",
             "commitment": "true"}).json()
         made = session.info["choke_cases"][which] = {"o": o["id"], "oe": o["evidence"][0]["id"], "r": r["id"],
                                                      "re": r["evidence"][0]["id"]}

@@ -156,7 +156,7 @@ def test_a_department_sees_only_its_own_records(client):
     submit(client, [penalty(42)])  # market_regulation
     body = {"id_number": cid(42), "purpose": "核查"}
     own = client.post("/api/v1/files/query", json=body, headers=DEPT).json()
-    assert sum(len(c["records"]) for c in own["categories"]) == 1
+    assert sum(len(c["matters"]) for c in own["categories"]) == 1
     other = client.post("/api/v1/files/query", json=body, headers=as_dept("tax")).json()
     assert other["categories"] == [] and other["identity"]["masked"] is True
 

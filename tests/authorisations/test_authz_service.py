@@ -83,7 +83,7 @@ def test_a_query_in_scope_answers_the_masked_file_and_is_logged(client, session,
     file = report.file
     assert report.found and report.use_count == 1 and report.scope == ["XZCF"]
     assert [c.code for c in file.categories] == ["XZCF"]  # the court case and the award stay out
-    assert [r.item_code for r in file.categories[0].records] == ["XZCF-01"]  # government-only withheld
+    assert [m.item_code for m in file.categories[0].matters] == ["XZCF-01"]  # government-only withheld
     assert (file.summary.total, file.summary.negative, file.summary.positive) == (1, 1, 0)
     ident = file.identity
     assert (ident.id_number, ident.name, ident.masked) == ("1101**********" + cid(1)[-4:], "张*", True)
@@ -209,7 +209,7 @@ def test_a_minors_minor_dishonesty_is_not_shared(client, session, catalog, keys)
     person = person_of(keys, 5, born=born)
     row = grant(session, catalog, person, scope=["full_report"])
     file = query(session, catalog, keys, row.id).file
-    assert [r.item_code for c in file.categories for r in c.records] == ["XZCF-01"]  # GYJF-01 (minor) withheld
+    assert [m.item_code for c in file.categories for m in c.matters] == ["XZCF-01"]  # GYJF-01 (minor) withheld
 
 
 def test_nothing_about_a_child_under_14_is_shared(client, session, catalog, keys):

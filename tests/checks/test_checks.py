@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from chengxin.access.models import AccessEntry
 from chengxin.checks import endpoints as check_endpoints
-from chengxin.lists import service as lists
-from chengxin.lists.models import ListEntry
+from chengxin.matters import service as matters
+from chengxin.matters.models import Matter
 from helpers import COURT, HR, as_dept, as_role, check, cid, court_case, submit
 
 USCC = "91350100M000100Y43"
@@ -109,7 +109,7 @@ def test_revoked_record_stops_hitting_that_day(client):
 
 def test_repaired_or_deleted_entry_stops_hitting(client, session):
     listed(client)
-    entry = session.scalars(select(ListEntry).where(ListEntry.source_record_id == "ZX-2026-000001")).one()
+    entry = session.scalars(select(Matter).where(Matter.source_record_id == "ZX-2026-000001")).one()
     res = client.post(f"/api/v1/lists/entries/{entry.id}/exit", headers=COURT,
                       json={"reason": "court_deleted", "note": "已履行全部义务"})
     assert res.status_code == 200, res.text
@@ -146,8 +146,8 @@ def test_organisation_listing_reaches_its_legal_representative(client):
 
 def test_disputed_entry_blocks_only_where_the_measure_says_so(client, session):
     listed(client)
-    entry = session.scalars(select(ListEntry).where(ListEntry.source_record_id == "ZX-2026-000001")).one()
-    lists.mark_disputed(session, entry, entry.created_at)
+    entry = session.scalars(select(Matter).where(Matter.source_record_id == "ZX-2026-000001")).one()
+    matters.set_disputed(session, entry, entry.created_at)
     session.commit()
     gwy = check(client, cid(1), "civil_service_recruitment").json()
     assert gwy["decision"] == "review"

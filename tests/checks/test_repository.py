@@ -37,19 +37,18 @@ def test_check_reads_match_the_orm_queries(client, session, keys):
     assert submit(client, [penalty(1), penalty(9)]).json()["created"] == 2
     people = [keys.subject_key("citizen_id", cid(n)) for n in (1, 8, 9, 10)]
     got = repo.check_reads(session, people)
-    known = {*got.entries, *got.records, *got.roles}
+    known = {*got.matters, *got.roles}
     assert got.births == {k: v for k, v in repo.birth_dates(session, people).items() if k in known}
     assert set(got.births) == {keys.subject_key("citizen_id", cid(n)) for n in (1, 8, 9)}
     assert got.roles == repo.roles(session, people)
     subjects = set(people) | {r.org_key for rs in got.roles.values() for r in rs}
-    assert {k: sorted(map(tuple, v)) for k, v in got.entries.items()} == {
-        k: sorted(map(tuple, v)) for k, v in repo.entries(session, sorted(subjects)).items()}
-    assert {k: sorted(map(tuple, v)) for k, v in got.records.items()} == {
-        k: sorted(map(tuple, v)) for k, v in repo.live_records(session, sorted(subjects)).items()}
-    assert len(got.entries) == 3 and len(got.records) == 4  # the organisation's reach its representative
+    assert {k: sorted(map(tuple, v)) for k, v in got.matters.items()} == {
+        k: sorted(map(tuple, v)) for k, v in repo.matters(session, sorted(subjects)).items()}
+    # The organisation's matter reaches its representative: persons 1, 8 and 9 and the organisation.
+    assert len(got.matters) == 4 and sum(map(len, got.matters.values())) == 5
     # Thousands of persons at once (a batch chunk), past any limit on bound parameters: the same.
     many = repo.check_reads(session, [f"{i:032x}" for i in range(5000)] + people)
-    assert (many.births, many.roles, many.entries, many.records) == (got.births, got.roles, got.entries, got.records)
+    assert (many.births, many.roles, many.matters) == (got.births, got.roles, got.matters)
 
 
 def test_rows_written_on_the_driver_read_back_through_the_orm(session):

@@ -116,7 +116,7 @@ def test_every_encrypted_column_is_registered_for_rotation():
 def test_person_keyed_columns_cover_the_person_tables_but_never_the_access_log():
     import_all()
     found = set(person_keyed_columns(Base.metadata))
-    for wanted in [("records", "subject_key"), ("checks", "subject_key"), ("list_entries", "subject_key"),
+    for wanted in [("records", "subject_key"), ("checks", "subject_key"), ("matters", "subject_key"),
                    ("organisation_roles", "person_key"), ("subscriptions", "subject_key"),
                    ("accounts", "person_key")]:
         assert wanted in found

@@ -12,7 +12,7 @@ from chengxin.crypto import Keys
 from chengxin.keyring import repository as repo
 from chengxin.keyring import service
 from chengxin.keyring.models import SubjectKeyAlias
-from chengxin.lists.models import ListEntry
+from chengxin.matters.models import Matter
 from chengxin.organisations import service as orgs
 from chengxin.organisations.models import Organisation, OrganisationRole
 from chengxin.organisations.schemas import OrganisationIn
@@ -72,7 +72,7 @@ def test_rekey_moves_every_table_and_keeps_the_access_log(client, app, session, 
         assert new_keys.decrypt(person.id_cipher, key.encode()) == cid(int(n))  # bound to the new key
     record_keys = set(session.scalars(select(Record.subject_key).where(Record.subject_kind == "person")))
     assert record_keys >= {new["1"], new["2"], new["3"]} and not record_keys & set(old.values())
-    assert set(session.scalars(select(ListEntry.subject_key))) >= {new["3"]}
+    assert set(session.scalars(select(Matter.subject_key))) >= {new["3"]}
     assert set(session.scalars(select(Check.subject_key))) >= {new["3"]}
     assert session.scalars(select(OrganisationRole.person_key)).all() == [new["2"]]
     assert session.scalars(select(Subscription.subject_key)).all() == [new["1"]]

@@ -10,7 +10,7 @@ from helpers import DEPT, OPERATOR, as_dept, cid, file_of, penalty, submit
 
 
 def records_of(body: dict) -> list[dict]:
-    return [r for c in body["categories"] for r in c["records"]]
+    return [r for c in body["categories"] for r in c["matters"]]
 
 
 def test_file_groups_records_by_category_with_computed_publicity(client, clock):
@@ -29,7 +29,7 @@ def test_file_groups_records_by_category_with_computed_publicity(client, clock):
     ended = next(r for r in records_of(body) if r["publicity"]["status"] == "ended")
     assert ended["publicity"]["ends_on"] == "2026-01-10"
     assert body["summary"] == {"total": 3, "positive": 1, "negative": 2, "neutral": 0,
-                               "in_publicity": 1}
+                               "in_publicity": 1, "listed": {}}
     assert ended["department_name"] == "市市场监督管理局" and ended["legal_basis"]
 
 
@@ -45,29 +45,30 @@ def test_as_of_shows_what_the_file_showed_that_day(client, clock):
     def shown(day: str) -> list[dict]:
         return records_of(file_of(client, cid(1), as_of=day).json())
 
-    def penalty_type(rec: dict) -> str:
-        return next(f["value"] for f in rec["fields"] if f["name"] == "penalty_type")
+    def penalty_type(m: dict) -> str:
+        return next(f["value"] for f in m["record"]["fields"] if f["name"] == "penalty_type")
 
     assert shown("2026-05-25") == []
     (june,) = shown("2026-06-15")
-    assert (june["version"], penalty_type(june), june["publicity"]["status"]) == (
+    assert (june["record"]["version"], penalty_type(june), june["publicity"]["status"]) == (
         1, "罚款", "in_publicity")
     (july,) = shown("2026-07-15")
-    assert (july["version"], penalty_type(july)) == (2, "没收违法所得")
-    assert july["revoked_at"] is None
+    assert (july["record"]["version"], penalty_type(july)) == (2, "没收违法所得")
+    assert july["state"] == "in_effect" and july["ended_on"] is None
     (august,) = shown("2026-08-15")
-    assert august["publicity"]["status"] == "revoked" and august["revoke_reason"] == "复议撤销"
+    assert august["publicity"]["status"] == "revoked" and august["end_note"] == "复议撤销"
+    assert august["state"] == "revoked" and august["ended_on"] == "2026-08-01"
 
 
 def test_history_lists_earlier_versions(client):
     submit(client, [penalty(1)])
     submit(client, [penalty(1, fields={"fine_amount": "9.00"})])
     (rec,) = records_of(file_of(client, cid(1), history=True).json())
-    assert rec["version"] == 2
-    assert [v["version"] for v in rec["versions"]] == [1]
-    assert rec["versions"][0]["superseded_at"] is not None
+    assert rec["record"]["version"] == 2
+    assert [v["version"] for v in rec["record"]["versions"]] == [1]
+    assert rec["record"]["versions"][0]["superseded_at"] is not None
     (plain,) = records_of(file_of(client, cid(1)).json())
-    assert plain["versions"] is None
+    assert plain["record"]["versions"] is None
 
 
 def test_identity_is_masked_unless_the_caller_may_see_it(client):

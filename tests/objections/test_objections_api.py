@@ -31,7 +31,7 @@ from helpers import (
 ME = "/api/v1/me/objections"
 
 
-def file_objection(client, person, target_id, *, kind="record", reason="处罚决定书已被复议机关撤销", files=None):
+def file_objection(client, person, target_id, *, kind="matter", reason="处罚决定书已被复议机关撤销", files=None):
     files = files if files is not None else [("evidence", ("复议决定书.pdf", PDF, "application/pdf"))]
     return client.post(ME, headers=person, data={"target_kind": kind, "target_id": target_id, "reason": reason},
                        files=files)
@@ -120,14 +120,15 @@ def test_correction_makes_a_new_version_and_revocation_ends_the_record(client, s
         "outcome": "corrected", "reason": "罚款金额录入错误，已更正", "record": corrected_row})
     assert ok.status_code == 200, ok.text
     now = own_record(client, person, "SCJG-2026-000303")
-    assert now["version"] == 2 and now["id"] == ok.json()["new_record_id"] and now["disputed"] is False
-    assert {f["name"]: f["value"] for f in now["fields"]}["fine_amount"] in ("0.50", 0.5, "0.5")
+    assert now["record"]["version"] == 2 and now["record"]["id"] == ok.json()["new_record_id"]
+    assert now["disputed"] is False and now["id"] == first["matter_id"]  # the same matter, corrected
+    assert {f["name"]: f["value"] for f in now["record"]["fields"]}["fine_amount"] in ("0.50", 0.5, "0.5")
 
     revoked = client.post(f"/api/v1/objections/{second['id']}/decision", headers=DEPT,
                           json={"outcome": "revoked", "reason": "该处罚决定已被撤销"})
     assert revoked.status_code == 200, revoked.text
     rec = own_record(client, person, "SCJG-2026-000304")
-    assert rec["revoked_at"] is not None and rec["publicity"]["status"] == "revoked"
+    assert rec["state"] == "revoked" and rec["ended_on"] is not None and rec["publicity"]["status"] == "revoked"
 
 
 def test_bad_evidence_and_duplicates_are_refused_and_change_nothing(client, session, settings, keys):

@@ -32,7 +32,7 @@ def test_organisation_record_shows_in_its_representative_file(client):
     file = file_of(client, cid(1)).json()
     (org,) = file["organisations"]
     assert org["uscc"] == USCC and org["role_labels"] == ["法定代表人"]
-    assert [r["item_code"] for r in org["records"]] == ["XZCF-01"]
+    assert [m["item_code"] for m in org["matters"]] == ["XZCF-01"]
     assert file["summary"]["total"] == 0
 
 

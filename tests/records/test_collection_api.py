@@ -161,8 +161,9 @@ def test_revocation_with_reason_shows_in_the_file(client):
     other = client.post("/api/v1/records/revocations", headers=as_dept("tax"),
                         json={"source_record_id": "SCJG-2026-000001", "reason": "x"})
     assert other.status_code == 404
-    record = file_of(client, cid(1)).json()["categories"][0]["records"][0]
-    assert record["publicity"]["status"] == "revoked" and record["revoke_reason"] == "复议撤销"
+    matter = file_of(client, cid(1)).json()["categories"][0]["matters"][0]
+    assert matter["publicity"]["status"] == "revoked" and matter["end_note"] == "复议撤销"
+    assert matter["state"] == "revoked" and res.json()["matter_id"] == matter["id"]
 
 
 def test_receipt_can_be_fetched_by_its_department_only(client):

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from chengxin.clock import today
-from chengxin.lists.models import ListEntry
+from chengxin.matters.models import Matter
 from chengxin.notices.models import Notice
 from chengxin.publicity.rules import default_tiers, earliest_repair_day
 from chengxin.signing import canonical_json
@@ -19,7 +19,7 @@ ME = "/api/v1/me/repairs"
 HONOURS = "honours"
 
 
-def apply(client, person, target_id, *, kind="record", method="fine_paid", commitment="true", files=None):
+def apply(client, person, target_id, *, kind="matter", method="fine_paid", commitment="true", files=None):
     files = files if files is not None else [("evidence", ("缴款凭证.png", PNG, "image/png"))]
     return client.post(ME, headers=person, files=files, data={
         "target_kind": kind, "target_id": target_id, "method": method, "statement": "已于上月缴清全部罚款",
@@ -41,7 +41,7 @@ def test_a_repair_before_the_minimum_is_refused_with_the_earliest_date(client, s
     person = as_person(session, settings, keys, number)
     rec = own_record(client, person, "SCJG-2026-000401")
     earliest = earliest_repair_day(decided, default_tiers()["general"])
-    info = client.get(f"{ME}/eligibility", headers=person, params={"target_kind": "record", "target_id": rec["id"]})
+    info = client.get(f"{ME}/eligibility", headers=person, params={"target_kind": "matter", "target_id": rec["id"]})
     assert info.status_code == 200
     assert info.json()["eligible"] is False and info.json()["earliest"] == earliest.isoformat()
     refused = apply(client, person, rec["id"])
@@ -87,17 +87,17 @@ def test_an_approved_repair_stops_publicity_sharing_and_checks_but_stays_in_the_
     assert all(r["id"] != rec["id"] for r in client.get("/api/v1/public/records").json()["records"])
     assert client.get(f"/api/v1/public/records/{rec['id']}").status_code == 404
     shared = client.post("/api/v1/files/query", headers=DEPT, json={"id_number": number}).json()
-    assert all(r["id"] != rec["id"] for c in shared["categories"] for r in c["records"])
+    assert all(r["id"] != rec["id"] for c in shared["categories"] for r in c["matters"])
     mine = own_record(client, person, "SCJG-2026-000402")
     assert mine["status_label"] == "已信用修复" and mine["publicity"]["status"] == "repaired"
-    assert mine["repaired_at"] is not None
+    assert mine["state"] == "repaired" and mine["ended_on"] == today().isoformat()
     kinds = set(session.scalars(select(Notice.kind).where(Notice.subject_key == c["document"]["subject"])))
     assert {"repair_filed", "repair_accepted", "repair_approved"} <= kinds
     # A later version of the same record stays repaired.
     amended = {**row, "fields": {**row["fields"], "facts": "经查，当事人未取得许可从事经营活动（补正）。"}}
     assert submit(client, [amended]).status_code == 201
     later = own_record(client, person, "SCJG-2026-000402")
-    assert later["version"] == 2 and later["status_label"] == "已信用修复"
+    assert later["record"]["version"] == 2 and later["status_label"] == "已信用修复"
     assert check(client, number, HONOURS).json()["decision"] != "review"
 
 
@@ -115,8 +115,8 @@ def test_a_repaired_black_list_entry_leaves_the_list_and_stops_blocking(client, 
     made = apply(client, person, rec["id"], method="obligations_fulfilled")
     assert made.status_code == 201, made.text
     assert review(client, made.json()["id"]).status_code == 200
-    entry = session.scalars(select(ListEntry).where(ListEntry.source_record_id == "RS-QX-403")).one()
-    assert entry.exit_reason == "repaired" and entry.exited_on == today()
+    entry = session.scalars(select(Matter).where(Matter.source_record_id == "RS-QX-403")).one()
+    assert entry.end_reason == "repaired" and entry.ended_on == today()
     assert check(client, number, "civil_service_recruitment").json()["decision"] != "block"
     assert all(e["id"] != entry.id for e in client.get("/api/v1/public/lists").json()["entries"])
 

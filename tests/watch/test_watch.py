@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from chengxin.clock import utcnow
 from chengxin.jobs import run_once
 from chengxin.watch.service import deliver_due
-from helpers import COURT, as_dept, cid, court_case, submit
+from helpers import COURT, as_dept, cid, court_case, days_ago, submit
 
 MR = as_dept("market_regulation")
 
@@ -103,12 +103,24 @@ def test_pull_feed_pages_with_a_cursor_and_ignores_others(client):
 def test_term_end_is_announced_once_by_the_job(client, factory, keys):
     from datetime import date
 
+    from chengxin.publicity.rules import add_months
+
     client.post("/api/v1/watch/subscriptions", headers=MR, json={"persons": [{"id_number": cid(1)}]})
-    submit(client, [court_case(1, decided="2024-01-10")], headers=COURT)
-    assert run_once(factory, keys, as_of=date(2026, 1, 11)).expiry_events == 1
-    assert run_once(factory, keys, as_of=date(2026, 1, 12)).expiry_events == 0
+    decided = date.fromisoformat(days_ago(700))
+    last = add_months(decided, 24)  # the court list's two years (R5)
+    submit(client, [court_case(1, decided=decided.isoformat())], headers=COURT)
+    assert run_once(factory, keys, as_of=last).expiry_events == 0  # its last day: still listed
+    assert run_once(factory, keys, as_of=last + timedelta(days=1)).expiry_events == 1
+    assert run_once(factory, keys, as_of=last + timedelta(days=2)).expiry_events == 0
     events = client.get("/api/v1/watch/events", headers=MR).json()["events"]
     assert [(e["kind"], e["reason"]) for e in events] == [("listed", None), ("delisted", "term_ended")]
+
+
+def test_a_listing_that_ended_before_it_arrived_is_not_announced(client, factory, keys):
+    client.post("/api/v1/watch/subscriptions", headers=MR, json={"persons": [{"id_number": cid(1)}]})
+    submit(client, [court_case(1, decided=days_ago(800))], headers=COURT)  # its two years are over
+    assert run_once(factory, keys).expiry_events == 0
+    assert client.get("/api/v1/watch/events", headers=MR).json()["events"] == []
 
 
 def test_webhook_url_must_be_http(client):

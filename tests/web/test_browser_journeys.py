@@ -183,7 +183,7 @@ def test_a_department_lists_the_citizen_who_sees_it_and_leaves_a_phone_number(ta
     citizen = Tab(browser, live, viewport={"width": 1280, "height": 860})
     try:
         person_sign_in(citizen, live)
-        entries = citizen.page.locator("section[aria-labelledby=h-lists]")
+        entries = citizen.page.locator("section[aria-labelledby=cat-LISTS]")
         expect(entries).to_contain_text("重点关注名单")
         expect(entries.get_by_role("link", name="提出异议")).to_be_visible()
         entries.scroll_into_view_if_needed()

@@ -64,8 +64,8 @@ def test_the_credit_office_approves_a_repair_and_the_public_search_stops_showing
     rows = page.get_by_role("region", name="公示信息").get_by_role("row")
     expect(rows).to_have_count(3)  # the header and the citizen's two penalties
     person_sign_in(tab, live)
-    _record(page, "虚假宣传").get_by_role("link", name="信用修复").click()
-    record_id = re.search(r"record=([0-9A-Z]{26})", page.url).group(1)
+    _record(page, "虚假宣传").get_by_role("link", name="申请信用修复").click()
+    record_id = re.search(r"matter=([0-9A-Z]{26})", page.url).group(1)
     expect(page.locator("ul.checklist")).to_contain_text("已满最短公示期")
     expect(page.locator("ul.checklist .tag.bad")).to_have_count(0)
     page.get_by_role("radio", name="已缴清罚款、没收违法所得").check()

@@ -8,6 +8,7 @@ from datetime import timedelta
 from web_data import TIPOFF, cases_of, person_headers
 
 from chengxin.clock import today
+from chengxin.matters.models import Matter
 from chengxin.notices import service as notices
 from chengxin.objections import repository as repo
 from chengxin.objections import service as objections
@@ -26,9 +27,13 @@ def test_a_person_files_an_objection_the_department_corrects_it_and_the_person_i
     submit(client, [penalty(401, decision_date=days_ago(60))])
     person = person_headers(session, keys, 401)
     file = client.get("/me/file", headers=person).text
-    rid = own_record(client, person, "SCJG-2026-000401")["id"]
-    assert f'href="/me/objections/new?record={rid}"' in file and f'href="/me/repairs/eligibility?record={rid}"' in file
-    form = client.get(f"/me/objections/new?record={rid}", headers=person)
+    matter = own_record(client, person, "SCJG-2026-000401")
+    rid = matter["id"]
+    # One card, one set of actions: the objection, and why a repair cannot be applied for yet.
+    assert f'href="/me/objections/new?matter={rid}"' in file and "/me/repairs/eligibility" not in file
+    earliest = matter["actions"]["repair"]["earliest"]
+    assert earliest and f"最早可于 {earliest} 申请" in file
+    form = client.get(f"/me/objections/new?record={matter['record']['id']}", headers=person)  # by its record too
     assert form.status_code == 200 and "20 个工作日" in form.text and 'name="evidence"' in form.text
 
     short = _post(client, "/me/objections", person, {"target_id": rid, "reason": "错"})
@@ -39,7 +44,7 @@ def test_a_person_files_an_objection_the_department_corrects_it_and_the_person_i
     detail = client.get(made.headers["location"], headers=person).text
     assert "异议处理中" in detail and "复议决定书.pdf" in detail and "撤回异议" in detail
     file = client.get("/me/file", headers=person).text
-    assert "异议处理中" in file and f"/me/objections/new?record={rid}" not in file  # no second objection
+    assert "异议处理中" in file and f"/me/objections/new?matter={rid}" not in file  # no second objection
     assert "异议处理中" in client.get(f"/public/records/{rid}").text
 
     oid = made.headers["location"].rsplit("/", 1)[1]
@@ -56,7 +61,8 @@ def test_a_person_files_an_objection_the_department_corrects_it_and_the_person_i
                  {"outcome": "corrected", "reason": "罚款金额登记有误，已更正", "f_fine_amount": "1.00"})
     assert done.status_code == 303, done.text
     live = session.query(Record).filter_by(source_record_id="SCJG-2026-000401", superseded_at=None).one()
-    assert live.version == 2 and live.data["fine_amount"] == "1.00" and live.disputed_at is None
+    assert live.version == 2 and live.data["fine_amount"] == "1.00" and live.matter_id == rid
+    assert session.get(Matter, (live.subject_key, rid)).disputed_at is None
     assert "已更正" in client.get(f"/me/objections/{oid}", headers=person).text
 
     session.commit()

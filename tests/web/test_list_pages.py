@@ -77,16 +77,17 @@ def test_the_person_sees_the_list_entry_on_the_file_and_objects_to_it(client, se
     eid = made.json()["id"]
     person = person_headers(session, keys, 454)
     file = client.get("/me/file", headers=person).text
-    assert "我的名单记录（1）" in file and "重点关注名单" in file
-    assert f'href="/me/objections/new?entry={eid}"' in file and f'href="/me/repairs/eligibility?entry={eid}"' in file
+    assert "名单信息（1）" in file and "重点关注名单" in file
+    assert f'href="/me/objections/new?matter={eid}"' in file
+    assert "/me/repairs/eligibility" not in file and "最短公示期（3 个月）未满" in file  # listed 10 days ago
     form = client.get(f"/me/objections/new?entry={eid}", headers=person)
     assert form.status_code == 200 and "《条例》第十条" in form.text
-    assert 'name="target_kind" value="list_entry"' in form.text
+    assert 'name="target_kind" value="matter"' in form.text and f'name="target_id" value="{eid}"' in form.text
     assert client.get(f"/me/repairs/eligibility?entry={eid}", headers=person).status_code == 200
     filed = _post(client, "/me/objections", person, {"target_kind": "list_entry", "target_id": eid,
                                                       "reason": "本人并无该失信行为"},
                   files=[("evidence", ("说明.pdf", PDF, "application/pdf"))])
     assert filed.status_code == 303, filed.text
     file = client.get("/me/file", headers=person).text
-    assert "异议处理中" in file and f"/me/objections/new?entry={eid}" not in file
+    assert "异议处理中" in file and f"/me/objections/new?matter={eid}" not in file
     assert re.search(r"重点关注名单.*?异议处理中", client.get("/console/lists", headers=DEPT).text, re.S)

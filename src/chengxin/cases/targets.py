@@ -1,4 +1,5 @@
-"""What a case is about: one of the person's own records or list entries, resolved and checked."""
+"""What a case is about: one of the person's own matters, however the person pointed at it (the
+matter, its record, any version of that record, or the list entry it makes), resolved and checked."""
 
 from __future__ import annotations
 
@@ -10,23 +11,23 @@ from sqlalchemy.orm import Session
 from chengxin.catalog.rules import Catalog
 from chengxin.clock import CHINA
 from chengxin.errors import DomainError, NotFound
-from chengxin.lists import repository as list_repo
-from chengxin.lists.models import LIST_LABELS, ListEntry
-from chengxin.lists.service import mark_disputed
-from chengxin.records import repository as records
+from chengxin.matters import repository as matters_repo
+from chengxin.matters import service as matters
+from chengxin.matters.models import Matter
+from chengxin.matters.rules import LIST_LABELS
 from chengxin.records.models import Record
 
-KINDS = {"record": "信用记录", "list_entry": "名单条目"}
-# A black-list entry entered directly carries no tier of its own: it is serious by definition;
-# a watch-list entry is treated as general.
+KINDS = {"matter": "事项", "record": "信用记录", "list_entry": "名单条目"}
+# A black-list matter entered directly carries no tier of its own: it is serious by definition;
+# a watch-list one is treated as general.
 LIST_TIERS = {"black": "serious", "watch": "general"}
+COURT_LIST_ITEMS = frozenset({"SFCP-01"})
 
 
 @dataclass(slots=True)
 class Target:
-    kind: str
-    record: Record | None
-    entry: ListEntry | None
+    matter: Matter
+    record: Record | None  # the live version of the matter's record, if it comes from one
     item_code: str | None
     item_name: str
     category: str | None
@@ -38,76 +39,60 @@ class Target:
     repairable: bool
     court_list: bool
 
+    kind = "matter"
+
     @property
     def id(self) -> str:
-        row = self.record if self.record is not None else self.entry
-        assert row is not None
-        return row.id
+        return self.matter.id
 
     @property
     def revoked(self) -> bool:
-        if self.record is not None:
-            return self.record.revoked_at is not None
-        assert self.entry is not None
-        return self.entry.exit_reason in ("revoked", "court_deleted")
+        return self.matter.end_reason in ("revoked", "court_deleted")
 
     @property
     def repaired(self) -> bool:
-        if self.record is not None:
-            return self.record.repaired_at is not None
-        assert self.entry is not None
-        return self.entry.exit_reason == "repaired"
+        return self.matter.end_reason == "repaired"
 
 
 def find(session: Session, catalog: Catalog, subject_key: str, kind: str, target_id: str) -> Target:
-    """The person's own record (its live version) or list entry, or a clear error."""
+    """The person's own matter, pointed at by its id, its list entry id, or the id of any version of
+    its record; or a clear error."""
     target_id = (target_id or "").strip()[:26]
     if kind == "record":
         rec = session.get(Record, (subject_key, target_id))
-        if rec is None:
+        matter = None if rec is None else matters_repo.of_record(session, rec)
+        if matter is None:
             raise NotFound("CASE_TARGET_NOT_FOUND", "您的信用档案中没有这条记录")
-        if rec.superseded_at is not None:
-            raise DomainError("CASE_TARGET_SUPERSEDED", "这条记录已有更新的版本，请针对最新版本提出", 409)
-        item = catalog.item(rec.item_code)
-        return Target("record", rec, None, rec.item_code, item.name if item else rec.item_code,
-                      item.category if item else None, rec.nature, rec.severity, rec.department_code,
-                      rec.source_record_id, rec.decision_date, item.repairable if item else True,
-                      bool(item and item.list_type == "black" and rec.department_code == "court"))
-    if kind == "list_entry":
-        entry = session.get(ListEntry, (subject_key, target_id))
-        if entry is None:
-            raise NotFound("CASE_TARGET_NOT_FOUND", "您名下没有这条名单记录")
-        item = catalog.item(entry.item_code) if entry.item_code else None
-        nature = "positive" if entry.list_type == "red" else "negative"
-        severity = entry.severity or LIST_TIERS.get(entry.list_type)
-        return Target("list_entry", None, entry, entry.item_code,
-                      item.name if item else LIST_LABELS[entry.list_type], item.category if item else None,
-                      nature, severity, entry.department_code, entry.source_record_id, entry.start_date,
-                      item.repairable if item else True, entry.department_code == "court")
-    raise DomainError("CASE_TARGET_KIND", "对象类型应为 record（信用记录）或 list_entry（名单条目）", 422)
+    elif kind in ("matter", "list_entry"):
+        matter = matters_repo.of_subject(session, subject_key, target_id)
+        if matter is None or (kind == "list_entry" and matter.list_type is None):
+            raise NotFound("CASE_TARGET_NOT_FOUND",
+                           "您名下没有这条名单记录" if kind == "list_entry" else "您的信用档案中没有这一事项")
+    else:
+        raise DomainError("CASE_TARGET_KIND",
+                          "对象类型应为 matter（事项）、record（信用记录）或 list_entry（名单条目）", 422)
+    return of_matter(session, catalog, matter)
+
+
+def of_matter(session: Session, catalog: Catalog, matter: Matter) -> Target:
+    record = matters_repo.records_of(session, [matter]).get(matter.id)
+    item = catalog.item(matter.item_code) if matter.item_code else None
+    name = item.name if item else LIST_LABELS.get(matter.list_type or "", matter.item_code or "")
+    severity = matter.severity or LIST_TIERS.get(matter.list_type or "")
+    court = matter.item_code in COURT_LIST_ITEMS or (matter.list_type == "black" and matter.department_code == "court")
+    return Target(matter, record, matter.item_code, name, item.category if item else None, matter.nature, severity,
+                  matter.department_code, matter.source_record_id, matter.start_date,
+                  item.repairable if item else True, court)
 
 
 def find_live(session: Session, catalog: Catalog, subject_key: str, kind: str, target_id: str) -> Target:
-    """The target by id as it stands now: for a record that has since had a new version, that version."""
-    if kind == "record":
-        rec = session.get(Record, (subject_key, (target_id or "")[:26]))
-        if rec is not None and rec.superseded_at is not None:
-            live = records.find_current(session, rec.department_code, rec.source_record_id)
-            if live is not None and live.subject_key == subject_key:
-                return find(session, catalog, subject_key, "record", live.id)
+    """`find`: a matter is one whatever version of its record a case was filed on."""
     return find(session, catalog, subject_key, kind, target_id)
 
 
 def set_disputed(session: Session, target: Target, at: datetime | None) -> None:
-    """Mark (or clear) "异议处理中" on the target and on the list entry its record put the person on."""
-    if target.record is not None:
-        target.record.disputed_at = at
-        if target.source_record_id:
-            for entry in list_repo.by_source(session, target.department_code, [target.source_record_id]).values():
-                mark_disputed(session, entry, at)
-    if target.entry is not None:
-        mark_disputed(session, target.entry, at)
-    session.flush()
+    """Mark (or clear) "异议处理中" on the whole matter: its record and its list entry alike."""
+    matters.set_disputed(session, target.matter, at)
 
 
 def day_of(moment: datetime | None) -> date | None:

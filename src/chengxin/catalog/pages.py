@@ -12,7 +12,7 @@ from chengxin.catalog.schemas import CatalogOut, ItemOut
 from chengxin.creditfile.service import NATURE_LABELS, SEVERITY_LABELS
 from chengxin.deps import CatalogDep
 from chengxin.errors import NotFound
-from chengxin.lists.models import LIST_LABELS
+from chengxin.matters.rules import LIST_LABELS
 from chengxin.web.render import render
 
 router = APIRouter(include_in_schema=False)

@@ -11,7 +11,7 @@ from chengxin.catalog.rules import Catalog
 from chengxin.checks import schemas as s
 from chengxin.checks.rules import CONDITION_LABELS, DECISION_LABELS, Hit
 from chengxin.checks.service import Outcome
-from chengxin.lists.models import LIST_LABELS
+from chengxin.matters.rules import LIST_LABELS
 from chengxin.organisations.models import ROLES
 from chengxin.sanctions.measures import MeasureList
 

@@ -30,10 +30,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from chengxin.checks.models import Check, CheckHit, Feedback
 from chengxin.db import SQLITE_BUSY_TIMEOUT_MS, sqlite_insert_many
-from chengxin.lists.models import ListEntry
+from chengxin.matters.models import Matter
 from chengxin.organisations.models import Organisation, OrganisationRole
 from chengxin.persons.models import Person
-from chengxin.records.models import Record
 from chengxin.records.repository import IN_CHUNK
 
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
@@ -73,29 +72,16 @@ def roles(session: Session, person_keys: Sequence[str]) -> dict[str, list[RoleRo
     return out
 
 
-ENTRY_COLUMNS = (ListEntry.subject_key, ListEntry.id, ListEntry.list_type, ListEntry.record_id,
-                 ListEntry.item_code, ListEntry.severity, ListEntry.department_code, ListEntry.basis,
-                 ListEntry.start_date, ListEntry.planned_end, ListEntry.exited_on,
-                 ListEntry.disputed_at)
-RECORD_COLUMNS = (Record.subject_key, Record.id, Record.item_code, Record.nature, Record.severity,
-                  Record.decision_date, Record.revoked_at, Record.disputed_at, Record.department_code,
-                  Record.repaired_at)
+MATTER_COLUMNS = (Matter.subject_key, Matter.id, Matter.record_id, Matter.item_code, Matter.nature, Matter.severity,
+                  Matter.list_type, Matter.department_code, Matter.basis, Matter.start_date, Matter.planned_end,
+                  Matter.ended_on, Matter.end_reason, Matter.disputed_at)
 
 
-def entries(session: Session, keys: Sequence[str]) -> dict[str, list[Any]]:
+def matters(session: Session, keys: Sequence[str]) -> dict[str, list[Any]]:
+    """The subjects' matters (MATTER_COLUMNS), through the ORM: what the fast paths must read."""
     out: dict[str, list[Any]] = defaultdict(list)
     for part in _parts(keys):
-        for row in session.execute(select(*ENTRY_COLUMNS).where(ListEntry.subject_key.in_(part))):
-            out[row[0]].append(row)
-    return out
-
-
-def live_records(session: Session, keys: Sequence[str]) -> dict[str, list[Any]]:
-    """Current versions of the subjects' records (all natures: standing needs positives too)."""
-    out: dict[str, list[Any]] = defaultdict(list)
-    for part in _parts(keys):
-        for row in session.execute(select(*RECORD_COLUMNS).where(
-                Record.subject_key.in_(part), Record.superseded_at.is_(None))):
+        for row in session.execute(select(*MATTER_COLUMNS).where(Matter.subject_key.in_(part))):
             out[row[0]].append(row)
     return out
 
@@ -114,59 +100,52 @@ def is_postgres(session: Session) -> bool:
 
 @dataclass(slots=True)
 class CheckReads:
-    """What checks of some persons read: roles, the entries and live records of the persons and
-    of the organisations they answer for, by subject key, and the birth dates of the persons
-    with any of these (a check looks at a birth date only then)."""
+    """What checks of some persons read: roles, the matters of the persons and of the
+    organisations they answer for, by subject key (rows in MATTER_COLUMNS order), and the birth
+    dates of the persons with any of these (a check looks at a birth date only then)."""
 
     births: dict[str, date | None]
     roles: dict[str, list[RoleRow]]
-    entries: dict[str, list[Any]]
-    records: dict[str, list[Any]]
+    matters: dict[str, list[Any]]
 
 
-_ENTRY_SQL = ", ".join(c.name for c in ENTRY_COLUMNS)
-_RECORD_SQL = ", ".join(c.name for c in RECORD_COLUMNS)
+_MATTER_SQL = ", ".join(c.name for c in MATTER_COLUMNS)
 _ROLES_SQL = ("SELECT r.person_key, o.uscc, o.name, o.subject_key, r.role FROM organisation_roles r"
               " JOIN organisations o ON o.uscc = r.uscc WHERE r.person_key")
 _ORG_KEYS_SQL = ("SELECT o.subject_key FROM organisation_roles r JOIN organisations o ON o.uscc = r.uscc"
                  " WHERE r.person_key")
-# PostgreSQL: one statement, one round trip. The four kinds of rows share a layout: a tag, then
-# text, date and time columns. The organisations' entries and records are reached through an
-# array of subject keys (the persons' and their organisations'), probed through the index; birth
-# dates are read only for the persons something is known about (no other check looks at them).
+# PostgreSQL: one statement, one round trip. The three kinds of rows share a layout: a tag, then
+# the matter's columns (a birth date and a role use some of them). The organisations' matters are
+# reached through an array of subject keys (the persons' and their organisations'), probed through
+# the index; birth dates are read only for the persons something is known about (no other check
+# looks at them).
 _PG_SUBJECTS = "%(k)s::text[] || ARRAY(SELECT subject_key::text FROM ro)"
 _PG_READ = f"""
 WITH ro AS ({_ROLES_SQL} = ANY(%(k)s)),
-     e AS (SELECT {_ENTRY_SQL} FROM list_entries WHERE subject_key = ANY({_PG_SUBJECTS})),
-     r AS (SELECT {_RECORD_SQL} FROM records WHERE subject_key = ANY({_PG_SUBJECTS}) AND superseded_at IS NULL)
-SELECT 'p', person_key, NULL, NULL, NULL, NULL, NULL, NULL, NULL, birth_date, NULL::date, NULL::date,
-       NULL::timestamptz, NULL::timestamptz, NULL::timestamptz
-  FROM persons WHERE person_key = ANY(ARRAY(
-       SELECT subject_key::text FROM e UNION SELECT subject_key FROM r UNION SELECT person_key FROM ro))
+     m AS (SELECT {_MATTER_SQL} FROM matters WHERE subject_key = ANY({_PG_SUBJECTS}))
+SELECT 'p', person_key, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, birth_date, NULL::date, NULL::date,
+       NULL, NULL::timestamptz
+  FROM persons WHERE person_key = ANY(ARRAY(SELECT subject_key::text FROM m UNION SELECT person_key FROM ro))
 UNION ALL
 SELECT 'o', person_key, uscc, name, subject_key, role, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM ro
 UNION ALL
-SELECT 'e', subject_key, id, list_type, record_id, item_code, severity, department_code, basis,
-       start_date, planned_end, exited_on, disputed_at, NULL, NULL FROM e
-UNION ALL
-SELECT 'r', subject_key, id, item_code, nature, severity, department_code, NULL, NULL,
-       decision_date, NULL, NULL, revoked_at, disputed_at, repaired_at FROM r
+SELECT 'm', {_MATTER_SQL} FROM m
 """
 
 
 def check_reads(session: Session, person_keys: Sequence[str]) -> CheckReads:
     """Everything checks of `person_keys` read, in one round trip on PostgreSQL."""
     keys = list(dict.fromkeys(person_keys))
-    out = CheckReads({}, defaultdict(list), defaultdict(list), defaultdict(list))
+    out = CheckReads({}, defaultdict(list), defaultdict(list))
     if not keys:
         return out
     session.flush()  # what an ORM query would have done first (autoflush)
     conn = driver_connection(session)
     if is_postgres(session):
         return _pg_reads(conn.execute(_PG_READ, {"k": keys}))
-    births, roles, entries, records = _sqlite_reads(conn, keys)
+    births, roles, matters = _sqlite_reads(conn, keys)
     out.births.update((k, None if b is None else date.fromisoformat(b)) for k, b in births)
-    _sort_in(out, roles, entries, records)
+    _sort_in(out, roles, matters)
     return out
 
 
@@ -174,37 +153,33 @@ async def check_reads_async(conn: Any, person_keys: Sequence[str]) -> CheckReads
     """`check_reads` on an asyncio psycopg connection (PostgreSQL): the same statement."""
     keys = list(dict.fromkeys(person_keys))
     if not keys:
-        return CheckReads({}, defaultdict(list), defaultdict(list), defaultdict(list))
+        return CheckReads({}, defaultdict(list), defaultdict(list))
     cur = await conn.execute(_PG_READ, {"k": keys})
     return _pg_reads(await cur.fetchall())
 
 
 def _pg_reads(rows: Iterable[Any]) -> CheckReads:
-    """CheckReads from the rows of `_PG_READ` (tagged: p birth date, o role, e entry, r record)."""
-    out = CheckReads({}, defaultdict(list), defaultdict(list), defaultdict(list))
-    births, roles, entries, records = [], [], [], []
+    """CheckReads from the rows of `_PG_READ` (tagged: p birth date, o role, m matter)."""
+    out = CheckReads({}, defaultdict(list), defaultdict(list))
+    births, roles, matters = [], [], []
     for r in rows:
         tag = r[0]
-        if tag == "e":
-            entries.append(r[1:13])
-        elif tag == "r":
-            records.append((r[1], r[2], r[3], r[4], r[5], r[9], r[12], r[13], r[6], r[14]))
+        if tag == "m":
+            matters.append(r[1:])
         elif tag == "o":
             roles.append(r[1:6])
         else:
-            births.append((r[1], r[9]))
+            births.append((r[1], r[10]))
     out.births.update(births)
-    _sort_in(out, roles, entries, records)
+    _sort_in(out, roles, matters)
     return out
 
 
-def _sort_in(out: CheckReads, roles: Iterable[Any], entries: Iterable[Any], records: Iterable[Any]) -> None:
+def _sort_in(out: CheckReads, roles: Iterable[Any], matters: Iterable[Any]) -> None:
     for person_key, uscc, name, org_key, role in roles:
         out.roles[person_key].append(RoleRow(uscc, name, org_key, role))
-    for row in entries:
-        out.entries[row[0]].append(row)
-    for row in records:
-        out.records[row[0]].append(row)
+    for row in matters:
+        out.matters[row[0]].append(row)
 
 
 # SQLite: each read is one statement that takes its keys as one JSON array and returns its
@@ -218,10 +193,8 @@ _SQLITE_KEYS = "(SELECT value FROM json_each(?))"
 _SQLITE_ROLES = ("SELECT json_group_array(json_array(r.person_key, o.uscc, o.name, o.subject_key, r.role))"
                  " FROM organisation_roles r JOIN organisations o ON o.uscc = r.uscc"
                  f" WHERE r.person_key IN {_SQLITE_KEYS}")
-_SQLITE_ENTRIES = (f"SELECT json_group_array(json_array({_ENTRY_SQL})) FROM list_entries"
+_SQLITE_MATTERS = (f"SELECT json_group_array(json_array({_MATTER_SQL})) FROM matters"
                    f" WHERE subject_key IN {_SQLITE_KEYS}")
-_SQLITE_RECORDS = (f"SELECT json_group_array(json_array({_RECORD_SQL})) FROM records"
-                   f" WHERE subject_key IN {_SQLITE_KEYS} AND superseded_at IS NULL")
 _SQLITE_BIRTHS = ("SELECT json_group_array(json_array(person_key, birth_date)) FROM persons"
                   f" WHERE person_key IN {_SQLITE_KEYS}")
 
@@ -231,7 +204,7 @@ def _sqlite_rows(conn: Any, sql: str, keys: Sequence[str]) -> list[list[Any]]:
     return json.loads(found)
 
 
-def _sqlite_reads(conn: Any, keys: list[str]) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
+def _sqlite_reads(conn: Any, keys: list[str]) -> tuple[list[Any], list[Any], list[Any]]:
     days: dict[str | None, date | None] = {None: None}
     times: dict[str | None, datetime | None] = {None: None}
 
@@ -247,18 +220,16 @@ def _sqlite_reads(conn: Any, keys: list[str]) -> tuple[list[Any], list[Any], lis
             value = times[text] = datetime.fromisoformat(text).replace(tzinfo=UTC)  # type: ignore[arg-type]
         return value  # type: ignore[return-value]
 
-    # In-process, statements cost no round trip: the roles first, then the entries and records
-    # of the persons and of the organisations they answer for, then the birth dates of the
-    # persons something is known about.
+    # In-process, statements cost no round trip: the roles first, then the matters of the
+    # persons and of the organisations they answer for, then the birth dates of the persons
+    # something is known about.
     roles = _sqlite_rows(conn, _SQLITE_ROLES, keys)
     subjects = keys + list(dict.fromkeys(r[3] for r in roles))
-    entries = [(*r[:8], day(r[8]), day(r[9]), day(r[10]), moment(r[11]))
-               for r in _sqlite_rows(conn, _SQLITE_ENTRIES, subjects)]
-    records = [(*r[:5], day(r[5]), moment(r[6]), moment(r[7]), r[8], moment(r[9]))
-               for r in _sqlite_rows(conn, _SQLITE_RECORDS, subjects)]
-    known = list({*(r[0] for r in entries), *(r[0] for r in records), *(r[0] for r in roles)})
+    matters = [(*r[:9], day(r[9]), day(r[10]), day(r[11]), r[12], moment(r[13]))
+               for r in _sqlite_rows(conn, _SQLITE_MATTERS, subjects)]
+    known = list({*(r[0] for r in matters), *(r[0] for r in roles)})
     births = _sqlite_rows(conn, _SQLITE_BIRTHS, known) if known else []
-    return births, roles, entries, records
+    return births, roles, matters
 
 
 CHECK_COLUMNS = ("subject_key", "id", "department_code", "scenario", "business_ref", "purpose", "decision",

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-from chengxin.publicity.rules import Tier, add_months, period_last_day
+from chengxin.publicity.rules import add_months
 from chengxin.sanctions.measures import Measure
 
 DECISION_LABELS = {"block": "拦截", "review": "从严审核", "green": "绿色通道", "clear": "通过"}
@@ -64,21 +64,7 @@ class Hit:
 
 
 # Pure date arithmetic on few distinct arguments, called for every record of every check.
-_period_last_day = lru_cache(maxsize=1 << 16)(period_last_day)
 _add_months = lru_cache(maxsize=1 << 12)(add_months)
-
-
-def record_in_effect(*, nature: str, severity: str | None, decision_date: date,
-                     revoked_on: date | None, as_of: date, tiers: dict[str, Tier],
-                     repaired_on: date | None = None) -> date | None:
-    """Last day a negative record can be used, if it is in effect on `as_of`; else None.
-    A revoked or repaired record stops on the day of its revocation or repair."""
-    if nature != "negative" or severity is None or decision_date > as_of:
-        return None
-    if (revoked_on is not None and revoked_on <= as_of) or (repaired_on is not None and repaired_on <= as_of):
-        return None
-    last = _period_last_day(decision_date, tiers[severity].max_months)
-    return last if as_of <= last else None
 
 
 def standing(*, as_of: date, negative_dates: Iterable[date], positive_dates: Iterable[date],

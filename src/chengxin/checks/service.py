@@ -22,12 +22,12 @@ from chengxin.access.service import insert_from_json_sql as access_insert_from_j
 from chengxin.callers import Caller
 from chengxin.catalog.rules import Catalog
 from chengxin.checks import repository as repo
-from chengxin.checks.rules import Candidate, Hit, Standing, Via, evaluate, record_in_effect, standing
-from chengxin.clock import CHINA, utcnow
+from chengxin.checks.rules import Candidate, Hit, Standing, Via, evaluate, standing
+from chengxin.clock import utcnow
 from chengxin.db import insert_from_json, json_rows
 from chengxin.errors import DomainError, NotFound
 from chengxin.keyring.service import pick
-from chengxin.lists.rules import entry_status
+from chengxin.matters.rules import Facts, in_effect_until
 from chengxin.publicity.rules import Tier, add_months
 from chengxin.sanctions.measures import Measure, MeasureList
 
@@ -54,10 +54,6 @@ class CheckContext:
     tiers: dict[str, Tier]
 
 
-def _day(moment: datetime | None) -> date | None:
-    return None if moment is None else moment.astimezone(CHINA).date()
-
-
 def require_scenario(measures: MeasureList, scenario: str) -> None:
     if scenario not in measures.scenarios:
         raise DomainError("CHECK_SCENARIO_UNKNOWN",
@@ -73,55 +69,55 @@ def require_department(caller: Caller, department: str) -> str:
 
 
 def candidates_for(ctx: CheckContext, person_key: str, as_of: date, birth: date | None,
-                   roles: Sequence[repo.RoleRow], entries: dict[str, list[Any]],
-                   records: dict[str, list[Any]]) -> tuple[list[Candidate], Any]:
-    """What may hit a person on `as_of` (own and via organisations), and their R11 standing."""
-    if not roles and person_key not in entries and person_key not in records:
+                   roles: Sequence[repo.RoleRow], matters: dict[str, list[Any]]) -> tuple[list[Candidate], Any]:
+    """What may hit a person on `as_of` (own and via organisations), and their R11 standing.
+
+    A matter in effect is a candidate as a list entry when it is listed and as a record when it
+    is negative: the same matter (`chain`), so a measure counts it once; both hold as long as
+    the matter does (a court listing's record no longer than the listing, R5)."""
+    if not roles and person_key not in matters:
         return [], _standing_of_nobody(as_of)  # most persons checked: nothing known
     minor = birth is not None and as_of < _adult_on(birth)
     sources: list[tuple[str, Via | None]] = [(person_key, None)]
     sources += [(r.org_key, Via(r.uscc, r.org_name, r.role)) for r in roles]
     items = ctx.catalog.items
+    tiers = ctx.tiers
     out: list[Candidate] = []
     red_listed = False
     own_negative_effect = False
     for key, via in sources:
-        for e in entries.get(key, ()):
-            (_, eid, list_type, record_id, item_code, severity, dept, basis, start, end, exited,
-             disputed) = e
-            if entry_status(start, end, exited, as_of) != "active":
-                continue
-            if minor and via is None and (item_code in COURT_LIST_ITEMS or dept == "court"):
-                continue  # R5: minors are never on court lists
-            if list_type == "red":
-                red_listed = red_listed or via is None
-            elif via is None:
-                own_negative_effect = True
-            item = items.get(item_code) if item_code else None
-            out.append(Candidate("list_entry", eid, record_id or eid, list_type, item_code, severity,
-                                 item.domains if item else (), dept, basis, start, end,
-                                 disputed is not None, via))
-        for r in records.get(key, ()):
-            (_, rid, item_code, nature, severity, decided, revoked_at, disputed, dept, repaired_at) = r
-            last = record_in_effect(nature=nature, severity=severity, decision_date=decided,
-                                    revoked_on=_day(revoked_at), as_of=as_of, tiers=ctx.tiers,
-                                    repaired_on=_day(repaired_at))
+        for row in matters.get(key, ()):
+            (_, mid, record_id, item_code, nature, severity, list_type, dept, basis, start, planned_end,
+             ended_on, end_reason, disputed) = row
+            last = in_effect_until(Facts(nature, severity, start, list_type, planned_end, ended_on, end_reason),
+                                   as_of, tiers)
             if last is None:
                 continue
-            if via is None:
-                own_negative_effect = True
-            item = items.get(item_code)
-            out.append(Candidate("record", rid, rid, None, item_code, severity,
-                                 item.domains if item else (), dept,
-                                 item.legal_basis if item else "", decided, last,
-                                 disputed is not None, via))
-    own = records.get(person_key, ())
-    live = [r for r in own if r[6] is None or _day(r[6]) > as_of]
+            if minor and via is None and (item_code in COURT_LIST_ITEMS or (dept == "court" and list_type)):
+                continue  # R5: minors are never on court lists
+            item = items.get(item_code) if item_code else None
+            domains = item.domains if item else ()
+            holds = None if last == date.max else last
+            if list_type is not None:
+                if list_type == "red":
+                    red_listed = red_listed or via is None
+                out.append(Candidate("list_entry", mid, mid, list_type, item_code, severity, domains, dept,
+                                     basis or (item.legal_basis if item else ""), start, holds, disputed is not None,
+                                     via))
+            if nature == "negative" and severity is not None:
+                if via is None:
+                    own_negative_effect = True
+                out.append(Candidate("record", record_id or mid, mid, None, item_code, severity, domains, dept,
+                                     item.legal_basis if item else (basis or ""), start, holds,
+                                     disputed is not None, via))
+    # R11 looks at the person's own matters that stand: revoked, deleted or repaired ones do not
+    # count against them (the repair updated the credit status, R4), nor for them.
+    own = [r for r in matters.get(person_key, ()) if r[11] is None or r[11] > as_of]
     person = standing(
         as_of=as_of,
-        negative_dates=[r[5] for r in live if r[3] == "negative"],
-        positive_dates=[r[5] for r in live if r[3] == "positive"],
-        earliest=min((r[5] for r in live), default=None),
+        negative_dates=[r[9] for r in own if r[4] == "negative"],
+        positive_dates=[r[9] for r in own if r[4] == "positive"],
+        earliest=min((r[9] for r in own), default=None),
         in_effect_negative=own_negative_effect, red_listed=red_listed,
     )
     return out, person
@@ -295,12 +291,11 @@ def _decide(ctx: CheckContext, measures: Sequence[Measure], read: repo.CheckRead
             as_of: date) -> tuple[str, list[Hit]]:
     """Decision and hits of one person from what was read for the group."""
     person_roles = read.roles.get(key)
-    if person_roles is None and key not in read.entries and key not in read.records:
+    if person_roles is None and key not in read.matters:
         # A person nothing is known about (most persons checked) gets the same answer every time.
         decision, hits = _nobody_answer(measures, as_of)
         return decision, list(hits)
-    cands, person = candidates_for(ctx, key, as_of, read.births.get(key), person_roles or (), read.entries,
-                                   read.records)
+    cands, person = candidates_for(ctx, key, as_of, read.births.get(key), person_roles or (), read.matters)
     return evaluate(measures, cands, person)
 
 

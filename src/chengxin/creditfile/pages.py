@@ -10,12 +10,9 @@ from fastapi.responses import HTMLResponse
 
 from chengxin.access.service import Read, log_reads
 from chengxin.callers import Caller, permit
-from chengxin.clock import today
 from chengxin.creditfile.service import build_file
 from chengxin.deps import CatalogDep, KeysDep, SessionDep
 from chengxin.errors import DomainError
-from chengxin.lists import repository as list_repo
-from chengxin.lists.endpoints import entry_out
 from chengxin.masking import mask_id
 from chengxin.web.render import render
 
@@ -26,7 +23,7 @@ router = APIRouter(include_in_schema=False)
 def own_file_page(request: Request, caller: Annotated[Caller, permit("person.own")], session: SessionDep,
                   catalog: CatalogDep, keys: KeysDep,
                   as_of: Annotated[date | None, Query(description="查看该日的档案")] = None) -> HTMLResponse:
-    """本人信用档案：按类别分组，每条附公示状态与截止日。"""
+    """本人信用档案：按类别分组，每个事项一张卡片：状态、名单、公示截止日与可办理的事项。"""
     assert caller.person_key is not None
     try:
         file = build_file(session, catalog=catalog, keys=keys, tiers=request.app.state.tiers,
@@ -34,9 +31,7 @@ def own_file_page(request: Request, caller: Annotated[Caller, permit("person.own
     except DomainError as err:
         if err.code != "PERSON_NOT_FOUND":
             raise
-        return render(request, "creditfile/own_file.html", file=None, masked_id="", as_of=as_of, entries=[])
-    day = as_of or today()
-    entries = [entry_out(e, day) for e in list_repo.of_subjects(session, [caller.person_key])]
+        return render(request, "creditfile/own_file.html", file=None, masked_id="", as_of=as_of)
     log_reads(session, caller, "own_view", [Read(caller.person_key, "ok")], purpose="本人查询")
     return render(request, "creditfile/own_file.html", file=file, masked_id=mask_id(file.identity.id_number),
-                  as_of=as_of, entries=entries, departments=catalog.departments)
+                  as_of=as_of)

@@ -36,7 +36,8 @@ class FieldValue(BaseModel):
 
 
 class PublicityOut(BaseModel):
-    status: str = Field(description="in_publicity | ended | not_published | no_period | revoked")
+    status: str = Field(description="in_publicity | ended | not_published | no_period | revoked | repaired | "
+                                    "court_deleted")
     label: str
     ends_on: date | None = Field(None, description="公示截止日（含当日）")
     min_ends_on: date | None = Field(None, description="最短公示期届满日")
@@ -52,37 +53,77 @@ class RecordVersion(BaseModel):
 
 
 class RecordOut(BaseModel):
+    """The record a matter comes from: its live version's content (and its history if asked)."""
+
     id: str
-    item_code: str
+    source_record_id: str
+    version: int
+    recorded_at: datetime
+    severity_reason: str | None
+    fields: list[FieldValue]
+    versions: list[RecordVersion] | None = None
+
+
+class ListingOut(BaseModel):
+    """The matter's place on a list."""
+
+    list_type: str = Field(description="black 严重失信主体名单 / red 守信激励对象名单 / watch 重点关注名单")
+    list_label: str
+    start_date: date
+    planned_end: date | None = Field(None, description="列入期限届满日（含当日）")
+    listed: bool = Field(description="当日是否在列")
+    status_label: str = Field(description="在列、期限届满、已移出（撤销、信用修复、法院删除）等")
+
+
+class ActionOut(BaseModel):
+    """Whether the person can take a step on the matter now, and if not, why (and from when)."""
+
+    allowed: bool
+    reason: str | None = None
+    earliest: date | None = None
+
+
+class ActionsOut(BaseModel):
+    objection: ActionOut
+    repair: ActionOut
+
+
+class MatterOut(BaseModel):
+    """One matter (失信事项 / 守信事项): one card, one state, one set of actions."""
+
+    id: str = Field(description="事项编号；列入名单的事项，名单条目编号与之相同")
+    origin: str = Field(description="record 来自部门报送的信用记录 / direct 部门直接列入名单")
+    item_code: str | None
     item_name: str
     category: str
     nature: str
     nature_label: str
     severity: str | None
     severity_label: str | None
-    severity_reason: str | None
-    decision_date: date
+    start_date: date = Field(description="决定日期或列入日期")
     department_code: str
     department_name: str
-    source_record_id: str
-    version: int
-    recorded_at: datetime
-    revoked_at: datetime | None
-    revoke_reason: str | None
-    disputed: bool = Field(False, description="是否异议处理中")
-    status_label: str | None = Field(None, description="处理状态标注，如“异议处理中”“已信用修复”")
-    repaired_at: datetime | None = Field(None, description="信用修复完成时间（停止公示、共享和惩戒）")
-    disclosure: str
     legal_basis: str
+    reference: str | None = None
+    disclosure: str
+    state: str = Field(description="in_effect 有效 / pending 未生效 / term_ended 期限届满 / revoked 已撤销 / "
+                                   "repaired 已信用修复 / court_deleted 已由人民法院删除")
+    state_label: str
+    ended_on: date | None = None
+    end_note: str | None = None
+    disputed: bool = Field(False, description="是否异议处理中")
+    repair_pending: bool = Field(False, description="是否有在办的信用修复申请")
+    status_label: str | None = Field(None, description="处理状态标注，如“异议处理中”“修复申请处理中”“已信用修复”")
+    listing: ListingOut | None = None
     publicity: PublicityOut
-    fields: list[FieldValue]
-    versions: list[RecordVersion] | None = None
+    record: RecordOut | None = None
+    actions: ActionsOut | None = Field(None, description="本人可办理的事项（仅本人查看时给出）")
 
 
 class CategoryOut(BaseModel):
     code: str
     name: str
-    records: list[RecordOut]
+    matters: list[MatterOut]
 
 
 class IdentityOut(BaseModel):
@@ -103,7 +144,7 @@ class OrganisationOut(BaseModel):
     name: str
     roles: list[str]
     role_labels: list[str]
-    records: list[RecordOut]
+    matters: list[MatterOut]
 
 
 class SummaryOut(BaseModel):
@@ -112,6 +153,7 @@ class SummaryOut(BaseModel):
     negative: int
     neutral: int
     in_publicity: int
+    listed: dict[str, int] = Field(default_factory=dict, description="当日在列的事项数，按名单")
 
 
 class CreditFile(BaseModel):
@@ -124,7 +166,7 @@ class CreditFile(BaseModel):
                      "id_number": "1101**********002X", "masked": True, "name": "张*",
                      "sex": "female", "sex_label": "女", "birth_year": 1949,
                      "region_code": "110105", "region_name": "北京市朝阳区"},
-        "summary": {"total": 1, "positive": 0, "negative": 1, "neutral": 0, "in_publicity": 1},
+        "summary": {"total": 1, "positive": 0, "negative": 1, "neutral": 0, "in_publicity": 1, "listed": {}},
         "categories": [], "organisations": [],
     }]})
     person_key: str

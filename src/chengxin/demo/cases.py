@@ -16,9 +16,9 @@ from chengxin.catalog.rules import Catalog
 from chengxin.crypto import Keys
 from chengxin.db import unit_of_work
 from chengxin.errors import DomainError
+from chengxin.matters.models import Matter
 from chengxin.objections import service as objections
 from chengxin.publicity.rules import default_tiers
-from chengxin.records.models import Record
 from chengxin.repairs import service as repairs
 from chengxin.settings import Settings
 from chengxin.signing import load_signer
@@ -51,23 +51,23 @@ def seed_cases(factory: sessionmaker[Session], settings: Settings, keys: Keys, c
     made = {"objections": 0, "repairs": 0, "tipoffs": 0}
     signer = load_signer(settings)
     with unit_of_work(factory) as session:
-        negatives = list(session.scalars(select(Record).where(
-            Record.nature == "negative", Record.subject_kind == "person", Record.superseded_at.is_(None),
-            Record.revoked_at.is_(None)).order_by(Record.id).limit(200)))
+        negatives = list(session.scalars(select(Matter).where(
+            Matter.nature == "negative", Matter.subject_kind == "person", Matter.origin == "record",
+            Matter.ended_on.is_(None)).order_by(Matter.id).limit(200)))
         rng.shuffle(negatives)
         for rec in negatives:
             person = Caller.of(frozenset({"person"}), person_key=rec.subject_key)
             try:
                 if made["objections"] < count:
                     objections.file(session, catalog, keys, settings, caller=person, person_key=rec.subject_key,
-                                    target_kind="record", target_id=rec.id, reason=rng.choice(REASONS),
+                                    target_kind="matter", target_id=rec.id, reason=rng.choice(REASONS),
                                     uploads=[EVIDENCE])
                     made["objections"] += 1
                     continue
-                _, elig = repairs.assess(session, catalog, tiers, rec.subject_key, "record", rec.id, today)
+                _, elig = repairs.assess(session, catalog, tiers, rec.subject_key, "matter", rec.id, today)
                 if elig.eligible and made["repairs"] < count:
                     repairs.apply(session, catalog, keys, settings, signer, tiers, caller=person,
-                                  person_key=rec.subject_key, target_kind="record", target_id=rec.id,
+                                  person_key=rec.subject_key, target_kind="matter", target_id=rec.id,
                                   method=elig.methods[0], statement="已履行全部义务，并参加了信用修复培训",
                                   commitment=True, uploads=[EVIDENCE])
                     made["repairs"] += 1

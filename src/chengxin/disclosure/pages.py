@@ -11,7 +11,7 @@ from chengxin.callers import permit
 from chengxin.clock import today
 from chengxin.deps import CatalogDep, KeysDep, SessionDep
 from chengxin.disclosure import service
-from chengxin.lists.models import LIST_LABELS
+from chengxin.matters.rules import LIST_LABELS
 from chengxin.web.render import render
 
 router = APIRouter(include_in_schema=False)

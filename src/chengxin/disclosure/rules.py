@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from chengxin.masking import ADULT_MONTHS
-from chengxin.publicity.rules import Tier, add_months, publicity_on
+from chengxin.publicity.rules import Tier, add_months
 
 PUBLIC_LISTS = ("black", "red")  # the watch list is for government use only
 
@@ -18,15 +18,13 @@ def minor_involved(birth_date: date | None, decision_date: date, as_of: date) ->
     return as_of < adult_on or decision_date < adult_on
 
 
-def record_shown(*, disclosure: str, nature: str, severity: str | None, decision_date: date,
-                 revoked_on: date | None, repaired_on: date | None, birth_date: date | None,
-                 as_of: date, tiers: dict[str, Tier]) -> bool:
-    """A record is public while in its publicity period (negative) or while valid (others)."""
+def record_shown(*, disclosure: str, publicity: str, decision_date: date, birth_date: date | None,
+                 as_of: date) -> bool:
+    """A matter is public while in its publicity period (negative: its matter's publicity, which
+    ends with its list, its repair, revocation or deletion) or while valid (others)."""
     if disclosure != "public" or decision_date > as_of or minor_involved(birth_date, decision_date, as_of):
         return False
-    status = publicity_on(nature=nature, severity=severity, decision_date=decision_date, revoked_on=revoked_on,
-                          as_of=as_of, tiers=tiers, repaired_on=repaired_on).status
-    return status in ("in_publicity", "no_period")
+    return publicity in ("in_publicity", "no_period")
 
 
 def search_cutoffs(as_of: date, tiers: dict[str, Tier]) -> dict[str, date]:

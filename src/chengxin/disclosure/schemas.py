@@ -40,6 +40,7 @@ class PublicRecord(BaseModel):
     department_name: str
     legal_basis: str
     publicity_ends_on: date | None = Field(None, description="公示截止日（含当日）；无期限的为空")
+    list_label: str | None = Field(None, description="该事项当日所在的名单（如严重失信主体名单）")
     disputed: bool = Field(description="是否异议处理中")
     status_label: str | None
     fields: list[PublicField]

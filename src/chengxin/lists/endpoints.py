@@ -10,45 +10,56 @@ from fastapi import APIRouter, Query
 from chengxin.access.service import Read, log_reads
 from chengxin.callers import Caller, permit
 from chengxin.clock import today
-from chengxin.deps import KeysDep, SessionDep
+from chengxin.deps import CatalogDep, KeysDep, SessionDep, SettingsDep
 from chengxin.errors import PROBLEM_RESPONSES
-from chengxin.lists import repository as repo
 from chengxin.lists import service
-from chengxin.lists.models import EXIT_LABELS, LIST_LABELS, ListEntry
-from chengxin.lists.rules import STATUS_LABELS, entry_status
+from chengxin.lists.rules import ENTRY_STATUS, STATUS_LABELS
 from chengxin.lists.schemas import DirectEntryIn, EntriesOut, EntryOut, ExitIn
+from chengxin.matters import repository as matters_repo
+from chengxin.matters import service as matters
+from chengxin.matters.models import Matter
+from chengxin.matters.rules import EXIT_LABELS, LIST_LABELS
 
 router = APIRouter(prefix="/api/v1/lists", tags=["名单"], responses=PROBLEM_RESPONSES)
 
 
-def entry_out(e: ListEntry, as_of: date) -> EntryOut:
-    status = entry_status(e.start_date, e.planned_end, e.exited_on, as_of)
+def entry_out(m: Matter, as_of: date) -> EntryOut:
+    """A listed matter as a list entry (its id is the matter's id)."""
+    assert m.list_type is not None
+    state = matters.state(m, as_of)
+    status = ENTRY_STATUS[state]
+    exited = m.ended_on if m.ended_on is not None and m.ended_on <= as_of else None
+    exit_reason = m.end_reason if exited else ("term_ended" if state == "term_ended" else None)
     return EntryOut(
-        id=e.id, subject_key=e.subject_key, subject_kind=e.subject_kind, list_type=e.list_type,
-        list_label=LIST_LABELS[e.list_type], source=e.source, department_code=e.department_code,
-        item_code=e.item_code, severity=e.severity, basis=e.basis, reference=e.reference,
-        start_date=e.start_date, planned_end=e.planned_end, status=status,
-        status_label=STATUS_LABELS[status], exited_on=e.exited_on, exit_reason=e.exit_reason,
-        exit_label=EXIT_LABELS.get(e.exit_reason or ""), disputed=e.disputed_at is not None,
-        updated_at=e.updated_at)
+        id=m.id, subject_key=m.subject_key, subject_kind=m.subject_kind, list_type=m.list_type,
+        list_label=LIST_LABELS[m.list_type], source=m.origin, department_code=m.department_code,
+        item_code=m.item_code, severity=m.severity, basis=m.basis or "", reference=m.reference,
+        start_date=m.start_date, planned_end=m.planned_end, status=status,
+        status_label=STATUS_LABELS[status], exited_on=exited, exit_reason=exit_reason,
+        exit_label=EXIT_LABELS.get(exit_reason or ""), disputed=m.disputed_at is not None,
+        updated_at=m.updated_at)
 
 
 @router.post("/entries", response_model=EntryOut, status_code=201, summary="直接列入名单")
 def add_entry(
     body: DirectEntryIn, caller: Annotated[Caller, permit("lists.write")], session: SessionDep, keys: KeysDep,
+    catalog: CatalogDep,
 ) -> EntryOut:
-    """认定部门直接列入红名单、黑名单或重点关注名单，须写明依据；未成年人不得列入黑名单。"""
+    """认定部门直接列入红名单、黑名单或重点关注名单，须写明依据；未成年人不得列入黑名单。
+    人民法院列入黑名单即失信被执行人名单（目录项 SFCP-01，期限 2 年，限制高消费等措施）。"""
     department = caller.require_department()
-    return entry_out(service.add_direct(session, keys, department, body), today())
+    return entry_out(service.add_direct(session, catalog, keys, department, body), today())
 
 
 @router.post("/entries/{entry_id}/exit", response_model=EntryOut, summary="移出名单")
 def exit_entry(
     entry_id: str, body: ExitIn, caller: Annotated[Caller, permit("lists.write")], session: SessionDep,
+    catalog: CatalogDep, settings: SettingsDep,
 ) -> EntryOut:
-    """列入部门将条目移出名单（撤销、法院删除、信用修复），当日起不再命中。"""
+    """列入部门将条目移出名单（撤销、法院删除、信用修复）：该事项当日起停止公示、不再命中，本人收到通知。"""
     department = caller.require_department()
-    entry = service.exit_by_department(session, department, entry_id[:26], body.reason, body.note)
+    entry = service.exit_by_department(session, catalog, department, entry_id[:26], body.reason, body.note,
+                                       settings)
     return entry_out(entry, today())
 
 
@@ -62,6 +73,7 @@ def list_entries(
     """信用办查看全部名单条目；部门只看本部门列入的条目。"""
     department = None if caller.has("operator") else caller.require_department()
     day = today()
-    rows = repo.search(session, list_type=list_type, department_code=department, limit=limit, offset=offset)
-    log_reads(session, caller, "list", [Read(e.subject_key, "ok", e.id) for e in rows if e.subject_kind == "person"])
-    return EntriesOut(as_of=day, entries=[entry_out(e, day) for e in rows])
+    rows = [m for m, *_ in matters_repo.listed(session, list_type=list_type, department_code=department, status=None,
+                                                as_of=day, limit=limit, offset=offset)]
+    log_reads(session, caller, "list", [Read(m.subject_key, "ok", m.id) for m in rows if m.subject_kind == "person"])
+    return EntriesOut(as_of=day, entries=[entry_out(m, day) for m in rows])

@@ -15,15 +15,15 @@ from chengxin.access.service import Read, log_reads
 from chengxin.callers import Caller, permit
 from chengxin.clock import today
 from chengxin.creditfile.service import SEVERITY_LABELS
-from chengxin.deps import CatalogDep, KeysDep, SessionDep
+from chengxin.deps import CatalogDep, KeysDep, SessionDep, SettingsDep
 from chengxin.errors import DomainError, NotFound
 from chengxin.identity.rules import ID_TYPES
-from chengxin.lists import repository as repo
 from chengxin.lists import service
 from chengxin.lists.endpoints import entry_out
-from chengxin.lists.models import EXIT_LABELS, LIST_LABELS
 from chengxin.lists.schemas import DirectEntryIn, EntryOut
 from chengxin.masking import mask_id
+from chengxin.matters import repository as repo
+from chengxin.matters.rules import EXIT_LABELS, LIST_LABELS
 from chengxin.web.forms import model_from_form
 from chengxin.web.render import render
 
@@ -74,7 +74,7 @@ def entries_page(request: Request, caller: Reader, session: SessionDep, keys: Ke
     status = status if status in STATUSES else "active"
     dept = scope or (department if department in catalog.departments else "")
     day = today()
-    found = repo.browse(session, list_type=kind or None, department_code=dept or None,
+    found = repo.listed(session, list_type=kind or None, department_code=dept or None,
                         status=None if status == "all" else status, as_of=day, limit=51, offset=(page - 1) * 50)
     rows = _rows(keys, found[:50], day)
     log_reads(session, caller, "list", [Read(r.e.subject_key, "ok", r.e.id) for r in rows])
@@ -98,7 +98,7 @@ def _form(request: Request, values: dict[str, str], error: DomainError | None = 
 
 
 @router.post("/console/lists", response_class=HTMLResponse)
-def add_page(request: Request, caller: Writer, session: SessionDep, keys: KeysDep,
+def add_page(request: Request, caller: Writer, session: SessionDep, keys: KeysDep, catalog: CatalogDep,
              list_type: Annotated[str, Form(max_length=8)], basis: Annotated[str, Form(max_length=2000)],
              start_date: Annotated[str, Form(max_length=10)], subject: Annotated[str, Form(max_length=12)] = "person",
              id_type: Annotated[str, Form(max_length=32)] = "citizen_id",
@@ -119,7 +119,7 @@ def add_page(request: Request, caller: Writer, session: SessionDep, keys: KeysDe
                                uscc=None if person else (uscc.strip() or None), basis=basis.strip(),
                                reference=reference.strip() or None, start_date=start_date,
                                planned_end=planned_end or None, severity=severity or None)
-        entry = service.add_direct(session, keys, department, body)
+        entry = service.add_direct(session, catalog, keys, department, body)
     except DomainError as err:
         return _form(request, values, err)
     return RedirectResponse(f"/console/lists/{entry.id}", status_code=303)
@@ -131,8 +131,8 @@ def entry_page(entry_id: str, request: Request, caller: Reader, session: Session
     """一条名单条目：主体、依据、期限与状态；列入部门可在此移出并说明理由。查看即记入查询日志。"""
     scope = _scope(caller)
     day = today()
-    found = repo.browse(session, list_type=None, department_code=scope, status=None, as_of=day, limit=1, offset=0,
-                        entry_id=entry_id[:26])
+    found = repo.listed(session, list_type=None, department_code=scope, status=None, as_of=day, limit=1, offset=0,
+                        matter_id=entry_id[:26])
     if not found:
         raise NotFound("LIST_ENTRY_NOT_FOUND", "没有该名单条目，或它不是本部门列入的")
     (row,) = _rows(keys, found, day)
@@ -146,8 +146,10 @@ def entry_page(entry_id: str, request: Request, caller: Reader, session: Session
 
 
 @router.post("/console/lists/{entry_id}/exit")
-def exit_page(entry_id: str, caller: Writer, session: SessionDep, reason: Annotated[str, Form(max_length=16)],
+def exit_page(entry_id: str, caller: Writer, session: SessionDep, catalog: CatalogDep, settings: SettingsDep,
+              reason: Annotated[str, Form(max_length=16)],
               note: Annotated[str, Form(max_length=2000)] = "") -> Response:
-    """列入部门将条目移出名单（撤销、法院删除、信用修复），须说明理由；当日起不再命中。"""
-    entry = service.exit_by_department(session, caller.require_department(), entry_id[:26], reason, note)
+    """列入部门将条目移出名单（撤销、法院删除、信用修复），须说明理由；该事项当日起停止公示、不再命中。"""
+    entry = service.exit_by_department(session, catalog, caller.require_department(), entry_id[:26], reason, note,
+                                       settings)
     return RedirectResponse(f"/console/lists/{entry.id}", status_code=303)

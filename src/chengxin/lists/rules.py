@@ -19,18 +19,33 @@ class Terms:
     default_months: Mapping[str, int]
     item_months: Mapping[str, int]
     item_basis: Mapping[str, str]
-    end_fields: tuple[str, ...]
+    end_fields: tuple[str, ...]  # a field giving the last day in effect
+    lift_fields: tuple[str, ...] = ()  # a field giving the day the effect was lifted
 
-    def planned_end(self, list_type: str, item_code: str | None, start: date,
-                    data: Mapping[str, Any] | None = None) -> date:
-        """The record's own end date if it gives one, else the item's or the list's term."""
-        for name in self.end_fields:
-            value = (data or {}).get(name)
-            if isinstance(value, str):
-                try:
-                    return date.fromisoformat(value)
-                except ValueError:
-                    pass
+    def reads_end(self, item: Any) -> bool:
+        """Whether records of a catalog item can carry an end of their own (then `planned_end`
+        looks at their data)."""
+        return any(n in item.by_name for n in self.end_fields + self.lift_fields)
+
+    def own_end(self, data: Mapping[str, Any] | None) -> date | None:
+        """The last day in effect that a record gives itself, if any."""
+        for names, back in ((self.lift_fields, 1), (self.end_fields, 0)):
+            for name in names:
+                value = (data or {}).get(name)
+                if isinstance(value, str):
+                    try:
+                        return date.fromordinal(date.fromisoformat(value).toordinal() - back)
+                    except ValueError:
+                        pass
+        return None
+
+    def planned_end(self, list_type: str | None, item_code: str | None, start: date,
+                    data: Mapping[str, Any] | None = None) -> date | None:
+        """The record's own end if it gives one; for a listed matter else the item's or the list's
+        term; None for an unlisted matter without one (its publicity tier decides)."""
+        own = self.own_end(data)
+        if own is not None or list_type is None:
+            return own
         months = self.item_months.get(item_code or "", self.default_months[list_type])
         return add_months(start, months)
 
@@ -42,7 +57,7 @@ def parse_terms(doc: dict[str, Any]) -> Terms:
     items = doc.get("items") or {}
     return Terms(defaults, {k: int(v["months"]) for k, v in items.items()},
                  {k: str(v.get("basis", "")) for k, v in items.items()},
-                 tuple(doc.get("end_fields") or ()))
+                 tuple(doc.get("end_fields") or ()), tuple(doc.get("lift_fields") or ()))
 
 
 @lru_cache
@@ -50,12 +65,6 @@ def default_terms() -> Terms:
     return parse_terms(read_yaml("chengxin.lists", "terms.yaml", None, ValueError))
 
 
-def entry_status(start: date, planned_end: date | None, exited_on: date | None, as_of: date) -> str:
-    """active / expired / exited / pending on `as_of`; an entry holds through its last day."""
-    if exited_on is not None and exited_on <= as_of:
-        return "exited"
-    if as_of < start:
-        return "pending"
-    if planned_end is not None and as_of > planned_end:
-        return "expired"
-    return "active"
+# A listed matter's state, as a list entry's status.
+ENTRY_STATUS = {"in_effect": "active", "pending": "pending", "term_ended": "expired",
+                "revoked": "exited", "repaired": "exited", "court_deleted": "exited"}

@@ -26,6 +26,8 @@ class DirectEntryIn(BaseModel):
     start_date: date
     planned_end: date | None = Field(None, description="计划移出日；缺省按名单期限")
     severity: Literal["minor", "general", "serious"] | None = None
+    item_code: str | None = Field(None, max_length=32, description="目录项编码（须声明该名单）；"
+                                  "人民法院列入黑名单缺省为 SFCP-01 失信被执行人信息")
 
 
 class ExitIn(BaseModel):

@@ -1,125 +1,73 @@
-"""List use cases: entries follow their records, direct entries, exits."""
+"""List use cases: a department lists a subject directly (a matter of its own), or takes one of its
+listed matters off its list; the matter ends whole (publicity, measures, list), as any end does."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy.orm import Session
 
 from chengxin import ids
+from chengxin.catalog.rules import Catalog
 from chengxin.clock import today, utcnow
 from chengxin.crypto import Keys
+from chengxin.departments import repository as departments_repo
 from chengxin.errors import DomainError, NotFound
 from chengxin.identity.rules import normalise_uscc, parse_identifier
-from chengxin.lists import repository as repo
-from chengxin.lists.models import EXIT_LABELS, ListEntry
 from chengxin.lists.rules import default_terms
 from chengxin.lists.schemas import DirectEntryIn
+from chengxin.matters import repository as matters_repo
+from chengxin.matters import service as matters
+from chengxin.matters.models import Matter
+from chengxin.matters.rules import END_REASONS, LIST_LABELS
 from chengxin.organisations import repository as orgs
 from chengxin.persons import service as persons
 from chengxin.publicity.rules import add_months
-from chengxin.records.rules import ValidRow
+from chengxin.settings import Settings
 from chengxin.watch import service as watch
 
 MANUAL_EXITS = ("revoked", "court_deleted", "repaired")
+# The court's own list (R5): a court's direct black-list entry is this item, with its term and
+# its measures (high consumption and the rest), as if it had come as a record.
+COURT_LIST_ITEM = "SFCP-01"
 
 
-def follow_records(session: Session, department_code: str,
-                   rows: Sequence[tuple[ValidRow, str]], now: datetime) -> int:
-    """Create or update the list entries of records whose catalog item declares a list.
-
-    `rows` pairs each stored row with the id of its new record version. A new
-    version updates the live entry in place (the record keeps the history).
-    """
-    listed = [(row, rid) for row, rid in rows if row.item.list_type]
-    if not listed:
-        return 0
-    terms = default_terms()
-    live = repo.by_source(session, department_code, [r.source_record_id for r, _ in listed])
-    fresh: list[ListEntry] = []
-    for row, record_id in listed:
-        list_type = row.item.list_type
-        assert list_type is not None
-        end = terms.planned_end(list_type, row.item.code, row.decision_date, row.data)
-        entry = live.get(row.source_record_id)
-        if entry is None:
-            entry = ListEntry(
-                subject_key=row.subject_key, id=ids.new_id(), subject_kind=row.subject_kind,
-                list_type=list_type, source="record", department_code=department_code,
-                source_record_id=row.source_record_id, created_at=now)
-            session.add(entry)
-            live[row.source_record_id] = entry
-            fresh.append(entry)
-        entry.record_id = record_id
-        entry.item_code = row.item.code
-        entry.severity = row.severity
-        entry.basis = terms.item_basis.get(row.item.code) or row.item.legal_basis
-        entry.reference = _reference(row)
-        entry.start_date = row.decision_date
-        entry.planned_end = end
-        entry.updated_at = now
-    session.flush()
-    for entry in fresh:
-        watch.emit(session, entry, "listed", None, now)
-    return len(listed)
-
-
-def _reference(row: ValidRow) -> str | None:
-    for name in ("case_no", "decision_no", "doc_no", "confirmation_no"):
-        value = row.data.get(name)
-        if isinstance(value, str):
-            return value[:100]
-    return None
-
-
-def exit_entry(session: Session, entry: ListEntry, reason: str, note: str | None,
-               on: date | None = None, now: datetime | None = None) -> ListEntry:
-    """Take an entry off its list from `on` (today by default) with a reason."""
-    if reason not in EXIT_LABELS:
-        raise DomainError("LIST_EXIT_REASON_UNKNOWN", "移出理由应为 " + "、".join(EXIT_LABELS), 422)
-    if entry.exited_on is not None:
-        raise DomainError("LIST_ALREADY_EXITED", "该名单条目已移出", 409)
-    entry.exited_on = on or today()
-    entry.exit_reason = reason
-    entry.exit_note = (note or "")[:2000] or None
-    entry.updated_at = now or utcnow()
-    session.flush()
-    watch.emit(session, entry, "delisted", reason, entry.updated_at)
-    return entry
-
-
-def exit_for_record(session: Session, department_code: str, source_record_id: str,
-                    reason: str, note: str | None) -> ListEntry | None:
-    """When a record is revoked, its list entry leaves the list the same day."""
-    entry = repo.by_source(session, department_code, [source_record_id]).get(source_record_id)
-    if entry is None:
-        return None
-    return exit_entry(session, entry, reason, note)
-
-
-def exit_by_department(session: Session, department_code: str, entry_id: str, reason: str,
-                       note: str | None) -> ListEntry:
-    entry = repo.get(session, entry_id)
-    if entry is None or entry.department_code != department_code:
+def exit_by_department(session: Session, catalog: Catalog, department_code: str, entry_id: str, reason: str,
+                       note: str | None, settings: Settings | None = None) -> Matter:
+    """The listing department takes its listed matter off (revoked, court deletion, repaired); the
+    whole matter ends that day and the person is told what stopped."""
+    m = matters_repo.get(session, entry_id)
+    if m is None or m.list_type is None or m.department_code != department_code:
         raise NotFound("LIST_ENTRY_NOT_FOUND", "没有该名单条目，或它不是本部门列入的")
     if reason not in MANUAL_EXITS:
         raise DomainError("LIST_EXIT_REASON_UNKNOWN", "移出理由应为 revoked、court_deleted 或 repaired", 422)
     if reason == "court_deleted" and department_code != "court":
         raise DomainError("LIST_EXIT_NOT_ALLOWED", "只有人民法院可以删除失信被执行人名单信息", 403)
-    if not (note or "").strip():
+    note = (note or "").strip()
+    if not note:
         raise DomainError("LIST_EXIT_NOTE_REQUIRED", "移出名单必须说明理由", 422)
-    return exit_entry(session, entry, reason, note)
+    if m.ended_on is not None:
+        raise DomainError("LIST_ALREADY_EXITED", "该名单条目已移出", 409)
+    name = _name(catalog, m)
+    department = departments_repo.names(session).get(department_code, department_code)
+    matters.end(session, m, reason, note, settings=settings, told=matters.Told(
+        f"matter_{reason}", m.id, f"名单信息已{END_REASONS[reason]}：{name}",
+        f"{department}已将您的“{name}”{_how(reason)}（理由：{note[:200]}）。"))
+    return m
 
 
-def mark_disputed(session: Session, entry: ListEntry, at: datetime | None) -> None:
-    """Set or clear the objection marker (the objection workflow drives this)."""
-    entry.disputed_at = at
-    session.flush()
+def _how(reason: str) -> str:
+    return {"revoked": "撤销", "court_deleted": "依法删除", "repaired": "予以信用修复"}[reason]
 
 
-def add_direct(session: Session, keys: Keys, department_code: str, body: DirectEntryIn) -> ListEntry:
-    """A department lists a subject directly, with its basis; minors never go on black lists."""
+def _name(catalog: Catalog, m: Matter) -> str:
+    item = catalog.item(m.item_code) if m.item_code else None
+    return item.name if item else LIST_LABELS[m.list_type or "black"]
+
+
+def add_direct(session: Session, catalog: Catalog, keys: Keys, department_code: str, body: DirectEntryIn) -> Matter:
+    """A department lists a subject directly, with its basis; minors never go on black lists. A
+    court's black-list entry is a court listing (R5): the SFCP-01 item, its 2-year term, its measures."""
     now = utcnow()
     if body.start_date > today():
         raise DomainError("LIST_START_FUTURE", "列入日期不能晚于今天", 422)
@@ -127,6 +75,7 @@ def add_direct(session: Session, keys: Keys, department_code: str, body: DirectE
         raise DomainError("LIST_END_BEFORE_START", "计划移出日不能早于列入日期", 422)
     if body.list_type != "red" and body.severity is None:
         raise DomainError("LIST_SEVERITY_REQUIRED", "列入黑名单或重点关注名单须注明失信程度", 422)
+    item_code = _item(catalog, department_code, body)
     if body.uscc:
         uscc = normalise_uscc(body.uscc)
         org = orgs.get(session, uscc)
@@ -142,14 +91,38 @@ def add_direct(session: Session, keys: Keys, department_code: str, body: DirectE
             raise DomainError("LIST_MINOR_NOT_ALLOWED", "未成年人不得列入严重失信主体名单", 422)
         (subject_key,) = persons.ensure(session, keys, [(ident, body.name)], now)
         kind = "person"
-    entry = ListEntry(
-        subject_key=subject_key, id=ids.new_id(), subject_kind=kind, list_type=body.list_type,
-        source="direct", department_code=department_code, source_record_id=None, record_id=None,
-        item_code=None, severity=body.severity, basis=body.basis, reference=body.reference,
-        start_date=body.start_date,
-        planned_end=body.planned_end or default_terms().planned_end(body.list_type, None, body.start_date),
-        created_at=now, updated_at=now)
-    session.add(entry)
+    item = catalog.item(item_code) if item_code else None
+    m = Matter(
+        subject_key=subject_key, id=ids.new_id(), subject_kind=kind, origin="direct", department_code=department_code,
+        source_record_id=None, record_id=None, item_code=item_code,
+        nature="positive" if body.list_type == "red" else "negative",
+        severity=(item.severity if item and item.severity else None) or body.severity,
+        start_date=body.start_date, list_type=body.list_type,
+        planned_end=body.planned_end or default_terms().planned_end(body.list_type, item_code, body.start_date),
+        basis=body.basis, reference=body.reference, created_at=now, updated_at=now)
+    session.add(m)
     session.flush()
-    watch.emit(session, entry, "listed", None, now)
-    return entry
+    if _holds(m.start_date, m.planned_end):
+        watch.emit(session, m, "listed", None, now)
+    return m
+
+
+def _holds(start: date, end: date | None) -> bool:
+    day = today()
+    return start <= day and (end is None or end >= day)
+
+
+def _item(catalog: Catalog, department_code: str, body: DirectEntryIn) -> str | None:
+    """The catalog item of a direct entry: the one given (it must declare this list and be this
+    department's), or the court list item for a court's black-list entry."""
+    code = body.item_code
+    if code is None and department_code == "court" and body.list_type == "black":
+        code = COURT_LIST_ITEM
+    if code is None:
+        return None
+    item = catalog.item(code)
+    if item is None or item.list_type != body.list_type:
+        raise DomainError("LIST_ITEM_MISMATCH", f"目录项 {code[:32]} 不是{LIST_LABELS[body.list_type]}的目录项", 422)
+    if item.source_departments and department_code not in item.source_departments:
+        raise DomainError("LIST_ITEM_DEPARTMENT", f"目录项 {code[:32]} 不由本部门认定", 403)
+    return code

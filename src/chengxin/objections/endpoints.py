@@ -28,8 +28,9 @@ from chengxin.records.rules import Issue
 router = APIRouter(prefix="/api/v1", tags=["异议"], responses=PROBLEM_RESPONSES)
 Person = Annotated[Caller, permit("person.own")]
 Handler = Annotated[Caller, permit("objections.handle")]
-TargetKind = Annotated[Literal["record", "list_entry"], Form(description="record 信用记录 / list_entry 名单条目")]
-TargetId = Annotated[str, Form(max_length=26, description="记录或名单条目的编号（见本人信用档案）")]
+TargetKind = Annotated[Literal["matter", "record", "list_entry"],
+                       Form(description="matter 事项 / record 信用记录 / list_entry 名单条目，均指向同一事项")]
+TargetId = Annotated[str, Form(max_length=26, description="事项、记录或名单条目的编号（见本人信用档案）")]
 Reason = Annotated[str, Form(max_length=2000, description="异议理由")]
 Evidence = Annotated[list[UploadFile] | None, File(description="证明材料：PDF、PNG 或 JPEG")]
 

@@ -22,8 +22,11 @@ class Objection(Base):
 
     subject_key: Mapped[str] = mapped_column(String(32), primary_key=True)
     id: Mapped[str] = mapped_column(String(26), primary_key=True)
-    target_kind: Mapped[str] = mapped_column(String(12))  # record | list_entry
+    # What the person pointed at (matter | record | list_entry), as filed …
+    target_kind: Mapped[str] = mapped_column(String(12))
     target_id: Mapped[str] = mapped_column(String(26))
+    # … and the matter that is: the objection marks and decides the whole matter.
+    matter_id: Mapped[str] = mapped_column(String(26))
     source_record_id: Mapped[str | None] = mapped_column(String(64))
     item_code: Mapped[str | None] = mapped_column(String(32))
     department_code: Mapped[str] = mapped_column(String(64), ForeignKey("departments.code"))

@@ -55,10 +55,11 @@ def my_objections_page(request: Request, caller: Person, session: SessionDep, ca
 @router.get("/me/objections/new", response_class=HTMLResponse)
 def new_objection_page(request: Request, caller: Person, session: SessionDep, catalog: CatalogDep,
                        settings: SettingsDep, record: Annotated[str, Query(max_length=26)] = "",
-                       entry: Annotated[str, Query(max_length=26)] = "") -> HTMLResponse:
+                       entry: Annotated[str, Query(max_length=26)] = "",
+                       matter: Annotated[str, Query(max_length=26)] = "") -> HTMLResponse:
     """对本人信用档案中的一条记录或一条名单提出异议：写明理由，附证明材料。"""
     assert caller.person_key is not None
-    target = targets.find(session, catalog, caller.person_key, "list_entry" if entry else "record", entry or record)
+    target = targets.find(session, catalog, caller.person_key, *_pointed(matter, entry, record))
     return render(request, "objections/new.html", target=target, days=settings.objection_working_days,
                   department=catalog.departments.get(target.department_code, target.department_code),
                   max_files=settings.evidence_max_files, max_mb=settings.evidence_max_bytes // (1024 * 1024))
@@ -68,7 +69,7 @@ def new_objection_page(request: Request, caller: Person, session: SessionDep, ca
 async def file_objection_page(caller: Person, session: SessionDep, catalog: CatalogDep, keys: KeysDep,
                               settings: SettingsDep, target_id: Annotated[str, Form(max_length=26)],
                               reason: Annotated[str, Form(max_length=2000)],
-                              target_kind: Annotated[str, Form(max_length=12)] = "record",
+                              target_kind: Annotated[str, Form(max_length=12)] = "matter",
                               evidence: Annotated[list[UploadFile] | None, File()] = None) -> Response:
     """提交异议（与接口同一路径）；该信息随即标注“异议处理中”。"""
     assert caller.person_key is not None
@@ -166,3 +167,10 @@ async def decide_page(objection_id: str, request: Request, caller: Handler, sess
     service.decide(session, catalog, keys, caller=caller, objection=o, outcome=outcome, reason=reason, record=row)
     log_reads(session, caller, "objection", [Read(o.subject_key, "ok", o.id)])
     return RedirectResponse(f"/console/objections/{o.id}", status_code=303)
+
+
+def _pointed(matter: str, entry: str, record: str) -> tuple[str, str]:
+    """(kind, id) of what the page was asked about: a matter, a list entry or a record."""
+    if matter:
+        return "matter", matter
+    return ("list_entry", entry) if entry else ("record", record)

@@ -15,10 +15,15 @@ def get(session: Session, objection_id: str) -> Objection | None:
     return session.scalars(select(Objection).where(Objection.id == objection_id[:26])).first()
 
 
-def open_on(session: Session, subject_key: str, target_kind: str, target_id: str) -> Objection | None:
+def open_on(session: Session, subject_key: str, matter_id: str) -> Objection | None:
     return session.scalars(select(Objection).where(
-        Objection.subject_key == subject_key, Objection.target_kind == target_kind,
-        Objection.target_id == target_id, Objection.status == "open")).first()
+        Objection.subject_key == subject_key, Objection.matter_id == matter_id, Objection.status == "open")).first()
+
+
+def open_matters(session: Session, subject_keys: Sequence[str]) -> set[str]:
+    """Ids of the subjects' matters with an open objection."""
+    return set(session.scalars(select(Objection.matter_id).where(
+        Objection.subject_key.in_(list(subject_keys)), Objection.status == "open")))
 
 
 def of_subject(session: Session, subject_key: str) -> Sequence[Objection]:

@@ -13,6 +13,7 @@ from chengxin.objections.rules import STATUS_LABELS, overdue
 
 EXAMPLE = {
     "id": "01JC0B7Q2X5Z9V4K3M8N6P1R2S", "target_kind": "record", "target_id": "01JBZZ4F8M2K6T9W3X5Y7A1C3E",
+    "matter_id": "01JBZZ4F8M2K6T9W3X5Y7A1C3E",
     "item_code": "XZCF-01", "source_record_id": "SCJG-2026-000001", "department_code": "market_regulation",
     "reason": "处罚决定书已被复议机关撤销", "status": "open", "status_label": "异议处理中",
     "filed_at": "2026-11-20T02:00:00Z", "deadline": "2026-12-18", "deadline_estimated": False, "overdue": False,
@@ -23,8 +24,9 @@ EXAMPLE = {
 
 class ObjectionOut(BaseModel):
     id: str
-    target_kind: str = Field(description="record 信用记录 / list_entry 名单条目")
+    target_kind: str = Field(description="提出时所指：matter 事项 / record 信用记录 / list_entry 名单条目")
     target_id: str
+    matter_id: str = Field(description="异议所涉的事项（标注与处理及于整个事项）")
     item_code: str | None
     source_record_id: str | None
     department_code: str
@@ -49,7 +51,8 @@ class ObjectionOut(BaseModel):
     @classmethod
     def of(cls, o: Objection, today: date, events: list[EventOut] | None = None,
            evidence: list[EvidenceOut] | None = None) -> ObjectionOut:
-        return cls(id=o.id, target_kind=o.target_kind, target_id=o.target_id, item_code=o.item_code,
+        return cls(id=o.id, target_kind=o.target_kind, target_id=o.target_id, matter_id=o.matter_id,
+                   item_code=o.item_code,
                    source_record_id=o.source_record_id, department_code=o.department_code, reason=o.reason,
                    status=o.status, status_label=STATUS_LABELS[o.status], filed_at=o.filed_at, deadline=o.deadline,
                    deadline_estimated=o.deadline_estimated, overdue=overdue(o.status, o.deadline, today),

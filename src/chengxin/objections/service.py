@@ -19,7 +19,7 @@ from chengxin.clock import CHINA, today, utcnow
 from chengxin.crypto import Keys
 from chengxin.departments.models import Department
 from chengxin.errors import DomainError, NotFound
-from chengxin.lists import service as lists
+from chengxin.matters import service as matters
 from chengxin.notices import service as notices
 from chengxin.objections import repository as repo
 from chengxin.objections import rules
@@ -46,13 +46,14 @@ def file(session: Session, catalog: Catalog, keys: Keys, settings: Settings, *, 
     target = targets.find(session, catalog, person_key, target_kind, target_id)
     if target.revoked:
         raise DomainError("OBJECTION_TARGET_REVOKED", "该信息已被撤销，无需提出异议", 409)
-    if repo.open_on(session, person_key, target.kind, target.id) is not None:
+    if repo.open_on(session, person_key, target.id) is not None:
         raise DomainError("OBJECTION_ALREADY_OPEN", "对这条信息的异议正在处理中，请勿重复提交", 409)
     checked = check_uploads(list(uploads), max_files=settings.evidence_max_files,
                             max_bytes=settings.evidence_max_bytes)
     deadline = add_working_days(now.astimezone(CHINA).date(), settings.objection_working_days)
     objection = Objection(
-        subject_key=person_key, id=ids.new_id(), target_kind=target.kind, target_id=target.id,
+        subject_key=person_key, id=ids.new_id(), target_kind=target_kind, target_id=target_id.strip()[:26],
+        matter_id=target.id,
         source_record_id=target.source_record_id, item_code=target.item_code,
         department_code=target.department_code, reason=reason[: rules.MAX_REASON],
         filed_by=caller.account_id, agent_uscc=caller.org_uscc if caller.has("third_party") else None,
@@ -88,7 +89,7 @@ def decide(session: Session, catalog: Catalog, keys: Keys, *, caller: Caller, ob
     if outcome == "corrected":
         objection.new_record_id = _correct(session, catalog, keys, objection, target, record)
     elif outcome == "revoked":
-        _revoke(session, objection, target, reason)
+        _revoke(session, catalog, objection, target, reason)
     targets.set_disputed(session, target, None)
     objection.status = outcome
     objection.decided_at = now
@@ -154,16 +155,16 @@ def own(session: Session, person_key: str, objection_id: str) -> Objection:
 
 
 def _live_target(session: Session, catalog: Catalog, objection: Objection) -> targets.Target:
-    return targets.find_live(session, catalog, objection.subject_key, objection.target_kind, objection.target_id)
+    return targets.find(session, catalog, objection.subject_key, "matter", objection.matter_id)
 
 
 def _correct(session: Session, catalog: Catalog, keys: Keys, objection: Objection, target: targets.Target,
              record: Mapping[str, Any] | None) -> str:
     """Correct through a new version: sent with the decision, or already submitted since the objection."""
-    if objection.target_kind != "record" or target.record is None:
-        raise DomainError("OBJECTION_CORRECTION_KIND", "名单条目不能更正，请选择撤销或维持", 422)
+    if target.record is None:
+        raise DomainError("OBJECTION_CORRECTION_KIND", "直接列入的名单条目不能更正，请选择撤销或维持", 422)
     if record is None:
-        if target.record.id == objection.target_id:
+        if target.record.recorded_at <= objection.filed_at:
             raise DomainError("OBJECTION_CORRECTION_MISSING", "请随处理结果提交更正后的记录（或先报送新版本）", 422)
         return target.record.id
     if record.get("source_record_id") != objection.source_record_id:
@@ -185,11 +186,15 @@ def _correct(session: Session, catalog: Catalog, keys: Keys, objection: Objectio
     return live.id
 
 
-def _revoke(session: Session, objection: Objection, target: targets.Target, reason: str) -> None:
-    if target.record is not None:
-        records.revoke(session, objection.department_code, target.record.source_record_id, f"异议成立：{reason}")
-    elif target.entry is not None and target.entry.exited_on is None:
-        lists.exit_entry(session, target.entry, "revoked", f"异议成立：{reason}")
+def _revoke(session: Session, catalog: Catalog, objection: Objection, target: targets.Target, reason: str) -> None:
+    """The objection is upheld by revoking: the whole matter ends, and the person is told what that
+    stopped (the decision notice says the rest)."""
+    if target.matter.ended_on is not None:
+        return  # ended meanwhile (a repair, a court deletion): nothing left to stop
+    department = _dept(session, objection.department_code)
+    matters.end(session, target.matter, "revoked", f"异议成立：{reason}"[:2000], told=matters.Told(
+        "matter_revoked", target.matter.id, f"信息已撤销：{target.item_name}",
+        f"您对“{target.item_name}”的异议成立，{department}已撤销该信息。"))
 
 
 def _dept(session: Session, code: str) -> str:
@@ -198,8 +203,9 @@ def _dept(session: Session, code: str) -> str:
 
 
 def current_record(session: Session, catalog: Catalog, objection: Objection) -> Record | None:
-    """The live version of the record objected to (None for a list entry), for the handler's form."""
-    return _live_target(session, catalog, objection).record if objection.target_kind == "record" else None
+    """The live version of the record of the matter objected to (None for a direct list entry), for
+    the handler's form."""
+    return _live_target(session, catalog, objection).record
 
 
 def corrected_row(session: Session, keys: Keys, record: Record, values: Mapping[str, str]) -> dict[str, Any] | None:

@@ -1,13 +1,14 @@
-"""All SQL of the publicity jobs: watermarks, new batches and their negative records, ended records."""
+"""All SQL of the publicity jobs: watermarks, new batches and their negative records and matters."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chengxin.matters.models import Matter
 from chengxin.publicity.models import Watermark
 from chengxin.records.models import Batch, Record
 
@@ -39,9 +40,11 @@ def new_negative_records(session: Session, batch_id: str, after_id: str, limit: 
         Record.subject_kind == "person").order_by(Record.id).limit(limit)).all()
 
 
-def negative_decided_between(session: Session, severity: str, first: date, last: date) -> Sequence[Record]:
-    """Live, unrevoked, unrepaired negative person records of a tier decided in [first, last]."""
-    return session.scalars(select(Record).where(
-        Record.severity == severity, Record.nature == "negative", Record.subject_kind == "person",
-        Record.decision_date >= first, Record.decision_date <= last, Record.superseded_at.is_(None),
-        Record.revoked_at.is_(None), Record.repaired_at.is_(None))).all()
+def matters_of(session: Session, records: Sequence[Record]) -> dict[str, Matter]:
+    """The matters of some records, by matter id."""
+    out: dict[str, Matter] = {}
+    for rec in records:
+        m = session.get(Matter, (rec.subject_key, rec.matter_id))
+        if m is not None:
+            out[m.id] = m
+    return out

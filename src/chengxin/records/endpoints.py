@@ -118,11 +118,11 @@ def get_receipt(
 @router.post("/revocations", response_model=RevokeOut, summary="撤销记录")
 def revoke_record(
     body: RevokeIn, caller: Annotated[Caller, permit("records.submit")], session: SessionDep,
+    catalog: CatalogDep, settings: SettingsDep,
 ) -> RevokeOut:
-    """撤销本部门报送的一条记录（须说明理由）；历史版本保留。"""
+    """撤销本部门报送的一条记录（须说明理由）：该事项停止公示、移出名单、不再作为惩戒依据；历史版本保留。"""
     department = caller.require_department()
-    record = service.revoke(session, department, body.source_record_id, body.reason)
-    assert record.revoked_at is not None and record.revoke_reason is not None
-    return RevokeOut(record_id=record.id, source_record_id=record.source_record_id,
-                     version=record.version, revoked_at=record.revoked_at,
-                     revoke_reason=record.revoke_reason)
+    record, matter = service.revoke(session, catalog, department, body.source_record_id, body.reason,
+                                    settings=settings)
+    return RevokeOut(record_id=record.id, matter_id=matter.id, source_record_id=record.source_record_id,
+                     version=record.version, revoked_at=matter.updated_at, revoke_reason=matter.end_note or "")

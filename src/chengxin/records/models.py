@@ -51,13 +51,9 @@ class Record(Base):
     batch_id: Mapped[str] = mapped_column(String(26))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    revoke_reason: Mapped[str | None] = mapped_column(Text)
-    # Set while an objection is open (异议处理中); the objection workflow drives it.
-    disputed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # Set when a credit repair of this record is approved: publicity, sharing and checks stop;
-    # the person's own view keeps it in the history.
-    repaired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The matter every version of this source record belongs to (the id of its first version):
+    # its state (disputed, revoked, repaired, listed …) lives there, once (`chengxin.matters`).
+    matter_id: Mapped[str] = mapped_column(String(26))
 
 
 class Batch(Base):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, text, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -23,8 +23,7 @@ from chengxin.records.models import Batch, BatchIssue, Record
 RECORD_COLUMNS = (
     "subject_key", "id", "subject_kind", "department_code", "source_record_id", "version",
     "item_code", "catalog_version", "nature", "severity", "severity_reason", "decision_date",
-    "data", "content_hash", "batch_id", "recorded_at", "superseded_at", "revoked_at",
-    "revoke_reason", "disputed_at",
+    "data", "content_hash", "batch_id", "recorded_at", "superseded_at", "matter_id",
 )
 IN_CHUNK = 900  # stays under SQLite's default bound-parameter limit
 
@@ -35,7 +34,8 @@ class CurrentVersion:
     id: str
     version: int
     content_hash: str
-    revoked: bool
+    matter_id: str
+    ended: str | None  # how its matter was ended (revoked, repaired, court_deleted), if it was
 
 
 def _chunks(values: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:
@@ -103,15 +103,17 @@ def json_list(values: list[str]) -> str:
 # and as a sequential scan once analysed; `OFFSET 0` keeps the lateral subquery from being
 # flattened into a join the planner could turn back into a scan.
 _PG_CURRENT = (
-    "SELECT r.source_record_id, r.subject_key, r.id, r.version, r.content_hash, r.revoked_at"
+    "SELECT r.source_record_id, r.subject_key, r.id, r.version, r.content_hash, r.matter_id,"
+    " (SELECT m.end_reason FROM matters m WHERE m.subject_key = r.subject_key AND m.id = r.matter_id)"
     " FROM json_array_elements_text(%s::json) AS s(sid) CROSS JOIN LATERAL ("
-    "SELECT source_record_id, subject_key, id, version, content_hash, revoked_at FROM records"
+    "SELECT source_record_id, subject_key, id, version, content_hash, matter_id FROM records"
     " WHERE department_code = %s AND source_record_id = s.sid AND superseded_at IS NULL"
     " OFFSET 0) AS r"
 )
 _SQLITE_CURRENT = (
-    "SELECT source_record_id, subject_key, id, version, content_hash, revoked_at FROM records"
-    " WHERE department_code = ? AND superseded_at IS NULL AND source_record_id IN ({})"
+    "SELECT r.source_record_id, r.subject_key, r.id, r.version, r.content_hash, r.matter_id, m.end_reason"
+    " FROM records r LEFT JOIN matters m ON m.subject_key = r.subject_key AND m.id = r.matter_id"
+    " WHERE r.department_code = ? AND r.superseded_at IS NULL AND r.source_record_id IN ({})"
 )
 
 
@@ -132,8 +134,8 @@ def current_versions(
                               (department_code, *part))
                  for part in _chunks(wanted))
     for rows in parts:
-        for sid, key, rid, ver, digest, revoked in rows:
-            found[sid] = CurrentVersion(key, rid, ver, digest, revoked is not None)
+        for sid, key, rid, ver, digest, matter, ended in rows:
+            found[sid] = CurrentVersion(key, rid, ver, digest, matter, ended)
     return found
 
 
@@ -197,11 +199,11 @@ def _copy_records(rows: Sequence[Sequence[Any]]) -> bytes:
     stamp = _memo(copy_value)  # a chunk's rows share their times
     lines = []
     for (key, rid, kind, dept, sid, version, item, cat_version, nature, severity, reason, decided, data,
-         digest, batch, recorded, superseded, revoked, revoke_reason, disputed) in rows:
+         digest, batch, recorded, superseded, matter) in rows:
         lines.append("\t".join((
             key, rid, kind, text(dept), text(sid), str(version), text(item), text(cat_version), nature,
             text(severity), text(reason), decided.isoformat(), text(data), digest, batch,
-            stamp(recorded), stamp(superseded), stamp(revoked), text(revoke_reason), stamp(disputed))))
+            stamp(recorded), stamp(superseded), matter)))
     lines.append("")
     return "\n".join(lines).encode()
 
@@ -210,10 +212,9 @@ def _sqlite_records(rows: Sequence[Sequence[Any]]) -> Iterator[tuple[Any, ...]]:
     """Record tuples with dates and times in the text forms SQLAlchemy stores on SQLite."""
     stamp = _memo(sqlite_timestamp)  # a chunk's rows share their times
     for (key, rid, kind, dept, sid, version, item, cat_version, nature, severity, reason, decided, data,
-         digest, batch, recorded, superseded, revoked, revoke_reason, disputed) in rows:
+         digest, batch, recorded, superseded, matter) in rows:
         yield (key, rid, kind, dept, sid, version, item, cat_version, nature, severity, reason,
-               decided.isoformat(), data, digest, batch, stamp(recorded), stamp(superseded), stamp(revoked),
-               revoke_reason, stamp(disputed))
+               decided.isoformat(), data, digest, batch, stamp(recorded), stamp(superseded), matter)
 
 
 def _memo(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -241,16 +242,6 @@ def supersede(session: Session, keys: list[tuple[str, str]], at: datetime) -> No
         .values(superseded_at=at),
         [{"k": k, "i": i} for k, i in keys],
     )
-
-
-def carry_case_markers(session: Session, pairs: list[tuple[str, str, str]]) -> None:
-    """Copy `disputed_at` and `repaired_at` from replaced versions to their successors."""
-    if not pairs:
-        return
-    session.execute(text(
-        "UPDATE records SET disputed_at = (SELECT o.disputed_at FROM records o WHERE o.subject_key = :k AND o.id = :o),"
-        " repaired_at = (SELECT o.repaired_at FROM records o WHERE o.subject_key = :k AND o.id = :o)"
-        " WHERE subject_key = :k AND id = :n"), [{"k": k, "o": o, "n": n} for k, o, n in pairs])
 
 
 def insert_issues(session: Session, batch_id: str, start_seq: int, issues: list[Any]) -> None:

@@ -87,5 +87,6 @@ class RevokeOut(BaseModel):
     record_id: str
     source_record_id: str
     version: int
+    matter_id: str = Field(description="该记录所属事项的编号")
     revoked_at: datetime
     revoke_reason: str

@@ -19,15 +19,20 @@ from chengxin import ids
 from chengxin.catalog.rules import Catalog
 from chengxin.clock import utcnow
 from chengxin.crypto import Keys
+from chengxin.departments import repository as departments_repo
 from chengxin.errors import DomainError, NotFound
 from chengxin.keyring.service import remap_rows
-from chengxin.lists import service as lists
+from chengxin.matters import repository as matter_repo
+from chengxin.matters import service as matters
+from chengxin.matters.models import Matter
+from chengxin.matters.rules import STATE_LABELS
 from chengxin.organisations import repository as orgs
 from chengxin.persons import repository as persons
 from chengxin.persons.service import new_person_values
 from chengxin.records import repository as repo
 from chengxin.records.models import Batch, Record
 from chengxin.records.rules import Issue, RowContext, ValidatedRows, ValidRow, validate_rows
+from chengxin.settings import Settings
 
 
 @dataclass(slots=True)
@@ -79,7 +84,6 @@ class ChunkPlan:
     records: list[list[Any]]  # values in repo.RECORD_COLUMNS order
     kept: list[ValidRow]  # the row of each of `records`
     superseded: list[tuple[str, str]]  # (subject key, id) of versions replaced
-    carried: list[tuple[str, str, str]]  # (subject key, replaced id, successor id)
     new_persons: list[dict[str, Any]]
     renamed_persons: list[tuple[str, str]]
     new_orgs: list[dict[str, Any]]
@@ -91,8 +95,8 @@ class ChunkPlan:
         for rec in self.records:
             if rec[16] is None:  # the newest version of its source id in this chunk
                 # (positions as in repo.RECORD_COLUMNS: 0 subject_key, 1 id, 4 source_record_id,
-                # 5 version, 13 content_hash, 16 superseded_at)
-                versions[rec[4]] = repo.CurrentVersion(rec[0], rec[1], rec[5], rec[13], False)
+                # 5 version, 13 content_hash, 16 superseded_at, 17 matter_id)
+                versions[rec[4]] = repo.CurrentVersion(rec[0], rec[1], rec[5], rec[13], rec[17], None)
         people: dict[str, str | None] = {p["person_key"]: p["name"] for p in self.new_persons}
         people.update(self.renamed_persons)
         orgs: dict[str, str | None] = {o["uscc"]: o["name"] for o in self.new_orgs}
@@ -130,7 +134,7 @@ class Collector:
         checked = rows if isinstance(rows, ValidatedRows) else validate_rows(self.ctx, rows)
         result = ChunkResult(rejected=checked.rejected, issues=checked.issues)
         result.warnings = sum(1 for i in result.issues if i.level == "warning")
-        plan = ChunkPlan(result, utcnow(), self.issue_seq, [], [], [], [], [], [], [], [])
+        plan = ChunkPlan(result, utcnow(), self.issue_seq, [], [], [], [], [], [], [])
         self._plan_rows(checked.valid, plan, known)
         batch = self.batch
         batch.total += result.created + result.new_versions + result.unchanged + result.rejected
@@ -152,11 +156,9 @@ class Collector:
             orgs.rename(session, plan.renamed_orgs, now)
             repo.supersede(session, plan.superseded, now)
             repo.insert_records(session, plan.records)
-            # An open objection's marker and an approved repair hold for the record, not one version.
-            repo.carry_case_markers(session, plan.carried)
-            lists.follow_records(session, self.ctx.department_code,
-                                 [(row, rec[1]) for row, rec in zip(plan.kept, plan.records, strict=True)],
-                                 now)
+            # Each version makes or updates its matter, which holds the state for all versions.
+            matters.follow_records(session, self.ctx.department_code, list(zip(plan.kept, plan.records, strict=True)),
+                                   now)
         repo.insert_issues(session, self.batch.id, plan.issue_seq, plan.result.issues)
 
     def _plan_rows(self, valid: list[ValidRow], plan: ChunkPlan, known: Known | None) -> None:
@@ -172,7 +174,6 @@ class Collector:
         records = plan.records
         pending: dict[str, int] = {}  # source id -> index in `records` of a version made now
         superseded = plan.superseded
-        carried: list[tuple[str, str, int]] = []  # (subject, replaced version id, index of its successor)
         kept = plan.kept
         version_tag = self.catalog.version
         batch_id = self.batch.id
@@ -181,46 +182,49 @@ class Collector:
         for row in valid:
             sid = row.source_record_id
             made = pending.get(sid)
+            record_id = next(new_ids)
             if made is not None:  # a version made earlier in this chunk is the live one
-                # (positions as in repo.RECORD_COLUMNS: 5 version, 13 content_hash, 16 superseded_at)
+                # (positions as in repo.RECORD_COLUMNS: 5 version, 13 content_hash, 16 superseded_at,
+                # 17 matter_id)
                 previous = records[made]
                 if previous[13] == row.content_hash:
                     unchanged += 1
                     continue
                 previous[16] = now
                 version = previous[5] + 1
+                matter_id = previous[17]
                 new_versions += 1
-                if carried:  # the markers go on to the newest version made in this chunk
-                    carried = [(k, o, len(records) if i == made else i) for k, o, i in carried]
             else:
                 cur = latest.get(sid)
                 if cur is None:
                     version = 1
+                    matter_id = record_id  # a new matter, named after its first version
                     created += 1
                 elif cur.content_hash == row.content_hash:
                     unchanged += 1
-                    if cur.revoked:
-                        result.issues.append(Issue(row.row, "source_record_id", "RECORD_REVOKED",
-                                                   "该记录已被撤销，重复报送未作改变", "warning"))
+                    if cur.ended is not None:
+                        result.issues.append(_ended_issue(row.row, cur.ended, changed=False))
                     continue
                 else:
                     version = cur.version + 1
+                    matter_id = cur.matter_id
                     new_versions += 1
                     superseded.append((cur.subject_key, cur.id))
-                    carried.append((cur.subject_key, cur.id, len(records)))
+                    if cur.ended is not None:
+                        result.issues.append(_ended_issue(row.row, cur.ended, changed=True))
             pending[sid] = len(records)
             item = row.item
             records.append([
-                row.subject_key, next(new_ids), row.subject_kind, dept, sid, version,
+                row.subject_key, record_id, row.subject_kind, dept, sid, version,
                 item.code, version_tag, item.nature, row.severity, row.severity_reason,
                 row.decision_date, row.data_json, row.content_hash, batch_id,
-                now, None, None, None, None,
+                now, None, matter_id,
             ])
             kept.append(row)
         result.created += created
         result.new_versions += new_versions
         result.unchanged += unchanged
-        plan.carried.extend((k, old, records[i][1]) for k, old, i in carried)
+        result.warnings = sum(1 for i in result.issues if i.level == "warning")
         self._plan_subjects(plan, known)
 
     def _plan_subjects(self, plan: ChunkPlan, known: Known | None) -> None:
@@ -257,18 +261,33 @@ class Collector:
             )
 
 
-def revoke(session: Session, department_code: str, source_record_id: str, reason: str) -> Record:
-    """Revoke a department's own record with a reason; history stays."""
+def _ended_issue(row: int, ended: str, *, changed: bool) -> Issue:
+    """The warning for a row about a matter that was already ended: its state does not change."""
+    what = STATE_LABELS.get(ended, ended)
+    if changed:
+        return Issue(row, "source_record_id", "RECORD_MATTER_ENDED",
+                     f"该事项{what}，新版本已存档，但不改变其状态（不再公示、不再作为惩戒依据）", "warning")
+    return Issue(row, "source_record_id", "RECORD_REVOKED" if ended == "revoked" else "RECORD_MATTER_ENDED",
+                 f"该事项{what}，重复报送未作改变", "warning")
+
+
+def revoke(session: Session, catalog: Catalog, department_code: str, source_record_id: str, reason: str, *,
+           settings: Settings | None = None) -> tuple[Record, Matter]:
+    """Revoke a department's own record with a reason: its whole matter ends (publicity, list,
+    measures), the person is told what that stopped; the versions stay as history."""
     reason = reason.strip()
     if not reason:
         raise DomainError("RECORD_REVOKE_REASON_REQUIRED", "撤销记录必须说明理由", 422)
     record = repo.find_current(session, department_code, source_record_id)
-    if record is None:
+    matter = None if record is None else matter_repo.of_record(session, record)
+    if record is None or matter is None:
         raise NotFound("RECORD_NOT_FOUND", "本部门没有该源记录编号的记录")
-    if record.revoked_at is not None:
+    if matter.end_reason == "revoked":
         raise DomainError("RECORD_ALREADY_REVOKED", "该记录已被撤销", 409)
-    record.revoked_at = utcnow()
-    record.revoke_reason = reason[:2000]
-    session.flush()
-    lists.exit_for_record(session, department_code, source_record_id, "revoked", record.revoke_reason)
-    return record
+    item = catalog.item(record.item_code)
+    name = item.name if item else record.item_code
+    department = departments_repo.names(session).get(department_code, department_code)
+    matters.end(session, matter, "revoked", reason[:2000], settings=settings, told=matters.Told(
+        "matter_revoked", matter.id, f"信息已撤销：{name}",
+        f"{department}已撤销您的“{name}”（理由：{reason[:200]}）。"))
+    return record, matter

@@ -28,7 +28,7 @@ from chengxin.signing import ALGORITHM
 router = APIRouter(prefix="/api/v1", tags=["信用修复"], responses=PROBLEM_RESPONSES)
 Person = Annotated[Caller, permit("person.own")]
 Reviewer = Annotated[Caller, permit("repairs.review")]
-TargetKind = Literal["record", "list_entry"]
+TargetKind = Literal["matter", "record", "list_entry"]
 Evidence = Annotated[list[UploadFile] | None, File(description="履行义务、纠正失信行为的证明材料：PDF、PNG 或 JPEG")]
 
 

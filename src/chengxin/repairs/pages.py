@@ -55,11 +55,12 @@ def my_repairs_page(request: Request, caller: Person, session: SessionDep, catal
 @router.get("/me/repairs/eligibility", response_class=HTMLResponse)
 def eligibility_page(request: Request, caller: Person, session: SessionDep, catalog: CatalogDep,
                      settings: SettingsDep, record: Annotated[str, Query(max_length=26)] = "",
-                     entry: Annotated[str, Query(max_length=26)] = "") -> HTMLResponse:
+                     entry: Annotated[str, Query(max_length=26)] = "",
+                     matter: Annotated[str, Query(max_length=26)] = "") -> HTMLResponse:
     """能否修复这条信息（或名单）：逐项条件、最早可申请日期；满足条件时填写申请。"""
     assert caller.person_key is not None
     target, elig = service.assess(session, catalog, request.app.state.tiers, caller.person_key,
-                                  "list_entry" if entry else "record", entry or record, today())
+                                  *_pointed(matter, entry, record), today())
     return render(request, "repairs/eligibility.html", e=EligibilityOut.of(target.kind, target.id, target.item_name,
                                                                             elig),
                   target=target, department=catalog.departments.get(target.department_code, target.department_code),
@@ -72,7 +73,7 @@ async def apply_page(request: Request, caller: Person, session: SessionDep, cata
                      settings: SettingsDep, signer: SignerDep, target_id: Annotated[str, Form(max_length=26)],
                      method: Annotated[str, Form(max_length=24)], statement: Annotated[str, Form(max_length=2000)],
                      commitment: Annotated[str, Form(max_length=8)] = "",
-                     target_kind: Annotated[str, Form(max_length=12)] = "record",
+                     target_kind: Annotated[str, Form(max_length=12)] = "matter",
                      evidence: Annotated[list[UploadFile] | None, File()] = None) -> Response:
     """提交修复申请：证明材料与签署的信用承诺书（与接口同一路径）。"""
     assert caller.person_key is not None
@@ -172,3 +173,10 @@ def decide_page(repair_id: str, caller: Reviewer, session: SessionDep, catalog: 
     service.decide(session, catalog, caller=caller, repair=r, approved=approved == "yes", reason=reason)
     log_reads(session, caller, "repair", [Read(r.subject_key, "ok", r.id)])
     return RedirectResponse(f"/console/repairs/{r.id}", status_code=303)
+
+
+def _pointed(matter: str, entry: str, record: str) -> tuple[str, str]:
+    """(kind, id) of what the page was asked about: a matter, a list entry or a record."""
+    if matter:
+        return "matter", matter
+    return ("list_entry", entry) if entry else ("record", record)

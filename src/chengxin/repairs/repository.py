@@ -16,10 +16,15 @@ def get(session: Session, repair_id: str) -> Repair | None:
     return session.scalars(select(Repair).where(Repair.id == repair_id[:26])).first()
 
 
-def open_on(session: Session, subject_key: str, target_kind: str, target_id: str) -> Repair | None:
+def open_on(session: Session, subject_key: str, matter_id: str) -> Repair | None:
     return session.scalars(select(Repair).where(
-        Repair.subject_key == subject_key, Repair.target_kind == target_kind, Repair.target_id == target_id,
-        Repair.status.in_(OPEN))).first()
+        Repair.subject_key == subject_key, Repair.matter_id == matter_id, Repair.status.in_(OPEN))).first()
+
+
+def open_matters(session: Session, subject_keys: Sequence[str]) -> set[str]:
+    """Ids of the subjects' matters with a repair application in progress."""
+    return set(session.scalars(select(Repair.matter_id).where(
+        Repair.subject_key.in_(list(subject_keys)), Repair.status.in_(OPEN))))
 
 
 def of_subject(session: Session, subject_key: str) -> Sequence[Repair]:

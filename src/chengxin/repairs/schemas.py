@@ -13,6 +13,7 @@ from chengxin.repairs.rules import STATUS_LABELS, Eligibility, default_rules
 
 EXAMPLE = {
     "id": "01JC0C1A2B3C4D5E6F7G8H9J0K", "target_kind": "record", "target_id": "01JBZZ4F8M2K6T9W3X5Y7A1C3E",
+    "matter_id": "01JBZZ4F8M2K6T9W3X5Y7A1C3E",
     "item_code": "XZCF-01", "source_record_id": "SCJG-2026-000001", "department_code": "market_regulation",
     "severity": "general", "method": "fine_paid", "method_name": "已缴清罚款、没收违法所得",
     "statement": "已于 2026 年 9 月缴清全部罚款", "status": "submitted", "status_label": "已提交，待受理",
@@ -69,8 +70,9 @@ class CommitmentOut(BaseModel):
 
 class RepairOut(BaseModel):
     id: str
-    target_kind: str
+    target_kind: str = Field(description="申请时所指：matter 事项 / record 信用记录 / list_entry 名单条目")
     target_id: str
+    matter_id: str = Field(description="申请修复的事项（准予修复及于整个事项）")
     item_code: str | None
     source_record_id: str | None
     department_code: str
@@ -100,7 +102,8 @@ class RepairOut(BaseModel):
     def of(cls, r: Repair, *, commitment: CommitmentOut | None = None, events: list[EventOut] | None = None,
            evidence: list[EvidenceOut] | None = None) -> RepairOut:
         method = default_rules().methods.get(r.method)
-        return cls(id=r.id, target_kind=r.target_kind, target_id=r.target_id, item_code=r.item_code,
+        return cls(id=r.id, target_kind=r.target_kind, target_id=r.target_id, matter_id=r.matter_id,
+                   item_code=r.item_code,
                    source_record_id=r.source_record_id, department_code=r.department_code, severity=r.severity,
                    method=r.method, method_name=method.name if method else r.method, statement=r.statement,
                    status=r.status, status_label=STATUS_LABELS[r.status], protected_minor=r.protected_minor,

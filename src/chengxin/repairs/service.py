@@ -17,14 +17,11 @@ from chengxin.cases import targets
 from chengxin.cases.actors import actor_of
 from chengxin.cases.rules import Upload, check_uploads
 from chengxin.catalog.rules import Catalog
-from chengxin.checks.rules import record_in_effect
 from chengxin.clock import CHINA, utcnow
 from chengxin.crypto import Keys
 from chengxin.errors import DomainError, NotFound
-from chengxin.lists import repository as list_repo
-from chengxin.lists import service as lists
-from chengxin.lists.rules import entry_status
 from chengxin.masking import ADULT_MONTHS
+from chengxin.matters import service as matters
 from chengxin.notices import service as notices
 from chengxin.persons import repository as persons
 from chengxin.publicity.rules import Tier, add_months
@@ -47,21 +44,14 @@ def _day(moment: datetime) -> date:
 def assess(session: Session, catalog: Catalog, tiers: dict[str, Tier], person_key: str, target_kind: str,
            target_id: str, as_of: date) -> tuple[targets.Target, rules.Eligibility]:
     """The target and whether (and from when) it can be repaired, each condition explained."""
-    target = targets.find_live(session, catalog, person_key, target_kind, target_id)
+    target = targets.find(session, catalog, person_key, target_kind, target_id)
     person = persons.get(session, person_key)
     birth = person.birth_date if person is not None else None
-    if target.record is not None:
-        rec = target.record
-        in_effect = record_in_effect(nature=rec.nature, severity=rec.severity, decision_date=rec.decision_date,
-                                     revoked_on=targets.day_of(rec.revoked_at), as_of=as_of, tiers=tiers) is not None
-    else:
-        assert target.entry is not None
-        e = target.entry
-        in_effect = entry_status(e.start_date, e.planned_end, e.exited_on, as_of) == "active"
+    in_effect = matters.state(target.matter, as_of, tiers) == "in_effect"
     facts = rules.Facts(
         nature=target.nature, severity=target.severity, start=target.start, repairable=target.repairable,
         court_list=target.court_list, revoked=target.revoked, repaired=target.repaired, in_effect=in_effect,
-        pending=repo.open_on(session, person_key, target.kind, target.id) is not None,
+        pending=repo.open_on(session, person_key, target.id) is not None,
         minor_at_decision=birth is not None and target.start < add_months(birth, ADULT_MONTHS))
     return target, rules.eligibility(facts, as_of, tiers, rules.default_rules())
 
@@ -96,10 +86,12 @@ def apply(session: Session, catalog: Catalog, keys: Keys, settings: Settings, si
         raise DomainError("REPAIR_EVIDENCE_REQUIRED", "请上传履行义务或纠正失信行为的证明材料", 422)
     text = rules.default_rules().commitment
     repair_id = ids.new_id()
-    signature = signer.sign(canonical_json(commitment_body(repair_id, person_key, target.kind, target.id, text, now)))
+    signature = signer.sign(canonical_json(commitment_body(repair_id, person_key, target_kind, target_id.strip()[:26],
+                                                           text, now)))
     accept_by = add_working_days(day, settings.repair_accept_working_days)
     repair = Repair(
-        subject_key=person_key, id=repair_id, target_kind=target.kind, target_id=target.id,
+        subject_key=person_key, id=repair_id, target_kind=target_kind, target_id=target_id.strip()[:26],
+        matter_id=target.id,
         source_record_id=target.source_record_id, item_code=target.item_code, department_code=target.department_code,
         severity=target.severity or "", method=method, statement=statement[:2000], commitment_text=text,
         commitment_sha256=hashlib.sha256(text.encode()).hexdigest(), commitment_signed_at=now,
@@ -187,28 +179,27 @@ def decide(session: Session, catalog: Catalog, *, caller: Caller, repair: Repair
 
 
 def _approve(session: Session, catalog: Catalog, repair: Repair, actor: str, reason: str, now: datetime) -> None:
-    target = targets.find_live(session, catalog, repair.subject_key, repair.target_kind, repair.target_id)
-    note = f"信用修复（申请 {repair.id}）"
-    if target.record is not None:
-        target.record.repaired_at = now
-        if target.source_record_id:
-            for entry in list_repo.by_source(session, target.department_code, [target.source_record_id]).values():
-                lists.exit_entry(session, entry, "repaired", note, on=_day(now), now=now)
-    elif target.entry is not None and target.entry.exited_on is None:
-        lists.exit_entry(session, target.entry, "repaired", note, on=_day(now), now=now)
+    """The repair ends the whole matter (its record, its list entry, its measures); the person is
+    told what that stopped, and the upper-level platform is told of the repair."""
+    target = targets.find(session, catalog, repair.subject_key, "matter", repair.matter_id)
+    if target.matter.ended_on is not None:
+        raise DomainError("REPAIR_TARGET_ENDED", "该信息已撤销、已修复或已由法院删除，无需再作修复决定", 409)
     repair.status, repair.decided_at, repair.reviewer, repair.decision_reason = "approved", now, actor, reason[:2000]
     session.flush()
     cases.record_event(session, subject_key=repair.subject_key, case_id=repair.id, case_kind=KIND, actor=actor,
                        action="approved", at=now, note=reason)
-    notices.enqueue(session, person_key=repair.subject_key, kind="repair_approved", key=repair.id,
-                    title="信用修复已完成",
-                    body=f"您对“{target.item_name}”的信用修复已完成：该信息自 {_day(now).isoformat()} 起停止公示、"
-                         "停止共享，联合惩戒措施不再适用；修复记录存档，可在本人信用档案中查看。")
-    notices.tell_upstream(session, subject_key=repair.subject_key, kind="repair_approved", key=repair.id, payload={
-        "type": "credit_repair", "repair_id": repair.id, "subject": repair.subject_key,
-        "target": {"kind": repair.target_kind, "id": target.id, "department": repair.department_code,
-                   "source_record_id": repair.source_record_id, "item_code": repair.item_code},
-        "repaired_on": _day(now).isoformat()})
+    day = _day(now)
+    matters.end(session, target.matter, "repaired", f"信用修复（申请 {repair.id}）：{reason}"[:2000], on=day, now=now,
+                told=matters.Told("repair_approved", repair.id, "信用修复已完成",
+                                  f"您对“{target.item_name}”的信用修复已完成。",
+                                  "修复记录存档，可在本人信用档案中查看。"),
+                upstream=("repair_approved", repair.id, {
+                    "type": "credit_repair", "repair_id": repair.id, "subject": repair.subject_key,
+                    "matter": target.matter.id,
+                    "target": {"kind": repair.target_kind, "id": repair.target_id,
+                               "department": repair.department_code, "source_record_id": repair.source_record_id,
+                               "item_code": repair.item_code},
+                    "repaired_on": day.isoformat()}))
 
 
 def flag_overdue(session: Session, on: date, now: datetime | None = None) -> int:

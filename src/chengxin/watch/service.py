@@ -16,17 +16,17 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from chengxin.clock import utcnow
 from chengxin.crypto import Keys
 from chengxin.db import unit_of_work
 from chengxin.errors import DomainError
-from chengxin.lists.models import LIST_LABELS, ListEntry
+from chengxin.matters.rules import LIST_LABELS
 from chengxin.organisations.models import Organisation, OrganisationRole
 from chengxin.watch import repository as repo
 from chengxin.watch.models import Delivery, WatchEvent, Webhook
@@ -57,8 +57,18 @@ def event_json(event: WatchEvent) -> dict[str, Any]:
     }
 
 
-def emit(session: Session, entry: ListEntry, kind: str, reason: str | None, now: datetime) -> int:
-    """Events for the listed subject and, for an organisation, the persons who answer for it."""
+class Listed(Protocol):
+    """A listed matter, as an event names it (a `Matter`, or one being inserted)."""
+
+    subject_key: str
+    subject_kind: str
+    id: str
+    list_type: str | None
+
+
+def emit(session: Session, entry: Listed, kind: str, reason: str | None, now: datetime) -> int:
+    """Events for the listed subject and, for an organisation, the persons who answer for it;
+    `entry.id` is the listed matter's id (the list entry's id)."""
     subjects: list[tuple[str, str | None]] = [(entry.subject_key, None)]
     if entry.subject_kind == "organisation":
         rows = session.execute(
@@ -81,15 +91,6 @@ def emit(session: Session, entry: ListEntry, kind: str, reason: str | None, now:
              "next_attempt_at": now, "last_error": None, "delivered_at": None}
             for d in departments if d in hooked])
     return made
-
-
-def emit_expiries(session: Session, as_of: date, now: datetime | None = None) -> int:
-    """Delisted events for entries whose term ended before `as_of` (idempotent)."""
-    now = now or utcnow()
-    told = exists().where(and_(WatchEvent.entry_id == ListEntry.id, WatchEvent.kind == "delisted"))
-    ended = session.scalars(select(ListEntry).where(
-        ListEntry.planned_end < as_of, ListEntry.exited_on.is_(None), ~told)).all()
-    return sum(emit(session, e, "delisted", "term_ended", now) for e in ended)
 
 
 def register_webhook(session: Session, keys: Keys, department: str, url: str) -> str:

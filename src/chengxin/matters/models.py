@@ -1,0 +1,56 @@
+"""The matter table: one row per dishonesty or trustworthiness matter, holding its one state."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from chengxin.coltypes import UTCDateTime
+from chengxin.db import Base
+
+
+class Matter(Base):
+    """A matter (失信事项 / 守信事项): a penalty decision, a court listing, an honour …
+
+    It comes from a department's record (every version of one source record id is the same
+    matter) or from a direct listing. Whatever happens to it (objection, correction, revocation,
+    repair, court deletion, the end of its term) happens here, once, and every surface reads its
+    state from here: the file, checks, public pages and API, lists, watch events and notices.
+    A matter on a list is that list's entry; its id is the entry id.
+    """
+
+    __tablename__ = "matters"
+    __table_args__ = (
+        # Collection finds the matter of each submitted source record id.
+        Index("ix_matters_source", "department_code", "source_record_id"),
+        # Public pages, lists and jobs address a matter by its id alone.
+        Index("ix_matters_id", "id"),
+        Index("ix_matters_list", "list_type", "start_date"),
+    )
+
+    subject_key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # For a matter from a record: the id of the record's first version.
+    id: Mapped[str] = mapped_column(String(26), primary_key=True)
+    subject_kind: Mapped[str] = mapped_column(String(12))
+    origin: Mapped[str] = mapped_column(String(8))  # record | direct
+    department_code: Mapped[str] = mapped_column(String(64), ForeignKey("departments.code"))
+    source_record_id: Mapped[str | None] = mapped_column(String(64))
+    record_id: Mapped[str | None] = mapped_column(String(26))  # the live version of its record
+    item_code: Mapped[str | None] = mapped_column(String(32))
+    nature: Mapped[str] = mapped_column(String(10))
+    severity: Mapped[str | None] = mapped_column(String(10))
+    start_date: Mapped[date] = mapped_column(Date)  # decision date, or the listing's start
+    list_type: Mapped[str | None] = mapped_column(String(8))  # black | red | watch
+    # The last day the matter holds by its own terms: the listing's term, or an end the source
+    # gives (a ban's end, a lifted restriction). Null: its publicity tier decides.
+    planned_end: Mapped[date | None] = mapped_column(Date)
+    basis: Mapped[str | None] = mapped_column(Text)
+    reference: Mapped[str | None] = mapped_column(String(100))
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    end_reason: Mapped[str | None] = mapped_column(String(16))  # revoked | repaired | court_deleted
+    end_note: Mapped[str | None] = mapped_column(Text)
+    disputed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # an objection is open
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
