@@ -36,7 +36,7 @@ def issue_test_tokens(session: Session, department_codes: dict[str, str]) -> Non
     def token(account_id: str, name: str, roles: list[str]) -> None:
         token_id, secret, _ = test_token(name)
         session.add(ApiToken(id=token_id, account_id=account_id, name=f"test {name}", secret_hash=hash_secret(secret),
-                             scopes=roles, created_at=utcnow(), expires_at=utcnow() + timedelta(days=30)))
+                             scopes=roles, created_at=utcnow(), expires_at=utcnow() + timedelta(days=3650)))
 
     for code in department_codes:
         acc = accounts.create_account(session, kind="department", display_name=f"{code} 系统",

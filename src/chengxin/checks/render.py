@@ -22,7 +22,7 @@ def hit_out(hit: Hit, catalog: Catalog) -> s.HitOut:
     if c is not None:
         item = catalog.item(c.item_code) if c.item_code else None
         source = s.SourceOut(
-            kind=c.kind, id=c.id, list_type=c.list_type,  # type: ignore[arg-type]
+            kind=c.kind, id=c.id, matter=c.chain, list_type=c.list_type,  # type: ignore[arg-type]
             list_label=LIST_LABELS.get(c.list_type or ""), item_code=c.item_code,
             item_name=item.name if item else None, department_code=c.department_code,
             department_name=catalog.departments.get(c.department_code, c.department_code),
@@ -87,7 +87,7 @@ def hit_dict(hit: Hit, catalog: Catalog) -> dict[str, Any]:
     if c is not None:
         item = catalog.item(c.item_code) if c.item_code else None
         source = {
-            "kind": c.kind, "id": c.id, "list_type": c.list_type,
+            "kind": c.kind, "id": c.id, "matter": c.chain, "list_type": c.list_type,
             "list_label": LIST_LABELS.get(c.list_type or ""), "item_code": c.item_code,
             "item_name": item.name if item else None, "department_code": c.department_code,
             "department_name": catalog.departments.get(c.department_code, c.department_code),

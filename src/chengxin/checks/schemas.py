@@ -34,6 +34,7 @@ class ViaOut(BaseModel):
 class SourceOut(BaseModel):
     kind: Literal["list_entry", "record"]
     id: str
+    matter: str = Field(description="该名单条目或记录所属的事项编号（同一事项只计一次）")
     list_type: str | None
     list_label: str | None
     item_code: str | None

@@ -149,7 +149,7 @@ def hit_json(hit: Hit) -> dict[str, Any]:
         "measure": hit.measure.code, "blocking": hit.blocking, "disputed": hit.disputed,
         "condition": hit.condition,
         "source": None if c is None else {
-            "kind": c.kind, "id": c.id, "list_type": c.list_type, "item_code": c.item_code,
+            "kind": c.kind, "id": c.id, "matter": c.chain, "list_type": c.list_type, "item_code": c.item_code,
             "department": c.department_code, "start": c.start.isoformat(),
             "holds_until": c.holds_until.isoformat() if c.holds_until else None,
             "via": None if c.via is None else {"uscc": c.via.uscc, "role": c.via.role},

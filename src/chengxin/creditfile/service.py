@@ -67,7 +67,9 @@ def build_file(
     org_keys = orgs.subject_keys(session, list(org_names))
     subject_keys = [person_key, *org_keys.values()]
     shown = _visible(matters_repo.of_subjects(session, subject_keys), caller, own_view, day, known_at)
-    versions = _versions(records.subject_records(session, subject_keys, known_at, day, history), known_at)
+    # Every version known then: the card shows the live one (or, for a record that went on to name
+    # someone else, the last one that named this subject) and, if asked, the others.
+    versions = _versions(records.subject_records(session, subject_keys, known_at, day, True), known_at)
     pending = repairs_repo.open_matters(session, [person_key])
     minor_until = add_months(person.birth_date, ADULT_MONTHS) if person.birth_date else None
 
@@ -137,7 +139,8 @@ def _visible(found: list[Matter], caller: Caller, own_view: bool, day: date,
 
 
 def _versions(rows: list[Record], known_at: datetime | None) -> dict[str, list[Record]]:
-    """Per matter, its record's version live at `known_at` first, then its other versions (newest first)."""
+    """Per matter, its record's version live at `known_at` first, then its other versions (newest first).
+    A matter whose record went on to name another subject keeps the last version that named this one."""
     chains: dict[str, list[Record]] = defaultdict(list)
     for rec in rows:
         chains[rec.matter_id].append(rec)
@@ -145,8 +148,8 @@ def _versions(rows: list[Record], known_at: datetime | None) -> dict[str, list[R
     for matter_id, chain in chains.items():
         chain.sort(key=lambda r: r.version, reverse=True)
         live = [r for r in chain if r.superseded_at is None or (known_at is not None and r.superseded_at > known_at)]
-        if live:
-            out[matter_id] = [live[0], *(r for r in chain if r is not live[0])]
+        first = live[0] if live else chain[0]
+        out[matter_id] = [first, *(r for r in chain if r is not first)]
     return out
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from chengxin.matters.models import Matter
@@ -49,15 +49,14 @@ def of_subject(session: Session, subject_key: str, matter_id: str) -> Matter | N
     return session.get(Matter, (subject_key, matter_id[:26]))
 
 
-def by_source(session: Session, department_code: str, source_ids: Sequence[str]) -> dict[str, Matter]:
-    """The matters of a department's source record ids."""
-    found: dict[str, Matter] = {}
-    ids = list(dict.fromkeys(source_ids))
-    for i in range(0, len(ids), IN_CHUNK):
-        for m in session.scalars(select(Matter).where(Matter.department_code == department_code,
-                                                      Matter.source_record_id.in_(ids[i : i + IN_CHUNK]))):
-            assert m.source_record_id is not None
-            found[m.source_record_id] = m
+def by_keys(session: Session, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Matter]:
+    """Matters by (subject key, id)."""
+    wanted = list(dict.fromkeys(keys))
+    found: dict[tuple[str, str], Matter] = {}
+    for i in range(0, len(wanted), IN_CHUNK // 2):
+        part = wanted[i : i + IN_CHUNK // 2]
+        for m in session.scalars(select(Matter).where(tuple_(Matter.subject_key, Matter.id).in_(part))):
+            found[(m.subject_key, m.id)] = m
     return found
 
 

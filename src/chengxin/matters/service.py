@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from chengxin.catalog.rules import Catalog
 from chengxin.clock import CHINA, today, utcnow
 from chengxin.errors import DomainError
 from chengxin.lists.rules import Terms, default_terms
@@ -94,16 +95,15 @@ def follow_records(session: Session, department_code: str, stored: Sequence[tupl
     for listing in listed:
         watch.emit(session, listing, "listed", None, now)
     if updates:
-        _update(session, department_code, updates, terms, now)
+        _update(session, updates, terms, now)
 
 
-def _update(session: Session, department_code: str, updates: list[tuple[ValidRow, Sequence[Any]]], terms: Terms,
-            now: datetime) -> None:
+def _update(session: Session, updates: list[tuple[ValidRow, Sequence[Any]]], terms: Terms, now: datetime) -> None:
     tiers = default_tiers()
     day = today()
-    found = repo.by_source(session, department_code, [row.source_record_id for row, _ in updates])
+    found = repo.by_keys(session, [(rec[0], rec[17]) for _, rec in updates])
     for row, rec in updates:
-        m = found[row.source_record_id]
+        m = found[(rec[0], rec[17])]
         was_listed = rules.listed_on(facts(m), day, tiers)
         list_type, end, basis, reference = _shape(row, terms)
         m.record_id = rec[1]
@@ -116,6 +116,20 @@ def _update(session: Session, department_code: str, updates: list[tuple[ValidRow
         elif now_listed and not was_listed:
             watch.emit(session, m, "listed", None, now)
     session.flush()
+
+
+def end_moved(session: Session, catalog: Catalog, moved: Sequence[tuple[str, str]], now: datetime) -> None:
+    """End the matters whose record the department has since given to another subject: the
+    record is no longer about this person (revoked for them), and they are told."""
+    for subject_key, matter_id in moved:
+        m = repo.of_subject(session, subject_key, matter_id)
+        if m is None or m.ended_on is not None:
+            continue
+        item = catalog.item(m.item_code) if m.item_code else None
+        name = item.name if item else (m.item_code or "")
+        end(session, m, "revoked", "报送部门更正了该记录的信息主体", now=now, told=Told(
+            "matter_moved", m.id, f"信息已更正：{name}",
+            f"报送部门更正了“{name}”所记载的信息主体，该信息不再记在您的名下。"))
 
 
 def set_disputed(session: Session, m: Matter, at: datetime | None) -> None:

@@ -17,6 +17,7 @@ STATUS_LABELS = {
     "no_period": "无公示期限",
     "revoked": "已撤销",
     "repaired": "已信用修复，停止公示",
+    "court_deleted": "已由人民法院删除，停止公示",
 }
 
 

@@ -84,6 +84,7 @@ class ChunkPlan:
     records: list[list[Any]]  # values in repo.RECORD_COLUMNS order
     kept: list[ValidRow]  # the row of each of `records`
     superseded: list[tuple[str, str]]  # (subject key, id) of versions replaced
+    moved: list[tuple[str, str]]  # (subject key, matter id) of matters whose record moved to another subject
     new_persons: list[dict[str, Any]]
     renamed_persons: list[tuple[str, str]]
     new_orgs: list[dict[str, Any]]
@@ -134,7 +135,7 @@ class Collector:
         checked = rows if isinstance(rows, ValidatedRows) else validate_rows(self.ctx, rows)
         result = ChunkResult(rejected=checked.rejected, issues=checked.issues)
         result.warnings = sum(1 for i in result.issues if i.level == "warning")
-        plan = ChunkPlan(result, utcnow(), self.issue_seq, [], [], [], [], [], [], [])
+        plan = ChunkPlan(result, utcnow(), self.issue_seq, [], [], [], [], [], [], [], [])
         self._plan_rows(checked.valid, plan, known)
         batch = self.batch
         batch.total += result.created + result.new_versions + result.unchanged + result.rejected
@@ -159,6 +160,7 @@ class Collector:
             # Each version makes or updates its matter, which holds the state for all versions.
             matters.follow_records(session, self.ctx.department_code, list(zip(plan.kept, plan.records, strict=True)),
                                    now)
+            matters.end_moved(session, self.catalog, plan.moved, now)
         repo.insert_issues(session, self.batch.id, plan.issue_seq, plan.result.issues)
 
     def _plan_rows(self, valid: list[ValidRow], plan: ChunkPlan, known: Known | None) -> None:
@@ -194,6 +196,9 @@ class Collector:
                 version = previous[5] + 1
                 matter_id = previous[17]
                 new_versions += 1
+                if previous[0] != row.subject_key:  # the record now names another subject: a new matter
+                    plan.moved.append((previous[0], matter_id))
+                    matter_id = record_id
             else:
                 cur = latest.get(sid)
                 if cur is None:
@@ -210,7 +215,13 @@ class Collector:
                     matter_id = cur.matter_id
                     new_versions += 1
                     superseded.append((cur.subject_key, cur.id))
-                    if cur.ended is not None:
+                    if cur.subject_key != row.subject_key:
+                        # The department corrected whom the record is about: the old subject's matter
+                        # ends, the new subject's begins with this version.
+                        if cur.ended is None:
+                            plan.moved.append((cur.subject_key, matter_id))
+                        matter_id = record_id
+                    elif cur.ended is not None:
                         result.issues.append(_ended_issue(row.row, cur.ended, changed=True))
             pending[sid] = len(records)
             item = row.item

@@ -108,7 +108,8 @@ def _move_state() -> None:
                r.item_code, r.nature, r.severity, r.decision_date, {entry.format(col='list_type')},
                {entry.format(col='planned_end')}, {entry.format(col='basis')}, {entry.format(col='reference')},
                NULL, NULL, NULL, COALESCE(r.disputed_at, {entry.format(col='disputed_at')}),
-               (SELECT f.recorded_at FROM records f WHERE f.subject_key = r.subject_key AND f.id = r.matter_id),
+               (SELECT MIN(f.recorded_at) FROM records f WHERE f.subject_key = r.subject_key
+                AND f.matter_id = r.matter_id),
                r.recorded_at
           FROM records r WHERE r.superseded_at IS NULL""")
     # Ends, the earliest first: the record's revocation or repair, or its entry's exit.
