@@ -67,3 +67,13 @@ def test_an_end_says_only_what_it_stopped():
     late = rules.stopped_by_end(facts(severity="general"), "revoked", date(2028, 1, 1), TIERS)
     assert not late.anything
     assert "此前已不在公示期或名单期内" in rules.describe_stopped(late, date(2028, 1, 1))
+
+
+def test_a_watch_or_red_listing_has_its_own_term_and_does_not_shorten_the_information():
+    watch = facts(list_type="watch", planned_end=date(2027, 1, 10))
+    assert rules.last_day("negative", "serious", D, "watch", date(2027, 1, 10), TIERS) == date(2029, 1, 10)
+    assert rules.listing_state(watch, date(2027, 1, 11)) == "expired"
+    assert rules.state_on(watch, date(2027, 1, 11), TIERS) == "in_effect"  # still published for its tier
+    red = facts(nature="positive", severity=None, list_type="red", planned_end=date(2028, 1, 10))
+    assert rules.listing_state(red, date(2028, 1, 11)) == "expired" and rules.last_day(
+        "positive", None, D, "red", date(2028, 1, 10), TIERS) is None

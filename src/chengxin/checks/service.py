@@ -27,7 +27,7 @@ from chengxin.clock import utcnow
 from chengxin.db import insert_from_json, json_rows
 from chengxin.errors import DomainError, NotFound
 from chengxin.keyring.service import pick
-from chengxin.matters.rules import Facts, in_effect_until
+from chengxin.matters.rules import Facts, in_effect_until, listing_state
 from chengxin.publicity.rules import Tier, add_months
 from chengxin.sanctions.measures import Measure, MeasureList
 
@@ -89,27 +89,29 @@ def candidates_for(ctx: CheckContext, person_key: str, as_of: date, birth: date 
         for row in matters.get(key, ()):
             (_, mid, record_id, item_code, nature, severity, list_type, dept, basis, start, planned_end,
              ended_on, end_reason, disputed) = row
-            last = in_effect_until(Facts(nature, severity, start, list_type, planned_end, ended_on, end_reason),
-                                   as_of, tiers)
-            if last is None:
+            f = Facts(nature, severity, start, list_type, planned_end, ended_on, end_reason)
+            last = in_effect_until(f, as_of, tiers)
+            listed = list_type is not None and listing_state(f, as_of) == "active"
+            if last is None and not listed:
                 continue
             if minor and via is None and (item_code in COURT_LIST_ITEMS or (dept == "court" and list_type)):
                 continue  # R5: minors are never on court lists
             item = items.get(item_code) if item_code else None
             domains = item.domains if item else ()
-            holds = None if last == date.max else last
-            if list_type is not None:
+            if listed:
                 if list_type == "red":
                     red_listed = red_listed or via is None
+                elif via is None:
+                    own_negative_effect = True
                 out.append(Candidate("list_entry", mid, mid, list_type, item_code, severity, domains, dept,
-                                     basis or (item.legal_basis if item else ""), start, holds, disputed is not None,
-                                     via))
-            if nature == "negative" and severity is not None:
+                                     basis or (item.legal_basis if item else ""), start, planned_end,
+                                     disputed is not None, via))
+            if last is not None and nature == "negative" and severity is not None:
                 if via is None:
                     own_negative_effect = True
                 out.append(Candidate("record", record_id or mid, mid, None, item_code, severity, domains, dept,
-                                     item.legal_basis if item else (basis or ""), start, holds,
-                                     disputed is not None, via))
+                                     item.legal_basis if item else (basis or ""), start,
+                                     None if last == date.max else last, disputed is not None, via))
     # R11 looks at the person's own matters that stand: revoked, deleted or repaired ones do not
     # count against them (the repair updated the credit status, R4), nor for them.
     own = [r for r in matters.get(person_key, ()) if r[11] is None or r[11] > as_of]

@@ -16,7 +16,6 @@ from chengxin.crypto import Keys
 from chengxin.departments import repository as departments_repo
 from chengxin.errors import NotFound
 from chengxin.identity.rules import ID_TYPES, region_name
-from chengxin.lists.rules import ENTRY_STATUS
 from chengxin.lists.rules import STATUS_LABELS as LIST_STATUS_LABELS
 from chengxin.masking import ADULT_MONTHS, mask_id, mask_name
 from chengxin.matters import repository as matters_repo
@@ -179,12 +178,12 @@ def matter_out(m: Matter, chain: Sequence[Record] | None, catalog: Catalog, depa
     ended = state in matter_rules.END_REASONS
     listing = None
     if m.list_type is not None:
-        status = ENTRY_STATUS[state]
+        status = matter_rules.listing_state(f, day)
         label = LIST_STATUS_LABELS[status]
         if status == "exited":
             label = f"已移出（{matter_rules.EXIT_LABELS[state]}）"
         listing = s.ListingOut(list_type=m.list_type, list_label=matter_rules.LIST_LABELS[m.list_type],
-                               start_date=m.start_date, planned_end=m.planned_end, listed=state == "in_effect",
+                               start_date=m.start_date, planned_end=m.planned_end, listed=status == "active",
                                status_label=label)
     record = None
     if chain:

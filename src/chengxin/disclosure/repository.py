@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from chengxin.matters.models import Matter
@@ -24,10 +24,13 @@ def _standing(as_of: date) -> Any:
 def records(session: Session, *, items: Sequence[str], negative_cutoffs: dict[str, date], adult_born_by: date,
             as_of: date, name: str | None, limit: int, offset: int) -> list[Any]:
     """(matter, live record or None, name, birth date, ID cipher) of person matters of public items
-    that may be in publicity on `as_of`, newest first. A listed matter is in publicity while it is
-    listed; another negative one within its tier's longest period and any end of its own."""
-    listed = and_(Matter.list_type.is_not(None), Matter.planned_end >= as_of)
-    by_tier = and_(Matter.list_type.is_(None), or_(Matter.planned_end.is_(None), Matter.planned_end >= as_of),
+    that may be in publicity on `as_of`, newest first (`matters.rules` decides exactly): a matter on
+    the black list while it is listed; another negative one within its tier's longest period and
+    any end of its own."""
+    black = and_(func.coalesce(Matter.list_type, "") == "black", Matter.planned_end.is_not(None))
+    listed = and_(black, Matter.planned_end >= as_of)
+    own_end = and_(Matter.list_type.is_(None), Matter.planned_end.is_not(None))
+    by_tier = and_(~black, or_(~own_end, Matter.planned_end >= as_of),
                    or_(*[and_(Matter.severity == s, Matter.start_date >= d) for s, d in negative_cutoffs.items()]))
     in_period = or_(Matter.nature != "negative", listed, by_tier)
     stmt = (select(Matter, Record, Person.name, Person.birth_date, Person.id_cipher)

@@ -13,12 +13,12 @@ from chengxin.clock import today
 from chengxin.deps import CatalogDep, KeysDep, SessionDep, SettingsDep
 from chengxin.errors import PROBLEM_RESPONSES
 from chengxin.lists import service
-from chengxin.lists.rules import ENTRY_STATUS, STATUS_LABELS
+from chengxin.lists.rules import STATUS_LABELS
 from chengxin.lists.schemas import DirectEntryIn, EntriesOut, EntryOut, ExitIn
 from chengxin.matters import repository as matters_repo
 from chengxin.matters import service as matters
 from chengxin.matters.models import Matter
-from chengxin.matters.rules import EXIT_LABELS, LIST_LABELS
+from chengxin.matters.rules import EXIT_LABELS, LIST_LABELS, listing_state
 
 router = APIRouter(prefix="/api/v1/lists", tags=["名单"], responses=PROBLEM_RESPONSES)
 
@@ -26,10 +26,9 @@ router = APIRouter(prefix="/api/v1/lists", tags=["名单"], responses=PROBLEM_RE
 def entry_out(m: Matter, as_of: date) -> EntryOut:
     """A listed matter as a list entry (its id is the matter's id)."""
     assert m.list_type is not None
-    state = matters.state(m, as_of)
-    status = ENTRY_STATUS[state]
-    exited = m.ended_on if m.ended_on is not None and m.ended_on <= as_of else None
-    exit_reason = m.end_reason if exited else ("term_ended" if state == "term_ended" else None)
+    status = listing_state(matters.facts(m), as_of)
+    exited = m.ended_on if status == "exited" else None
+    exit_reason = m.end_reason if exited else ("term_ended" if status == "expired" else None)
     return EntryOut(
         id=m.id, subject_key=m.subject_key, subject_kind=m.subject_kind, list_type=m.list_type,
         list_label=LIST_LABELS[m.list_type], source=m.origin, department_code=m.department_code,

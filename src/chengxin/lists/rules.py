@@ -63,8 +63,3 @@ def parse_terms(doc: dict[str, Any]) -> Terms:
 @lru_cache
 def default_terms() -> Terms:
     return parse_terms(read_yaml("chengxin.lists", "terms.yaml", None, ValueError))
-
-
-# A listed matter's state, as a list entry's status.
-ENTRY_STATUS = {"in_effect": "active", "pending": "pending", "term_ended": "expired",
-                "revoked": "exited", "repaired": "exited", "court_deleted": "exited"}

@@ -43,16 +43,30 @@ class Facts:
 
 def last_day(nature: str, severity: str | None, start: date, list_type: str | None,
              planned_end: date | None, tiers: dict[str, Tier]) -> date | None:
-    """The last day a matter holds by its terms (None: no end). A listed matter holds for its
-    listing's term, its publicity and measures included (R5: a court listing's display and
-    measures end with the listing); a negative matter otherwise for its tier's longest publicity,
-    or less when its source gives an earlier end."""
-    if list_type is not None and planned_end is not None:
+    """The last day the matter's information holds (None: no end). A matter on a serious-dishonesty
+    (black) list is that listing: its publicity and measures end with it (R5: a court listing's
+    display and measures end with the listing). Otherwise a negative matter holds for its tier's
+    longest publicity, or less when its source gives an earlier end; a place on the watch or red
+    list has a term of its own (`listing_state`) and does not shorten the information."""
+    if list_type == "black" and planned_end is not None:
         return planned_end
+    own = planned_end if list_type is None else None
     if nature != "negative" or severity not in tiers:
-        return planned_end
+        return own
     tier_end = _last_of_period(start, tiers[severity].max_months)  # type: ignore[index]
-    return tier_end if planned_end is None else min(tier_end, planned_end)
+    return tier_end if own is None else min(tier_end, own)
+
+
+def listing_state(f: Facts, as_of: date) -> str:
+    """A listed matter's place on its list on `as_of`: active, pending, expired (its term is over)
+    or exited (the matter was ended: revoked, repaired, deleted)."""
+    if f.ended_on is not None and f.ended_on <= as_of:
+        return "exited"
+    if as_of < f.start:
+        return "pending"
+    if f.planned_end is not None and as_of > f.planned_end:
+        return "expired"
+    return "active"
 
 
 def state_on(f: Facts, as_of: date, tiers: dict[str, Tier]) -> str:
@@ -96,8 +110,8 @@ def publicity(f: Facts, as_of: date, tiers: dict[str, Tier]) -> Publicity:
     return Publicity(status, STATUS_LABELS[status], last, floor)
 
 
-def listed_on(f: Facts, as_of: date, tiers: dict[str, Tier]) -> bool:
-    return f.list_type is not None and state_on(f, as_of, tiers) == "in_effect"
+def listed_on(f: Facts, as_of: date, tiers: dict[str, Tier] | None = None) -> bool:
+    return f.list_type is not None and listing_state(f, as_of) == "active"
 
 
 # Once repaired, a matter is no longer shared: only the person and the credit office still see
@@ -124,10 +138,11 @@ class Stopped:
 def stopped_by_end(f: Facts, reason: str, on: date, tiers: dict[str, Tier]) -> Stopped:
     """What ending `f` (its facts before the end) for `reason` on `on` stops."""
     effect = state_on(f, on, tiers) == "in_effect"
+    listed = listed_on(f, on)
     return Stopped(publicity=effect and publicity(f, on, tiers).status == "in_publicity",
                    sharing=reason in UNSHARED,
-                   list_type=f.list_type if effect else None,
-                   measures=effect and f.nature == "negative")
+                   list_type=f.list_type if listed else None,
+                   measures=f.nature == "negative" and (effect or listed))
 
 
 def describe_stopped(s: Stopped, on: date) -> str:

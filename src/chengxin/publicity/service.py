@@ -42,8 +42,8 @@ def collection_notice(rec: Record, matter: Matter | None, catalog: Catalog, tier
         ends = (last_day(matter.nature, matter.severity, matter.start_date, matter.list_type, matter.planned_end,
                          tiers) if matter is not None else None) or period_last_day(rec.decision_date, tier.max_months)
         lines.append(f"严重程度：{tier.name}；" + (f"公示至 {ends.isoformat()}。" if tier.published else "不予公示。"))
-        if matter is not None and matter.list_type is not None:
-            lines.append(f"同时列入{LIST_LABELS[matter.list_type]}，期限至 {ends.isoformat()}。")
+        if matter is not None and matter.list_type is not None and matter.planned_end is not None:
+            lines.append(f"同时列入{LIST_LABELS[matter.list_type]}，期限至 {matter.planned_end.isoformat()}。")
         if matter is not None and matter.ended_on is not None:
             lines.append(f"该信息已于 {matter.ended_on.isoformat()} {STATE_LABELS[matter.end_reason or 'revoked']}。")
         elif item is not None and item.list_type == "black" and rec.department_code == "court":
@@ -118,7 +118,7 @@ def notify_ended(session: Session, catalog: Catalog, tiers: dict[str, Tier], on:
             seen.add(m.id)
             item = catalog.item(m.item_code) if m.item_code else None
             name = item.name if item else LIST_LABELS.get(m.list_type or "", m.item_code or "")
-            listed = f"已移出{LIST_LABELS[m.list_type]}，" if m.list_type else ""
+            listed = f"已移出{LIST_LABELS[m.list_type]}，" if m.list_type == "black" else ""
             batch.append((m.subject_key, "publicity_ended", m.id, f"公示期届满：{name}",
                           f"您的“{name}”公示期已于 {final.isoformat()} 届满，平台已停止公示，{listed}"
                           "不再作为联合惩戒依据。"))
