@@ -10,8 +10,9 @@ POLICE = as_dept("public_security")
 
 def test_the_watch_listing_ends_the_information_does_not(client):
     row = {"item_code": "XZCF-04", "id_number": cid(91), "name": "钱九", "source_record_id": "JJ-91",
-           "decision_date": days_ago(400), "fields": {"decision_no": "公交罚〔2026〕91号", "violation": "醉酒驾驶机动车",
-                                                      "license_revoked": True, "authority": "市公安局交通管理支队"}}
+           "decision_date": days_ago(400),
+           "fields": {"decision_no": "公交罚〔2026〕91号", "violation": "醉酒驾驶机动车", "license_revoked": True,
+                      "authority": "市公安局交通管理支队"}}
     assert submit(client, [row], headers=POLICE).json()["created"] == 1
     (m,) = matters_of(file_of(client, cid(91)).json())
     assert m["listing"]["list_type"] == "watch" and m["listing"]["listed"] is False  # its year is over
