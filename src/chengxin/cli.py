@@ -93,16 +93,20 @@ def serve(
     host: Annotated[str | None, typer.Option(help="监听地址")] = None,
     port: Annotated[int | None, typer.Option(help="监听端口")] = None,
 ) -> None:
-    """启动 HTTP 服务。"""
+    """启动 HTTP 服务：先核对数据库、结构版本与密钥（须是生成这些数据时的密钥），有问题时说明并退出。"""
     import uvicorn
 
     from chengxin.app import create_app
+    from chengxin.startup import prepare
 
     settings = get_settings()
     try:
-        application = create_app(settings)
+        ready = prepare(settings)
+        application = create_app(settings, keys=ready.keys)
     except DomainError as err:
         _fail(err)
+    for warning in ready.warnings:
+        console.print(f"[yellow]注意[/yellow]：{warning}")
     if settings.jobs_interval_seconds > 0:
         from chengxin.jobs import start_background
 
