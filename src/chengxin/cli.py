@@ -42,9 +42,9 @@ def _fail(err: DomainError) -> None:
 
 
 def _engine(settings: Settings):
-    from chengxin.db import make_engine
+    from chengxin.db import make_engine, private_dir
 
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     return make_engine(settings.resolved_database_url, settings.sql_echo)
 
 
@@ -129,10 +129,11 @@ def demo(
 ) -> None:
     """生成演示数据库（全部为合成数据）并启动服务。"""
     from chengxin.crypto import create_key_file
+    from chengxin.db import private_dir
     from chengxin.demo.generate import build_demo
 
     settings = get_settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     if create_key_file(settings.resolved_key_file):
         console.print(f"已生成演示密钥文件 {settings.resolved_key_file}（权限 0600）")
     prepare_database(settings)

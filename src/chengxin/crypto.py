@@ -198,7 +198,7 @@ def create_key_file(path: Path) -> bool:
     """Create a key file readable by its owner only; False if it already exists."""
     if path.exists():
         return False
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     doc = {
         "hash_secret": new_secret(),
         "encryption_key": new_secret(),

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError
 
 from chengxin.crypto import Keys, load_keys
-from chengxin.db import make_engine
+from chengxin.db import make_engine, private_dir
 from chengxin.errors import DomainError
 from chengxin.keyring import repository as keyring_repo
 from chengxin.keyring.rules import SAMPLE_SIZE, KeySample, key_problems
@@ -39,6 +39,8 @@ class Ready:
 def prepare(settings: Settings) -> Ready:
     """Check the database, the schema and the keys; a DomainError (Chinese) names what is wrong."""
     _database_file(settings)
+    if settings.data_dir.is_dir():
+        private_dir(settings.data_dir)
     engine = make_engine(settings.resolved_database_url)
     try:
         with engine.connect() as conn:

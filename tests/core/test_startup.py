@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from chengxin.cli import app
 from chengxin.crypto import new_secret
+from chengxin.db import make_engine
 from chengxin.errors import DomainError
 from chengxin.settings import Settings, get_settings
 from chengxin.startup import prepare
@@ -110,3 +111,28 @@ def test_a_signing_key_that_did_not_sign_the_log_is_refused(data_dir: Path):
     with pytest.raises(DomainError) as err:
         prepare(get_settings())
     assert err.value.code == "CONFIG_KEYS_MISMATCH" and "签名密钥" in err.value.message
+
+
+def test_the_data_directory_and_the_database_are_the_owners_only(tmp_path: Path, monkeypatch):
+    # The SQLite database holds every person's data whichever database the suite runs on.
+    fresh, loose = tmp_path / "fresh", tmp_path / "loose"
+    loose.mkdir(mode=0o755)
+    loose.chmod(0o755)
+    (loose / "chengxin.db").touch()
+    (loose / "chengxin.db").chmod(0o644)
+    for data in (fresh, loose):
+        monkeypatch.setenv("CHENGXIN_DATA_DIR", str(data))
+        monkeypatch.setenv("CHENGXIN_DATABASE_URL", f"sqlite:///{data / 'chengxin.db'}")
+        get_settings.cache_clear()
+        assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+        assert runner.invoke(app, ["keys", "init"]).exit_code == 0
+        engine = make_engine(get_settings().resolved_database_url)
+        with engine.begin() as conn:  # a write while connected: the WAL and shared-memory files exist
+            conn.execute(text("UPDATE departments SET name = name"))
+            files = {p.name: p.stat().st_mode & 0o777 for p in data.iterdir() if p.name.startswith("chengxin.db")}
+        engine.dispose()
+        assert data.stat().st_mode & 0o777 == 0o700, data
+        assert set(files) == {"chengxin.db", "chengxin.db-wal", "chengxin.db-shm"}, files
+        assert set(files.values()) == {0o600}, files
+        assert (data / "keys.json").stat().st_mode & 0o777 == 0o600
+    get_settings.cache_clear()

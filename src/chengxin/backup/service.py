@@ -35,7 +35,7 @@ from chengxin import __version__
 from chengxin.backup import rules
 from chengxin.clock import utcnow
 from chengxin.crypto import load_keys
-from chengxin.db import make_engine
+from chengxin.db import make_engine, owner_only_database
 from chengxin.errors import DomainError
 from chengxin.keyring import repository as keyring_repo
 from chengxin.keyring.rules import SAMPLE_SIZE, KeySample, key_problems
@@ -312,7 +312,8 @@ def _extract(file: Path, doc: dict[str, Any], into: Path) -> Path:
 
 def _sqlite_restore(url: str, payload: Path, progress: Progress | None) -> None:
     target = _sqlite_path(url)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    owner_only_database(str(target))
     src = sqlite3.connect(payload)
     dst = sqlite3.connect(target, timeout=30)
     try:
