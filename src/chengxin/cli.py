@@ -138,21 +138,20 @@ def demo(
         console.print(f"已生成演示密钥文件 {settings.resolved_key_file}（权限 0600）")
     prepare_database(settings)
     try:
-        stats = build_demo(settings, persons=persons, seed=seed, console=console)
+        built = build_demo(settings, persons=persons, seed=seed, console=console)
     except DomainError as err:
         _fail(err)
-    console.print(
-        f"演示数据已就绪：自然人 {stats['persons']} 人，组织 {stats['organisations']} 家，"
-        f"信用记录 {stats['records']} 条，异议 {stats['objections']} 件，修复申请 {stats['repairs']} 件，"
-        f"举报 {stats['tipoffs']} 件"
-        f"（数据库 {_safe_url(settings)}）"
-    )
+    console.print(f"演示数据库 {_safe_url(settings)} 现有：{built.line(built.totals)}。")
+    if any(built.added.values()):
+        console.print(f"其中本次新增：{built.line(built.added)}。")
+    else:
+        console.print("本次没有新增数据：这个数据库里已有用同一种子生成的演示数据。")
     from chengxin.db import make_sessionmaker, unit_of_work
     from chengxin.demo.accounts import credentials_path, ensure_demo_accounts
 
     engine = _engine(settings)
     with unit_of_work(make_sessionmaker(engine)) as session:
-        lines = ensure_demo_accounts(session, settings)
+        lines = ensure_demo_accounts(session, settings, built.samples)
     engine.dispose()
     console.print(f"演示账号（已保存到 {credentials_path(settings)}，权限 0600）：")
     for line in lines:
