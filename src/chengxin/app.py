@@ -6,14 +6,16 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from chengxin import __version__, clock
+from chengxin.access import sealing
 from chengxin.access.endpoints import router as access_router
 from chengxin.accounts.auth import TokenAuthenticator
 from chengxin.accounts.endpoints import router as accounts_router
@@ -44,6 +46,7 @@ from chengxin.routing import HotRouteApp
 from chengxin.sanctions.endpoints import router as measures_router
 from chengxin.sanctions.measures import default_measures
 from chengxin.settings import Settings, get_settings
+from chengxin.signing import load_signer
 from chengxin.tipoffs.endpoints import router as tipoffs_router
 from chengxin.watch.endpoints import router as watch_router
 from chengxin.web.security import SecurityHeaders
@@ -117,11 +120,16 @@ def create_app(
         return HTMLResponse(DOCS_PAGE)
 
     @app.get("/healthz", tags=["运维"], summary="健康检查", dependencies=[permit("public")])
-    def healthz() -> dict[str, str]:
-        """数据库可连接时返回 ok；平台时钟被设为从另一时刻起走（CHENGXIN_CLOCK_START，只用于演示与测试）时注明。"""
-        with engine.connect() as conn:
-            conn.execute(select(1))
+    def healthz(request: Request) -> dict[str, str]:
+        """数据库可连接时返回 ok。查询日志不能封存（未配置签名密钥）或有记录长时间未封存时，status 为
+        degraded，access_log 说明原因；平台时钟被设为从另一时刻起走（CHENGXIN_CLOCK_START，只用于演示与测试）
+        时在 clock 中注明。"""
+        state = request.app.state
+        with state.sessionmaker() as session:
+            unsealed = sealing.unsealed_problem(session, clock.utcnow(), seal_allowance(state.settings))
         out = {"status": "ok", "version": __version__}
+        if (problem := signing_problem(state) or unsealed) is not None:
+            out["status"], out["access_log"] = "degraded", problem
         if (start := clock.shifted_start()) is not None:
             out["clock"] = f"平台时钟自 {start.isoformat()} 起走，不是真实时间（CHENGXIN_CLOCK_START）"
         return out
@@ -131,6 +139,24 @@ def create_app(
     # the effect of the app's two middleware replicated (`routing.HotRouteApp`).
     app.serve_hot_routes((SecurityHeaders, RefuseOversizedBodies), _hot_send)
     return app
+
+
+def seal_allowance(settings: Settings) -> timedelta:
+    """How long an access-log entry may wait for its seal before /healthz reports it: the jobs
+    seal every interval; an external scheduler (interval 0) gets the sealer's own late window."""
+    return max(sealing.LATE_WINDOW, timedelta(seconds=2 * settings.jobs_interval_seconds))
+
+
+def signing_problem(state: Any) -> str | None:
+    """Why the access log cannot be sealed (no signing key configured), or None. Loads the
+    signer as `deps.get_signer` does, so the answer is the one the next seal will meet."""
+    if getattr(state, "signer", None) is not None:
+        return None
+    try:
+        state.signer = load_signer(state.settings)
+    except DomainError as err:
+        return f"查询日志无法封存：{err.message}"
+    return None
 
 
 def _hot_send(scope: Scope, send: Send) -> Send | None:

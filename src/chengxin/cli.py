@@ -42,9 +42,9 @@ def _fail(err: DomainError) -> None:
 
 
 def _engine(settings: Settings):
-    from chengxin.db import make_engine
+    from chengxin.db import make_engine, private_dir
 
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     return make_engine(settings.resolved_database_url, settings.sql_echo)
 
 
@@ -93,16 +93,20 @@ def serve(
     host: Annotated[str | None, typer.Option(help="监听地址")] = None,
     port: Annotated[int | None, typer.Option(help="监听端口")] = None,
 ) -> None:
-    """启动 HTTP 服务。"""
+    """启动 HTTP 服务：先核对数据库、结构版本与密钥（须是生成这些数据时的密钥），有问题时说明并退出。"""
     import uvicorn
 
     from chengxin.app import create_app
+    from chengxin.startup import prepare
 
     settings = get_settings()
     try:
-        application = create_app(settings)
+        ready = prepare(settings)
+        application = create_app(settings, keys=ready.keys)
     except DomainError as err:
         _fail(err)
+    for warning in ready.warnings:
+        console.print(f"[yellow]注意[/yellow]：{warning}")
     if settings.jobs_interval_seconds > 0:
         from chengxin.jobs import start_background
 
@@ -125,29 +129,29 @@ def demo(
 ) -> None:
     """生成演示数据库（全部为合成数据）并启动服务。"""
     from chengxin.crypto import create_key_file
+    from chengxin.db import private_dir
     from chengxin.demo.generate import build_demo
 
     settings = get_settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     if create_key_file(settings.resolved_key_file):
         console.print(f"已生成演示密钥文件 {settings.resolved_key_file}（权限 0600）")
     prepare_database(settings)
     try:
-        stats = build_demo(settings, persons=persons, seed=seed, console=console)
+        built = build_demo(settings, persons=persons, seed=seed, console=console)
     except DomainError as err:
         _fail(err)
-    console.print(
-        f"演示数据已就绪：自然人 {stats['persons']} 人，组织 {stats['organisations']} 家，"
-        f"信用记录 {stats['records']} 条，异议 {stats['objections']} 件，修复申请 {stats['repairs']} 件，"
-        f"举报 {stats['tipoffs']} 件"
-        f"（数据库 {_safe_url(settings)}）"
-    )
+    console.print(f"演示数据库 {_safe_url(settings)} 现有：{built.line(built.totals)}。")
+    if any(built.added.values()):
+        console.print(f"其中本次新增：{built.line(built.added)}。")
+    else:
+        console.print("本次没有新增数据：这个数据库里已有用同一种子生成的演示数据。")
     from chengxin.db import make_sessionmaker, unit_of_work
     from chengxin.demo.accounts import credentials_path, ensure_demo_accounts
 
     engine = _engine(settings)
     with unit_of_work(make_sessionmaker(engine)) as session:
-        lines = ensure_demo_accounts(session, settings)
+        lines = ensure_demo_accounts(session, settings, built.samples)
     engine.dispose()
     console.print(f"演示账号（已保存到 {credentials_path(settings)}，权限 0600）：")
     for line in lines:

@@ -198,7 +198,7 @@ def create_key_file(path: Path) -> bool:
     """Create a key file readable by its owner only; False if it already exists."""
     if path.exists():
         return False
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     doc = {
         "hash_secret": new_secret(),
         "encryption_key": new_secret(),
@@ -296,7 +296,7 @@ def load_keys(settings: Settings) -> Keys:
         raise DomainError(
             "CONFIG_KEYS_MISSING",
             f"未配置密钥：请设置 CHENGXIN_HASH_SECRET 与 CHENGXIN_ENCRYPTION_KEY，"
-            f"或运行 chengxin keys init 生成密钥文件 {path}",
+            f"或运行 chengxin keys init 生成密钥文件 {path.resolve()}",
             500,
         )
     reloader = KeyReloader(path)

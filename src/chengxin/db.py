@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -11,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import MetaData, create_engine, event
@@ -120,12 +122,52 @@ def make_engine(url: str, echo: bool = False) -> Engine:
     """An engine with the right per-dialect settings (WAL and foreign keys on SQLite)."""
     if url.startswith("sqlite"):
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
+        owner_only_database(engine.url.database)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+OWNER_ONLY_FILE, OWNER_ONLY_DIR = 0o600, 0o700
+
+
+def owner_only_database(database: str | None) -> None:
+    """A SQLite database file readable and writable by its owner only: made so before SQLite makes
+    it (with the process umask, usually 0644), since SQLite gives its WAL and shared-memory files
+    the database file's mode; an existing file (and those beside it) is tightened."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.parent.is_dir():
+        return  # SQLite will say it cannot open the file
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, OWNER_ONLY_FILE))
+    except OSError:
+        return  # not ours to make (read-only place): SQLite reports what it meets
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        owner_only(file, OWNER_ONLY_FILE)
+
+
+def owner_only(path: Path, mode: int) -> None:
+    """Take group and other permissions off `path` if it has any (and say so)."""
+    try:
+        current = path.stat().st_mode & 0o777
+        if current & 0o077:
+            path.chmod(mode)
+            log.warning("%s 的权限由 %o 改为 %o（仅所有者可访问：其中有个人信息）", path, current, mode)
+    except FileNotFoundError:
+        return
+
+
+def private_dir(path: Path) -> Path:
+    """A directory (and missing parents) only its owner can enter: the data directory holds the
+    SQLite database, the key file and notice files; an existing one is tightened."""
+    path.mkdir(mode=OWNER_ONLY_DIR, parents=True, exist_ok=True)
+    owner_only(path, OWNER_ONLY_DIR)
+    return path
 
 
 WAL_CHECKPOINT_SECONDS = 1.0

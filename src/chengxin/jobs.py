@@ -85,8 +85,8 @@ def _seal(factory: sessionmaker[Session], signer: Signer | None, settings: Setti
     """Seal the access log and sign a new tree head (nothing to seal, nothing signed)."""
     try:
         signer = signer or load_signer(settings)
-    except DomainError as err:  # the other jobs still run; the log stays unsealed until keys are set
-        log.error("access log not sealed: %s", err.code)
+    except DomainError as err:  # the other jobs still run; /healthz reports the log unsealed
+        log.error("查询日志未封存：%s（%s）", err.message, err.code)
         return 0
     return sealing.seal_all(factory, signer).sealed
 

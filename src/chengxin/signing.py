@@ -176,7 +176,8 @@ def load_signer(settings: Settings) -> Signer:
     if not path.exists():
         raise DomainError(
             "CONFIG_SIGNING_KEY_MISSING",
-            f"未配置签名密钥：请设置 CHENGXIN_SIGNING_KEY，或运行 chengxin keys init 生成密钥文件 {path}", 500)
+            f"未配置签名密钥：请设置 CHENGXIN_SIGNING_KEY，或把签名密钥保存在密钥文件 {path.resolve()} 中"
+            "（chengxin keys init 生成的密钥文件自带）", 500)
     doc = read_key_file(path)
     if not doc.get("signing_key"):
         doc = _add_signing_key(path)

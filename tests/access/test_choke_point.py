@@ -186,5 +186,6 @@ def test_each_personal_data_route_logs_its_read(client, session, keys):
         before = session.scalar(select(func.count()).select_from(AccessEntry).where(AccessEntry.subject_key == key))
         res = send(client, session, keys)
         assert res.status_code in (200, 201, 303), (method, path, res.status_code, res.text[:300])
+        assert res.headers.get("cache-control") == "no-store", (method, path)  # no copy in any cache
         after = session.scalar(select(func.count()).select_from(AccessEntry).where(AccessEntry.subject_key == key))
         assert after > before, (method, path)

@@ -424,18 +424,28 @@ def test_integer() -> None:
     assert spec.coerce(Decimal("8"), TODAY) == 8
     for raw in ("1.5", "abc", "NaN", 1.5, Decimal("2.5")):
         assert _error(spec, raw) == "FIELD_NUMBER_INVALID", raw
+    for raw in ("1e999999999", "9" * 5000, 10 ** 40, 1e40):  # bounded, and never Python's 4300-digit error
+        assert _error(spec, raw) == "FIELD_NUMBER_INVALID", raw
     assert _error(spec, True) == "FIELD_TYPE"
     assert _error(spec, date(2026, 1, 1)) == "FIELD_TYPE"
 
 
 def test_decimal() -> None:
     spec = FieldSpec("x", "罚款金额（万元）", "decimal")
-    assert spec.coerce("12.50", TODAY) == "12.50"
-    assert spec.coerce("1,000.5", TODAY) == "1000.5"
-    assert spec.coerce(3, TODAY) == "3"
+    # One text per amount (the content hash is taken over it): no trailing zeros, no exponent.
+    for raw in ("12.50", "12.5", " 12.500 ", "+12.5", 12.5, Decimal("12.50"), "1.25E+1"):
+        assert spec.coerce(raw, TODAY) == "12.5", raw
+    assert spec.coerce("1,000.50", TODAY) == "1000.5"
+    assert spec.coerce(3, TODAY) == spec.coerce("3.00", TODAY) == spec.coerce(3.0, TODAY) == "3"
     assert spec.coerce(0.1, TODAY) == "0.1"
-    assert spec.coerce(Decimal("1E+3"), TODAY) == "1000"
+    assert spec.coerce(0.1 + 0.2, TODAY) == "0.3"  # a spreadsheet's computed cell, as it shows
+    assert spec.coerce(Decimal("1E+3"), TODAY) == spec.coerce("1000.0", TODAY) == "1000"
+    assert spec.coerce("-0.00", TODAY) == spec.coerce(0.0, TODAY) == "0"
+    assert spec.coerce("0.000001", TODAY) == "0.000001"
     for raw in ("abc", "NaN", "Infinity", "1.2.3"):
+        assert _error(spec, raw) == "FIELD_NUMBER_INVALID", raw
+    # A short text that would expand to a billion digits is refused, not written out.
+    for raw in ("1e999999999", "-1E+40", "1e-40", 10 ** 40):
         assert _error(spec, raw) == "FIELD_NUMBER_INVALID", raw
     assert _error(spec, False) == "FIELD_TYPE"
 

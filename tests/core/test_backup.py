@@ -165,3 +165,62 @@ def test_missing_postgresql_tools_are_a_clear_error(monkeypatch):
     with pytest.raises(DomainError) as err:
         service._tool("pg_dump")
     assert err.value.code == "BACKUP_TOOL_MISSING" and "pg_dump" in err.value.message and "PATH" in err.value.message
+
+
+def _backup_of_a_sealed_demo(data_dir: Path) -> Path:
+    assert runner.invoke(app, ["demo", "--persons", "30", "--no-serve"]).exit_code == 0
+    add_reads(get_settings().resolved_database_url)
+    assert runner.invoke(app, ["audit", "seal"]).exit_code == 0
+    out = data_dir / "b.tar"
+    assert runner.invoke(app, ["backup", "--out", str(out)]).exit_code == 0
+    return out
+
+
+def _replace_in_key_file(data_dir: Path, name: str) -> bytes:
+    """Put a fresh value under `name` in the key file; returns the file as it was."""
+    from chengxin.crypto import new_secret
+
+    path = data_dir / "keys.json"
+    before = path.read_bytes()
+    doc = json.loads(before)
+    doc[name] = new_secret()
+    path.write_text(json.dumps(doc))
+    return before
+
+
+@pytest.mark.parametrize(("name", "named"), [("encryption_key", "加密密钥"), ("hash_secret", "主体键密钥"),
+                                             ("signing_key", "签名密钥")])
+def test_a_restore_with_keys_that_are_not_the_backups_is_refused_before_the_target_is_touched(
+        platform, monkeypatch, name, named):
+    data_dir, _, target = platform
+    out = _backup_of_a_sealed_demo(data_dir)
+    original = _replace_in_key_file(data_dir, name)
+    use(monkeypatch, target)
+    res = runner.invoke(app, ["restore", str(out)])
+    assert res.exit_code == 2 and "RESTORE_KEYS_MISMATCH" in res.output, res.output
+    flat = "".join(res.output.split())
+    assert named in flat and "目标数据库没有改动" in flat
+    assert not any(counts(target).values())  # nothing restored
+    (data_dir / "keys.json").write_bytes(original)  # the backup's keys: restored and said so
+    res = runner.invoke(app, ["restore", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "密钥与恢复的数据一致" in "".join(res.output.split())
+
+
+def test_a_backup_made_before_key_samples_is_checked_on_its_data(platform, monkeypatch):
+    data_dir, _, target = platform
+    out = _backup_of_a_sealed_demo(data_dir)
+    old = data_dir / "old.tar"
+    with tarfile.open(out) as src, tarfile.open(old, "w") as dst:
+        for member in src.getmembers():
+            data = src.extractfile(member).read()
+            if member.name == "manifest.json":
+                doc = json.loads(data)
+                del doc["key_check"]
+                data = json.dumps(doc).encode()
+            member.size = len(data)
+            dst.addfile(member, __import__("io").BytesIO(data))
+    _replace_in_key_file(data_dir, "encryption_key")
+    use(monkeypatch, target)
+    res = runner.invoke(app, ["restore", str(old)])
+    assert res.exit_code == 2 and "RESTORE_KEYS_MISMATCH" in res.output, res.output

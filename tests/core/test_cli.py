@@ -24,7 +24,8 @@ def cli_engine():
 def test_demo_builds_a_consistent_synthetic_database(data_dir: Path):
     res = runner.invoke(app, ["demo", "--persons", "300", "--no-serve"])
     assert res.exit_code == 0, res.output
-    assert "异议 3 件" in res.output and "举报 2 件" in res.output  # the case pages have something to show
+    said = "".join(res.output.split())  # rich wraps lines at the terminal width
+    assert "异议3件" in said and "举报2件" in said  # the case pages have something to show
     assert (data_dir / "keys.json").stat().st_mode & 0o777 == 0o600
     adult_cutoff = today() - timedelta(days=int(18 * 365.25))
     engine = cli_engine()
@@ -43,8 +44,29 @@ def test_demo_builds_a_consistent_synthetic_database(data_dir: Path):
     assert 0 < negative < persons * 0.3
     assert minors_negative == 0
     assert orgs > 0
+    first = table_counts()
     again = runner.invoke(app, ["demo", "--persons", "300", "--no-serve"])
-    assert again.exit_code == 0 and "自然人 300 人" in again.output
+    assert again.exit_code == 0, again.output
+    # Run again on the same database: nothing added twice, and it says so from what is there.
+    assert table_counts() == first
+    said = "".join(again.output.split())
+    assert "现有：自然人300人" in said and "异议3件" in said and "本次没有新增数据" in said
+    # It names persons to sign in as (synthetic), in the credentials file too.
+    samples = [line for line in (data_dir / "demo-credentials.txt").read_text(encoding="utf-8").splitlines()
+               if line.startswith(("有异议正在处理", "有信用修复申请", "没有失信记录的成年人"))]
+    assert len(samples) == 3, samples
+    for line in samples:
+        _, name, number = line.split("\t")
+        assert len(number) == 18 and name in said and number in said  # printed as well
+
+
+def table_counts() -> dict[str, int]:
+    engine = cli_engine()
+    with engine.connect() as conn:
+        found = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in (
+            "persons", "organisations", "records", "objections", "repairs", "tipoffs", "articles", "evidence_files")}
+    engine.dispose()
+    return found
 
 
 def test_import_command_reports_rows_and_writes_a_report(data_dir: Path):

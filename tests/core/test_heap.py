@@ -20,7 +20,7 @@ def test_a_serving_app_is_left_out_of_full_collections_and_can_be_collected_afte
     route = app.router.routes[0]
     assert _tracked(route)
     with TestClient(app) as client:
-        assert client.get("/healthz").json()["status"] == "ok"
+        assert client.get("/healthz").status_code == 200
         assert gc.get_freeze_count() > 0
         assert not _tracked(route) and not _tracked(app.state.catalog)
         made_while_serving = [object()]

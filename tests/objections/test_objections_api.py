@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
@@ -11,7 +11,7 @@ from chengxin.clock import today, utcnow
 from chengxin.notices.models import Notice
 from chengxin.objections import service
 from chengxin.objections.models import Objection
-from chengxin.workdays.rules import add_working_days
+from chengxin.workdays.rules import add_working_days, covered_years
 from helpers import (
     COURT,
     DEPT,
@@ -178,3 +178,17 @@ def test_the_person_can_withdraw_and_the_marker_goes(client, session, settings, 
     assert out.status_code == 200 and out.json()["status"] == "withdrawn"
     assert own_record(client, person, "SCJG-2026-000308")["disputed"] is False
     assert [o["status"] for o in client.get(ME, headers=person).json()["objections"]] == ["withdrawn"]
+
+
+def test_a_deadline_counted_into_an_unpublished_year_skips_new_years_day(client, session, settings, keys, clock):
+    # Filed on Sunday 6 December 2026, 20 working days: 7 Dec to 31 Dec are 19; 1 January is a
+    # statutory holiday every year, 2 and 3 January a weekend: Monday 4 January 2027, estimated
+    # while the 2027 schedule is not in the installed calendar.
+    clock.set(date(2026, 12, 6))
+    number = cid(331)
+    assert submit(client, [penalty(331, id_number=number, decision_date=days_ago(40))]).status_code == 201
+    person = as_person(session, settings, keys, number)
+    made = file_objection(client, person, own_record(client, person, "SCJG-2026-000331")["id"])
+    assert made.status_code == 201, made.text
+    assert made.json()["deadline"] == "2027-01-04"
+    assert made.json()["deadline_estimated"] is (covered_years()[1] < 2027)

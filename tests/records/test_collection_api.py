@@ -34,13 +34,13 @@ def test_resubmission_is_idempotent_and_change_makes_a_version(client, session):
     assert first["created"] == 1
     again = submit(client, [penalty(1)]).json()
     assert (again["created"], again["unchanged"], again["new_versions"]) == (0, 1, 0)
-    changed = submit(client, [penalty(1, fields={"fine_amount": "2.00"})]).json()
+    changed = submit(client, [penalty(1, fields={"fine_amount": "2.00"})]).json()  # was 1.50
     assert changed["new_versions"] == 1
     rows = session.scalars(select(Record).where(Record.source_record_id == "SCJG-2026-000001")
                            .order_by(Record.version)).all()
     assert [r.version for r in rows] == [1, 2]
     assert rows[0].superseded_at is not None and rows[1].superseded_at is None
-    assert rows[1].data["fine_amount"] == "2.00"
+    assert rows[1].data["fine_amount"] == "2"  # amounts are stored in one canonical text
 
 
 def test_same_record_twice_in_one_batch_keeps_one_live_version(client, session):

@@ -10,10 +10,12 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from chengxin.catalog.rules import default_catalog
 from chengxin.records import service
 from chengxin.records.imports import ImportSpec, run_import
 from chengxin.records.models import Batch, Record
-from helpers import DEPT, cid
+from chengxin.records.rules import ENVELOPE_BY_HEADER
+from helpers import DEPT, cid, submit
 
 HEADERS = ["证件号码", "姓名", "源记录编号", "决定日期", "行政处罚决定书文号", "违法行为类型",
            "违法事实", "处罚类别", "处罚依据", "处罚机关", "罚款金额（万元）"]
@@ -106,6 +108,37 @@ def test_xlsx_is_collected(client):
     res = upload(client, xlsx_bytes(HEADERS, [row(1), row(2)]), name="处罚.xlsx")
     assert res.status_code == 201, res.text
     assert (res.json()["channel"], res.json()["created"]) == ("xlsx", 2)
+
+
+AMOUNT = "罚款金额（万元）"
+
+
+def as_json(values: list[object]) -> dict[str, object]:
+    """A CSV row as a JSON batch row: the same record, fields by their names."""
+    item = default_catalog().item("XZCF-01")
+    names = [ENVELOPE_BY_HEADER.get(h) or item.by_label[h].name for h in HEADERS]
+    return {"item_code": "XZCF-01", **dict(zip(names, values, strict=True))}
+
+
+def test_the_same_amount_in_any_form_and_channel_is_one_version(client, session):
+    # 7.10 in a CSV, 7.1 typed into a spreadsheet's number cell, a JSON number and JSON text with
+    # another number of zeros: one amount, so the record is unchanged, whichever comes first.
+    first = upload(client, csv_bytes([row(61, **{AMOUNT: "7.10"})])).json()
+    assert first["created"] == 1, first
+    number_cell = row(61)
+    number_cell[HEADERS.index(AMOUNT)] = 7.1
+    again = [upload(client, xlsx_bytes(HEADERS, [number_cell]), name="处罚.xlsx").json(),
+             upload(client, csv_bytes([row(61, **{AMOUNT: "7.1"})])).json()]
+    for amount in (7.1, "7.100", "7.1", 7.10):
+        values = row(61)
+        values[HEADERS.index(AMOUNT)] = amount
+        again.append(submit(client, [as_json(values)]).json())
+    assert [(b["created"], b["new_versions"], b["unchanged"]) for b in again] == [(0, 0, 1)] * 6, again
+    versions = session.scalars(select(Record).where(Record.source_record_id == "CSV-00061")).all()
+    assert [(r.version, r.data["fine_amount"]) for r in versions] == [(1, "7.1")]
+    # A different amount is still a new version.
+    changed = upload(client, csv_bytes([row(61, **{AMOUNT: "7.01"})])).json()
+    assert changed["new_versions"] == 1
 
 
 def test_xlsx_with_a_missing_column_is_refused_before_any_row(client, session):

@@ -162,3 +162,28 @@ def test_a_minors_corrected_minor_dishonesty_stops_at_once_and_minors_are_never_
     assert made.status_code == 201, made.text
     assert made.json()["status"] == "approved" and made.json()["protected_minor"] is True
     assert own_record(client, person, "SCJG-2026-000405")["status_label"] == "已信用修复"
+
+
+def test_deadlines_counted_into_an_unpublished_year_skip_new_years_day_and_say_they_are_estimated(
+        client, session, settings, keys, clock):
+    from chengxin.accounts import service as accounts
+    from chengxin.accounts.models import ApiToken
+    from chengxin.workdays import covered_years
+    from helpers import test_token
+
+    # Filed on Tuesday 29 December 2026: 30 and 31 December, then 1 January is a holiday every
+    # year and 2-3 January a weekend: accepted by Monday 4 January 2027.
+    clock.set(date(2026, 12, 29))
+    department = session.get(ApiToken, test_token("dept:market_regulation")[0]).account_id
+    dept = {"Authorization": f"Bearer {accounts.issue_token(session, settings, department, name='年末').token}"}
+    number = cid(431)
+    assert submit(client, [penalty(431, id_number=number, decision_date=days_ago(100))], dept).status_code == 201
+    person = as_person(session, settings, keys, number)
+    made = apply(client, person, own_record(client, person, "SCJG-2026-000431")["id"])
+    assert made.status_code == 201, made.text
+    estimated = covered_years()[1] < 2027
+    assert (made.json()["accept_deadline"], made.json()["accept_deadline_estimated"]) == ("2027-01-04", estimated)
+    told = session.scalars(select(Notice.body).where(Notice.kind == "repair_filed")).all()
+    assert any("2027-01-04" in b and ("估算" in b) == estimated for b in told)
+    page = client.get(f"/me/repairs/{made.json()['id']}", headers=person).text
+    assert ("（估算）" in page) == estimated

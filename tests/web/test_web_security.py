@@ -121,3 +121,11 @@ def test_the_api_docs_load_nothing_from_another_origin(client):
     for src in re.findall(r'(?:src|href)="([^"]+)"', page.text):
         assert client.get(src).status_code == 200, src
     assert client.get("/redoc").status_code == 404
+
+
+def test_no_answer_but_the_static_assets_may_be_cached(client):
+    for path in ("/", "/public/records", "/api/v1/public/lists", "/api/v1/catalog", "/healthz", "/login",
+                 "/no-such-page"):
+        assert client.get(path).headers.get("cache-control") == "no-store", path
+    css = client.get("/static/site.css")
+    assert css.status_code == 200 and "no-store" not in css.headers.get("cache-control", "")

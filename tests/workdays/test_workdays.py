@@ -71,3 +71,18 @@ def test_n_below_one_is_refused():
         add_working_days(date(2026, 10, 1), 0)
     with pytest.raises(ValueError):
         add_working_days(date(2026, 10, 1), -3)
+
+
+def test_an_estimated_year_still_skips_the_fixed_date_holidays():
+    beyond = covered_years()[1] + 1
+    for month, day in [(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)]:
+        assert not is_working_day(date(beyond, month, day)), (month, day)
+    assert is_working_day(date(beyond, 10, 4)) == (date(beyond, 10, 4).weekday() < 5)
+    # A deadline counted into the National Day week lands after it, and says it is estimated.
+    deadline = add_working_days(date(beyond, 9, 30), 1)
+    assert deadline.estimated and deadline.day > date(beyond, 10, 3) and deadline.day.weekday() < 5
+    # Across New Year from the last published year: 31 December, then never 1 January.
+    last = covered_years()[1]
+    crossing = add_working_days(date(last, 12, 24), 6)
+    assert crossing.estimated and crossing.day != date(beyond, 1, 1)
+    assert working_days_between(date(last, 12, 31), date(beyond, 1, 1)) == 0

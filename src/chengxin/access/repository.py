@@ -85,6 +85,14 @@ def latest_head(session: Session) -> TreeHead | None:
     return session.scalars(select(TreeHead).order_by(TreeHead.tree_size.desc()).limit(1)).first()
 
 
+def oldest_unsealed_at(session: Session) -> datetime | None:
+    """When the first entry above the highest sealed seq was written; None when there is none
+    (two index reads)."""
+    sealed = select(TreeHead.max_seq).order_by(TreeHead.tree_size.desc()).limit(1).scalar_subquery()
+    return session.scalar(select(AccessEntry.at).where(AccessEntry.seq > func.coalesce(sealed, 0))
+                          .order_by(AccessEntry.seq).limit(1))
+
+
 def head_of_size(session: Session, tree_size: int) -> TreeHead | None:
     return session.get(TreeHead, tree_size)
 

@@ -33,7 +33,7 @@ from chengxin.access.rules import (
     leaf_data,
     leaf_entry,
 )
-from chengxin.clock import utcnow
+from chengxin.clock import CHINA, utcnow
 from chengxin.db import unit_of_work
 from chengxin.errors import DomainError, NotFound
 from chengxin.signing import Signer
@@ -135,6 +135,18 @@ def seal_all(factory: sessionmaker[Session], signer: Signer, *, batch: int = SEA
         head = result.head or head
         if result.sealed < batch:
             return SealResult(total, result.tree_size, result.root_hash, head)
+
+
+def unsealed_problem(session: Session, now: datetime, allowed: timedelta) -> str | None:
+    """What /healthz says when the log is not being sealed: the oldest entry left unsealed
+    longer than `allowed` (the jobs seal every interval; a missing signing key, stopped jobs or
+    a failing seal all show here the same way). None when sealing keeps up."""
+    oldest = repo.oldest_unsealed_at(session)
+    if oldest is None or now - oldest <= allowed:
+        return None
+    since, minutes = oldest.astimezone(CHINA), int(allowed.total_seconds() // 60)
+    return (f"查询日志自 {since:%Y-%m-%d %H:%M}（北京时间）起的记录已超过 {minutes} 分钟未封存："
+            "请检查签名密钥与定时任务（chengxin jobs run 或 chengxin audit seal）")
 
 
 # --- proofs -------------------------------------------------------------------------------------

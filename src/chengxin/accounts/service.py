@@ -155,12 +155,17 @@ def _open_session(session: Session, account: Account, minutes: int, ip: str | No
     return Issued(row.id, format_token(SESSION_PREFIX, row.id, secret), row.expires_at)
 
 
-LOGIN_FAILED = DomainError("AUTH_LOGIN_FAILED", "用户名或密码错误", 401)
+# One answer for every failed sign-in, a locked account's included: a distinct answer for "locked"
+# (it was 423) told anyone who tried a name five times that the name is a staff account. The
+# message says a lockout may be why, without saying whether it is.
+LOGIN_FAILED = DomainError("AUTH_LOGIN_FAILED", "用户名或密码错误。连续多次输错的账号会被暂时锁定，锁定期间即使密码正确"
+                                                "也无法登录，请稍后再试或联系平台管理员", 401)
 
 
 def login(session: Session, settings: Settings, username: str, password: str,
           ip: str | None) -> tuple[Account, Issued]:
-    """Password sign-in with lockout after repeated failures; every outcome is a security event."""
+    """Password sign-in with lockout after repeated failures; every outcome is a security event.
+    Unknown, disabled and locked accounts get the wrong-password answer, after the same work."""
     now = utcnow()
     account = repo.by_username(session, username)
     if account is None or account.password_hash is None or account.disabled_at is not None:
@@ -169,9 +174,9 @@ def login(session: Session, settings: Settings, username: str, password: str,
                        detail="unknown_account" if account is None else "no_password")
         raise LOGIN_FAILED
     if account.locked_until is not None and account.locked_until > now:
+        _verify(account.password_hash, password)  # the same time as any other answer
         repo.add_event(session, at=now, kind="login_failed", account_id=account.id, ip=ip, detail="locked")
-        raise DomainError("AUTH_LOCKED", f"连续登录失败次数过多，账号已锁定至 "
-                          f"{account.locked_until.astimezone(_china()):%H:%M}", 423)
+        raise LOGIN_FAILED
     if not _verify(account.password_hash, password):
         account.failed_logins += 1
         detail = "bad_password"

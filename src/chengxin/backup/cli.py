@@ -61,7 +61,7 @@ def restore(
         with Progress(TextColumn("恢复"), BarColumn(), TextColumn("{task.percentage:>5.1f}%"),
                       console=cli.console) as bar:
             task = bar.add_task("restore", total=None)
-            done = service.restore(settings.resolved_database_url, file, force,
+            done = service.restore(settings.resolved_database_url, file, settings, force,
                                    lambda n, total: bar.update(task, completed=n, total=total))
     except DomainError as err:
         cli._fail(err)
@@ -69,7 +69,15 @@ def restore(
     cli.console.print(f"已从 {file.name}（{done.manifest['created_at']}）恢复：{len(done.tables)} 张表、"
                       f"{sum(done.tables.values())} 行与备份清单一致"
                       + (f"，查询日志签名树头（大小 {head['tree_size']}）一致" if head else "") + "。")
-    cli.console.print("请确认服务使用的密钥文件就是备份时的密钥文件，然后运行 chengxin audit verify 全面核验查询日志。")
+    checked = done.keys_checked
+    if checked.needs_keys or checked.head_key_id:
+        what = "、".join(w for w, on in (("证件号码的解密与主体键", bool(checked.persons)),
+                                          ("组织的主体键", bool(checked.organisations)),
+                                          ("查询日志签名树头的签名密钥", bool(checked.head_key_id))) if on)
+        cli.console.print(f"当前配置的密钥与恢复的数据一致（已核对{what}）。")
+    else:
+        cli.console.print("恢复的数据中没有个人数据与签名树头，无需核对密钥。")
+    cli.console.print("请运行 chengxin audit verify 全面核验查询日志。")
 
 
 def register(app: typer.Typer) -> None:

@@ -28,11 +28,13 @@ class Mismatch:
 
 
 def manifest(*, created_at: str, dialect: str, revisions: list[str], tables: Mapping[str, int],
-             payload_sha256: str, version: str, tree_head: Mapping[str, Any] | None) -> dict[str, Any]:
+             payload_sha256: str, version: str, tree_head: Mapping[str, Any] | None,
+             key_check: Mapping[str, Any] | None = None) -> dict[str, Any]:
     return {"format": FORMAT, "created_at": created_at, "database": dialect, "payload": PAYLOADS[dialect],
             "payload_sha256": payload_sha256, "alembic_revisions": sorted(revisions),
             "tables": dict(sorted(tables.items())), "rows": sum(tables.values()), "app_version": version,
-            "tree_head": dict(tree_head) if tree_head else None, "keys": KEY_NOTE}
+            "tree_head": dict(tree_head) if tree_head else None, "keys": KEY_NOTE,
+            "key_check": dict(key_check) if key_check is not None else None}
 
 
 def compare_counts(expected: Mapping[str, int], found: Mapping[str, int]) -> list[Mismatch]:

@@ -1,10 +1,15 @@
 """Backup and restore.
 
 A backup is one tar file, owner-only: `manifest.json` (table row counts, Alembic revision,
-time, the latest signed tree head of the access log; never a secret) and the database
-itself — a SQLite copy made with the online backup API (writers carry on meanwhile), or a
-`pg_dump` custom-format archive taken in the same snapshot as the counts. A restore makes
-the target exactly the backup and then checks the counts, the revision and the tree head.
+time, the latest signed tree head of the access log, and the key-check sample: a few
+persons' encrypted numbers with their keys, a few organisations' keys, the signing key id
+of the newest tree head; never a secret, never a plain number) and the database itself — a
+SQLite copy made with the online backup API (writers carry on meanwhile), or a `pg_dump`
+custom-format archive taken in the same snapshot as the counts. A restore first checks the
+configured keys against the sample and refuses, leaving the target untouched, when they are
+not the data's (a server on the wrong keys answers 500 to every read of a number); then it
+makes the target exactly the backup and checks the counts, the revision, the tree head and
+the keys again on the restored data.
 """
 
 from __future__ import annotations
@@ -29,8 +34,13 @@ from sqlalchemy.engine import Connection, make_url
 from chengxin import __version__
 from chengxin.backup import rules
 from chengxin.clock import utcnow
-from chengxin.db import make_engine
+from chengxin.crypto import load_keys
+from chengxin.db import make_engine, owner_only_database
 from chengxin.errors import DomainError
+from chengxin.keyring import repository as keyring_repo
+from chengxin.keyring.rules import SAMPLE_SIZE, KeySample, key_problems
+from chengxin.settings import Settings
+from chengxin.signing import load_public_keys
 
 Progress = Callable[[int, int], None]  # (done, total) pages of a SQLite copy
 
@@ -39,6 +49,7 @@ Progress = Callable[[int, int], None]  # (done, total) pages of a SQLite copy
 class Restored:
     manifest: dict[str, Any]
     tables: dict[str, int]
+    keys_checked: KeySample  # what the keys were checked against on the restored data
 
 
 def dialect_of(url: str) -> str:
@@ -68,6 +79,13 @@ def latest_tree_head(conn: Connection) -> dict[str, Any] | None:
     return None if row is None else {"tree_size": int(row[0]), "root_hash": bytes(row[1]).hex()}
 
 
+def key_sample(conn: Connection) -> KeySample:
+    """The key-check sample of a database (empty before it is migrated)."""
+    if "persons" not in inspect(conn).get_table_names():
+        return KeySample()
+    return keyring_repo.key_sample(conn, SAMPLE_SIZE)
+
+
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as fh:
@@ -85,11 +103,12 @@ def backup(url: str, out: Path, progress: Progress | None = None) -> dict[str, A
     with tempfile.TemporaryDirectory(dir=out.parent, prefix=".chengxin-backup-") as tmp:
         payload = Path(tmp) / rules.PAYLOADS[dialect]
         if dialect == "sqlite":
-            counts, revs, head = _sqlite_copy(url, payload, progress)
+            counts, revs, head, sample = _sqlite_copy(url, payload, progress)
         else:
-            counts, revs, head = _pg_dump(url, payload)
+            counts, revs, head, sample = _pg_dump(url, payload)
         doc = rules.manifest(created_at=utcnow().isoformat(), dialect=dialect, revisions=revs, tables=counts,
-                             payload_sha256=_sha256(payload), version=__version__, tree_head=head)
+                             payload_sha256=_sha256(payload), version=__version__, tree_head=head,
+                             key_check=sample.to_json())
         partial = Path(tmp) / "backup.tar"
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w") as tar:
@@ -111,7 +130,10 @@ def _sqlite_path(url: str) -> Path:
     return Path(database)
 
 
-def _sqlite_copy(url: str, payload: Path, progress: Progress | None) -> tuple[dict[str, int], list[str], Any]:
+Snapshot = tuple[dict[str, int], list[str], Any, KeySample]  # counts, revisions, tree head, key sample
+
+
+def _sqlite_copy(url: str, payload: Path, progress: Progress | None) -> Snapshot:
     source = _sqlite_path(url)
     if not source.exists():
         raise DomainError("BACKUP_DATABASE_MISSING", f"数据库文件不存在：{source}")
@@ -128,7 +150,7 @@ def _sqlite_copy(url: str, payload: Path, progress: Progress | None) -> tuple[di
     engine = create_engine(f"sqlite:///{payload}")  # plain: the platform's engine would switch it to WAL
     try:
         with engine.connect() as conn:  # count the copy itself: exactly what the backup holds
-            return table_counts(conn), revisions(conn), latest_tree_head(conn)
+            return table_counts(conn), revisions(conn), latest_tree_head(conn), key_sample(conn)
     finally:
         engine.dispose()
 
@@ -159,7 +181,7 @@ def _run(cmd: list[str], env: dict[str, str], what: str) -> None:
         raise DomainError("BACKUP_TOOL_FAILED", f"{what}失败（退出码 {done.returncode}）：{last}", 500)
 
 
-def _pg_dump(url: str, payload: Path) -> tuple[dict[str, int], list[str], Any]:
+def _pg_dump(url: str, payload: Path) -> Snapshot:
     """pg_dump in the very snapshot the counts are read in, so the manifest matches the dump."""
     pg_dump = _tool("pg_dump")
     dsn, env = _libpq(url)
@@ -170,11 +192,12 @@ def _pg_dump(url: str, payload: Path) -> tuple[dict[str, int], list[str], Any]:
             with conn.begin():
                 snapshot = conn.execute(text("SELECT pg_export_snapshot()")).scalar_one()
                 counts, revs, head = table_counts(conn), revisions(conn), latest_tree_head(conn)
+                sample = key_sample(conn)
                 _run([pg_dump, "--format=custom", "--no-owner", "--no-privileges", f"--snapshot={snapshot}",
                       f"--file={payload}", f"--dbname={dsn}"], env, "pg_dump 备份")
     finally:
         engine.dispose()
-    return counts, revs, head
+    return counts, revs, head, sample
 
 
 # -- restore ----------------------------------------------------------------------------------
@@ -203,8 +226,10 @@ def is_empty(url: str) -> bool:
         engine.dispose()
 
 
-def restore(url: str, file: Path, force: bool = False, progress: Progress | None = None) -> Restored:
-    """Make the database at `url` exactly the backup, then check it against the manifest."""
+def restore(url: str, file: Path, settings: Settings, force: bool = False, progress: Progress | None = None
+            ) -> Restored:
+    """Make the database at `url` exactly the backup, then check it against the manifest. Refused
+    before the target is touched when the configured keys are not the backup's."""
     doc = read_manifest(file)
     dialect = dialect_of(url)
     if doc["database"] != dialect:
@@ -215,11 +240,56 @@ def restore(url: str, file: Path, force: bool = False, progress: Progress | None
     target_dir = _sqlite_path(url).parent if dialect == "sqlite" else None
     with tempfile.TemporaryDirectory(dir=target_dir, prefix=".chengxin-restore-") as tmp:
         payload = _extract(file, doc, Path(tmp))
+        sample = _sample_of(doc, payload)
+        if sample is not None:
+            check_keys(sample, settings, before=True)
         if dialect == "sqlite":
             _sqlite_restore(url, payload, progress)
         else:
             _pg_restore(url, payload)
-    return Restored(doc, check(url, doc))
+    counts = check(url, doc)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:  # the restored data itself (a backup made before samples)
+            restored = key_sample(conn)
+    finally:
+        engine.dispose()
+    check_keys(restored, settings, before=False)
+    return Restored(doc, counts, restored)
+
+
+def _sample_of(doc: dict[str, Any], payload: Path) -> KeySample | None:
+    """The key-check sample: the manifest's, else read from a SQLite payload; None for an older
+    PostgreSQL backup (checked on the restored data only)."""
+    if doc.get("key_check") is not None:
+        return KeySample.from_json(doc["key_check"])
+    if doc["database"] != "sqlite":
+        return None
+    engine = create_engine(f"sqlite:///{payload}")
+    try:
+        with engine.connect() as conn:
+            return key_sample(conn)
+    finally:
+        engine.dispose()
+
+
+def check_keys(sample: KeySample, settings: Settings, *, before: bool) -> None:
+    """Refuse when the configured keys are not the ones the data was made with."""
+    keys = None
+    if sample.needs_keys:
+        try:
+            keys = load_keys(settings)
+        except DomainError as err:
+            raise DomainError("RESTORE_KEYS_MISSING", f"{err.message}。备份中有个人数据，恢复前请先放好备份时的密钥文件"
+                              "（或设置密钥环境变量），以便核对；" + _STATE[before], 500) from None
+    problems = key_problems(sample, keys, load_public_keys(settings) if sample.head_key_id else None)
+    if problems:
+        raise DomainError("RESTORE_KEYS_MISMATCH", "备份中的数据与当前配置的密钥不符：" + "；".join(problems)
+                          + "。请使用备份时的密钥文件（CHENGXIN_KEY_FILE）或环境变量中的密钥；" + _STATE[before], 500)
+
+
+_STATE = {True: "未作恢复，目标数据库没有改动。",
+          False: "数据库已恢复为备份内容，但在换上正确的密钥之前服务会拒绝启动。"}
 
 
 def _extract(file: Path, doc: dict[str, Any], into: Path) -> Path:
@@ -242,7 +312,8 @@ def _extract(file: Path, doc: dict[str, Any], into: Path) -> Path:
 
 def _sqlite_restore(url: str, payload: Path, progress: Progress | None) -> None:
     target = _sqlite_path(url)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    owner_only_database(str(target))
     src = sqlite3.connect(payload)
     dst = sqlite3.connect(target, timeout=30)
     try:

@@ -389,36 +389,55 @@ def _number_text(raw: object) -> str:
     raise FieldError(FieldError.FIELD_TYPE, "应为数字")
 
 
+# Numbers are taken to 30 digits either side of the point: beyond any amount or count a record
+# holds, and a bound on the text they expand to ("1e999999999" is eleven characters).
+NUMBER_DIGITS = 30
+
+
+def _out_of_range(raw: object) -> FieldError:
+    return FieldError(FieldError.FIELD_NUMBER_INVALID, f"“{raw!s:.40}”超出可接受的范围")
+
+
 def _read_integer(spec: FieldSpec, raw: object, today: date) -> int:
     cls = raw.__class__
     if cls is int:
+        if abs(raw) >= 10 ** NUMBER_DIGITS:  # type: ignore[operator, arg-type]
+            raise _out_of_range(raw)
         return raw  # type: ignore[return-value]
     if cls is float:
-        if raw.is_integer():  # type: ignore[attr-defined]
+        if raw.is_integer() and abs(raw) < 10 ** NUMBER_DIGITS:  # type: ignore[attr-defined, arg-type]
             return int(raw)  # type: ignore[call-overload]
         raise FieldError(FieldError.FIELD_NUMBER_INVALID, "应为整数")
     if isinstance(raw, Decimal):
-        if raw.is_finite() and raw == raw.to_integral_value():
-            return int(raw)
-        raise FieldError(FieldError.FIELD_NUMBER_INVALID, "应为整数")
-    text = _number_text(raw)
-    if text.isascii() and (text.isdigit() or (text[:1] in "+-" and text[1:].isdigit())):
-        return int(text)
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        value = None
-    if value is not None and value.is_finite() and value == value.to_integral_value():
-        return int(value)
-    raise FieldError(FieldError.FIELD_NUMBER_INVALID, f"“{raw!s:.40}”不是有效整数")
+        value = raw
+    else:
+        text = _number_text(raw)
+        if text.isascii() and len(text) <= NUMBER_DIGITS and (
+                text.isdigit() or (text[:1] in "+-" and text[1:].isdigit())):
+            return int(text)
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            raise FieldError(FieldError.FIELD_NUMBER_INVALID, f"“{raw!s:.40}”不是有效整数") from None
+    if not value.is_finite() or value != value.to_integral_value():
+        raise FieldError(FieldError.FIELD_NUMBER_INVALID, f"“{raw!s:.40}”不是有效整数")
+    if value and value.adjusted() >= NUMBER_DIGITS:
+        raise _out_of_range(raw)
+    return int(value)
 
 
 def _read_decimal(spec: FieldSpec, raw: object, today: date) -> str:
+    """The amount's one canonical text, whatever its form: "7.10", "7.1", 7.1 from a JSON
+    number or a spreadsheet number cell, and "7.100" all read "7.1" (the content hash of a
+    record is taken over this text, so the same amount is never a new version)."""
     cls = raw.__class__
     if cls is int:
-        return str(raw)
-    if cls is float:
-        value = Decimal(repr(raw))
+        value = Decimal(raw)  # type: ignore[arg-type]
+    elif cls is float:
+        # A binary double (a JSON number, a spreadsheet cell) holds 15 significant decimal
+        # digits for sure, and a spreadsheet shows no more: 7.1 stays 7.1, and a cell computed
+        # as 0.1 + 0.2 reads 0.3 as it shows, not 0.30000000000000004.
+        value = Decimal(format(raw, ".15g"))
     elif isinstance(raw, Decimal):
         value = raw
     else:
@@ -429,7 +448,20 @@ def _read_decimal(spec: FieldSpec, raw: object, today: date) -> str:
             raise FieldError(FieldError.FIELD_NUMBER_INVALID, f"“{raw!s:.40}”不是有效数字") from None
     if not value.is_finite():
         raise FieldError(FieldError.FIELD_NUMBER_INVALID, "不是有效数字")
-    return format(value, "f")
+    return _canonical_decimal(value, raw)
+
+
+def _canonical_decimal(value: Decimal, raw: object = None) -> str:
+    """Plain digits without an exponent, trailing zeros or a signed zero: 7.10 -> "7.1",
+    1E+3 -> "1000", -0.00 -> "0"."""
+    if not value:
+        return "0"
+    if not -NUMBER_DIGITS <= value.adjusted() < NUMBER_DIGITS:
+        raise _out_of_range(value if raw is None else raw)
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
 
 
 def _read_boolean(spec: FieldSpec, raw: object, today: date) -> bool:

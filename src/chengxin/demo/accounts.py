@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -32,11 +33,18 @@ def credentials_path(settings: Settings) -> Path:
     return settings.data_dir / "demo-credentials.txt"
 
 
-def ensure_demo_accounts(session: Session, settings: Settings) -> list[str]:
-    """Create the demo accounts if missing; returns the lines of the credentials file."""
+PERSONS_HEADING = "## 本人登录"
+
+
+def ensure_demo_accounts(session: Session, settings: Settings,
+                         samples: Sequence[tuple[str, str, str]] = ()) -> list[str]:
+    """Create the demo accounts if missing; returns the lines of the credentials file, whose
+    sign-in examples (`samples`: what they show, name, ID number) are those of this run."""
     path = credentials_path(settings)
     if repo.by_username(session, STAFF[0][0]) is not None and path.exists():
-        return path.read_text(encoding="utf-8").splitlines()
+        kept = path.read_text(encoding="utf-8").splitlines()
+        lines = kept[:kept.index(PERSONS_HEADING)] if PERSONS_HEADING in kept else kept
+        return _write(path, lines + _persons(samples))
     lines = ["# 诚信演示账号（仅演示用；文件仅所有者可读）", "", "## 工作人员（用户名 / 密码）"]
     for username, name, role in STAFF:
         account = repo.by_username(session, username)
@@ -66,10 +74,18 @@ def ensure_demo_accounts(session: Session, settings: Settings) -> list[str]:
     bank = service.create_account(session, kind="third_party", display_name=THIRD_PARTY[1], roles=["third_party"],
                                   org_uscc=THIRD_PARTY[0])
     lines.append(f"{THIRD_PARTY[1]}\t{service.issue_token(session, settings, bank.id, name='演示').token}")
-    lines += ["", "## 本人登录",
-              "打开 /person/login（或 POST /api/v1/auth/person/challenge）提交演示数据中的证件号码与姓名，"
-              "验证码打印在服务器控制台，再填写验证码（或 POST /api/v1/auth/person/verify）。"]
-    path.parent.mkdir(parents=True, exist_ok=True)
+    return _write(path, [*lines, "", *_persons(samples)])
+
+
+def _persons(samples: Sequence[tuple[str, str, str]]) -> list[str]:
+    lines = [PERSONS_HEADING,
+             "打开 /person/login（或 POST /api/v1/auth/person/challenge）提交演示数据中的证件号码与姓名，"
+             "验证码打印在服务器控制台，再填写验证码（或 POST /api/v1/auth/person/verify）。例如（合成数据）："]
+    return lines + [f"{what}\t{name}\t{number}" for what, name, number in samples]
+
+
+def _write(path: Path, lines: list[str]) -> list[str]:
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write("\n".join(lines) + "\n")

@@ -5,10 +5,11 @@ from __future__ import annotations
 import random
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from chengxin.articles import service as articles
+from chengxin.articles.models import Article
 from chengxin.articles.schemas import ArticleIn
 from chengxin.callers import Caller
 from chengxin.cases.rules import Upload
@@ -18,11 +19,14 @@ from chengxin.db import unit_of_work
 from chengxin.errors import DomainError
 from chengxin.matters.models import Matter
 from chengxin.objections import service as objections
+from chengxin.objections.models import Objection
 from chengxin.publicity.rules import default_tiers
 from chengxin.repairs import service as repairs
+from chengxin.repairs.models import Repair
 from chengxin.settings import Settings
 from chengxin.signing import load_signer
 from chengxin.tipoffs import service as tipoffs
+from chengxin.tipoffs.models import Tipoff
 
 EVIDENCE = Upload("证明材料.pdf", b"%PDF-1.7\n% demo evidence (synthetic)\n%%EOF\n")
 REASONS = ["处罚决定已被复议机关撤销", "记录中的违法事实与本人无关，系身份信息被冒用", "罚款金额登记有误"]
@@ -45,43 +49,53 @@ ARTICLES = [
 
 
 def seed_cases(factory: sessionmaker[Session], settings: Settings, keys: Keys, catalog: Catalog,
-               rng: random.Random, today: date, count: int = 3) -> dict[str, int]:
-    """File a few objections and repair applications as the persons concerned would, and two tip-offs."""
+               rng: random.Random, today: date, count: int = 3) -> None:
+    """File a few objections and repair applications as the persons concerned would, two tip-offs
+    and the articles: each kind only into a database that has none of it yet, so running the demo
+    again on the same database adds nothing twice."""
     tiers = default_tiers()
-    made = {"objections": 0, "repairs": 0, "tipoffs": 0}
     signer = load_signer(settings)
     with unit_of_work(factory) as session:
+        # A kind already there counts as done (the cases of the first run, or of people trying the demo).
+        have = {"objections": count if _count(session, Objection) else 0,
+                "repairs": count if _count(session, Repair) else 0}
         negatives = list(session.scalars(select(Matter).where(
             Matter.nature == "negative", Matter.subject_kind == "person", Matter.origin == "record",
             Matter.ended_on.is_(None)).order_by(Matter.id).limit(200)))
         rng.shuffle(negatives)
         for rec in negatives:
+            if have["objections"] >= count and have["repairs"] >= count:
+                break
             person = Caller.of(frozenset({"person"}), person_key=rec.subject_key)
             try:
-                if made["objections"] < count:
+                if have["objections"] < count:
                     objections.file(session, catalog, keys, settings, caller=person, person_key=rec.subject_key,
                                     target_kind="matter", target_id=rec.id, reason=rng.choice(REASONS),
                                     uploads=[EVIDENCE])
-                    made["objections"] += 1
+                    have["objections"] += 1
                     continue
                 _, elig = repairs.assess(session, catalog, tiers, rec.subject_key, "matter", rec.id, today)
-                if elig.eligible and made["repairs"] < count:
+                if elig.eligible:
                     repairs.apply(session, catalog, keys, settings, signer, tiers, caller=person,
                                   person_key=rec.subject_key, target_kind="matter", target_id=rec.id,
                                   method=elig.methods[0], statement="已履行全部义务，并参加了信用修复培训",
                                   commitment=True, uploads=[EVIDENCE])
-                    made["repairs"] += 1
+                    have["repairs"] += 1
             except DomainError:
-                continue  # e.g. a court listing, which is not repaired here
-            if made["repairs"] >= count:
-                break
-        for n, (category, subject, content, contact) in enumerate(TIPOFFS):
+                continue  # e.g. a court listing, which is not repaired here; or a record already in a case
+        # Tip-offs keep only a digest of what was said: the demo's go only into a database with none.
+        for n, (category, subject, content, contact) in enumerate(() if _count(session, Tipoff) else TIPOFFS):
             tipoff, _ = tipoffs.receive(session, keys, settings, category=category, subject_name=subject,
                                         content=content, contact=contact, uploads=[PHOTO])
             if n == 0:
                 tipoffs.handle(session, tipoff=tipoff, actor="system", status="handling", note="已转市场监管部门核查")
-        made["tipoffs"] = len(TIPOFFS)
+        titles = set(session.scalars(select(Article.title)))
         for kind, title, summary, body in ARTICLES:
-            article = articles.create(session, ArticleIn(kind=kind, title=title, summary=summary, body=body), "system")
-            articles.publish(session, article, True)
-    return made
+            if title not in titles:
+                article = articles.create(session, ArticleIn(kind=kind, title=title, summary=summary, body=body),
+                                          "system")
+                articles.publish(session, article, True)
+
+
+def _count(session: Session, model: type) -> int:
+    return session.scalar(select(func.count()).select_from(model)) or 0

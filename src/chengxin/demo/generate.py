@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 from rich.console import Console
 from rich.progress import Progress
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from chengxin.catalog.rules import Catalog, CatalogItem, FieldSpec, default_catalog
 from chengxin.clock import today as china_today
-from chengxin.crypto import load_keys
+from chengxin.crypto import Keys, load_keys
 from chengxin.db import make_engine, make_sessionmaker, unit_of_work
 from chengxin.demo import synth
 from chengxin.identity.rules import region_name
@@ -98,16 +100,73 @@ class DemoPlan:
         return items
 
 
-def build_demo(settings: Settings, *, persons: int, seed: int, console: Console) -> dict[str, int]:
-    """Generate `persons` synthetic people, their organisations and records."""
+# What the demo reports, in the order it says it: the database's totals, and what this run added.
+COUNTED = {"persons": ("自然人", "人"), "organisations": ("组织", "家"), "records": ("信用记录", "条"),
+           "objections": ("异议", "件"), "repairs": ("修复申请", "件"), "tipoffs": ("举报", "件"),
+           "articles": ("信用知识与案例", "篇")}
+
+
+@dataclass
+class DemoResult:
+    """The demo database as it now is, what this run added to it, and persons to sign in as."""
+
+    totals: dict[str, int]
+    added: dict[str, int]
+    samples: list[tuple[str, str, str]] = field(default_factory=list)  # (what they show, name, ID number)
+
+    @staticmethod
+    def line(counts: dict[str, int]) -> str:
+        return "，".join(f"{label} {counts[k]} {unit}" for k, (label, unit) in COUNTED.items())
+
+
+def totals(factory: sessionmaker[Session]) -> dict[str, int]:
+    from chengxin.articles.models import Article
+    from chengxin.objections.models import Objection
+    from chengxin.organisations.models import Organisation
     from chengxin.persons.models import Person
     from chengxin.records.models import Record
+    from chengxin.repairs.models import Repair
+    from chengxin.tipoffs.models import Tipoff
 
+    models = {"persons": Person, "organisations": Organisation, "records": Record, "objections": Objection,
+              "repairs": Repair, "tipoffs": Tipoff, "articles": Article}
+    with factory() as session:
+        return {k: session.scalar(select(func.count()).select_from(m)) or 0 for k, m in models.items()}
+
+
+def sample_persons(factory: sessionmaker[Session], keys: Keys) -> list[tuple[str, str, str]]:
+    """Demo persons worth signing in as: one with an objection under way, one with a repair
+    application, one with nothing negative (synthetic people: their numbers may be shown)."""
+    from chengxin.objections.models import Objection
+    from chengxin.persons.models import Person
+    from chengxin.records.models import Record
+    from chengxin.repairs.models import Repair
+
+    negative = select(Record.subject_key).where(Record.nature == "negative")
+    wanted = [("有异议正在处理", select(Objection.subject_key).order_by(Objection.filed_at, Objection.id)),
+              ("有信用修复申请", select(Repair.subject_key).order_by(Repair.filed_at, Repair.id)),
+              ("没有失信记录的成年人", select(Person.person_key).where(
+                  Person.person_key.not_in(negative), Person.birth_date <= china_today() - timedelta(days=366 * 18))
+               .order_by(Person.person_key))]
+    found = []
+    with factory() as session:
+        for label, query in wanted:
+            key = session.scalar(query.limit(1))
+            person = session.get(Person, key) if key else None
+            if person is not None and person.name:
+                found.append((label, person.name, keys.decrypt(bytes(person.id_cipher), key.encode())))
+    return found
+
+
+def build_demo(settings: Settings, *, persons: int, seed: int, console: Console) -> DemoResult:
+    """Generate `persons` synthetic people, their organisations and records (the same seed makes
+    the same people: a second run on the same database adds nothing)."""
     rng = random.Random(seed)
     catalog = default_catalog()
     keys = load_keys(settings)
     engine = make_engine(settings.resolved_database_url)
     factory = make_sessionmaker(engine)
+    before = totals(factory)
     today = china_today()
     plan = DemoPlan(catalog)
     pool = synth.counties(rng)
@@ -194,13 +253,8 @@ def build_demo(settings: Settings, *, persons: int, seed: int, console: Console)
                 bar.advance(task, len(chunk))
     from chengxin.demo.cases import seed_cases
 
-    cases = seed_cases(factory, settings, keys, catalog, rng, today)
-    with factory() as session:
-        stats = {
-            "persons": session.scalar(select(func.count()).select_from(Person)) or 0,
-            "records": session.scalar(select(func.count()).select_from(Record)) or 0,
-            "organisations": len(orgs),
-            **cases,
-        }
+    seed_cases(factory, settings, keys, catalog, rng, today)
+    after = totals(factory)
+    result = DemoResult(after, {k: after[k] - before[k] for k in after}, sample_persons(factory, keys))
     engine.dispose()
-    return stats
+    return result

@@ -7,11 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import PrimaryKeyConstraint, Table, UniqueConstraint, bindparam, delete, func, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from chengxin.db import Base
 from chengxin.keyring.models import SubjectKeyAlias
-from chengxin.keyring.rules import CipherColumn, key_byte
+from chengxin.keyring.rules import CipherColumn, KeySample, key_byte
 from chengxin.models import import_all
 from chengxin.records.repository import IN_CHUNK
 
@@ -202,3 +203,13 @@ def stray_keys(session: Session, table_name: str, column: str, hash_version: int
     stmt = (select(a.old_key, a.new_key)
             .where(a.hash_version == hash_version, a.old_key != a.new_key, used).limit(limit))
     return dict(session.execute(stmt).all())
+
+
+def key_sample(conn: Session | Connection, size: int) -> KeySample:
+    """A few persons and organisations, and the newest tree head's key: what `key_problems`
+    checks the keys against (one index read each; works on a plain connection, as a backup's)."""
+    p, o, h = table("persons"), table("organisations"), table("tree_heads")
+    persons = conn.execute(select(p.c.person_key, p.c.id_type, p.c.id_cipher).order_by(p.c.person_key).limit(size))
+    orgs = conn.execute(select(o.c.uscc, o.c.subject_key).order_by(o.c.uscc).limit(size))
+    head = conn.execute(select(h.c.key_id).order_by(h.c.tree_size.desc()).limit(1)).scalar()
+    return KeySample(tuple((k, t, bytes(c)) for k, t, c in persons), tuple((u, k) for u, k in orgs), head)

@@ -35,7 +35,8 @@ class ObjectionOut(BaseModel):
     status_label: str
     filed_at: datetime
     deadline: date = Field(description="处理期限（工作日计算，含当日）")
-    deadline_estimated: bool = Field(description="期限所在年份的法定节假日尚未公布时，按周一至周五估算")
+    deadline_estimated: bool = Field(
+        description="期限所在年份的法定节假日安排尚未公布时，按周一至周五（除元旦、5月1–2日、10月1–3日）估算")
     overdue: bool
     escalated_at: datetime | None
     agent_uscc: str | None

@@ -69,7 +69,7 @@ def file(session: Session, catalog: Catalog, keys: Keys, settings: Settings, *, 
     notices.enqueue(session, person_key=person_key, kind="objection_filed", key=objection.id,
                     title="异议已受理",
                     body=f"您对“{target.item_name}”提出的异议已提交{_dept(session, target.department_code)}处理，"
-                         f"处理期限至 {deadline.day.isoformat()}。处理期间该信息标注为“异议处理中”。")
+                         f"处理期限至 {deadline.label()}。处理期间该信息标注为“异议处理中”。")
     return objection
 
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from chengxin.cases.schemas import EventOut, EvidenceOut
 from chengxin.repairs.models import Repair
 from chengxin.repairs.rules import STATUS_LABELS, Eligibility, default_rules
+from chengxin.workdays import deadline_of
 
 EXAMPLE = {
     "id": "01JC0C1A2B3C4D5E6F7G8H9J0K", "target_kind": "record", "target_id": "01JBZZ4F8M2K6T9W3X5Y7A1C3E",
@@ -18,7 +19,8 @@ EXAMPLE = {
     "severity": "general", "method": "fine_paid", "method_name": "已缴清罚款、没收违法所得",
     "statement": "已于 2026 年 9 月缴清全部罚款", "status": "submitted", "status_label": "已提交，待受理",
     "protected_minor": False, "filed_at": "2026-11-20T02:00:00Z", "accept_deadline": "2026-11-25",
-    "accepted_at": None, "decide_deadline": None, "decided_at": None, "reviewer": None, "decision_reason": None,
+    "accept_deadline_estimated": False, "accepted_at": None, "decide_deadline": None,
+    "decide_deadline_estimated": False, "decided_at": None, "reviewer": None, "decision_reason": None,
     "overdue_at": None, "agent_uscc": None, "commitment": None, "events": None, "evidence": None,
 }
 
@@ -85,8 +87,11 @@ class RepairOut(BaseModel):
     protected_minor: bool
     filed_at: datetime
     accept_deadline: date
+    accept_deadline_estimated: bool = Field(
+        description="期限所在年份的法定节假日安排尚未公布，按周一至周五（除元旦、5月1–2日、10月1–3日）估算")
     accepted_at: datetime | None
     decide_deadline: date | None
+    decide_deadline_estimated: bool = Field(description="同上，对决定期限")
     decided_at: datetime | None
     reviewer: str | None
     decision_reason: str | None
@@ -107,8 +112,12 @@ class RepairOut(BaseModel):
                    source_record_id=r.source_record_id, department_code=r.department_code, severity=r.severity,
                    method=r.method, method_name=method.name if method else r.method, statement=r.statement,
                    status=r.status, status_label=STATUS_LABELS[r.status], protected_minor=r.protected_minor,
-                   filed_at=r.filed_at, accept_deadline=r.accept_deadline, accepted_at=r.accepted_at,
-                   decide_deadline=r.decide_deadline, decided_at=r.decided_at, reviewer=r.reviewer,
+                   filed_at=r.filed_at, accept_deadline=r.accept_deadline,
+                   accept_deadline_estimated=deadline_of(r.accept_deadline).estimated, accepted_at=r.accepted_at,
+                   decide_deadline=r.decide_deadline,
+                   decide_deadline_estimated=(r.decide_deadline is not None
+                                              and deadline_of(r.decide_deadline).estimated),
+                   decided_at=r.decided_at, reviewer=r.reviewer,
                    decision_reason=r.decision_reason, overdue_at=r.overdue_at, agent_uscc=r.agent_uscc,
                    commitment=commitment, events=events, evidence=evidence)
 

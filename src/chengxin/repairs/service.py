@@ -114,7 +114,7 @@ def apply(session: Session, catalog: Catalog, keys: Keys, settings: Settings, si
         notices.enqueue(session, person_key=person_key, kind="repair_filed", key=repair.id,
                         title="信用修复申请已提交",
                         body=f"您对“{target.item_name}”的信用修复申请已提交，"
-                             f"将于 {accept_by.day.isoformat()} 前决定是否受理。")
+                             f"将于 {accept_by.label()} 前决定是否受理。")
     return repair
 
 
@@ -142,9 +142,10 @@ def accept(session: Session, settings: Settings, *, caller: Caller, repair: Repa
     repair.accepted_at = now
     if accepted:
         repair.status = "accepted"
-        repair.decide_deadline = add_working_days(_day(now), settings.repair_decide_working_days).day
+        decide_by = add_working_days(_day(now), settings.repair_decide_working_days)
+        repair.decide_deadline = decide_by.day
         title = "信用修复申请已受理"
-        body = f"您的信用修复申请已受理，将于 {repair.decide_deadline.isoformat()} 前作出决定。"
+        body = f"您的信用修复申请已受理，将于 {decide_by.label()} 前作出决定。"
     else:
         repair.status, repair.decided_at, repair.decision_reason = "rejected", now, reason[:2000]
         title, body = "信用修复申请不予受理", f"您的信用修复申请不予受理。理由：{reason[:200]}"

@@ -34,6 +34,11 @@ DOCS_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inl
             "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
 _DOCS = ("/docs",)
 _DOCS_HEADERS = [*_COMMON, (b"content-security-policy", DOCS_CSP.encode())]
+# Answers are about persons (files, checks, lists, logs, receipts), or pages that show who is signed
+# in: none may stay in a browser's or a proxy's cache. Only the static assets are cacheable; an
+# answer that sets its own Cache-Control keeps it.
+NO_STORE = (b"cache-control", b"no-store")
+_STATIC = "/static/"
 
 
 class SecurityHeaders:
@@ -51,11 +56,16 @@ class SecurityHeaders:
     @staticmethod
     def wrap(scope: Scope, send: Send) -> Send:
         """`send`, adding the headers of the request's path to the response."""
-        extra = _DOCS_HEADERS if scope["path"].startswith(_DOCS) else _STRICT
+        path = scope["path"]
+        extra = _DOCS_HEADERS if path.startswith(_DOCS) else _STRICT
+        cacheable = path.startswith(_STATIC)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", ()), *extra]
+                headers = [*message.get("headers", ()), *extra]
+                if not cacheable and not any(name.lower() == b"cache-control" for name, _ in headers):
+                    headers.append(NO_STORE)
+                message["headers"] = headers
             await send(message)
 
         return send_with_headers

@@ -4,8 +4,9 @@ from chengxin.workdays.rules import (
     Deadline,
     add_working_days,
     covered_years,
+    deadline_of,
     is_working_day,
     working_days_between,
 )
 
-__all__ = ["Deadline", "add_working_days", "covered_years", "is_working_day", "working_days_between"]
+__all__ = ["Deadline", "add_working_days", "covered_years", "deadline_of", "is_working_day", "working_days_between"]
