@@ -9,15 +9,16 @@ rows are bulk-inserted, but with the column values the platform itself produces:
 - records: raw rows with the demo generator's field values, validated by the real
   `records.rules.validate_rows` (so item, severity, data and content hash are what the platform
   would store), laid out as `records.service.Collector` lays them out;
-- list entries: for every record whose catalog item declares a list, the entry
-  `lists.service.follow_records` would make (basis, reference, planned end from the list terms);
-  plus direct entries as `lists.service.add_direct` makes them; a few exited, a few disputed;
+- matters: one per record, as `matters.service.follow_records` makes them (for a record whose
+  catalog item declares a list: the list, basis, reference and planned end from the list terms);
+  plus directly listed matters as `lists.service.add_direct` makes them; a few ended (revoked,
+  repaired), a few disputed;
 - organisations with a legal representative (and some a main responsible person), so a listed
   organisation reaches persons (R10).
 
 Persons and records go in with COPY (PostgreSQL) or `executemany` (SQLite) on the session's
 driver connection, in the forms SQLAlchemy stores (`_bulk_insert`); organisations, roles and
-list entries with SQLAlchemy Core `insert`. Watch events (made when an entry is created) are not
+matters with SQLAlchemy Core `insert`. Watch events (made when a matter is listed) are not
 written: checks never read them.
 """
 
@@ -43,9 +44,9 @@ from chengxin.db import make_engine, make_sessionmaker, unit_of_work
 from chengxin.demo import synth
 from chengxin.demo.generate import _value as field_value
 from chengxin.identity.rules import Identifier, parse_citizen_id
-from chengxin.lists.models import ListEntry
 from chengxin.lists.rules import Terms, default_terms
-from chengxin.lists.service import _reference as entry_reference
+from chengxin.matters.models import Matter
+from chengxin.matters.service import _reference as entry_reference
 from chengxin.organisations.models import Organisation, OrganisationRole
 from chengxin.persons.models import Person
 from chengxin.persons.service import new_person_values
@@ -237,7 +238,7 @@ def build(kind: str, plan: Plan, out, name: str | None = None) -> tuple[Database
             for org, people in enumerate(plan.org_people) for role, who in dict(people).items()])
     data.counts["organisations"] = plan.org_count
     rng = random.Random(plan.seed + 19)
-    entries: list[dict[str, Any]] = []
+    matters: list[dict[str, Any]] = []
     listed_orgs: set[int] = set()
     for dept, dept_rows in raw.items():
         ctx = RowContext(catalog, dept, today, hasher)
@@ -254,13 +255,15 @@ def build(kind: str, plan: Plan, out, name: str | None = None) -> tuple[Database
             records.append((row.subject_key, rid, row.subject_kind, dept, row.source_record_id, 1,
                             row.item.code, catalog.version, row.item.nature, row.severity,
                             row.severity_reason, row.decision_date, _JSON.encode(row.data),
-                            row.content_hash, batch_id, now, None,
-                            now if revoked else None, "执行依据被撤销" if revoked else None, None))
+                            row.content_hash, batch_id, now, None, rid))
+            matter = _matter_from_record(row, rid, dept, terms, now)
+            if revoked:
+                matter |= {"ended_on": today, "end_reason": "revoked", "end_note": "执行依据被撤销"}
+            matters.append(matter)
             data.counts["records"] += 1
             data.counts["revoked records"] += revoked
             if row.item.list_type:
                 who, org = by_row[row.row]
-                entries.append(_entry_from_record(row, rid, dept, terms, now))
                 if who is not None:
                     data.listed.setdefault(row.item.list_type, []).append(who)
                 elif org is not None and row.item.list_type != "red":
@@ -273,28 +276,30 @@ def build(kind: str, plan: Plan, out, name: str | None = None) -> tuple[Database
             _bulk_insert(session, Record.__table__, [dict(zip(RECORD_COLUMNS, r, strict=True)) for r in records])
     for who, list_type in plan.direct:
         start = today - timedelta(days=rng.randrange(3 * 365))
-        entries.append({
+        matters.append({
             "subject_key": hasher("citizen_id", plan.numbers[who]), "id": ids.new_id(), "subject_kind": "person",
-            "list_type": list_type, "source": "direct", "department_code": rng.choice(DIRECT_DEPARTMENTS),
+            "origin": "direct", "department_code": rng.choice(DIRECT_DEPARTMENTS),
             "source_record_id": None, "record_id": None, "item_code": None,
+            "nature": "positive" if list_type == "red" else "negative",
             "severity": None if list_type == "red" else rng.choice(("general", "serious")),
+            "start_date": start, "list_type": list_type, "planned_end": terms.planned_end(list_type, None, start),
             "basis": "《保障农民工工资支付条例》第四十八条", "reference": f"直接列入〔{start.year}〕{who}号",
-            "start_date": start, "planned_end": terms.planned_end(list_type, None, start),
-            "exited_on": None, "exit_reason": None, "exit_note": None, "disputed_at": None,
+            "ended_on": None, "end_reason": None, "end_note": None, "disputed_at": None,
             "created_at": now, "updated_at": now})
         data.listed.setdefault(list_type, []).append(who)
+    entries = [m for m in matters if m["list_type"] is not None]
     for e in entries:
         if rng.random() < EXITED and e["start_date"] < today:
-            e["exited_on"] = e["start_date"] + timedelta(days=rng.randrange((today - e["start_date"]).days) + 1)
-            e["exit_reason"], e["exit_note"] = "repaired", "信用修复完成"
+            e["ended_on"] = e["start_date"] + timedelta(days=rng.randrange((today - e["start_date"]).days) + 1)
+            e["end_reason"], e["end_note"] = "repaired", "信用修复完成"
         elif rng.random() < DISPUTED:
             e["disputed_at"] = now
     with unit_of_work(factory) as session:
-        for i in range(0, len(entries), 10_000):
-            session.execute(ListEntry.__table__.insert(), entries[i : i + 10_000])
+        for i in range(0, len(matters), 10_000):
+            session.execute(Matter.__table__.insert(), matters[i : i + 10_000])
     data.counts["list entries"] = len(entries)
     data.counts.update(f"{e['list_type']} entries" for e in entries)
-    data.counts["exited entries"] = sum(1 for e in entries if e["exited_on"] is not None)
+    data.counts["exited entries"] = sum(1 for e in entries if e["ended_on"] is not None)
     for org in sorted(listed_orgs):
         data.via_org.extend(who for _, who in plan.org_people[org])
     with engine.connect() as conn:
@@ -308,18 +313,20 @@ def build(kind: str, plan: Plan, out, name: str | None = None) -> tuple[Database
     return db, data
 
 
-def _entry_from_record(row: ValidRow, rid: str, dept: str, terms: Terms, now: datetime) -> dict[str, Any]:
-    """The entry `lists.service.follow_records` makes for a new record of a listing item."""
+def _matter_from_record(row: ValidRow, rid: str, dept: str, terms: Terms, now: datetime) -> dict[str, Any]:
+    """The matter `matters.service.follow_records` makes for a record's first version (its id is
+    the record's): with its list, basis, reference and planned end when its item declares a list."""
     list_type = row.item.list_type
-    assert list_type is not None
+    data = row.data if (list_type or terms.reads_end(row.item)) else {}
     return {
-        "subject_key": row.subject_key, "id": ids.new_id(), "subject_kind": row.subject_kind,
-        "list_type": list_type, "source": "record", "department_code": dept,
-        "source_record_id": row.source_record_id, "record_id": rid, "item_code": row.item.code,
-        "severity": row.severity, "basis": terms.item_basis.get(row.item.code) or row.item.legal_basis,
-        "reference": entry_reference(row), "start_date": row.decision_date,
-        "planned_end": terms.planned_end(list_type, row.item.code, row.decision_date, row.data),
-        "exited_on": None, "exit_reason": None, "exit_note": None, "disputed_at": None,
+        "subject_key": row.subject_key, "id": rid, "subject_kind": row.subject_kind, "origin": "record",
+        "department_code": dept, "source_record_id": row.source_record_id, "record_id": rid,
+        "item_code": row.item.code, "nature": row.item.nature, "severity": row.severity,
+        "start_date": row.decision_date, "list_type": list_type,
+        "planned_end": terms.planned_end(list_type, row.item.code, row.decision_date, data),
+        "basis": (terms.item_basis.get(row.item.code) or row.item.legal_basis) if list_type else None,
+        "reference": entry_reference(data) if list_type else None,
+        "ended_on": None, "end_reason": None, "end_note": None, "disputed_at": None,
         "created_at": now, "updated_at": now}
 
 
