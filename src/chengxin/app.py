@@ -39,6 +39,7 @@ from chengxin.organisations.endpoints import router as org_router
 from chengxin.publicity.rules import default_tiers
 from chengxin.ratelimit import login_limiter, public_limiter, tipoff_limiter
 from chengxin.records.endpoints import router as records_router
+from chengxin.records.imports import interrupt_abandoned_imports
 from chengxin.repairs.endpoints import router as repairs_router
 from chengxin.routing import HotRouteApp
 from chengxin.sanctions.endpoints import router as measures_router
@@ -143,6 +144,10 @@ def _hot_send(scope: Scope, send: Send) -> Send | None:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    try:  # imports a previous run of the server left half done say so before anyone asks
+        interrupt_abandoned_imports(app.state.sessionmaker, app.state.settings)
+    except Exception as exc:  # the jobs try again; the server still starts
+        log.error("could not mark interrupted imports: %s", type(exc).__name__)
     settle_heap()
     try:
         yield
