@@ -17,6 +17,7 @@ from chengxin.lists import service
 from chengxin.lists.models import EXIT_LABELS, LIST_LABELS, ListEntry
 from chengxin.lists.rules import STATUS_LABELS, entry_status
 from chengxin.lists.schemas import DirectEntryIn, EntriesOut, EntryOut, ExitIn
+from chengxin.params import Int64
 
 router = APIRouter(prefix="/api/v1/lists", tags=["名单"], responses=PROBLEM_RESPONSES)
 
@@ -56,8 +57,8 @@ def exit_entry(
 def list_entries(
     caller: Annotated[Caller, permit("lists.read")], session: SessionDep,
     list_type: Annotated[Literal["black", "red", "watch"] | None, Query()] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[Int64, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[Int64, Query(ge=0)] = 0,
 ) -> EntriesOut:
     """信用办查看全部名单条目；部门只看本部门列入的条目。"""
     department = None if caller.has("operator") else caller.require_department()
