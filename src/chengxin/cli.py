@@ -109,8 +109,10 @@ def serve(
         start_background(application.state.sessionmaker, application.state.keys,
                          settings.jobs_interval_seconds)
     console.print(f"服务地址：http://{host or settings.host}:{port or settings.port}/")
+    from chengxin.serving import ProblemH11Protocol
+
     uvicorn.run(application, host=host or settings.host, port=port or settings.port,
-                log_level="info")
+                log_level="info", http=ProblemH11Protocol)
 
 
 @app.command()

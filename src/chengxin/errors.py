@@ -41,6 +41,16 @@ class DomainError(Exception):
         return body
 
 
+class BodyRefused(StarletteHTTPException):
+    """A request body refused while it streams in (too large, or JSON that is not UTF-8). An
+    HTTPException so that the framework's body parsing passes it on unchanged; answered as the
+    DomainError it carries."""
+
+    def __init__(self, error: DomainError) -> None:
+        super().__init__(error.status, error.message)
+        self.error = error
+
+
 class NotFound(DomainError):
     def __init__(self, code: str, message: str, **extra: Any) -> None:
         super().__init__(code, message, 404, **extra)
@@ -109,6 +119,10 @@ def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
         return answer(request, exc)
+
+    @app.exception_handler(BodyRefused)
+    async def _body(request: Request, exc: BodyRefused) -> Response:
+        return answer(request, exc.error)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:

@@ -10,6 +10,7 @@ from chengxin.callers import Caller, permit
 from chengxin.clock import today
 from chengxin.deps import CatalogDep, KeysDep, SessionDep, SettingsDep
 from chengxin.errors import PROBLEM_RESPONSES, DomainError, NotFound
+from chengxin.params import Int64
 from chengxin.records import repository as repo
 from chengxin.records import service
 from chengxin.records.files import MAX_COLUMNS
@@ -120,7 +121,7 @@ def upload_file(
 @router.get("/batches/{batch_id}", response_model=Receipt, summary="查询批次回执")
 def get_receipt(
     batch_id: str, caller: Annotated[Caller, permit("records.read_own")], session: SessionDep,
-    limit: Annotated[int, Query(ge=1, le=10_000)] = REPORT_LIMIT,
+    limit: Annotated[Int64, Query(ge=1, le=10_000)] = REPORT_LIMIT,
 ) -> Receipt:
     """查询本部门某批次的回执与逐行报告。"""
     department = caller.require_department()
