@@ -35,8 +35,6 @@ XLSX_MAX_UNPACKED = 2 << 30  # all parts together
 XLSX_MAX_SHARED_STRINGS = 512 << 20
 XLSX_MAX_OTHER_PART = 64 << 20
 csv.field_size_limit(CELL_MAX_CHARS)
-# Undecodable bytes are decoded as lone surrogates (surrogateescape), which no valid text holds:
-# the row holding one is found exactly, not a read-ahead block earlier.
 _UNDECODED = re.compile("[\udc80-\udcff]")
 
 
@@ -82,6 +80,22 @@ def _lines(text: io.TextIOWrapper) -> Iterator[str]:
         yield line
 
 
+def _undecodable_row(stream: IO[bytes], encoding: str) -> int | None:
+    """The number of the first row holding bytes that do not decode (only after an error: the
+    bytes are read again, undecodable ones as lone surrogates, which no valid text holds)."""
+    stream.seek(0)
+    text = io.TextIOWrapper(stream, encoding=encoding, newline="", errors="surrogateescape")
+    try:
+        for number, values in enumerate(csv.reader(_lines(text)), 1):
+            if _UNDECODED.search("".join(values)):
+                return number
+    except (csv.Error, FileError):
+        return None
+    finally:
+        text.detach()
+    return None
+
+
 def _csv_error(exc: csv.Error, row: int) -> FileError:
     if "field larger than field limit" in str(exc):
         return FileError("FILE_CELL_TOO_LARGE", f"第 {row} 行有单元格超过 {CELL_MAX_CHARS} 个字符，导入在此停止")
@@ -97,34 +111,33 @@ def read_csv(stream: IO[bytes]) -> Table:
     head = stream.read(SNIFF_BYTES)
     encoding = detect_encoding(head)
     stream.seek(0)
-    text = io.TextIOWrapper(stream, encoding=encoding, newline="", errors="surrogateescape")
+    text = io.TextIOWrapper(stream, encoding=encoding, newline="", errors="strict")
     reader = csv.reader(_lines(text))
     try:
         headers = next(reader)
     except StopIteration:
         raise FileError("FILE_EMPTY", "文件为空") from None
-    except FileError:
-        raise
+    except UnicodeDecodeError:
+        raise FileError("FILE_ENCODING_UNKNOWN", "文件编码有误：请使用 UTF-8 或 GB18030") from None
     except csv.Error as exc:
         raise _csv_error(exc, 1) from None
     if len(headers) > MAX_COLUMNS:
         raise _too_many_columns(1, len(headers))
-    if _UNDECODED.search("".join(headers)):
-        raise FileError("FILE_ENCODING_UNKNOWN", "文件编码有误：请使用 UTF-8 或 GB18030")
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
         number = 1
-        search = _UNDECODED.search
         try:
             for values in reader:
                 number += 1
                 if len(values) > MAX_COLUMNS:
                     raise _too_many_columns(number, len(values))
-                joined = "".join(values)
-                if search(joined):
-                    raise FileError("FILE_ENCODING_ERROR", f"第 {number} 行有无法解码的字节，导入在此停止")
-                if values and joined.strip():  # not a blank line (one C call per row)
+                if values and "".join(values).strip():  # not a blank line (one C call per row)
                     yield number, values
+        except UnicodeDecodeError:
+            # The wrapper decodes a block ahead of the reader: the row is found by reading again.
+            text.detach()
+            row = _undecodable_row(stream, encoding) or number + 1
+            raise FileError("FILE_ENCODING_ERROR", f"第 {row} 行有无法解码的字节，导入在此停止") from None
         except csv.Error as exc:
             raise _csv_error(exc, number + 1) from None
         finally:
