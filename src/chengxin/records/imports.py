@@ -90,7 +90,8 @@ def run_import(
     """Import a whole file; returns the closed batch (its receipt).
 
     The batch is opened before the file is read, so every outcome has a receipt: a file refused
-    at its header is a batch "rejected" with nothing stored; an error part-way (an undecodable
+    before its first chunk is committed (its header, say) is a batch "rejected" with nothing
+    stored; an error part-way (an undecodable
     byte, a database error) stops the import after the chunks already committed, and the batch
     says "failed", why, and which rows landed (`rows_through`). Either way `ImportStopped`
     carries the batch to the caller. An interrupted process leaves the batch "running" until
