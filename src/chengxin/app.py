@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -12,7 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.engine import Engine
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chengxin import __version__, clock
 from chengxin.access import sealing
@@ -33,7 +34,7 @@ from chengxin.db import checkpoint_in_background, make_engine, make_sessionmaker
 from chengxin.disclosure.endpoints import router as disclosure_router
 from chengxin.editions.endpoints import router as editions_router
 from chengxin.editions.service import current_or_packaged
-from chengxin.errors import DomainError, install_handlers, problem_response
+from chengxin.errors import BodyRefused, DomainError, answer, install_handlers
 from chengxin.lists.endpoints import router as lists_router
 from chengxin.notices.endpoints import router as notices_router
 from chengxin.objections.endpoints import router as objections_router
@@ -41,6 +42,7 @@ from chengxin.organisations.endpoints import router as org_router
 from chengxin.publicity.rules import default_tiers
 from chengxin.ratelimit import login_limiter, public_limiter, tipoff_limiter
 from chengxin.records.endpoints import router as records_router
+from chengxin.records.imports import interrupt_abandoned_imports
 from chengxin.repairs.endpoints import router as repairs_router
 from chengxin.routing import HotRouteApp
 from chengxin.sanctions.endpoints import router as measures_router
@@ -101,7 +103,7 @@ def create_app(
     app.state.tipoff_limiter = tipoff_limiter(settings.tipoff_rate_per_minute)
     install_handlers(app)
 
-    app.add_middleware(RefuseOversizedBodies)
+    app.add_middleware(GuardRequestBodies)
 
     app.state.measures = in_force_measures if catalog is None else default_measures()
     # The check routes first: they take by far the most requests, and a request is matched
@@ -137,7 +139,7 @@ def create_app(
     install_pages(app)
     # The single check (a `HandParsedRoute`) is answered in front of the middleware stack, with
     # the effect of the app's two middleware replicated (`routing.HotRouteApp`).
-    app.serve_hot_routes((SecurityHeaders, RefuseOversizedBodies), _hot_send)
+    app.serve_hot_routes((SecurityHeaders, GuardRequestBodies), _hot_channels)
     return app
 
 
@@ -159,16 +161,21 @@ def signing_problem(state: Any) -> str | None:
     return None
 
 
-def _hot_send(scope: Scope, send: Send) -> Send | None:
-    """The `send` of a hot route's answer: with the security headers (`SecurityHeaders`), or
-    None for a body announced as too large (`RefuseOversizedBodies` refuses it in the stack)."""
-    if RefuseOversizedBodies.too_large(scope):
+def _hot_channels(scope: Scope, receive: Receive, send: Send) -> tuple[Receive, Send] | None:
+    """The `receive` and `send` of a hot route's answer: the body guarded as `GuardRequestBodies`
+    guards it, the answer with the security headers (`SecurityHeaders`); or None for a body
+    announced as too large (`GuardRequestBodies` refuses it in the stack)."""
+    if GuardRequestBodies.too_large(scope):
         return None
-    return SecurityHeaders.wrap(scope, send)
+    return GuardRequestBodies.guard(scope, receive), SecurityHeaders.wrap(scope, send)
 
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    try:  # imports a previous run of the server left half done say so before anyone asks
+        interrupt_abandoned_imports(app.state.sessionmaker, app.state.settings)
+    except Exception as exc:  # the jobs try again; the server still starts
+        log.error("could not mark interrupted imports: %s", type(exc).__name__)
     settle_heap()
     try:
         yield
@@ -190,8 +197,14 @@ def settle_heap() -> None:
     gc.freeze()
 
 
-class RefuseOversizedBodies:
-    """Refuse a body announced as too large before a byte of it is read or spooled.
+class GuardRequestBodies:
+    """Bound what a request body may cost, on every route, while it streams in: a body announced
+    as too large is refused before a byte of it is read; any other (chunked, or lying about its
+    length) is counted as it arrives and refused at the byte that passes the limit, so no route
+    ever reads more. File uploads (multipart) may reach CHENGXIN_MAX_UPLOAD_BYTES (the files are
+    spooled to disk), every other body CHENGXIN_MAX_BODY_BYTES (it is parsed in memory). A JSON
+    body must be UTF-8 (RFC 8259): checked as it streams, so every JSON route, the hand-parsed
+    one included, answers the same clear error.
 
     A plain ASGI middleware: Starlette's `@app.middleware("http")` (BaseHTTPMiddleware) runs the
     rest of the app in a task of its own with a memory stream for the answer, which costs more
@@ -201,18 +214,64 @@ class RefuseOversizedBodies:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and self.too_large(scope):
-            limit_mb = scope["app"].state.settings.max_upload_bytes // (1024 * 1024)
-            err = DomainError("FILE_TOO_LARGE", f"请求内容超过上限 {limit_mb} MB", 413)
-            await problem_response(err)(scope, receive, send)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
             return
-        await self.app(scope, receive, send)
+        if self.too_large(scope):
+            await answer(Request(scope, receive), _too_large(scope))(scope, receive, send)
+            return
+        await self.app(scope, self.guard(scope, receive), send)
 
     @staticmethod
-    def too_large(scope: Scope) -> bool:
-        """Whether the request announces a body beyond the upload limit."""
+    def limit(scope: Scope) -> tuple[int, bool]:
+        """The body limit of this request, and whether its body must be UTF-8 JSON."""
+        settings = scope["app"].state.settings
+        kind = b""
+        for name, value in scope["headers"]:
+            if name == b"content-type":
+                kind = value.partition(b";")[0].strip().lower()
+                break
+        if kind == b"multipart/form-data":
+            return settings.max_upload_bytes + MULTIPART_OVERHEAD, False
+        return settings.max_body_bytes, kind == b"application/json" or (
+            kind.startswith(b"application/") and kind.endswith(b"+json"))
+
+    @classmethod
+    def too_large(cls, scope: Scope) -> bool:
+        """Whether the request announces a body beyond its limit."""
         for name, value in scope["headers"]:
             if name == b"content-length":
-                limit = scope["app"].state.settings.max_upload_bytes + MULTIPART_OVERHEAD
-                return value.isdigit() and int(value) > limit
+                return value.isdigit() and int(value) > cls.limit(scope)[0]
         return False
+
+    @classmethod
+    def guard(cls, scope: Scope, receive: Receive) -> Receive:
+        """`receive`, counting the body's bytes and refusing it past the limit (and, for JSON,
+        at the first byte that is not UTF-8)."""
+        limit, json = cls.limit(scope)
+        decode = codecs.getincrementaldecoder("utf-8")().decode if json else None
+        seen = 0
+
+        async def guarded() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                body = message.get("body", b"")
+                seen += len(body)
+                if seen > limit:
+                    raise BodyRefused(_too_large(scope))
+                if decode is not None:
+                    try:
+                        decode(body, not message.get("more_body", False))
+                    except UnicodeDecodeError:
+                        raise BodyRefused(DomainError(
+                            "REQUEST_JSON_NOT_UTF8", "请求体须为 UTF-8 编码的 JSON（RFC 8259）", 400)) from None
+            return message
+
+        return guarded
+
+
+def _too_large(scope: Scope) -> DomainError:
+    limit = GuardRequestBodies.limit(scope)[0]
+    shown = f"{limit / (1024 * 1024):.0f} MB" if limit >= 1024 * 1024 else f"{limit} 字节"
+    return DomainError("FILE_TOO_LARGE", f"请求内容超过上限 {shown}", 413, limit=limit)

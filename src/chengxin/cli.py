@@ -113,8 +113,10 @@ def serve(
         start_background(application.state.sessionmaker, application.state.keys,
                          settings.jobs_interval_seconds)
     console.print(f"服务地址：http://{host or settings.host}:{port or settings.port}/")
+    from chengxin.serving import ProblemH11Protocol
+
     uvicorn.run(application, host=host or settings.host, port=port or settings.port,
-                log_level="info")
+                log_level="info", http=ProblemH11Protocol)
 
 
 @app.command()
@@ -186,7 +188,8 @@ def import_file(
             if departments.get(session, department) is None:
                 raise DomainError("DEPARTMENT_UNKNOWN", f"未登记的部门编码：{department}")
         size = file.stat().st_size
-        spec = ImportSpec(department, file.name, item, chunk or settings.import_chunk_rows)
+        spec = ImportSpec(department, file.name, item, chunk or settings.import_chunk_rows,
+                          settings.max_issues_per_code)
         columns = (TextColumn("[bold]导入[/bold] {task.description}"), BarColumn(),
                    TextColumn("{task.percentage:>5.1f}%"), TransferSpeedColumn(),
                    TextColumn("已处理 {task.fields[rows]} 行"), TimeRemainingColumn())

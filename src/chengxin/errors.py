@@ -41,9 +41,41 @@ class DomainError(Exception):
         return body
 
 
+class BodyRefused(StarletteHTTPException):
+    """A request body refused while it streams in (too large, or JSON that is not UTF-8). An
+    HTTPException so that the framework's body parsing passes it on unchanged; answered as the
+    DomainError it carries."""
+
+    def __init__(self, error: DomainError) -> None:
+        super().__init__(error.status, error.message)
+        self.error = error
+
+
 class NotFound(DomainError):
     def __init__(self, code: str, message: str, **extra: Any) -> None:
         super().__init__(code, message, 404, **extra)
+
+
+def domain_error_of(exc: BaseException) -> DomainError:
+    """The error a person is told for `exc` (the handlers below, and an import that stopped)."""
+    if isinstance(exc, DomainError):
+        return exc
+    if isinstance(exc, IntegrityError):
+        # Two submissions raced on the same idempotency key; the loser retries and is told
+        # "unchanged". The message never echoes the statement (it may hold personal data).
+        return DomainError("CONFLICT_CONCURRENT", "数据正被另一提交同时修改，请稍后重试（重试不会产生重复数据）", 409)
+    if isinstance(exc, DataError):
+        # The database refused a value the request carried (PostgreSQL: a NUL character, a number
+        # out of range). Nothing was written; the value is not echoed.
+        return DomainError("REQUEST_DATA_INVALID", "请求中含有无法保存的字符（如空字符）或超出范围的数值", 400)
+    return DomainError("INTERNAL_ERROR", "服务器内部错误，请联系平台运维", 500)
+
+
+def log_unexpected(exc: BaseException) -> None:
+    """Log where an unexpected error broke, never what it said (messages may carry submitted values)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = " <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}" for f in frames[-4:][::-1])
+    log.error("unhandled %s at %s", type(exc).__name__, where)
 
 
 def problem_response(err: DomainError) -> JSONResponse:
@@ -88,6 +120,10 @@ def install_handlers(app: FastAPI) -> None:
     async def _domain(request: Request, exc: DomainError) -> Response:
         return answer(request, exc)
 
+    @app.exception_handler(BodyRefused)
+    async def _body(request: Request, exc: BodyRefused) -> Response:
+        return answer(request, exc.error)
+
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
         errors = []
@@ -108,27 +144,18 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(IntegrityError)
     async def _conflict(request: Request, exc: IntegrityError) -> Response:
-        # Two submissions raced on the same idempotency key; the loser retries and is told
-        # "unchanged". The message never echoes the statement (it may hold personal data).
         log.warning("integrity conflict: %s", type(exc.orig).__name__)
-        return answer(request, DomainError(
-            "CONFLICT_CONCURRENT", "数据正被另一提交同时修改，请稍后重试（重试不会产生重复数据）", 409))
+        return answer(request, domain_error_of(exc))
 
     @app.exception_handler(DataError)
     async def _data(request: Request, exc: DataError) -> Response:
-        # The database refused a value the request carried (PostgreSQL: a NUL character, a number
-        # out of range). Nothing was written; the value is not echoed.
         log.warning("data refused by the database: %s", type(exc.orig).__name__)
-        return answer(request, DomainError(
-            "REQUEST_DATA_INVALID", "请求中含有无法保存的字符（如空字符）或超出范围的数值", 400))
+        return answer(request, domain_error_of(exc))
 
     @app.exception_handler(Exception)
     async def _internal(request: Request, exc: Exception) -> Response:
-        # Messages may carry submitted values; log where it broke, never what it said.
-        frames = traceback.extract_tb(exc.__traceback__)
-        where = " <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}" for f in frames[-4:][::-1])
-        log.error("unhandled %s at %s", type(exc).__name__, where)
-        return answer(request, DomainError("INTERNAL_ERROR", "服务器内部错误，请联系平台运维", 500))
+        log_unexpected(exc)
+        return answer(request, domain_error_of(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

@@ -28,6 +28,7 @@ from chengxin.notices import service as notices
 from chengxin.objections import service as objections
 from chengxin.publicity import service as publicity
 from chengxin.publicity.rules import default_tiers
+from chengxin.records.imports import interrupt_abandoned_imports
 from chengxin.repairs import service as repairs
 from chengxin.settings import Settings, get_settings
 from chengxin.signing import Signer, load_signer
@@ -49,11 +50,13 @@ class JobRun:
     publicity_ended: int = 0  # records whose publicity ended since the last run, told
     objections_escalated: int = 0  # open objections past their deadline sent to the credit office
     repairs_overdue: int = 0  # repair applications past their acceptance or decision deadline
+    imports_interrupted: int = 0  # batches left running by a process that is gone, marked interrupted
 
 
 def run_once(factory: sessionmaker[Session], keys: Keys, as_of: date | None = None,
              settings: Settings | None = None, signer: Signer | None = None) -> JobRun:
     settings = settings or get_settings()
+    interrupted = len(interrupt_abandoned_imports(factory, settings))
     with unit_of_work(factory) as session:
         expired = matters.emit_term_ends(session, as_of or today())
     run = watch.deliver_due(factory, keys)
@@ -62,7 +65,7 @@ def run_once(factory: sessionmaker[Session], keys: Keys, as_of: date | None = No
     cases = _cases(factory, as_of or today(), settings)
     sent = notices.deliver_due(factory, keys, settings, signer=signer)
     return JobRun(expired, run.delivered, run.retried, run.failed, scanned.raised,
-                  _seal(factory, signer, settings), sent.delivered, *cases)
+                  _seal(factory, signer, settings), sent.delivered, *cases, imports_interrupted=interrupted)
 
 
 def _cases(factory: sessionmaker[Session], on: date, settings: Settings) -> tuple[int, int, int, int]:

@@ -20,7 +20,7 @@ layers, the router, each a coroutine per request). What those layers do for such
 done here: the app's own exception handlers answer every error, looked up by exception class as
 Starlette's exception middleware does (an unexpected error gets the app's 500 answer and is
 raised again for the server's log, as Starlette's server-error middleware does). The app's own
-middleware (the security headers, the refusal of oversized bodies) are declared by the app and
+middleware (the security headers, the guard on request bodies) are declared by the app and
 replicated through the hooks it passes; an app whose middleware differ from the ones declared
 refuses to start, so a middleware added later cannot be skipped by accident. A request the
 hooks do not admit (an oversized body) goes through the whole stack.
@@ -99,7 +99,7 @@ def _awaitable(handler: Any) -> Any:
     return lambda request, exc: run_in_threadpool(handler, request, exc)
 
 
-Hook = Callable[[Scope, Send], Send | None]
+Hook = Callable[[Scope, Receive, Send], tuple[Receive, Send] | None]
 
 
 class HotRouteApp(FastAPI):
@@ -112,8 +112,9 @@ class HotRouteApp(FastAPI):
 
     def serve_hot_routes(self, middleware: tuple[type, ...], send: Hook) -> None:
         """Answer the hand-parsed routes directly. `middleware`: the app's middleware classes,
-        all of whose effect `send` replicates: it returns the `send` to answer with (adding what
-        the middleware add), or None when the request must go through the whole stack."""
+        all of whose effect `send` replicates: it returns the `receive` and `send` to answer with
+        (doing what the middleware do to the request and its answer), or None when the request
+        must go through the whole stack."""
         present = tuple(m.cls for m in self.user_middleware)
         if sorted(map(repr, present)) != sorted(map(repr, middleware)):
             raise TypeError(f"hot routes replicate the middleware {middleware}, the app has {present}")
@@ -130,9 +131,9 @@ class HotRouteApp(FastAPI):
                 if len(self.user_middleware) != self.hot_middleware:
                     raise RuntimeError("a middleware was added after serve_hot_routes: declare it there")
                 scope["app"] = self
-                wrapped = self.hot_send(scope, send)  # type: ignore[misc]
+                wrapped = self.hot_send(scope, receive, send)  # type: ignore[misc]
                 if wrapped is not None:
-                    await route.answer(self, scope, receive, wrapped)
+                    await route.answer(self, scope, *wrapped)
                     return
         await super().__call__(scope, receive, send)
 

@@ -36,6 +36,11 @@ class Settings(BaseSettings):
 
     max_batch_rows: int = Field(10_000, description="一次 JSON 报送的最大记录数")
     max_upload_bytes: int = Field(512 * 1024 * 1024, description="上传文件大小上限（字节）")
+    max_body_bytes: int = Field(32 * 1024 * 1024, ge=1024,
+                                description="文件上传以外的请求体（JSON、表单）大小上限（字节）")
+    max_issues_per_code: int = Field(1000, ge=1, description="一次报送的逐行报告中每个错误码保留的条数（全部计数）")
+    import_lease_seconds: int = Field(600, ge=10, description="导入中的批次多久没有进展即视为中断（秒）；"
+                                                              "同一台机器上进程已退出的立即视为中断")
     max_batch_check: int = Field(100_000, description="一次批量核查的最大号码数")
     jobs_interval_seconds: float = Field(60.0, description="serve 内置定时任务的间隔（秒）；0 为不运行")
     import_chunk_rows: int = Field(5_000, description="导入时每个事务处理的行数")

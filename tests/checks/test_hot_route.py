@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.middleware.gzip import GZipMiddleware
 
-from chengxin.app import RefuseOversizedBodies, _hot_send, create_app
+from chengxin.app import GuardRequestBodies, _hot_channels, create_app
 from chengxin.checks import endpoints as check_endpoints
 from chengxin.web.security import SecurityHeaders
 from helpers import COURT, HR, as_dept, as_role, cid, court_case, submit
@@ -35,6 +35,7 @@ CASES = {
     "malformed json": (b'{"id_number": "1101', HR),
     "not json": (b"id_number=1", HR | {"Content-Type": "text/plain"}),
     "empty body": (b"", HR | {"Content-Type": "application/json"}),
+    "not utf-8": ('{"id_number": "张三"}'.encode("gb18030"), HR | {"Content-Type": "application/json"}),
     "oversized": (b"{}", HR | {"Content-Type": "application/json", "Content-Length": str(1 << 40)}),
 }
 
@@ -125,7 +126,7 @@ def test_an_app_whose_middleware_differ_from_the_replicated_ones_refuses_to_star
     app = create_app(settings, engine=engine, keys=keys)
     app.add_middleware(GZipMiddleware)
     with pytest.raises(TypeError, match="hot routes replicate the middleware"):
-        app.serve_hot_routes((SecurityHeaders, RefuseOversizedBodies), _hot_send)
+        app.serve_hot_routes((SecurityHeaders, GuardRequestBodies), _hot_channels)
 
 
 def test_a_middleware_added_after_the_hot_routes_were_declared_is_not_skipped_silently(settings, engine, keys):

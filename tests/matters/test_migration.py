@@ -11,7 +11,7 @@ from chengxin.db import make_engine
 from chengxin.migrate import upgrade
 from helpers import scratch_database
 
-BEFORE = "a9edits00009"
+BEFORE = "u6batchout10"  # the revision before the matters
 T = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
 
 

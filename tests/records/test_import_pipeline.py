@@ -17,7 +17,7 @@ from chengxin.departments import repository as departments
 from chengxin.migrate import upgrade
 from chengxin.persons.models import Person
 from chengxin.records import imports, service
-from chengxin.records.imports import ImportSpec, run_import
+from chengxin.records.imports import ImportSpec, ImportStopped, run_import
 from chengxin.records.models import Batch, Record
 from helpers import cid, scratch_database, write_csv
 
@@ -128,8 +128,10 @@ def test_a_failed_write_leaves_whole_chunks_and_fails_the_import(engine_factory,
             raise RuntimeError("disk full")
 
     monkeypatch.setattr(service.Collector, "write", write_then_fail)
-    with pytest.raises(RuntimeError, match="disk full"), path.open("rb") as fh:
+    with pytest.raises(ImportStopped) as stop, path.open("rb") as fh:
         run_import(factory, catalog, keys, fh, spec)
+    assert isinstance(stop.value.__cause__, RuntimeError) and stop.value.code == "INTERNAL_ERROR"
+    assert stop.value.extra["rows_through"] == 4 and stop.value.extra["landed"]["created"] == 3
     assert slow_writer == [3, 3]  # nothing was written after the failed chunk
     assert stored(factory, "market_regulation") == [("P-1", 1, True), ("P-2", 1, True), ("P-3", 1, True)]
     with factory() as session:
@@ -166,7 +168,7 @@ def test_an_interrupted_pipelined_import_keeps_the_chunk_in_flight_and_reruns(en
     assert slow_writer == [3, 3]  # the chunk in flight was let finish, whole
     with factory() as session:
         failed = session.scalars(select(Batch).where(Batch.filename == "stopped.csv")).one()
-        assert failed.status == "failed"
+        assert (failed.status, failed.rows_through) == ("interrupted", 7)
         assert counts(failed) == (6, 4, 1, 1, 0, 0)
     monkeypatch.setattr(service.Collector, "plan", real)
     with path.open("rb") as fh:

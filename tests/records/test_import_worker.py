@@ -8,8 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from chengxin.records import imports, service
-from chengxin.records.files import FileError
-from chengxin.records.imports import ImportSpec, run_import
+from chengxin.records.imports import ImportSpec, ImportStopped, run_import
 from chengxin.records.models import Batch, BatchIssue, Record
 from helpers import cid, write_csv
 
@@ -92,13 +91,14 @@ def test_an_undecodable_row_stops_a_worker_import_after_the_whole_chunks(spy, fa
     path = write(tmp_path / "broken.csv", [row(n) for n in range(1, 1450)])
     path.write_bytes(path.read_bytes() + b"\xff\xfe broken\n")
     assert path.stat().st_size > 256 * 1024
-    with pytest.raises(FileError) as err, path.open("rb") as fh:
+    with pytest.raises(ImportStopped) as err, path.open("rb") as fh:
         run_import(factory, catalog, keys, fh, ImportSpec("market_regulation", path.name, "XZCF-01", 500))
-    assert err.value.code == "FILE_ENCODING_ERROR"
+    assert err.value.code == "FILE_ENCODING_ERROR" and "第 1451 行" in err.value.cause_message
     assert spy == [str(path)]
     failed = session.scalars(select(Batch).where(Batch.filename == "broken.csv")).one()
-    assert failed.status == "failed"
+    assert failed.status == "failed" and failed.error_code == "FILE_ENCODING_ERROR"
     assert failed.total == 1000  # two whole chunks; the third went with the bad bytes
+    assert failed.rows_through == 1001 and err.value.extra["rows_through"] == 1001
 
 
 def test_interrupted_worker_import_reruns_without_duplicates(spy, monkeypatch, factory, catalog, keys, session,

@@ -207,7 +207,7 @@ def test_interrupted_import_reruns_without_duplicates(factory, catalog, keys, se
         run_import(factory, catalog, keys, fh, spec)
     assert count(session) == before + 10
     failed = session.scalars(select(Batch).where(Batch.filename == "big.csv")).one()
-    assert failed.status == "failed"
+    assert (failed.status, failed.rows_through, failed.total) == ("interrupted", 11, 10)
 
     monkeypatch.setattr(service.Collector, "add_chunk", real_add)
     with path.open("rb") as fh:

@@ -24,10 +24,11 @@ from chengxin.access.schemas import (
 from chengxin.callers import ROLE_LABELS, Caller, permit
 from chengxin.deps import SessionDep, SignerDep
 from chengxin.errors import PROBLEM_RESPONSES, NotFound
+from chengxin.params import Int64
 
 router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
-Limit = Annotated[int, Query(ge=1, le=200, description="每页条数")]
-Before = Annotated[int | None, Query(ge=1, description="只列出序号小于此值的记录（翻页用上一页的 next_before）")]
+Limit = Annotated[Int64, Query(ge=1, le=200, description="每页条数")]
+Before = Annotated[Int64 | None, Query(ge=1, description="只列出序号小于此值的记录（翻页用上一页的 next_before）")]
 
 
 def entry_fields(row: repo.Listed) -> dict[str, Any]:
@@ -54,7 +55,7 @@ def my_accesses(caller: Annotated[Caller, permit("person.own")], session: Sessio
 
 
 @router.get("/me/accesses/{seq}/proof", response_model=ProofOut, tags=["本人"], summary="查询记录的存证证明")
-def my_access_proof(seq: int, caller: Annotated[Caller, permit("person.own")], session: SessionDep,
+def my_access_proof(seq: Int64, caller: Annotated[Caller, permit("person.own")], session: SessionDep,
                     signer: SignerDep) -> dict[str, Any]:
     """本人某条查询记录在最新签名树头中的包含证明（RFC 6962），可离线验证；尚未封存时状态为“待封存”。"""
     access.own_entry(session, caller, seq)
@@ -84,8 +85,8 @@ def audit_log(
 
 
 @router.get("/audit/log/{seq}/proof", response_model=ProofOut, tags=["审计"], summary="任一查询记录的存证证明")
-def audit_proof(seq: int, caller: Annotated[Caller, permit("audit.read")], session: SessionDep,
-                signer: SignerDep, tree_size: Annotated[int | None, Query(ge=1, description="签名树头大小")] = None,
+def audit_proof(seq: Int64, caller: Annotated[Caller, permit("audit.read")], session: SessionDep,
+                signer: SignerDep, tree_size: Annotated[Int64 | None, Query(ge=1, description="签名树头大小")] = None,
                 ) -> dict[str, Any]:
     """任一查询记录在最新（或指定大小的）签名树头中的包含证明。"""
     return sealing.prove(session, signer, seq, tree_size)

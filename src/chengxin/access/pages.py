@@ -17,10 +17,11 @@ from chengxin.access.rules import check_proof
 from chengxin.callers import ROLE_LABELS, Caller, permit
 from chengxin.clock import CHINA
 from chengxin.deps import CatalogDep, SessionDep, SignerDep
+from chengxin.params import Int64
 from chengxin.web.render import render
 
 router = APIRouter(include_in_schema=False)
-Before = Annotated[int | None, Query(ge=1)]
+Before = Annotated[Int64 | None, Query(ge=1)]
 
 
 @router.get("/me/accesses", response_class=HTMLResponse)
@@ -38,7 +39,7 @@ def _own_proof(session: Any, signer: Any, caller: Caller, seq: int) -> dict[str,
 
 
 @router.get("/me/accesses/{seq}/proof", response_class=HTMLResponse)
-def my_proof_page(seq: int, request: Request, caller: Annotated[Caller, permit("person.own")],
+def my_proof_page(seq: Int64, request: Request, caller: Annotated[Caller, permit("person.own")],
                   session: SessionDep, signer: SignerDep) -> HTMLResponse:
     """一条查询记录的包含证明，平台当场验证，并可下载后离线验证。"""
     proof = _own_proof(session, signer, caller, seq)
@@ -47,7 +48,7 @@ def my_proof_page(seq: int, request: Request, caller: Annotated[Caller, permit("
 
 
 @router.get("/me/accesses/{seq}/proof.json")
-def my_proof_download(seq: int, caller: Annotated[Caller, permit("person.own")], session: SessionDep,
+def my_proof_download(seq: Int64, caller: Annotated[Caller, permit("person.own")], session: SessionDep,
                       signer: SignerDep) -> Response:
     """下载证明文件（JSON），可用 chengxin audit check-proof 或任一 SHA-256 与 Ed25519 实现验证。"""
     body = json.dumps(_own_proof(session, signer, caller, seq), ensure_ascii=False, indent=2)

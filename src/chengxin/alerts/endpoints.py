@@ -14,6 +14,7 @@ from chengxin.callers import Caller, permit
 from chengxin.clock import utcnow
 from chengxin.deps import SessionDep
 from chengxin.errors import PROBLEM_RESPONSES
+from chengxin.params import Int64
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["异常使用告警"], responses=PROBLEM_RESPONSES)
 
@@ -33,8 +34,8 @@ def list_alerts(
     status: Annotated[Literal["open", "acknowledged"] | None,
                       Query(description="open 待处理，acknowledged 已确认；缺省为全部")] = None,
     rule: Annotated[str | None, Query(max_length=32, description="按规则筛选，如 volume_spike")] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[Int64, Query(ge=1, le=500)] = 100,
+    offset: Annotated[Int64, Query(ge=0)] = 0,
 ) -> AlertPage:
     """按时间倒序列出异常使用告警（只含账号、部门、地址与次数，不含个人信息）。"""
     total, found = service.listing(session, status, rule, limit, offset)

@@ -13,6 +13,7 @@ from chengxin.alerts.schemas import AcknowledgeIn
 from chengxin.callers import Caller, permit
 from chengxin.clock import utcnow
 from chengxin.deps import CatalogDep, SessionDep
+from chengxin.params import Int64
 from chengxin.web.forms import model_from_form
 from chengxin.web.render import render
 
@@ -23,7 +24,7 @@ PAGE = 50
 @router.get("/alerts", response_class=HTMLResponse)
 def alerts_page(request: Request, caller: Annotated[Caller, permit("alerts.read")], session: SessionDep,
                 catalog: CatalogDep, status: Annotated[str, Query(max_length=16)] = "open",
-                offset: Annotated[int, Query(ge=0)] = 0) -> HTMLResponse:
+                offset: Annotated[Int64, Query(ge=0)] = 0) -> HTMLResponse:
     """异常使用告警（只含账号、部门、地址与次数，不含个人信息）。"""
     status = status if status in service.STATUSES else ""
     total, found = service.listing(session, status or None, None, PAGE, offset)

@@ -13,6 +13,7 @@ from chengxin.callers import Caller, permit
 from chengxin.cases.actors import actor_of
 from chengxin.deps import SessionDep
 from chengxin.errors import PROBLEM_RESPONSES
+from chengxin.params import Int64
 
 router = APIRouter(prefix="/api/v1", tags=["信用知识与典型案例"], responses=PROBLEM_RESPONSES)
 Kind = Annotated[Literal["knowledge", "honest_case", "dishonest_case"] | None, Query(
@@ -23,7 +24,7 @@ Editor = Annotated[Caller, permit("articles.manage")]
 @router.get("/public/articles", response_model=ArticleList, summary="信用知识与典型案例",
             dependencies=[permit("public")])
 def public_articles(session: SessionDep, kind: Kind = None,
-                    page: Annotated[int, Query(ge=1, le=500)] = 1) -> ArticleList:
+                    page: Annotated[Int64, Query(ge=1, le=500)] = 1) -> ArticleList:
     """已发布的信用知识、诚信典型和失信案例，最新在前。"""
     rows = repo.listing(session, kind=kind, published_only=True, limit=20, offset=(page - 1) * 20)
     return ArticleList(articles=[ArticleOut.of(a) for a in rows])

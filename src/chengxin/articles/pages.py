@@ -17,6 +17,7 @@ from chengxin.callers import Caller, permit
 from chengxin.cases.actors import actor_of
 from chengxin.deps import SessionDep
 from chengxin.errors import DomainError
+from chengxin.params import Int64
 from chengxin.web.forms import model_from_form
 from chengxin.web.render import render
 
@@ -35,7 +36,7 @@ def _kind(kind: str) -> str | None:
 
 @router.get("/public/articles", response_class=HTMLResponse, dependencies=[permit("public")])
 def public_list(request: Request, session: SessionDep, kind: Annotated[str, Query(max_length=16)] = "",
-                page: Annotated[int, Query(ge=1, le=500)] = 1) -> HTMLResponse:
+                page: Annotated[Int64, Query(ge=1, le=500)] = 1) -> HTMLResponse:
     """信用知识、诚信典型和失信案例：已发布的文章，最新在前，可按类别查看。"""
     rows = repo.listing(session, kind=_kind(kind), published_only=True, limit=PAGE_SIZE + 1,
                         offset=(page - 1) * PAGE_SIZE)

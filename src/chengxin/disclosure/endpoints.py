@@ -12,10 +12,11 @@ from chengxin.deps import CatalogDep, KeysDep, SessionDep
 from chengxin.disclosure import schemas as s
 from chengxin.disclosure import service
 from chengxin.errors import PROBLEM_RESPONSES
+from chengxin.params import Int64
 
 router = APIRouter(prefix="/api/v1/public", tags=["信用公示"], responses=PROBLEM_RESPONSES)
 Name = Annotated[str | None, Query(max_length=50, description="按姓名精确查询（全名）")]
-Page = Annotated[int, Query(ge=1, le=500, description="页码")]
+Page = Annotated[Int64, Query(ge=1, le=500, description="页码")]
 
 
 @router.get("/records", response_model=s.PublicRecordPage, summary="行政许可、行政处罚等公示信息",

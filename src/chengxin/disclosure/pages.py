@@ -12,11 +12,12 @@ from chengxin.clock import today
 from chengxin.deps import CatalogDep, KeysDep, SessionDep
 from chengxin.disclosure import service
 from chengxin.matters.rules import LIST_LABELS
+from chengxin.params import Int64
 from chengxin.web.render import render
 
 router = APIRouter(include_in_schema=False)
 Name = Annotated[str, Query(max_length=50)]
-Page = Annotated[int, Query(ge=1, le=500)]
+Page = Annotated[Int64, Query(ge=1, le=500)]
 PUBLIC_LIST_LABELS = {code: LIST_LABELS[code] for code in ("black", "red")}
 
 

@@ -19,6 +19,7 @@ from chengxin.matters import repository as matters_repo
 from chengxin.matters import service as matters
 from chengxin.matters.models import Matter
 from chengxin.matters.rules import EXIT_LABELS, LIST_LABELS, listing_state
+from chengxin.params import Int64
 
 router = APIRouter(prefix="/api/v1/lists", tags=["名单"], responses=PROBLEM_RESPONSES)
 
@@ -66,8 +67,8 @@ def exit_entry(
 def list_entries(
     caller: Annotated[Caller, permit("lists.read")], session: SessionDep,
     list_type: Annotated[Literal["black", "red", "watch"] | None, Query()] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[Int64, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[Int64, Query(ge=0)] = 0,
 ) -> EntriesOut:
     """信用办查看全部名单条目；部门只看本部门列入的条目。"""
     department = None if caller.has("operator") else caller.require_department()

@@ -24,6 +24,7 @@ from chengxin.lists.schemas import DirectEntryIn, EntryOut
 from chengxin.masking import mask_id
 from chengxin.matters import repository as repo
 from chengxin.matters.rules import EXIT_LABELS, LIST_LABELS
+from chengxin.params import Int64
 from chengxin.web.forms import model_from_form
 from chengxin.web.render import render
 
@@ -67,7 +68,7 @@ def entries_page(request: Request, caller: Reader, session: SessionDep, keys: Ke
                  list_type: Annotated[str, Query(max_length=8)] = "",
                  status: Annotated[str, Query(max_length=8)] = "active",
                  department: Annotated[str, Query(max_length=64)] = "",
-                 page: Annotated[int, Query(ge=1, le=500)] = 1) -> HTMLResponse:
+                 page: Annotated[Int64, Query(ge=1, le=500)] = 1) -> HTMLResponse:
     """名单管理：按名单、状态（和部门）筛选名单条目，最新列入的在前；查看即记入查询日志。"""
     scope = _scope(caller)
     kind = list_type if list_type in LIST_LABELS else ""

@@ -14,9 +14,10 @@ from chengxin.masking import mask_email, mask_phone
 from chengxin.notices import schemas as s
 from chengxin.notices import service
 from chengxin.notices.channels import Contact
+from chengxin.params import Int64
 
 router = APIRouter(prefix="/api/v1", tags=["本人"], responses=PROBLEM_RESPONSES)
-Limit = Annotated[int, Query(ge=1, le=100, description="每页条数")]
+Limit = Annotated[Int64, Query(ge=1, le=100, description="每页条数")]
 Before = Annotated[str | None, Query(max_length=26,
                                      description="只列出编号小于此值的通知（翻页用上一页的 next_before）")]
 Person = Annotated[Caller, permit("person.own")]

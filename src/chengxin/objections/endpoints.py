@@ -22,6 +22,7 @@ from chengxin.objections import repository as repo
 from chengxin.objections import service
 from chengxin.objections.models import Objection
 from chengxin.objections.schemas import DecisionIn, ObjectionList, ObjectionOut
+from chengxin.params import Int64
 from chengxin.records.endpoints import flatten
 from chengxin.records.rules import Issue
 
@@ -106,7 +107,7 @@ def objection_queue(
     caller: Handler, session: SessionDep,
     status: Annotated[Literal["open", "corrected", "revoked", "upheld", "withdrawn"] | None, Query()] = "open",
     escalated: Annotated[bool | None, Query(description="只看（或排除）超期督办的")] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100, offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[Int64, Query(ge=1, le=500)] = 100, offset: Annotated[Int64, Query(ge=0)] = 0,
 ) -> ObjectionList:
     """报送部门看本部门的异议，信用办看全部；期限最近的在前。查看即记入查询日志。"""
     department = None if caller.has("operator") else caller.require_department()

@@ -11,6 +11,7 @@ import contextlib
 import functools
 import gc
 import hashlib
+import logging
 import marshal
 import os
 import pickle
@@ -21,7 +22,7 @@ import threading
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -31,8 +32,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from chengxin.catalog.rules import Catalog, default_catalog
 from chengxin.clock import today
 from chengxin.crypto import Keys
-from chengxin.db import unit_of_work
-from chengxin.errors import DomainError
+from chengxin.db import lock_for_write, unit_of_work
+from chengxin.errors import DomainError, domain_error_of, log_unexpected
 from chengxin.identity.rules import Identifier
 from chengxin.records import repository, service
 from chengxin.records.files import FileError, RowMapper, Table, read_csv, read_xlsx
@@ -44,6 +45,8 @@ if TYPE_CHECKING:  # the validation worker imports this module: keep it free of 
 
     from chengxin.settings import Settings
 
+log = logging.getLogger("chengxin.imports")
+
 
 @dataclass
 class ImportSpec:
@@ -51,6 +54,7 @@ class ImportSpec:
     filename: str
     item_code: str | None = None
     chunk_rows: int = 5000
+    issues_per_code: int = service.ISSUES_PER_CODE
 
 
 def file_sha256(stream: IO[bytes]) -> str:
@@ -83,10 +87,89 @@ def run_import(
     spec: ImportSpec,
     progress: Callable[[int, int], None] | None = None,
 ) -> Batch:
-    """Import a whole file; returns the closed batch (its receipt)."""
+    """Import a whole file; returns the closed batch (its receipt).
+
+    The batch is opened before the file is read, so every outcome has a receipt: a file refused
+    before its first chunk is committed (its header, say) is a batch "rejected" with nothing
+    stored; an error part-way (an undecodable
+    byte, a database error) stops the import after the chunks already committed, and the batch
+    says "failed", why, and which rows landed (`rows_through`). Either way `ImportStopped`
+    carries the batch to the caller. An interrupted process leaves the batch "running" until
+    `service.interrupt_abandoned` marks it."""
+    sha = file_sha256(stream)
+    with unit_of_work(factory) as session:
+        batch = service.open_batch(session, spec.department_code, _channel(stream, spec.filename),
+                                   spec.filename, sha)
+    try:
+        position = _import(factory, catalog, keys, stream, spec, batch, progress)
+    except BaseException as exc:
+        error = domain_error_of(exc)
+        if isinstance(exc, Exception) and error.status >= 500:
+            log_unexpected(exc)
+        if not isinstance(exc, Exception):  # KeyboardInterrupt, SystemExit: the process is going away
+            error = DomainError("IMPORT_INTERRUPTED", "导入被中止", 409)
+            status = "interrupted"
+        else:
+            status = "failed" if batch.rows_through else "rejected"
+        _stop(factory, batch, status, error)
+        if isinstance(exc, Exception):
+            raise ImportStopped(batch, error) from exc
+        raise
+    with unit_of_work(factory) as session:
+        service.close_batch(batch, "done")
+        session.merge(batch)
+    if progress:
+        progress(position, batch.total)
+    return batch
+
+
+class ImportStopped(DomainError):
+    """An import that ended before its last row: the reason, and the batch (what landed)."""
+
+    def __init__(self, batch: Batch, error: DomainError) -> None:
+        super().__init__(error.code, f"{error.message}。{landed_text(batch)}", error.status,
+                         **{**error.extra, **landed(batch)})
+        self.batch = batch
+        self.cause_message = error.message
+
+
+def landed(batch: Batch) -> dict[str, Any]:
+    """What an answer about a stopped import carries: its receipt number and what it stored."""
+    return {"batch_id": batch.id, "batch_status": batch.status, "rows_through": batch.rows_through,
+            "landed": {a: getattr(batch, a) for a in ("total", "created", "new_versions", "unchanged", "rejected")}}
+
+
+def landed_text(batch: Batch) -> str:
+    """The same in words (the problem's detail, the CLI)."""
+    if not batch.rows_through:
+        return f"回执编号 {batch.id}：未入库任何行"
+    return (f"回执编号 {batch.id}：第 {batch.rows_through} 行及以前已处理（新增 {batch.created}，新版本 "
+            f"{batch.new_versions}，未变 {batch.unchanged}，拒收 {batch.rejected}），其后各行未处理；"
+            "改正后重新上传同一文件即可继续，已入库的行不会重复")
+
+
+def _stop(factory: sessionmaker[Session], batch: Batch, status: str, error: DomainError) -> None:
+    """Record why the batch stopped; the counts in `batch` are those of its committed chunks."""
+    service.close_batch(batch, status, error)
+    try:
+        with unit_of_work(factory) as session:
+            session.merge(batch)
+    except Exception as exc:  # the database went away: the batch stays running until swept
+        log.error("could not record the end of batch %s: %s", batch.id, type(exc).__name__)
+
+
+def _channel(stream: IO[bytes], filename: str) -> str:
+    """"xlsx" or "csv", as open_table will read it (it refuses what is neither)."""
+    head = stream.read(4)
+    stream.seek(0)
+    return "xlsx" if Path(filename).suffix.lower() == ".xlsx" or head == b"PK\x03\x04" else "csv"
+
+
+def _import(factory: sessionmaker[Session], catalog: Catalog, keys: Keys, stream: IO[bytes], spec: ImportSpec,
+            batch: Batch, progress: Callable[[int, int], None] | None) -> int:
+    """Read, check and store the file chunk by chunk; returns the bytes read."""
     if spec.item_code is not None and catalog.item(spec.item_code) is None:
         raise DomainError("RECORD_ITEM_UNKNOWN", f"目录中没有信息项“{spec.item_code}”", 422)
-    sha = file_sha256(stream)
     table = open_table(stream, spec.filename)
     mapper = RowMapper(table.headers, catalog, spec.item_code)
     if spec.item_code is not None:
@@ -95,9 +178,6 @@ def run_import(
         missing = mapper.missing_columns(item)
         if missing:
             raise FileError("FILE_COLUMN_MISSING", f"缺少必需的列：{'、'.join(missing)}")
-    channel = "xlsx" if table.encoding is None else "csv"
-    with unit_of_work(factory) as session:
-        batch = service.open_batch(session, spec.department_code, channel, spec.filename, sha)
     ctx = RowContext(catalog, spec.department_code, today(), keys.hasher(), spec.item_code)
     path = _worker_file(stream, table, catalog)
     chunks = (_chunks_here(table, mapper, spec.chunk_rows) if path is None
@@ -109,25 +189,16 @@ def run_import(
             engine = _pipeline_engine(factory, keys)
             if engine is not None:
                 position = _store_pipelined(engine, factory, catalog, keys, batch, ctx, chunks, position,
-                                            progress)
+                                            progress, spec.issues_per_code)
             else:
                 for chunk, position in chunks:
-                    seq = _commit_chunk(chunk_sessions, catalog, keys, batch, ctx, chunk, seq)
+                    seq = _commit_chunk(chunk_sessions, catalog, keys, batch, ctx, chunk, seq,
+                                        spec.issues_per_code)
                     if progress:
                         progress(position, batch.total)
-    except BaseException:
-        with unit_of_work(factory) as session:
-            service.close_batch(batch, "failed")
-            session.merge(batch)
-        raise
     finally:
         chunks.close()  # stops a validation worker that is still reading ahead
-    with unit_of_work(factory) as session:
-        service.close_batch(batch, "done")
-        session.merge(batch)
-    if progress:
-        progress(position, batch.total)
-    return batch
+    return position
 
 
 # A chunk's tens of thousands of objects all live until the chunk is stored, so at the
@@ -172,13 +243,17 @@ def _chunk_sessions(factory: sessionmaker[Session]) -> Iterator[Callable[[], Ses
 
 
 def _commit_chunk(factory: Callable[[], Session], catalog: Catalog, keys: Keys, batch: Batch,
-                  ctx: RowContext, chunk: list[tuple[int, dict]] | ValidatedRows, seq: int) -> int:
+                  ctx: RowContext, chunk: list[tuple[int, dict]] | ValidatedRows, seq: int,
+                  issues_per_code: int) -> int:
+    """Store one chunk with the batch's progress, in one transaction; `batch` then holds what
+    is committed (and nothing of a chunk that failed)."""
     with unit_of_work(factory) as session:
         attached = session.merge(batch)
-        collector = service.Collector(session, catalog, keys, attached, ctx, seq)
+        attached.status, attached.owner = "running", batch.owner  # a sweeper's mistake undone
+        collector = service.Collector(session, catalog, keys, attached, ctx, seq, issues_per_code)
         collector.add_chunk(chunk)
         seq = collector.issue_seq
-    for attr in ("total", "created", "new_versions", "unchanged", "rejected", "warnings"):
+    for attr in _PROGRESS:
         setattr(batch, attr, getattr(attached, attr))
     return seq
 
@@ -254,7 +329,9 @@ class _Writer:
             try:
                 with unit_of_work(self._factory) as session:
                     self._collector.write(plan, session)
-                    repository.set_batch_counts(session, self._collector.batch.id, counts)
+                    batch = self._collector.batch
+                    repository.set_batch_counts(session, batch.id, {**counts, "status": "running",
+                                                                    "owner": batch.owner})
             except BaseException as exc:  # handed to the importing thread, which fails the import
                 error: BaseException | None = exc
             else:
@@ -266,19 +343,22 @@ class _Writer:
                     return
 
 
-_COUNTS = ("total", "created", "new_versions", "unchanged", "rejected", "warnings")
+# What a committed chunk changes on its batch (issue_counts is replaced, never changed in place,
+# so a snapshot of these values stays valid).
+_PROGRESS = ("total", "created", "new_versions", "unchanged", "rejected", "warnings", "rows_through",
+             "issue_counts", "heartbeat_at")
 
 
 def _store_pipelined(engine: Engine, factory: sessionmaker[Session], catalog: Catalog, keys: Keys,
                      batch: Batch, ctx: RowContext, chunks: Iterator[tuple[Any, int]], position: int,
-                     progress: Callable[[int, int], None] | None) -> int:
+                     progress: Callable[[int, int], None] | None, issues_per_code: int) -> int:
     """Store every chunk through a writer thread; returns the bytes read. On return or error
     `batch` holds the counts of the chunks committed."""
-    committed = {a: getattr(batch, a) for a in _COUNTS}
+    committed = {a: getattr(batch, a) for a in _PROGRESS}
     with engine.connect() as conn:
         looking = conn.execution_options(isolation_level="AUTOCOMMIT")
         with factory(bind=looking) as lookups:
-            collector = service.Collector(lookups, catalog, keys, batch, ctx)
+            collector = service.Collector(lookups, catalog, keys, batch, ctx, 0, issues_per_code)
             writer = _Writer(engine, factory, collector)
             in_flight: tuple[dict[str, int], int] | None = None
             known = None
@@ -291,7 +371,7 @@ def _store_pipelined(engine: Engine, factory: sessionmaker[Session], catalog: Ca
                         committed = in_flight[0]
                         if progress:
                             progress(in_flight[1], committed["total"])
-                    counts = {a: getattr(batch, a) for a in _COUNTS}
+                    counts = {a: getattr(batch, a) for a in _PROGRESS}
                     writer.submit(plan, counts)
                     in_flight, known = (counts, position), plan.known()
                 writer.wait()
@@ -439,7 +519,7 @@ def _validate_file(write_fd: int) -> None:
 # its canonical JSON is what is stored, and the few rows that need the dict (list entries)
 # decode it (ValidRow.data).
 
-def _pack(checked: ValidatedRows) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], int]:
+def _pack(checked: ValidatedRows) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], int, int]:
     rows = []
     for r in checked.valid:
         ident = r.identifier
@@ -452,16 +532,16 @@ def _pack(checked: ValidatedRows) -> tuple[list[tuple[Any, ...]], list[tuple[Any
             r.severity, r.severity_reason, r.data_json, r.content_hash,
             [_issue(w) for w in r.warnings] if r.warnings else None,
         ))
-    return rows, [_issue(i) for i in checked.issues], checked.rejected
+    return rows, [_issue(i) for i in checked.issues], checked.rejected, checked.last_row
 
 
 def _issue(issue: Issue) -> tuple[Any, ...]:
     return issue.row, issue.field, issue.code, issue.message, issue.level
 
 
-def _unpack(packed: tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], int],
+def _unpack(packed: tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], int, int],
             catalog: Catalog) -> ValidatedRows:
-    rows, issues, rejected = packed
+    rows, issues, rejected, last_row = packed
     item = catalog.item
     day = date.fromisoformat
     valid = []
@@ -476,11 +556,25 @@ def _unpack(packed: tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], int],
         valid.append(ValidRow(
             number, found, kind, key, ident, person_name, uscc, org_name, source_id, day(decided),
             severity, reason, data_json, digest, [Issue(*w) for w in warnings] if warnings else []))
-    return ValidatedRows(valid, [Issue(*i) for i in issues], rejected)
+    return ValidatedRows(valid, [Issue(*i) for i in issues], rejected, last_row)
 
 
 if __name__ == "__main__":
     _validate_file(int(sys.argv[1]))
+
+
+def interrupt_abandoned_imports(factory: sessionmaker[Session], settings: Settings) -> list[Batch]:
+    """Mark interrupted the imports whose process is gone (at server start-up and every jobs run);
+    their batches keep the counts of the chunks they committed. Returns them."""
+    with factory() as session:  # the usual case, nothing running: no write lock taken
+        if not repository.running_batches(session):
+            return []
+    with unit_of_work(factory) as session:
+        lock_for_write(session)
+        stopped = service.interrupt_abandoned(session, timedelta(seconds=settings.import_lease_seconds))
+    for batch in stopped:
+        log.warning("import %s interrupted after row %s", batch.id, batch.rows_through)
+    return stopped
 
 
 def import_upload(factory: sessionmaker[Session], catalog: Catalog, keys: Keys, settings: Settings,
@@ -489,5 +583,6 @@ def import_upload(factory: sessionmaker[Session], catalog: Catalog, keys: Keys, 
     if (upload.size or 0) > settings.max_upload_bytes:
         raise DomainError("FILE_TOO_LARGE", f"文件超过上限 {settings.max_upload_bytes // (1024 * 1024)} MB", 413)
     name = os.path.basename((upload.filename or "upload.csv").replace("\\", "/"))[:255]
-    spec = ImportSpec(department, name or "upload.csv", item_code or None, settings.import_chunk_rows)
+    spec = ImportSpec(department, name or "upload.csv", item_code or None, settings.import_chunk_rows,
+                      settings.max_issues_per_code)
     return run_import(factory, catalog, keys, upload.file, spec)

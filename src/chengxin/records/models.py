@@ -57,7 +57,12 @@ class Record(Base):
 
 
 class Batch(Base):
-    """One submission: a JSON batch, an uploaded file or a CLI import."""
+    """One submission: a JSON batch, an uploaded file or a CLI import.
+
+    A file is stored chunk by chunk, each chunk committed with the batch's counts, so the row
+    always says what has landed: `rows_through` is the last row of the file whose chunk is
+    committed. A batch still `running` belongs to a live process (`owner`, `heartbeat_at`
+    refreshed at every chunk); one whose process is gone is marked `interrupted`."""
 
     __tablename__ = "batches"
 
@@ -75,6 +80,15 @@ class Batch(Base):
     unchanged: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     warnings: Mapped[int] = mapped_column(Integer, default=0)
+    # running | done | rejected (refused, nothing stored) | failed (stopped by an error after
+    # some chunks were stored) | interrupted (its process ended: killed, or the server stopped)
+    rows_through: Mapped[int | None] = mapped_column(Integer)
+    error_code: Mapped[str | None] = mapped_column(String(48))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    # Every issue found, by code; the issue rows keep only the first few of each code.
+    issue_counts: Mapped[dict[str, int] | None] = mapped_column(JSONType)
+    owner: Mapped[str | None] = mapped_column(String(128))  # "host:pid:start" of the importing process
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class BatchIssue(Base):

@@ -13,13 +13,14 @@ from chengxin.deps import CatalogDep, KeysDep, SessionDep, SettingsDep
 from chengxin.errors import NotFound
 from chengxin.records import repository as repo
 from chengxin.records.endpoints import receipt
-from chengxin.records.imports import import_upload
+from chengxin.records.imports import ImportStopped, import_upload
 from chengxin.web.render import render
 
 router = APIRouter(include_in_schema=False)
 HISTORY = 50
 CHANNELS = {"api": "接口", "csv": "CSV 文件", "xlsx": "XLSX 文件", "cli": "命令行导入"}
-STATUSES = {"running": "处理中", "done": "已完成", "failed": "失败", "rejected": "被拒收"}
+STATUSES = {"running": "处理中", "done": "已完成", "failed": "中途停止（部分已入库）", "rejected": "被拒收（未入库）",
+            "interrupted": "已中断"}
 
 
 def field_labels(catalog: Catalog, item_code: str) -> dict[str, str]:
@@ -48,9 +49,12 @@ def uploads_page(request: Request, caller: Annotated[Caller, permit("records.sub
 def upload_page(request: Request, caller: Annotated[Caller, permit("records.submit")], catalog: CatalogDep,
                 keys: KeysDep, settings: SettingsDep, file: Annotated[UploadFile, File()],
                 item_code: Annotated[str, Form(max_length=32)] = "") -> Response:
-    """导入上传的文件（与接口同一路径），然后显示逐行校验报告。"""
+    """导入上传的文件（与接口同一路径），然后显示回执：完成的，或停在哪一行、为什么、已入库多少。"""
     department = caller.require_department()
-    batch = import_upload(request.app.state.sessionmaker, catalog, keys, settings, department, file, item_code)
+    try:
+        batch = import_upload(request.app.state.sessionmaker, catalog, keys, settings, department, file, item_code)
+    except ImportStopped as stopped:  # the receipt says why and what landed
+        batch = stopped.batch
     return RedirectResponse(f"/dept/batches/{batch.id}?item={item_code}", status_code=303)
 
 

@@ -255,9 +255,17 @@ def insert_issues(session: Session, batch_id: str, start_seq: int, issues: list[
     )
 
 
-def set_batch_counts(session: Session, batch_id: str, counts: dict[str, int]) -> None:
-    """Set a batch's counters (column name -> value)."""
+def set_batch_counts(session: Session, batch_id: str, counts: dict[str, Any]) -> None:
+    """Set a batch's counters and progress (column name -> value)."""
     session.execute(update(Batch).where(Batch.id == batch_id).values(**counts))
+
+
+def running_batches(session: Session) -> list[Batch]:
+    """Batches still marked running, locked so that two sweepers never close one twice."""
+    stmt = select(Batch).where(Batch.status == "running").order_by(Batch.id)
+    if is_postgres(session):
+        stmt = stmt.with_for_update(skip_locked=True)
+    return list(session.scalars(stmt))
 
 
 def batch_issues(session: Session, batch_id: str, limit: int, offset: int = 0) -> list[BatchIssue]:

@@ -379,6 +379,7 @@ class ValidatedRows:
     valid: list[ValidRow]
     issues: list[Issue]
     rejected: int = 0
+    last_row: int = 0  # the number of the chunk's last row: what a committed chunk covers
 
 
 def validate_rows(ctx: RowContext, rows: Iterable[tuple[int, Mapping[str, object]]]) -> ValidatedRows:
@@ -386,6 +387,7 @@ def validate_rows(ctx: RowContext, rows: Iterable[tuple[int, Mapping[str, object
     checked = ValidatedRows([], [])
     valid = checked.valid
     issues = checked.issues
+    number = 0
     for number, raw in rows:
         row, found = validate_row(ctx, number, raw)
         if row is None:
@@ -393,4 +395,5 @@ def validate_rows(ctx: RowContext, rows: Iterable[tuple[int, Mapping[str, object
         else:
             valid.append(row)
         issues.extend(found)
+    checked.last_row = number
     return checked

@@ -42,6 +42,11 @@ class IssueOut(BaseModel):
     message: str
 
 
+class StopOut(BaseModel):
+    code: str = Field(description="停止原因的错误码，如 FILE_ENCODING_ERROR、IMPORT_INTERRUPTED")
+    message: str
+
+
 class Receipt(BaseModel):
     """The answer to a submission: batch id (receipt number), counts, time, row report."""
 
@@ -58,9 +63,14 @@ class Receipt(BaseModel):
     department_code: str
     channel: str
     filename: str | None = None
-    status: str
+    status: str = Field(description=(
+        "running 处理中；done 已完成；rejected 被拒收（未入库任何行）；failed 中途停止（rows_through "
+        "及以前的行已处理入库，其后未处理）；interrupted 导入进程意外中止（同上）"))
     received_at: datetime
     finished_at: datetime | None
+    rows_through: int | None = Field(None, description=(
+        "已处理并提交的最后一行的行号（文件含表头的行号；JSON 为序号）；为空表示尚未入库任何行"))
+    stopped: StopOut | None = Field(None, description="批次未完成时的原因")
     total: int
     created: int
     new_versions: int
@@ -68,6 +78,8 @@ class Receipt(BaseModel):
     rejected: int
     warnings: int
     issues: list[IssueOut]
+    issue_counts: dict[str, int] = Field(default_factory=dict, description=(
+        "每个错误码的问题总数；逐行报告每个错误码只保留前若干条"))
     issues_truncated: bool = False
 
 

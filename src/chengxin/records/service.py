@@ -8,9 +8,11 @@ department and source record id).
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -45,23 +47,92 @@ class ChunkResult:
     issues: list[Issue] = field(default_factory=list)
 
 
+# Issue rows kept per code and batch: the first ones of each code are listed, every one is counted
+# (Batch.issue_counts), so a file of a million bad rows costs a few thousand rows, not a million.
+ISSUES_PER_CODE = 1000
+
+
 def open_batch(
     session: Session, department_code: str, channel: str,
     filename: str | None = None, content_sha256: str | None = None,
 ) -> Batch:
-    """Start a batch; its id is the receipt number."""
+    """Start a batch; its id is the receipt number. It belongs to this process until closed."""
+    now = utcnow()
     batch = Batch(id=ids.new_id(), department_code=department_code, channel=channel,
                   filename=filename, content_sha256=content_sha256, status="running",
-                  received_at=utcnow(), total=0, created=0, new_versions=0, unchanged=0,
-                  rejected=0, warnings=0)
+                  received_at=now, total=0, created=0, new_versions=0, unchanged=0,
+                  rejected=0, warnings=0, issue_counts={}, owner=this_process(), heartbeat_at=now)
     session.add(batch)
     session.flush()
     return batch
 
 
-def close_batch(batch: Batch, status: str = "done") -> None:
+def close_batch(batch: Batch, status: str = "done", error: DomainError | None = None) -> None:
+    """End a batch: done, or stopped (rejected, failed, interrupted) with the reason."""
     batch.status = status
     batch.finished_at = utcnow()
+    if error is not None:
+        batch.error_code = error.code[:48]
+        batch.error_message = error.message
+    batch.owner = None
+
+
+# --- batches whose process is gone ------------------------------------------------------------
+# An import commits chunk by chunk and closes its batch at the end; a process killed in between
+# (kill -9, power cut, a server restart during an upload) leaves it "running". The server at
+# start-up and every jobs run mark such batches interrupted, with the counts their committed
+# chunks left. A batch is abandoned when its owner was a process on this machine that no longer
+# runs, or (any machine) when it has shown no sign of life for the lease.
+
+def this_process() -> str:
+    """"host:pid:start" of this process; the start time tells a reused pid apart."""
+    return f"{socket.gethostname()}:{os.getpid()}:{_started(os.getpid()) or ''}"
+
+
+def _started(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot (Linux /proc), or None."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            stat = fh.read()
+    except OSError:
+        return None
+    fields = stat.rpartition(b")")[2].split()
+    return fields[19].decode() if len(fields) > 19 else None
+
+
+def process_gone(owner: str | None) -> bool:
+    """Whether the process named by `owner` (see this_process) has certainly ended. A process
+    on another machine cannot be seen from here: only its lease can tell."""
+    if not owner:
+        return False
+    parts = owner.rsplit(":", 2)
+    if len(parts) != 3 or parts[0] != socket.gethostname() or not parts[1].isdigit():
+        return False
+    pid, start = int(parts[1]), parts[2]
+    if os.path.isdir("/proc/self"):
+        now_start = _started(pid)
+        return now_start is None or (bool(start) and now_start != start)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists, owned by someone else
+        return False
+    return False
+
+
+def interrupt_abandoned(session: Session, lease: timedelta) -> list[Batch]:
+    """Mark interrupted the running batches whose process is gone or silent past the lease."""
+    now = utcnow()
+    stopped = []
+    for batch in repo.running_batches(session):
+        silent = batch.heartbeat_at is None or now - batch.heartbeat_at > lease
+        if silent or process_gone(batch.owner):
+            close_batch(batch, "interrupted", DomainError(
+                "IMPORT_INTERRUPTED", "导入进程意外中止（服务重启或进程被终止）", 409))
+            stopped.append(batch)
+    session.flush()
+    return stopped
 
 
 @dataclass(slots=True)
@@ -109,13 +180,14 @@ class Collector:
     """Takes rows of one department's batch, chunk by chunk."""
 
     def __init__(self, session: Session, catalog: Catalog, keys: Keys, batch: Batch,
-                 ctx: RowContext, issue_seq: int = 0) -> None:
+                 ctx: RowContext, issue_seq: int = 0, issues_per_code: int = ISSUES_PER_CODE) -> None:
         self.session = session
         self.catalog = catalog
         self.keys = keys
         self.batch = batch
         self.ctx = ctx
         self.issue_seq = issue_seq
+        self.issues_per_code = issues_per_code
 
     def add_chunk(self, rows: Iterable[tuple[int, Mapping[str, Any]]] | ValidatedRows) -> ChunkResult:
         """Validate and store one chunk of (row number, fields) pairs."""
@@ -144,8 +216,26 @@ class Collector:
         batch.unchanged += result.unchanged
         batch.rejected += result.rejected
         batch.warnings += result.warnings
+        if checked.last_row:
+            batch.rows_through = checked.last_row
+        batch.heartbeat_at = plan.now
+        result.issues = self.listed(result.issues)
         self.issue_seq += len(result.issues)
         return plan
+
+    def listed(self, issues: list[Issue]) -> list[Issue]:
+        """The issues to store: each counted, the first `issues_per_code` of each code kept.
+        The batch gets a new dict (a snapshot of the old one stays valid for a rollback)."""
+        counts = dict(self.batch.issue_counts or {})
+        cap = self.issues_per_code
+        kept = []
+        for issue in issues:
+            seen = counts.get(issue.code, 0)
+            counts[issue.code] = seen + 1
+            if seen < cap:
+                kept.append(issue)
+        self.batch.issue_counts = counts
+        return kept
 
     def write(self, plan: ChunkPlan, session: Session) -> None:
         """Write a planned chunk in `session`'s transaction (batch counts aside)."""

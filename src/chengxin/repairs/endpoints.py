@@ -18,6 +18,7 @@ from chengxin.cases.uploads import FILE_RESPONSES, download, read_uploads
 from chengxin.clock import today
 from chengxin.deps import CatalogDep, KeysDep, SessionDep, SettingsDep, SignerDep
 from chengxin.errors import PROBLEM_RESPONSES
+from chengxin.params import Int64
 from chengxin.repairs import repository as repo
 from chengxin.repairs import service
 from chengxin.repairs.models import Repair
@@ -137,7 +138,7 @@ def repair_queue(
     caller: Reviewer, session: SessionDep,
     status: Annotated[Literal["submitted", "accepted", "rejected", "approved", "denied"] | None, Query()] = None,
     overdue: Annotated[bool | None, Query(description="只看（或排除）超期的")] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100, offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[Int64, Query(ge=1, le=500)] = 100, offset: Annotated[Int64, Query(ge=0)] = 0,
 ) -> RepairList:
     """信用办的修复申请队列（先到先审）；查看即记入查询日志。"""
     rows = repo.queue(session, status=status, overdue=overdue, limit=limit, offset=offset)

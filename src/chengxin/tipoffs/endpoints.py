@@ -16,6 +16,7 @@ from chengxin.cases.schemas import EventOut, EvidenceOut
 from chengxin.cases.uploads import FILE_RESPONSES, download, read_uploads
 from chengxin.deps import KeysDep, SessionDep, SettingsDep
 from chengxin.errors import PROBLEM_RESPONSES
+from chengxin.params import Int64
 from chengxin.tipoffs import repository as repo
 from chengxin.tipoffs import rules, service
 from chengxin.tipoffs.models import Tipoff
@@ -72,8 +73,8 @@ def follow_tipoff(tracking_no: str, request: Request, session: SessionDep) -> Ti
 @router.get("/tipoffs", response_model=TipoffList, summary="举报处理队列")
 def tipoff_queue(caller: Handler, session: SessionDep, keys: KeysDep,
                  status: Annotated[Literal["received", "handling", "closed"] | None, Query()] = None,
-                 limit: Annotated[int, Query(ge=1, le=500)] = 100,
-                 offset: Annotated[int, Query(ge=0)] = 0) -> TipoffList:
+                 limit: Annotated[Int64, Query(ge=1, le=500)] = 100,
+                 offset: Annotated[Int64, Query(ge=0)] = 0) -> TipoffList:
     """信用办的举报队列（先到先办）。"""
     rows = repo.queue(session, status=status, limit=limit, offset=offset)
     return TipoffList(tipoffs=[_out(session, keys, t) for t in rows])

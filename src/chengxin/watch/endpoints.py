@@ -12,6 +12,7 @@ from chengxin.deps import KeysDep, SessionDep
 from chengxin.errors import PROBLEM_RESPONSES
 from chengxin.identity.rules import IdentityError, parse_identifier
 from chengxin.keyring.service import resolve_one
+from chengxin.params import Int64
 from chengxin.watch import repository as repo
 from chengxin.watch import service
 from chengxin.watch.schemas import (
@@ -68,8 +69,8 @@ def put_webhook(
 @router.get("/events", response_model=FeedOut, summary="拉取名单变动事件")
 def events(
     caller: Annotated[Caller, permit("watch.manage")], session: SessionDep,
-    after: Annotated[int, Query(ge=0, description="上次返回的 next_after；首次为 0")] = 0,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    after: Annotated[Int64, Query(ge=0, description="上次返回的 next_after；首次为 0")] = 0,
+    limit: Annotated[Int64, Query(ge=1, le=1000)] = 100,
 ) -> FeedOut:
     """按游标拉取本部门订阅人员的名单变动事件；回调失败时也不会丢失。"""
     found = repo.feed(session, caller.require_department(), after, limit)

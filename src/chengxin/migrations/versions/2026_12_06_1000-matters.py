@@ -2,7 +2,7 @@
 become listed matters; records, objections and repairs point at their matter
 
 Revision ID: b0matter0010
-Revises: a9edits00009
+Revises: u6batchout10
 Create Date: 2026-12-06 10:00:00
 
 Each record chain (a department's source record id) becomes a matter whose id is its list entry's
@@ -24,7 +24,7 @@ from alembic import op
 import chengxin.coltypes
 
 revision: str = 'b0matter0010'
-down_revision: str | None = 'a9edits00009'
+down_revision: str | None = 'u6batchout10'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

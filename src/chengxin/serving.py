@@ -1,0 +1,34 @@
+"""The HTTP server's own answers, in the platform's error format.
+
+A request the HTTP parser (h11) cannot accept never reaches the app: a raw Chinese query string
+(not percent-encoded), a malformed header line, a bad request line. uvicorn answers those itself
+with a plain-text 400; `ProblemH11Protocol` answers the same 400 as application/problem+json with
+a stable code, like every other error of the platform. `chengxin serve` runs with it.
+"""
+
+from __future__ import annotations
+
+import json
+
+import h11
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from chengxin.errors import PROBLEM, DomainError
+
+MALFORMED = DomainError(
+    "REQUEST_MALFORMED",
+    "无法解析的 HTTP 请求：请求地址中的中文等字符须按 UTF-8 进行百分号编码（如“张”写作 %E5%BC%A0），"
+    "请求行与请求头须符合 HTTP/1.1 规范", 400)
+
+
+class ProblemH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol, its 400 answer made problem+json."""
+
+    def send_400_response(self, msg: str) -> None:
+        body = json.dumps(MALFORMED.problem(), ensure_ascii=False).encode()
+        headers = [(b"content-type", PROBLEM.encode()), (b"content-length", str(len(body)).encode()),
+                   (b"x-content-type-options", b"nosniff"), (b"connection", b"close")]
+        for event in (h11.Response(status_code=400, headers=headers, reason=b"Bad Request"), h11.Data(data=body),
+                      h11.EndOfMessage()):
+            self.transport.write(self.conn.send(event))
+        self.transport.close()
