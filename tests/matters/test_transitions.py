@@ -37,7 +37,8 @@ from helpers import (
     submit,
 )
 
-WATCHER = as_dept("public_security")  # a department that follows the persons of these tests
+WATCHER = as_dept("public_security")
+UPSTREAM = "https://upstream.invalid/notices"  # a department that follows the persons of these tests
 
 
 @dataclass
@@ -53,6 +54,7 @@ class Seen:
     public_record: str | None = None  # "shown", "异议处理中", or None when not disclosed
     public_list: str | None = None  # the same for the public red/black lists
     watch: tuple[tuple[str, str | None], ...] = ()  # the watch feed so far: (kind, reason)
+    upstream: tuple[str, ...] = ()  # what the upper-level platform has been told of the matter so far
     notice_has: tuple[str, ...] = ()  # words the newest notice of the step says
     notice_lacks: tuple[str, ...] = ()  # words it must not say (what did not happen)
     notice_kind: str | None = None
@@ -105,6 +107,9 @@ def observe(client, session, keys, path: Path) -> Seen:
         public_record=(shown[0]["status_label"] or "shown") if shown else None,
         public_list=(listed[0]["status_label"] or "shown") if listed else None,
         watch=tuple((e["kind"], e["reason"]) for e in events if e["entry_id"] == path.matter_id),
+        upstream=tuple(n.kind for n in session.scalars(select(Notice).where(Notice.channel == "upstream")
+                                                       .order_by(Notice.created_at, Notice.id))
+                       if (n.payload or {}).get("matter") == path.matter_id),
     )
 
 
@@ -235,7 +240,7 @@ def paths() -> list[tuple[str, str, list[tuple[Any, dict[str, Any], Seen]]]]:
             (lambda c, s, k, p, **kw: decide_objection(c, p, "upheld", DEPT), {},
              Seen("in_effect", decision="review", measures=HONOURS, public_record="shown")),
             (correct, {}, Seen("in_effect", decision="review", measures=HONOURS, public_record="shown")),
-            (revoke, {}, Seen("revoked", notice_kind="matter_revoked",
+            (revoke, {}, Seen("revoked", upstream=("matter_revoked",), notice_kind="matter_revoked",
                               notice_has=("撤销", "停止公示", "不再作为联合惩戒依据"), notice_lacks=("移出", "名单"))),
         ]),
         ("listed record: repaired on its list entry", "civil_service_recruitment", [
@@ -243,7 +248,7 @@ def paths() -> list[tuple[str, str, list[tuple[Any, dict[str, Any], Seen]]]]:
                                    public_list="shown", watch=(("listed", None),))),
             (repair, {"kind": "list_entry", "method": "obligations_fulfilled"},
              Seen("repaired", listed=False, watch=(("listed", None), ("delisted", "repaired")),
-                  notice_kind="repair_approved",
+                  upstream=("repair_approved",), notice_kind="repair_approved",
                   notice_has=("停止公示", "移出严重失信主体名单", "不再作为联合惩戒依据"))),
         ]),
         ("listed record: objected to, revoked by the department", "civil_service_recruitment", [
@@ -254,13 +259,15 @@ def paths() -> list[tuple[str, str, list[tuple[Any, dict[str, Any], Seen]]]]:
                                                  watch=(("listed", None),))),
             (lambda c, s, k, p, **kw: decide_objection(c, p, "revoked", HR), {},
              Seen("revoked", listed=False, watch=(("listed", None), ("delisted", "revoked")),
-                  notice_kind="matter_revoked", notice_has=("异议成立", "停止公示", "移出严重失信主体名单"))),
+                  upstream=("matter_revoked",), notice_kind="matter_revoked",
+                  notice_has=("异议成立", "停止公示", "移出严重失信主体名单"))),
         ]),
         ("court listing as a record: its two years end", "high_consumption", [
             (make_court_record, {}, Seen("in_effect", listed=True, decision="block", measures=CONSUMPTION,
                                          public_record="shown", public_list="shown", watch=(("listed", None),))),
             (expire, {}, Seen("term_ended", listed=False, watch=(("listed", None), ("delisted", "term_ended")),
-                              notice_kind="publicity_ended", notice_has=("公示期已于", "已移出严重失信主体名单"))),
+                              upstream=("publicity_ended",), notice_kind="publicity_ended",
+                              notice_has=("公示期已于", "已移出严重失信主体名单"))),
         ]),
         ("court listing as a record: deleted by the court", "high_consumption", [
             (lambda c, s, k, p, **kw: make_court_record(c, s, k, p, decided=30), {},
@@ -268,7 +275,7 @@ def paths() -> list[tuple[str, str, list[tuple[Any, dict[str, Any], Seen]]]]:
                   public_list="shown", watch=(("listed", None),))),
             (court_delete, {}, Seen("court_deleted", listed=False,
                                     watch=(("listed", None), ("delisted", "court_deleted")),
-                                    notice_kind="matter_court_deleted",
+                                    upstream=("matter_court_deleted",), notice_kind="matter_court_deleted",
                                     notice_has=("依法删除", "停止公示", "移出严重失信主体名单"))),
         ]),
         ("court listing entered directly: disputed, then deleted", "high_consumption", [
@@ -279,14 +286,20 @@ def paths() -> list[tuple[str, str, list[tuple[Any, dict[str, Any], Seen]]]]:
                                                      public_list="异议处理中", watch=(("listed", None),))),
             (court_delete, {}, Seen("court_deleted", disputed=True, listed=False,
                                     watch=(("listed", None), ("delisted", "court_deleted")),
-                                    notice_kind="matter_court_deleted", notice_has=("移出严重失信主体名单",))),
+                                    upstream=("matter_court_deleted",), notice_kind="matter_court_deleted",
+                                    notice_has=("移出严重失信主体名单",))),
         ]),
     ]
 
 
 @pytest.mark.parametrize(("name", "scenario", "steps"), paths(), ids=[p[0] for p in paths()])
 def test_every_transition_reaches_every_surface(name, scenario, steps, client, session, keys, settings, factory,
-                                                clock):
+                                                clock, monkeypatch):
+    # An upper-level platform is configured, so that what it is told is a surface too (the app's
+    # settings, and the process settings that jobs fall back on).
+    settings.upstream_url = UPSTREAM
+    for module in ("chengxin.notices.service", "chengxin.jobs"):
+        monkeypatch.setattr(f"{module}.get_settings", lambda: settings)
     n = 810 + [p[0] for p in paths()].index(name)
     path = Path(name, cid(n), "孙" + "一二三四五六七八"[n - 810] + "明", scenario)
     client.post("/api/v1/watch/subscriptions", headers=WATCHER, json={"persons": [{"id_number": path.number}]})

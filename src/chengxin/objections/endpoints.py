@@ -139,7 +139,7 @@ def objection_evidence(objection_id: str, evidence_id: str, caller: Handler, ses
 
 @router.post("/objections/{objection_id}/decision", response_model=ObjectionOut, summary="处理异议")
 def decide_objection(objection_id: str, body: DecisionIn, caller: Handler, session: SessionDep, catalog: CatalogDep,
-                     keys: KeysDep) -> ObjectionOut:
+                     keys: KeysDep, settings: SettingsDep) -> ObjectionOut:
     """更正（提交新版本）、撤销或维持原记录，并说明理由；“异议处理中”标注取消，本人收到通知。"""
     o = service.for_handler(session, caller, objection_id)
     record = None if body.record is None else flatten(body.record)
@@ -147,6 +147,6 @@ def decide_objection(objection_id: str, body: DecisionIn, caller: Handler, sessi
         raise DomainError("OBJECTION_CORRECTION_INVALID", "更正后的记录未通过校验", 422,
                           issues=[{"field": record.field, "code": record.code, "message": record.message}])
     service.decide(session, catalog, keys, caller=caller, objection=o, outcome=body.outcome, reason=body.reason,
-                   record=record)
+                   record=record, settings=settings)
     log_reads(session, caller, "objection", [Read(o.subject_key, "ok", o.id)])
     return _detail(session, o)

@@ -151,7 +151,8 @@ def handler_evidence(objection_id: str, evidence_id: str, caller: Handler, sessi
 
 @router.post("/console/objections/{objection_id}/decision")
 async def decide_page(objection_id: str, request: Request, caller: Handler, session: SessionDep,
-                      catalog: CatalogDep, keys: KeysDep, outcome: Annotated[str, Form(max_length=12)],
+                      catalog: CatalogDep, keys: KeysDep, settings: SettingsDep,
+                      outcome: Annotated[str, Form(max_length=12)],
                       reason: Annotated[str, Form(max_length=2000)]) -> Response:
     """更正、撤销或维持原记录并说明理由；更正时可在此改正字段，或已另行报送新版本。"""
     o = service.for_handler(session, caller, objection_id)
@@ -164,7 +165,8 @@ async def decide_page(objection_id: str, request: Request, caller: Handler, sess
         values = {k[len(FIELD_PREFIX):]: v for k, v in form.items()
                   if k.startswith(FIELD_PREFIX) and isinstance(v, str)}
         row = service.corrected_row(session, keys, record, values)
-    service.decide(session, catalog, keys, caller=caller, objection=o, outcome=outcome, reason=reason, record=row)
+    service.decide(session, catalog, keys, caller=caller, objection=o, outcome=outcome, reason=reason, record=row,
+                   settings=settings)
     log_reads(session, caller, "objection", [Read(o.subject_key, "ok", o.id)])
     return RedirectResponse(f"/console/objections/{o.id}", status_code=303)
 

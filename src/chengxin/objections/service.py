@@ -74,7 +74,8 @@ def file(session: Session, catalog: Catalog, keys: Keys, settings: Settings, *, 
 
 
 def decide(session: Session, catalog: Catalog, keys: Keys, *, caller: Caller, objection: Objection, outcome: str,
-           reason: str, record: Mapping[str, Any] | None = None, now: datetime | None = None) -> Objection:
+           reason: str, record: Mapping[str, Any] | None = None, now: datetime | None = None,
+           settings: Settings | None = None) -> Objection:
     """The source department corrects (a new version), revokes or upholds; the person is told."""
     now = now or utcnow()
     if objection.status != "open":
@@ -89,7 +90,7 @@ def decide(session: Session, catalog: Catalog, keys: Keys, *, caller: Caller, ob
     if outcome == "corrected":
         objection.new_record_id = _correct(session, catalog, keys, objection, target, record)
     elif outcome == "revoked":
-        _revoke(session, catalog, objection, target, reason)
+        _revoke(session, catalog, objection, target, reason, settings)
     targets.set_disputed(session, target, None)
     objection.status = outcome
     objection.decided_at = now
@@ -99,6 +100,7 @@ def decide(session: Session, catalog: Catalog, keys: Keys, *, caller: Caller, ob
     cases.record_event(session, subject_key=objection.subject_key, case_id=objection.id, case_kind=KIND,
                        actor=objection.decided_by, action=outcome, at=now, note=reason)
     notices.enqueue(session, person_key=objection.subject_key, kind="objection_decided", key=objection.id,
+                    settings=settings,
                     title=f"异议处理结果：{rules.STATUS_LABELS[outcome]}",
                     body=f"您对“{target.item_name}”提出的异议已处理：{rules.STATUS_LABELS[outcome]}。理由：{reason[:200]}")
     return objection
@@ -186,13 +188,14 @@ def _correct(session: Session, catalog: Catalog, keys: Keys, objection: Objectio
     return live.id
 
 
-def _revoke(session: Session, catalog: Catalog, objection: Objection, target: targets.Target, reason: str) -> None:
+def _revoke(session: Session, catalog: Catalog, objection: Objection, target: targets.Target, reason: str,
+            settings: Settings | None = None) -> None:
     """The objection is upheld by revoking: the whole matter ends, and the person is told what that
     stopped (the decision notice says the rest)."""
     if target.matter.ended_on is not None:
         return  # ended meanwhile (a repair, a court deletion): nothing left to stop
     department = _dept(session, objection.department_code)
-    matters.end(session, target.matter, "revoked", f"异议成立：{reason}"[:2000], told=matters.Told(
+    matters.end(session, target.matter, "revoked", f"异议成立：{reason}"[:2000], settings=settings, told=matters.Told(
         "matter_revoked", target.matter.id, f"信息已撤销：{target.item_name}",
         f"您对“{target.item_name}”的异议成立，{department}已撤销该信息。"))
 

@@ -177,9 +177,10 @@ def accept_repair(repair_id: str, body: AcceptIn, caller: Reviewer, session: Ses
 
 @router.post("/repairs/{repair_id}/decision", response_model=RepairOut, summary="作出修复决定")
 def decide_repair(repair_id: str, body: DecideIn, caller: Reviewer, session: SessionDep,
-                  catalog: CatalogDep) -> RepairOut:
+                  catalog: CatalogDep, settings: SettingsDep) -> RepairOut:
     """准予修复：停止公示和共享、核查不再命中、移出名单、告知订阅部门和上级平台；或不予修复并说明理由。"""
     r = service.for_reviewer(session, repair_id)
-    service.decide(session, catalog, caller=caller, repair=r, approved=body.approved, reason=body.reason)
+    service.decide(session, catalog, caller=caller, repair=r, approved=body.approved, reason=body.reason,
+                   settings=settings)
     log_reads(session, caller, "repair", [Read(r.subject_key, "ok", r.id)])
     return _detail(session, r)

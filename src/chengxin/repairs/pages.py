@@ -165,12 +165,13 @@ def accept_page(repair_id: str, caller: Reviewer, session: SessionDep, settings:
 
 
 @router.post("/console/repairs/{repair_id}/decision")
-def decide_page(repair_id: str, caller: Reviewer, session: SessionDep, catalog: CatalogDep,
+def decide_page(repair_id: str, caller: Reviewer, session: SessionDep, catalog: CatalogDep, settings: SettingsDep,
                 approved: Annotated[str, Form(max_length=3)], reason: Annotated[str, Form(max_length=2000)] = "",
                 ) -> Response:
     """准予修复（停止公示、共享和惩戒，移出名单）或不予修复，均须说明理由。"""
     r = service.for_reviewer(session, repair_id)
-    service.decide(session, catalog, caller=caller, repair=r, approved=approved == "yes", reason=reason)
+    service.decide(session, catalog, caller=caller, repair=r, approved=approved == "yes", reason=reason,
+                   settings=settings)
     log_reads(session, caller, "repair", [Read(r.subject_key, "ok", r.id)])
     return RedirectResponse(f"/console/repairs/{r.id}", status_code=303)
 

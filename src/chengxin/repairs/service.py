@@ -109,7 +109,7 @@ def apply(session: Session, catalog: Catalog, keys: Keys, settings: Settings, si
         repair.status, repair.accepted_at, repair.reviewer = "accepted", now, "system"
         cases.record_event(session, subject_key=person_key, case_id=repair.id, case_kind=KIND, actor="system",
                            action="accepted", at=now, note=MINOR_NOTE)
-        _approve(session, catalog, repair, "system", MINOR_NOTE, now)
+        _approve(session, catalog, repair, "system", MINOR_NOTE, now, settings)
     else:
         notices.enqueue(session, person_key=person_key, kind="repair_filed", key=repair.id,
                         title="信用修复申请已提交",
@@ -158,7 +158,7 @@ def accept(session: Session, settings: Settings, *, caller: Caller, repair: Repa
 
 
 def decide(session: Session, catalog: Catalog, *, caller: Caller, repair: Repair, approved: bool, reason: str,
-           now: datetime | None = None) -> Repair:
+           now: datetime | None = None, settings: Settings | None = None) -> Repair:
     """Approve (publicity, sharing and checks stop; lists exited; others told) or deny with a reason."""
     now = now or utcnow()
     if repair.status != "accepted":
@@ -167,19 +167,20 @@ def decide(session: Session, catalog: Catalog, *, caller: Caller, repair: Repair
     if not reason:
         raise DomainError("REPAIR_REASON_REQUIRED", "作出决定须说明理由", 422)
     if approved:
-        _approve(session, catalog, repair, actor_of(caller), reason, now)
+        _approve(session, catalog, repair, actor_of(caller), reason, now, settings)
         return repair
     repair.status, repair.decided_at, repair.decision_reason = "denied", now, reason[:2000]
     repair.reviewer = actor_of(caller)
     session.flush()
     cases.record_event(session, subject_key=repair.subject_key, case_id=repair.id, case_kind=KIND,
                        actor=repair.reviewer, action="denied", at=now, note=reason)
-    notices.enqueue(session, person_key=repair.subject_key, kind="repair_denied", key=repair.id,
+    notices.enqueue(session, person_key=repair.subject_key, kind="repair_denied", key=repair.id, settings=settings,
                     title="信用修复申请不予修复", body=f"您的信用修复申请经审核不予修复。理由：{reason[:200]}")
     return repair
 
 
-def _approve(session: Session, catalog: Catalog, repair: Repair, actor: str, reason: str, now: datetime) -> None:
+def _approve(session: Session, catalog: Catalog, repair: Repair, actor: str, reason: str, now: datetime,
+             settings: Settings | None = None) -> None:
     """The repair ends the whole matter (its record, its list entry, its measures); the person is
     told what that stopped, and the upper-level platform is told of the repair."""
     target = targets.find(session, catalog, repair.subject_key, "matter", repair.matter_id)
@@ -191,6 +192,7 @@ def _approve(session: Session, catalog: Catalog, repair: Repair, actor: str, rea
                        action="approved", at=now, note=reason)
     day = _day(now)
     matters.end(session, target.matter, "repaired", f"信用修复（申请 {repair.id}）：{reason}"[:2000], on=day, now=now,
+                settings=settings,
                 told=matters.Told("repair_approved", repair.id, "信用修复已完成",
                                   f"您对“{target.item_name}”的信用修复已完成。",
                                   "修复记录存档，可在本人信用档案中查看。"),
