@@ -59,6 +59,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "assessment.read": frozenset({"operator"}),
     "articles.manage": frozenset({"operator"}),
     "catalog.manage": frozenset({"operator"}),
+    "conflicts.resolve": frozenset({"operator"}),
 }
 
 API_TOKEN_PREFIX = "cxt"

@@ -9,11 +9,12 @@ from sqlalchemy.orm import Session
 
 from chengxin import ids
 from chengxin.clock import today, utcnow
+from chengxin.conflicts.service import Origin
 from chengxin.crypto import Keys
 from chengxin.errors import DomainError, NotFound
 from chengxin.identity.rules import normalise_uscc, parse_identifier
 from chengxin.lists import repository as repo
-from chengxin.lists.models import EXIT_LABELS, ListEntry
+from chengxin.lists.models import EXIT_LABELS, LIST_LABELS, ListEntry
 from chengxin.lists.rules import default_terms
 from chengxin.lists.schemas import DirectEntryIn
 from chengxin.organisations import repository as orgs
@@ -140,7 +141,8 @@ def add_direct(session: Session, keys: Keys, department_code: str, body: DirectE
         if body.list_type == "black" and ident.birth_date is not None and \
                 body.start_date < add_months(ident.birth_date, 12 * 18):
             raise DomainError("LIST_MINOR_NOT_ALLOWED", "未成年人不得列入严重失信主体名单", 422)
-        (subject_key,) = persons.ensure(session, keys, [(ident, body.name)], now)
+        (subject_key,) = persons.ensure(session, keys, [(ident, body.name)], now, origin=Origin(
+            department_code, "list_entry", f"直接列入{LIST_LABELS[body.list_type]}的条目"))
         kind = "person"
     entry = ListEntry(
         subject_key=subject_key, id=ids.new_id(), subject_kind=kind, list_type=body.list_type,
