@@ -1,4 +1,5 @@
-"""conflicts, where a person's name came from, which department registered an organisation
+"""conflicts, where a person's name came from, which department registered an organisation, the name
+digest of an identity challenge
 
 Revision ID: b1confl00010
 Revises: a9edits00009
@@ -50,6 +51,9 @@ def upgrade() -> None:
         batch_op.create_index('ix_conflicts_id', ['id'], unique=False)
         batch_op.create_index('ix_conflicts_status_raised', ['status', 'raised_at'], unique=False)
 
+    with op.batch_alter_table('identity_challenges', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('name_digest', sa.String(length=64), nullable=True))
+
     with op.batch_alter_table('organisations', schema=None) as batch_op:
         batch_op.add_column(sa.Column('registered_by', sa.String(length=64), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_organisations_registered_by_departments'), 'departments', ['registered_by'], ['code'])
@@ -69,6 +73,9 @@ def downgrade() -> None:
     with op.batch_alter_table('organisations', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_organisations_registered_by_departments'), type_='foreignkey')
         batch_op.drop_column('registered_by')
+
+    with op.batch_alter_table('identity_challenges', schema=None) as batch_op:
+        batch_op.drop_column('name_digest')
 
     with op.batch_alter_table('conflicts', schema=None) as batch_op:
         batch_op.drop_index('ix_conflicts_status_raised')
