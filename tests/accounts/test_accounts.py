@@ -15,7 +15,7 @@ from chengxin.accounts.models import ApiToken, SecurityEvent
 from chengxin.clock import utcnow
 from chengxin.errors import DomainError
 from chengxin.settings import Settings
-from helpers import DEPT, as_dept, as_role, cid, penalty, submit
+from helpers import DEPT, OPERATOR, as_dept, as_role, cid, penalty, submit
 
 ADMIN = as_role("platform_admin")
 STRONG = "Xinyong-2026!"
@@ -162,8 +162,15 @@ def test_a_department_sees_only_its_own_records(client):
     body = {"id_number": cid(42), "purpose": "核查"}
     own = client.post("/api/v1/files/query", json=body, headers=DEPT).json()
     assert sum(len(c["records"]) for c in own["categories"]) == 1
-    other = client.post("/api/v1/files/query", json=body, headers=as_dept("tax")).json()
-    assert other["categories"] == [] and other["identity"]["masked"] is True
+    # A department holding nothing on the person gets the answer of a number the platform does
+    # not know: no sex, birth year, region or organisations (issue 14, section 4).
+    other = client.post("/api/v1/files/query", json=body, headers=as_dept("tax"))
+    unknown = client.post("/api/v1/files/query", json={**body, "id_number": cid(142)}, headers=as_dept("tax"))
+    assert other.status_code == unknown.status_code == 404 and other.json() == unknown.json()
+    assert other.json()["code"] == "PERSON_NOT_FOUND"
+    key = client.post("/api/v1/files/query", json=body, headers=OPERATOR).json()["person_key"]
+    assert client.get(f"/api/v1/persons/{key}/file", headers=as_dept("tax")).json() == unknown.json()
+    assert client.get(f"/api/v1/persons/{key}/file", headers=DEPT).status_code == 200
 
 
 def test_login_is_rate_limited_per_address(client, app):

@@ -15,6 +15,7 @@ from chengxin.crypto import Keys
 from chengxin.departments import repository as departments_repo
 from chengxin.errors import NotFound
 from chengxin.identity.rules import ID_TYPES, region_name
+from chengxin.lists import repository as list_entries
 from chengxin.masking import mask_id, mask_name
 from chengxin.organisations import repository as orgs
 from chengxin.organisations.models import ROLES
@@ -39,9 +40,10 @@ def build_file(
     own_view: bool = False,
 ) -> s.CreditFile:
     """The file as it stood at the end of `as_of` (today by default)."""
+    department = caller.department_code if caller.is_department and not caller.has("operator") else None
     person = persons.get(session, person_key)
     if person is None:
-        raise NotFound("PERSON_NOT_FOUND", "平台中没有此人的信用档案")
+        raise _not_found(department)
     day = as_of or today()
     known_at = None if as_of is None else end_of_day(day)
     departments = departments_repo.names(session)
@@ -55,9 +57,13 @@ def build_file(
     org_keys = orgs.subject_keys(session, list(org_names))
     subject_keys = [person_key, *org_keys.values()]
     rows = records.subject_records(session, subject_keys, known_at, day, history)
-    if not caller.has("operator") and caller.is_department:
-        # A department sees only what it submitted itself (the credit office sees everything).
-        rows = [r for r in rows if r.department_code == caller.department_code]
+    if department is not None:
+        # A department sees only what it submitted itself (the credit office sees everything), and
+        # only persons it holds something on: for any other it gets the answer of an unknown number.
+        rows = [r for r in rows if r.department_code == department]
+        if not rows and not any(role.department_code == department for role, _ in roles) and not any(
+                e.department_code == department for e in list_entries.of_subjects(session, [person_key])):
+            raise _not_found(department)
     if not own_view and not caller.has("operator"):
         # After repair, sharing stops (R4): only the person and the credit office still see it.
         rows = [r for r in rows if r.repaired_at is None or r.repaired_at.astimezone(CHINA).date() > day]
@@ -107,6 +113,12 @@ def build_file(
     ]
     return s.CreditFile(person_key=person_key, as_of=day, identity=identity, summary=summary,
                         categories=categories, organisations=organisations)
+
+
+def _not_found(department: str | None) -> NotFound:
+    if department is not None:  # the same words whether the platform knows the person or not
+        return NotFound("PERSON_NOT_FOUND", "没有本部门可以查看的此人信用档案")
+    return NotFound("PERSON_NOT_FOUND", "平台中没有此人的信用档案")
 
 
 def _group_versions(
