@@ -31,6 +31,8 @@ from chengxin.persons.models import Person
 
 NAME_MAX = 100
 ORG_NAME_MAX = 200
+# Records and list entries can be objected to; an organisation's responsible persons cannot.
+OBJECT_HINT = "如该信息不属于您，可以在“我的信用档案”中对其提出异议。"
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +84,7 @@ def raise_names(session: Session, claims: Sequence[NameClaim], now: datetime | N
             title="有信息以您的证件号码报送，但姓名与平台登记的不一致",
             body=f"{names.get(c.origin.department_code, '有关部门')}{c.origin.what}使用了您的证件号码，"
                  "所填姓名与平台登记的您的姓名不一致。平台登记的姓名未作改变，信用办将核实处理。"
-                 "如该信息不属于您，可以在“我的信用档案”中对其提出异议。")
+                 + (OBJECT_HINT if c.origin.kind in ("record", "list_entry") else ""))
     return ids
 
 
@@ -155,41 +157,39 @@ def _apply(session: Session, conflict: Conflict, value: str, now: datetime) -> N
 
 def describe(session: Session, keys: Keys, rows: Sequence[Conflict]) -> tuple[list[ConflictOut], list[str]]:
     """The credit office's view of conflicts (names and numbers in full: it alone resolves them),
-    and the keys of the persons it shows, for the access log."""
+    and the keys of the persons it shows, for the access log. A few statements however long the
+    queue: the persons and organisations are read together."""
+    role_keys = {k: current_key(session, k)  # a roles claim names persons by the key they had then
+                 for c in rows if c.kind == rules.ORG_ROLES
+                 for text in (c.current_value, c.claimed_value) if text
+                 for k, _, _ in rules.roles_of_json(text)}
+    shown = persons.get_many(session, [c.subject_key for c in rows if c.kind == rules.PERSON_NAME]
+                             + list(role_keys.values()))
+    org_names = orgs.names_by_uscc(session, [c.uscc for c in rows if c.uscc])
     departments_by_code = departments.names(session)
-    shown: dict[str, Person | None] = {}
-
-    def person(key: str) -> Person | None:
-        key = current_key(session, key)
-        if key not in shown:
-            shown[key] = persons.get(session, key)
-        return shown[key]
 
     def number(p: Person | None) -> str | None:
         return None if p is None else keys.decrypt(p.id_cipher, p.person_key.encode())
 
-    def roles(text: str | None) -> list[RoleOut] | None:
-        if text is None:
-            return None
+    def roles(text: str | None) -> list[RoleOut]:
         out = []
-        for key, role, since in rules.roles_of_json(text):
-            p = person(key)
-            out.append(RoleOut(role=role, role_label=ROLES.get(role, role), person_key=key,
+        for key, role, since in rules.roles_of_json(text or "[]"):
+            p = shown.get(role_keys[key])
+            out.append(RoleOut(role=role, role_label=ROLES.get(role, role), person_key=role_keys[key],
                                name=(p.name or "") if p else "", id_number=number(p) or "", since=since))
         return out
 
     views = []
     for c in rows:
-        p = person(c.subject_key) if c.kind == rules.PERSON_NAME else None
-        org = orgs.get(session, c.uscc) if c.uscc else None
+        p = shown.get(c.subject_key) if c.kind == rules.PERSON_NAME else None
         is_roles = c.kind == rules.ORG_ROLES
+        source = (p.name_source or rules.SUBMITTED) if p else None
         views.append(ConflictOut(
             id=c.id, kind=c.kind, kind_label=rules.KIND_LABELS.get(c.kind, c.kind), status=c.status,
             status_label=rules.STATUS_LABELS.get(c.status, c.status),
             person_key=p.person_key if p else None, id_number=number(p), uscc=c.uscc,
-            name_now=p.name if p else (org.name if org else None),
-            name_source=(p.name_source or rules.SUBMITTED) if p else None,
-            name_source_label=rules.NAME_SOURCE_LABELS[p.name_source or rules.SUBMITTED] if p else None,
+            name_now=p.name if p else org_names.get(c.uscc or ""),
+            name_source=source, name_source_label=rules.NAME_SOURCE_LABELS.get(source or ""),
             current_value=c.current_value, claimed_value=c.claimed_value,
             current_roles=roles(c.current_value) if is_roles else None,
             claimed_roles=roles(c.claimed_value) if is_roles else None,
@@ -199,4 +199,4 @@ def describe(session: Session, keys: Keys, rows: Sequence[Conflict]) -> tuple[li
             source_record_id=c.source_record_id, batch_id=c.batch_id, occurrences=c.occurrences,
             raised_at=c.raised_at, last_seen_at=c.last_seen_at, resolved_at=c.resolved_at,
             resolved_by=c.resolved_by, resolved_value=c.resolved_value, resolution_note=c.resolution_note))
-    return views, [k for k, p in shown.items() if p is not None]
+    return views, list(shown)

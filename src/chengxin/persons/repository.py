@@ -53,3 +53,13 @@ def set_names(session: Session, changes: Sequence[tuple[str, str | None, str | N
 
 def get(session: Session, person_key: str) -> Person | None:
     return session.get(Person, person_key)
+
+
+def get_many(session: Session, person_keys: Sequence[str]) -> dict[str, Person]:
+    """The persons among `person_keys` that exist, by key."""
+    keys = sorted(set(person_keys))
+    found: dict[str, Person] = {}
+    for i in range(0, len(keys), IN_CHUNK):
+        found.update((p.person_key, p) for p in session.scalars(
+            select(Person).where(Person.person_key.in_(keys[i : i + IN_CHUNK]))))
+    return found
