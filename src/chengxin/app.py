@@ -28,6 +28,7 @@ from chengxin.callers import permit
 from chengxin.catalog.endpoints import router as catalog_router
 from chengxin.catalog.rules import Catalog
 from chengxin.checks.endpoints import router as checks_router
+from chengxin.conflicts.endpoints import router as conflicts_router
 from chengxin.creditfile.endpoints import router as file_router
 from chengxin.crypto import Keys, load_keys
 from chengxin.db import checkpoint_in_background, make_engine, make_sessionmaker
@@ -113,7 +114,7 @@ def create_app(
     for router in (accounts_router, catalog_router, records_router, file_router, org_router,
                    lists_router, watch_router, measures_router, alerts_router, authorisations_router,
                    access_router, objections_router, repairs_router, disclosure_router, notices_router,
-                   tipoffs_router, assessment_router, articles_router, editions_router):
+                   tipoffs_router, assessment_router, articles_router, editions_router, conflicts_router):
         app.include_router(router)
 
     @app.get("/docs", include_in_schema=False, dependencies=[permit("public")])

@@ -11,6 +11,7 @@ def import_all() -> None:
     from chengxin.authorisations import models as _authorisations  # noqa: F401
     from chengxin.cases import models as _cases  # noqa: F401
     from chengxin.checks import models as _checks  # noqa: F401
+    from chengxin.conflicts import models as _conflicts  # noqa: F401
     from chengxin.departments import models as _departments  # noqa: F401
     from chengxin.editions import models as _editions  # noqa: F401
     from chengxin.keyring import models as _keyring  # noqa: F401

@@ -22,7 +22,7 @@ from helpers import COURT, DEPT, HR, OPERATOR, PDF, cid, court_case, days_ago, p
 
 BANK = "91350100M000100Y43"
 PERSONAL = {"files.read", "checks.run", "authorisations.query", "organisations.read", "objections.handle",
-            "repairs.review"}
+            "repairs.review", "conflicts.resolve"}
 
 
 def _person(client: TestClient, session, keys) -> dict[str, str]:
@@ -99,6 +99,27 @@ def _listed(c: TestClient, s: Any, k: Any) -> str:
     return made
 
 
+def _conflict(c: TestClient, s: Any, which: str) -> str:
+    """An open conflict on the person's name (made once per `which`, as the cases are): another
+    department calls them otherwise."""
+    made = s.info.setdefault("choke_conflicts", {}).get(which)
+    if made is None:
+        n, name = (64, "张叁") if which == "api" else (65, "张仨")
+        assert submit(c, [penalty(n, id_number=cid(61), name=name)], headers=HR).json()["warnings"] == 1
+        found = c.get("/api/v1/conflicts", headers=OPERATOR).json()["conflicts"]
+        made = s.info["choke_conflicts"][which] = next(x["id"] for x in found if x["claimed_value"] == name)
+    return made
+
+
+def _conflict_request(method: str, path: str, json: Any = None, form: dict[str, str] | None = None):
+    def send(c: TestClient, s: Any, k: Any) -> Any:
+        url = path.format(c=_conflict(c, s, "api" if form is None else "page"))
+        if form is not None:
+            return c.request(method, url, headers=with_csrf(OPERATOR), data=form, follow_redirects=False)
+        return c.request(method, url, headers=OPERATOR, json=json)
+    return send
+
+
 CHECK = {"id_number": cid(61), "scenario": "civil_service_recruitment", "department": "human_resources",
          "purpose": "资格审查"}
 REQUESTS: dict[tuple[str, str], Callable[..., Any]] = {
@@ -143,6 +164,14 @@ REQUESTS: dict[tuple[str, str], Callable[..., Any]] = {
         "POST", "/console/repairs/{r}/acceptance", OPERATOR, form={"accepted": "yes"}),
     ("POST", "/console/repairs/{repair_id}/decision"): _case_request(
         "POST", "/console/repairs/{r}/decision", OPERATOR, form={"approved": "no", "reason": "材料不足"}),
+    ("GET", "/api/v1/conflicts"): _conflict_request("GET", "/api/v1/conflicts"),
+    ("GET", "/api/v1/conflicts/{conflict_id}"): _conflict_request("GET", "/api/v1/conflicts/{c}"),
+    ("POST", "/api/v1/conflicts/{conflict_id}/resolution"): _conflict_request(
+        "POST", "/api/v1/conflicts/{c}/resolution", {"decision": "keep", "note": "经核实"}),
+    ("GET", "/console/conflicts"): _conflict_request("GET", "/console/conflicts?status=all"),
+    ("GET", "/console/conflicts/{conflict_id}"): _conflict_request("GET", "/console/conflicts/{c}"),
+    ("POST", "/console/conflicts/{conflict_id}/resolution"): _conflict_request(
+        "POST", "/console/conflicts/{c}/resolution", form={"decision": "keep", "note": "经核实"}),
     ("GET", "/me/file"): lambda c, s, k: c.get("/me/file", headers=_person(c, s, k)),
     ("GET", "/console/lists"): lambda c, s, k: _listed(c, s, k) and c.get("/console/lists", headers=OPERATOR),
     ("GET", "/console/lists/{entry_id}"): lambda c, s, k: c.get(f"/console/lists/{_listed(c, s, k)}", headers=DEPT),
@@ -182,6 +211,7 @@ def test_each_personal_data_route_logs_its_read(client, session, keys):
     key = keys.subject_key("citizen_id", cid(61))
     for which in ("api", "page"):  # made before counting: making them logs the person's own reads
         _cases(client, session, keys, which)
+        _conflict(client, session, which)
     for (method, path), send in REQUESTS.items():
         before = session.scalar(select(func.count()).select_from(AccessEntry).where(AccessEntry.subject_key == key))
         res = send(client, session, keys)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from chengxin import crypto
 from chengxin.callers import Caller
+from chengxin.conflicts.service import Origin
 from chengxin.crypto import Keys, create_key_file, load_keys
 from chengxin.db import Base
 from chengxin.errors import DomainError
@@ -125,7 +126,8 @@ def test_person_keyed_columns_cover_the_person_tables_but_never_the_access_log()
 
 def _people(session, keys, numbers):
     idents = [(parse_identifier("citizen_id", cid(n)), f"测试{n}") for n in numbers]
-    return persons.ensure(session, keys, idents, datetime(2026, 11, 1).astimezone())
+    return persons.ensure(session, keys, idents, datetime(2026, 11, 1).astimezone(),
+                          origin=Origin("market_regulation", "record", "报送的测试记录"))
 
 
 def test_reencrypt_moves_every_ciphertext_then_the_old_key_can_retire(session, factory):

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from chengxin.callers import Caller
+from chengxin.conflicts.service import Origin
 from chengxin.crypto import Keys
 from chengxin.identity.rules import parse_identifier
 from chengxin.jobs import run_once
@@ -20,7 +21,7 @@ from helpers import cid
 
 def test_notices_and_contacts_follow_the_person_to_the_new_key(session, factory, keys, settings, signer):
     (old,) = persons.ensure(session, keys, [(parse_identifier("citizen_id", cid(81)), "王五")],
-                            datetime(2026, 11, 1).astimezone())
+                            datetime(2026, 11, 1).astimezone(), origin=Origin("market_regulation", "record", "报送"))
     service.set_contact(session, keys, Caller("person", person_key=old), phone="13900139000", email="ww@example.cn")
     service.enqueue(session, person_key=old, kind="repair_received", key="REP-1", title="信用修复申请已受理",
                     body="您的信用修复申请已受理。", channels=["inapp"])

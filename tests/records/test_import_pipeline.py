@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from chengxin.conflicts.models import Conflict
 from chengxin.db import make_engine, make_sessionmaker, unit_of_work
 from chengxin.departments import repository as departments
 from chengxin.migrate import upgrade
@@ -34,7 +35,7 @@ def write(path: Path, rows: list[list[str]]) -> Path:
     return write_csv(path, HEADERS, rows)
 
 
-# Chunks of 3 rows. Chunk 2 repeats, changes and renames what chunk 1 wrote, chunk 3 what
+# Chunks of 3 rows. Chunk 2 repeats, changes and names differently what chunk 1 wrote, chunk 3 what
 # chunk 2 wrote: each is planned while the chunk before it is still being written.
 ROWS = [
     row("P-1", 1), row("P-2", 2), row("P-3", 3),
@@ -102,14 +103,20 @@ def test_records_and_persons_repeated_in_the_next_chunk_are_seen(engine_factory,
         sequential = run_import(factory, catalog, keys, fh, ImportSpec("transport", path.name, "XZCF-01", 3))
     assert slow_writer == [3, 3, 3, 1]
     assert piped.status == sequential.status == "done"
-    assert counts(piped) == counts(sequential) == (10, 7, 2, 1, 0, 0)
+    # Person 3 made in chunk 1 (not yet committed when chunk 2 is planned), then named otherwise
+    # in chunks 2 and 3: two warnings and two conflicts, never a rename.
+    assert counts(piped) == counts(sequential) == (10, 7, 2, 1, 0, 2)
     assert stored(factory, "market_regulation") == stored(factory, "transport") == [
         ("P-1", 1, True), ("P-2", 1, False), ("P-2", 2, False), ("P-2", 3, True), ("P-3", 1, True),
         ("P-4", 1, True), ("P-5", 1, True), ("P-6", 1, True), ("P-7", 1, True)]
     with factory() as session:
         assert session.scalar(select(func.count()).select_from(Person)) == 5
         key = session.scalar(select(Record.subject_key).where(Record.source_record_id == "P-5"))
-        assert session.get(Person, key).name == "张三丰"  # renamed twice, in consecutive chunks
+        assert session.get(Person, key).name == "李四"  # kept through two other names in consecutive chunks
+        claims = session.execute(select(Conflict.department_code, Conflict.claimed_value)
+                                 .order_by(Conflict.department_code, Conflict.claimed_value)).all()
+        assert [tuple(c) for c in claims] == [("market_regulation", "张三"), ("market_regulation", "张三丰"),
+                                              ("transport", "张三"), ("transport", "张三丰")]
         saved = session.get(Batch, piped.id)
         assert counts(saved) == counts(piped) and saved.status == "done"
     assert [t for _, t in seen] == [3, 6, 9, 10, 10]  # after each commit, then at the end
@@ -143,7 +150,7 @@ def test_a_failed_write_leaves_whole_chunks_and_fails_the_import(engine_factory,
     monkeypatch.setattr(service.Collector, "write", real)
     with path.open("rb") as fh:
         again = run_import(factory, catalog, keys, fh, spec)
-    assert counts(again) == (10, 4, 2, 4, 0, 0)
+    assert counts(again) == (10, 4, 2, 4, 0, 2)
     assert len(stored(factory, "market_regulation")) == 9
 
 
@@ -169,12 +176,12 @@ def test_an_interrupted_pipelined_import_keeps_the_chunk_in_flight_and_reruns(en
     with factory() as session:
         failed = session.scalars(select(Batch).where(Batch.filename == "stopped.csv")).one()
         assert (failed.status, failed.rows_through) == ("interrupted", 7)
-        assert counts(failed) == (6, 4, 1, 1, 0, 0)
+        assert counts(failed) == (6, 4, 1, 1, 0, 1)
     monkeypatch.setattr(service.Collector, "plan", real)
     with path.open("rb") as fh:
         again = run_import(factory, catalog, keys, fh, spec)
     # From the top again: what is stored is unchanged, P-2's corrections in the file are new again.
-    assert again.status == "done" and counts(again) == (10, 3, 3, 4, 0, 0)
+    assert again.status == "done" and counts(again) == (10, 3, 3, 4, 0, 1)  # P-5: 张三丰 again
     assert stored(factory, "market_regulation") == [
         ("P-1", 1, True), *[("P-2", v, v == 5) for v in range(1, 6)], ("P-3", 1, True), ("P-4", 1, True),
         ("P-5", 1, True), ("P-6", 1, True), ("P-7", 1, True)]

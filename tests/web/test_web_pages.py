@@ -19,7 +19,8 @@ ROLE_HEADERS = {"records.submit": DEPT, "records.read_own": DEPT, "checks.run": 
                 "checks.rates": as_role("operator"), "audit.read": as_role("auditor"),
                 "alerts.read": as_role("auditor"), "objections.handle": DEPT, "repairs.review": OPERATOR,
                 "tipoffs.handle": OPERATOR, "articles.manage": OPERATOR,
-                "assessment.read": OPERATOR, "lists.read": DEPT, "lists.write": DEPT, "catalog.manage": OPERATOR}
+                "assessment.read": OPERATOR, "lists.read": DEPT, "lists.write": DEPT, "catalog.manage": OPERATOR,
+                "conflicts.resolve": OPERATOR}
 
 
 def _page_gets(app) -> dict[str, str]:
@@ -66,7 +67,14 @@ def test_every_page_renders_clean_for_its_role(client, session, keys, signer):
     entry = client.post("/api/v1/lists/entries", headers=DEPT, json={
         "list_type": "watch", "id_number": cid(71), "name": "张三", "basis": "《条例》第十条",
         "start_date": "2026-01-05", "severity": "general"}).json()["id"]
+    submit(client, [penalty(73, id_number=cid(71), name="张叁")], headers=HR)  # a name conflict
+    org = {"name": "某某食品有限公司",
+           "persons": [{"role": "legal_representative", "id_number": cid(71), "name": "张三"}]}
+    client.put("/api/v1/organisations/91350100M000100Y43", headers=DEPT, json=org)
+    claimed = client.put("/api/v1/organisations/91350100M000100Y43", headers=COURT, json={**org, "persons": []})
+    roles_conflict = claimed.json()["conflicts"][0]["id"]  # another department empties the list
     concrete = {"/catalog/items/{code}": "/catalog/items/XZCF-01",
+                "/console/conflicts/{conflict_id}": f"/console/conflicts/{roles_conflict}",
                 "/me/accesses/{seq}/proof": f"/me/accesses/{seq}/proof",
                 "/dept/batches/{batch_id}": upload.headers["location"],
                 "/public/records/{record_id}": f"/public/records/{ids['record']}",
@@ -96,7 +104,10 @@ def test_every_page_renders_clean_for_its_role(client, session, keys, signer):
             "/me/repairs", "/me/notices", "/console/objections", "/console/repairs", "/console/tipoffs",
             "/public/articles", "/public/articles/{article_id}", "/console/articles", "/console/articles/new",
             "/console/articles/{article_id}", "/console/assessment",
-            "/console/lists", "/console/lists/new", "/console/lists/{entry_id}", "/me/contact"} <= seen
+            "/console/lists", "/console/lists/new", "/console/lists/{entry_id}", "/me/contact",
+            "/console/conflicts", "/console/conflicts/{conflict_id}"} <= seen
+    names = client.get("/api/v1/conflicts", headers=OPERATOR, params={"kind": "person_name"}).json()["conflicts"]
+    _assert_clean(client.get(f"/console/conflicts/{names[0]['id']}", headers=OPERATOR), "a name conflict")
 
 
 def test_static_files_are_served_from_the_platform_itself(client):

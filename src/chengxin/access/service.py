@@ -32,6 +32,7 @@ ACTIONS = {
     "objection": "异议处理",
     "repair": "信用修复审核",
     "list": "名单管理",
+    "conflict": "信息冲突核实",
 }
 
 

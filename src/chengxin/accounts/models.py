@@ -80,6 +80,9 @@ class IdentityChallenge(Base):
     provider: Mapped[str] = mapped_column(String(32))
     subject_key: Mapped[str] = mapped_column(String(32))
     code_hash: Mapped[str] = mapped_column(String(64))
+    # Digest of the name typed at step one (not the name): compared at step two, after the code,
+    # with the name the platform holds, so that step one answers alike for every number.
+    name_digest: Mapped[str | None] = mapped_column(String(64))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())

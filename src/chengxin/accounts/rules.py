@@ -40,7 +40,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "organisations.write": frozenset({"submitter"}),
     "organisations.read": frozenset({"operator", "submitter", "checker"}),
     "files.read": frozenset({"operator", "submitter"}),
-    "lists.write": frozenset({"submitter", "operator"}),
+    # Listing is the deciding department's act (R13); the credit office keeps no list of its own.
+    "lists.write": frozenset({"submitter"}),
     "lists.read": frozenset({"operator", "submitter", "checker"}),
     "checks.run": frozenset({"checker"}),
     "checks.feedback": frozenset({"checker"}),
@@ -59,6 +60,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "assessment.read": frozenset({"operator"}),
     "articles.manage": frozenset({"operator"}),
     "catalog.manage": frozenset({"operator"}),
+    "conflicts.resolve": frozenset({"operator"}),
 }
 
 API_TOKEN_PREFIX = "cxt"

@@ -26,12 +26,14 @@ from chengxin.accounts.rules import (
 )
 from chengxin.callers import Caller
 from chengxin.clock import utcnow
+from chengxin.conflicts import rules as naming
+from chengxin.conflicts.rules import normal_name
 from chengxin.crypto import Keys
 from chengxin.departments import repository as departments
 from chengxin.errors import DomainError
 from chengxin.identity.rules import normalise_uscc, parse_identifier
 from chengxin.ids import new_id
-from chengxin.keyring.service import resolve_one
+from chengxin.keyring.service import current_key, resolve_one
 from chengxin.persons import repository as persons
 from chengxin.settings import Settings
 
@@ -221,18 +223,17 @@ def start_identity(session: Session, settings: Settings, keys: Keys, *, id_type:
                    name: str, ip: str | None) -> tuple[IdentityChallenge, Delivery]:
     """Step one of a person's sign-in: the provider sends a one-time code for this identity.
 
-    The challenge keeps the keyed hash of the identifier only. Where the platform already
-    knows the person, the name must match (the demo provider's stand-in for real verification)."""
+    The answer does not depend on whether the platform knows the number, nor on the name: the
+    same statements run and the same answer comes back for every valid number (only its format
+    is checked here). The challenge keeps the keyed hash of the identifier and a digest of the
+    name; the name is checked at step two, once the code proves the identity."""
     ident = parse_identifier(id_type, id_number)
     key = resolve_one(session, keys, ident.id_type, ident.number)  # the old key mid re-key
-    known = persons.get(session, key)
-    if known is not None and known.name and known.name != name.strip():
-        repo.add_event(session, at=utcnow(), kind="login_failed", account_id=None, ip=ip, detail="identity_name")
-        raise DomainError("AUTH_IDENTITY_MISMATCH", "身份信息核验未通过：证件号码与姓名不一致", 401)
     now = utcnow()
     challenge = IdentityChallenge(id=new_id(), provider=settings.identity_provider, subject_key=key, code_hash="",
                                   attempts=0, created_at=now, expires_at=now + timedelta(minutes=CHALLENGE_MINUTES))
-    code, delivery = provider(settings.identity_provider).send_code(challenge.id, name)
+    challenge.name_digest = _name_digest(challenge.id, name)
+    code, delivery = provider(settings.identity_provider).send_code(challenge.id, ident, name.strip())
     challenge.code_hash = _code_hash(challenge.id, code)
     session.add(challenge)
     session.flush()
@@ -243,9 +244,18 @@ def _code_hash(challenge_id: str, code: str) -> str:
     return hashlib.sha256(f"{challenge_id}:{code}".encode()).hexdigest()
 
 
+def _name_digest(challenge_id: str, name: str) -> str:
+    return hashlib.sha256(f"{challenge_id}:{normal_name(name)}".encode()).hexdigest()
+
+
 def finish_identity(session: Session, settings: Settings, challenge_id: str, code: str,
                     ip: str | None) -> tuple[Account, Issued]:
-    """Step two: the code proves the identity; the person's account is made on first sign-in."""
+    """Step two: the code proves the identity; the person's account is made on first sign-in.
+
+    A provider that verifies names gives the person's identity name, which the platform takes
+    (chengxin.conflicts.rules: source identity_provider). With one that does not (the demo), the
+    name typed at step one must be the name the platform holds; only the holder of the code
+    learns that it is not."""
     now = utcnow()
     challenge = repo.challenge(session, challenge_id)
     if challenge is None or challenge.used_at is not None or challenge.expires_at <= now:
@@ -258,10 +268,19 @@ def finish_identity(session: Session, settings: Settings, challenge_id: str, cod
         session.flush()
         raise DomainError("AUTH_CODE_WRONG", "验证码错误", 401, attempts_left=CHALLENGE_ATTEMPTS - challenge.attempts)
     challenge.used_at = now
-    account = repo.by_person_key(session, challenge.subject_key)
+    key = current_key(session, challenge.subject_key)  # re-keyed since step one
+    known = persons.get(session, key)
+    vouched = provider(challenge.provider).verified_name(challenge.id)
+    if vouched is not None:
+        if known is not None and (known.name, known.name_source) != (vouched, naming.IDENTITY_PROVIDER):
+            persons.set_names(session, [(key, vouched, naming.IDENTITY_PROVIDER)], now)
+    elif known is not None and known.name and challenge.name_digest != _name_digest(challenge.id, known.name):
+        repo.add_event(session, at=now, kind="login_failed", account_id=None, ip=ip, detail="identity_name")
+        session.flush()
+        raise DomainError("AUTH_IDENTITY_MISMATCH", "身份信息核验未通过：证件号码与姓名不一致", 401)
+    account = repo.by_person_key(session, key)
     if account is None:
-        account = create_account(session, kind="person", display_name="本人", roles=["person"],
-                                 person_key=challenge.subject_key)
+        account = create_account(session, kind="person", display_name="本人", roles=["person"], person_key=key)
     repo.add_event(session, at=now, kind="login_ok", account_id=account.id, ip=ip, detail=challenge.provider)
     return account, _open_session(session, account, settings.session_minutes, ip)
 

@@ -529,6 +529,9 @@ class CatalogItem:
     legal_basis: str
     consent_required: bool
     fields: tuple[FieldSpec, ...]
+    # The population registry item: the name it carries is a person's identity name, where any
+    # other item's differing name only raises a conflict (chengxin.conflicts.rules).
+    identity_source: bool = False
     by_name: Mapping[str, FieldSpec] = field(init=False, repr=False, compare=False)
     by_label: Mapping[str, FieldSpec] = field(init=False, repr=False, compare=False)
 
@@ -608,6 +611,7 @@ _ITEM_KEYS = frozenset(
         "legal_basis",
         "consent_required",
         "fields",
+        "identity_source",
     }
 )
 _ITEM_REQUIRED = (
@@ -808,6 +812,9 @@ def _item(entry: object, index: int, doc: Catalog) -> CatalogItem:
     consent_required = _flag(entry.get("consent_required"), where, "consent_required")
     if consent_required and disclosure == "public":
         raise CatalogError(f"{where}：须经本人同意采集的信息不得向社会公开（disclosure 不能为 public）")
+    identity_source = _flag(entry.get("identity_source"), where, "identity_source")
+    if identity_source and subject != "person":
+        raise CatalogError(f"{where}：只有自然人信息项可以作为身份信息来源（identity_source）")
     departments = _known(entry["source_departments"], doc.departments, where, "报送部门")
     if not departments:
         raise CatalogError(f"{where}：至少要有一个报送部门（source_departments）")
@@ -837,6 +844,7 @@ def _item(entry: object, index: int, doc: Catalog) -> CatalogItem:
         legal_basis=_text(entry["legal_basis"], where, "legal_basis（法律政策依据）"),
         consent_required=consent_required,
         fields=fields,
+        identity_source=identity_source,
     )
 
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from chengxin.catalog.rules import RESERVED_FIELDS, Catalog, CatalogItem, FieldSpec
 
@@ -95,6 +95,7 @@ _SUMMARY_EXAMPLE = {
     "source_departments": ["court"],
     "disclosure": "public",
     "consent_required": False,
+    "identity_source": False,
 }
 
 
@@ -114,6 +115,7 @@ def _summary(item: CatalogItem, catalog: Catalog) -> dict[str, object]:
         "source_departments": list(item.source_departments),
         "disclosure": item.disclosure,
         "consent_required": item.consent_required,
+        "identity_source": item.identity_source,
     }
 
 
@@ -136,6 +138,7 @@ class ItemSummary(BaseModel):
     source_departments: list[str]
     disclosure: Disclosure
     consent_required: bool
+    identity_source: bool = Field(False, description="户籍登记信息：其中的姓名即平台登记的本人姓名")
 
     @classmethod
     def of(cls, item: CatalogItem, catalog: Catalog) -> ItemSummary:

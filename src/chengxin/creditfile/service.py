@@ -50,9 +50,10 @@ def build_file(
     own_view: bool = False,
 ) -> s.CreditFile:
     """The file as it stood at the end of `as_of` (today by default)."""
+    department = caller.department_code if caller.is_department and not caller.has("operator") else None
     person = persons.get(session, person_key)
     if person is None:
-        raise NotFound("PERSON_NOT_FOUND", "平台中没有此人的信用档案")
+        raise _not_found(department)
     day = as_of or today()
     known_at = None if as_of is None else end_of_day(day)
     departments = departments_repo.names(session)
@@ -65,7 +66,13 @@ def build_file(
         org_roles[role.uscc].append(role.role)
     org_keys = orgs.subject_keys(session, list(org_names))
     subject_keys = [person_key, *org_keys.values()]
-    shown = _visible(matters_repo.of_subjects(session, subject_keys), caller, own_view, day, known_at)
+    found = matters_repo.of_subjects(session, subject_keys)
+    if department is not None and not any(m.department_code == department for m in found) and not any(
+            role.department_code == department for role, _ in roles):
+        # A department sees only persons it holds something on: for any other it gets the answer
+        # of an unknown number.
+        raise _not_found(department)
+    shown = _visible(found, caller, own_view, day, known_at)
     # Every version known then: the card shows the live one (or, for a record that went on to name
     # someone else, the last one that named this subject) and, if asked, the others.
     versions = _versions(records.subject_records(session, subject_keys, known_at, day, True), known_at)
@@ -117,6 +124,12 @@ def build_file(
     ]
     return s.CreditFile(person_key=person_key, as_of=day, identity=identity, summary=summary,
                         categories=_by_category(own, catalog), organisations=organisations)
+
+
+def _not_found(department: str | None) -> NotFound:
+    if department is not None:  # the same words whether the platform knows the person or not
+        return NotFound("PERSON_NOT_FOUND", "没有本部门可以查看的此人信用档案")
+    return NotFound("PERSON_NOT_FOUND", "平台中没有此人的信用档案")
 
 
 def _visible(found: list[Matter], caller: Caller, own_view: bool, day: date,

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from chengxin import ids
 from chengxin.catalog.rules import Catalog
 from chengxin.clock import today, utcnow
+from chengxin.conflicts.service import Origin
 from chengxin.crypto import Keys
 from chengxin.departments import repository as departments_repo
 from chengxin.errors import DomainError, NotFound
@@ -89,7 +90,8 @@ def add_direct(session: Session, catalog: Catalog, keys: Keys, department_code: 
         if body.list_type == "black" and ident.birth_date is not None and \
                 body.start_date < add_months(ident.birth_date, 12 * 18):
             raise DomainError("LIST_MINOR_NOT_ALLOWED", "未成年人不得列入严重失信主体名单", 422)
-        (subject_key,) = persons.ensure(session, keys, [(ident, body.name)], now)
+        (subject_key,) = persons.ensure(session, keys, [(ident, body.name)], now, origin=Origin(
+            department_code, "list_entry", f"直接列入{LIST_LABELS[body.list_type]}的条目"))
         kind = "person"
     item = catalog.item(item_code) if item_code else None
     m = Matter(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from chengxin.access.service import Read, log_reads
 from chengxin.callers import Caller, permit
@@ -13,13 +13,14 @@ from chengxin.errors import PROBLEM_RESPONSES
 from chengxin.masking import mask_id, mask_name
 from chengxin.organisations import service
 from chengxin.organisations.models import ROLES
-from chengxin.organisations.schemas import OrganisationIn, OrganisationOut, RolePersonOut
+from chengxin.organisations.schemas import ConflictRef, OrganisationIn, OrganisationOut, RolePersonOut
 from chengxin.persons import repository as persons
 
 router = APIRouter(prefix="/api/v1/organisations", tags=["组织"], responses=PROBLEM_RESPONSES)
 
 
-def _out(session: SessionDep, keys: KeysDep, uscc: str, reveal: bool) -> OrganisationOut:
+def _out(session: SessionDep, keys: KeysDep, uscc: str, reveal: bool,
+         conflicts: list[tuple[str, str]] | None = None) -> OrganisationOut:
     org, roles = service.roles(session, uscc)
     out = []
     for r in roles:
@@ -30,18 +31,25 @@ def _out(session: SessionDep, keys: KeysDep, uscc: str, reveal: bool) -> Organis
             role=r.role, role_label=ROLES[r.role], person_key=r.person_key,
             name=(person.name or "") if reveal else mask_name(person.name),
             id_number=number if reveal else mask_id(number), since=r.since))
-    return OrganisationOut(uscc=org.uscc, name=org.name, persons=out)
+    return OrganisationOut(uscc=org.uscc, name=org.name, registered_by=org.registered_by, persons=out,
+                           conflicts=[ConflictRef(id=i, kind=k) for i, k in conflicts or ()])
 
 
-@router.put("/{uscc}", response_model=OrganisationOut, summary="登记组织及其责任人")
+@router.put("/{uscc}", response_model=OrganisationOut, summary="登记组织及其责任人", responses={
+    202: {"model": OrganisationOut, "description": "与登记部门的信息不一致，未予采用，已提交信用办核实"}})
 def put_organisation(
-    uscc: str, body: OrganisationIn, caller: Annotated[Caller,
+    uscc: str, body: OrganisationIn, response: Response, caller: Annotated[Caller,
     permit("organisations.write")], session: SessionDep, keys: KeysDep
 ) -> OrganisationOut:
-    """登记或更新组织（统一社会信用代码）及其法定代表人、相关责任人名单（整体替换）。"""
+    """登记或更新组织（统一社会信用代码）及其法定代表人、相关责任人名单（整体替换）。
+
+    组织的名称与责任人由首先登记它的部门负责：只有该部门能修改。其他部门报送的不同信息不会改变组织，
+    而是作为信息冲突提交信用办核实（HTTP 202，`conflicts` 列出冲突编号）；相同的信息直接返回 200。"""
     department = caller.require_department()
-    org = service.register(session, keys, department, uscc, body)
-    return _out(session, keys, org.uscc, caller.may_see_identity)
+    done = service.register(session, keys, department, uscc, body)
+    if done.conflicts:
+        response.status_code = 202
+    return _out(session, keys, done.organisation.uscc, caller.may_see_identity, done.conflicts)
 
 
 @router.get("/{uscc}", response_model=OrganisationOut, summary="查看组织及其责任人")

@@ -29,6 +29,10 @@ class Organisation(Base):
     # Subject key of the organisation: the distribution column of its own records.
     subject_key: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    # The department that registered the organisation (PUT /api/v1/organisations): it owns the
+    # name and the responsible persons; another department's differing data is a conflict.
+    # None while the organisation is known only from records.
+    registered_by: Mapped[str | None] = mapped_column(String(64), ForeignKey("departments.code"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
@@ -63,6 +63,16 @@ def replace_roles(session: Session, uscc: str, rows: list[dict[str, object]]) ->
     session.execute(OrganisationRole.__table__.delete().where(OrganisationRole.uscc == uscc))
     if rows:
         session.execute(OrganisationRole.__table__.insert(), rows)
+
+
+def set_roles(session: Session, uscc: str, roles: Sequence[tuple[str, str, str | None]], department_code: str,
+              at: datetime) -> None:
+    """Replace the roles with (person key, role, since as ISO date or None), recorded by a department."""
+    replace_roles(session, uscc, [
+        {"person_key": k, "uscc": uscc, "role": r, "since": date.fromisoformat(s) if s else None, "until": None,
+         "department_code": department_code, "recorded_at": at} for k, r, s in roles])
+    session.execute(update(Organisation.__table__).where(Organisation.__table__.c.uscc == uscc)
+                    .values(updated_at=at))
 
 
 def roles_of_person(session: Session, person_key: str) -> list[tuple[OrganisationRole, str]]:

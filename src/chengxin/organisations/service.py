@@ -1,10 +1,19 @@
-"""Organisation use cases: register an organisation and who answers for it (R10)."""
+"""Organisation use cases: register an organisation and who answers for it (R10).
+
+The department that registers an organisation first owns its name and its responsible persons:
+it alone changes them. Another department's differing registration changes nothing and goes to
+the credit office as a conflict (chengxin.conflicts), as a differing name in a record does.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
 from chengxin.clock import today, utcnow
+from chengxin.conflicts import rules as naming
+from chengxin.conflicts import service as conflicts
 from chengxin.crypto import Keys
 from chengxin.errors import DomainError, NotFound
 from chengxin.identity.rules import IdentityError, normalise_uscc, parse_identifier
@@ -14,10 +23,20 @@ from chengxin.organisations.schemas import OrganisationIn
 from chengxin.persons import service as persons
 
 
+@dataclass(slots=True)
+class Registered:
+    """An organisation after a registration, and the conflicts the registration raised instead
+    of changing it (empty when it was applied)."""
+
+    organisation: Organisation
+    conflicts: list[tuple[str, str]] = field(default_factory=list)  # (conflict id, kind)
+
+
 def register(
     session: Session, keys: Keys, department_code: str, uscc_raw: str, body: OrganisationIn
-) -> Organisation:
-    """Create or update an organisation and replace its list of responsible persons."""
+) -> Registered:
+    """Create or update an organisation and replace its list of responsible persons; from a
+    department other than the registering one, a differing name or list becomes a conflict."""
     uscc = normalise_uscc(uscc_raw)
     now = utcnow()
     people = []
@@ -29,25 +48,47 @@ def register(
         except IdentityError as exc:
             raise DomainError(exc.code, f"第 {n + 1} 个人员：{exc.message}", 422) from exc
         people.append((p, ident))
+    name = body.name.strip()
+    if not name:
+        raise DomainError("ORG_NAME_MISSING", "缺少组织名称", 422)
+    origin = conflicts.Origin(department_code, "organisation", f"登记的组织“{name}”的责任人信息", uscc=uscc)
+    person_keys = persons.ensure(session, keys, [(i, p.name) for p, i in people], now, origin=origin)
+    roles: dict[tuple[str, str], naming.Role] = {}
+    for (p, _), k in zip(people, person_keys, strict=True):
+        roles.setdefault((k, p.role), (k, p.role, p.since.isoformat() if p.since else None))
+    claimed = list(roles.values())
     org = repo.get(session, uscc)
     if org is None:
-        org = Organisation(uscc=uscc, subject_key=keys.subject_key("uscc", uscc),
-                           name=body.name, created_at=now, updated_at=now)
+        org = Organisation(uscc=uscc, subject_key=keys.subject_key("uscc", uscc), name=name,
+                           registered_by=department_code, created_at=now, updated_at=now)
         session.add(org)
+        session.flush()
+    elif org.registered_by in (None, department_code):
+        # Known only from records so far, or its own registration: the registering department's word.
+        org.name, org.registered_by, org.updated_at = name, department_code, now
     else:
-        org.name, org.updated_at = body.name, now
-    person_keys = persons.ensure(session, keys, [(i, p.name) for p, i in people], now)
-    seen: set[tuple[str, str]] = set()
-    rows = []
-    for (p, _), k in zip(people, person_keys, strict=True):
-        if (k, p.role) in seen:
-            continue
-        seen.add((k, p.role))
-        rows.append({"person_key": k, "uscc": uscc, "role": p.role, "since": p.since,
-                     "until": None, "department_code": department_code, "recorded_at": now})
-    repo.replace_roles(session, uscc, rows)
+        return Registered(org, _claims(session, org, name, claimed, origin))
+    repo.set_roles(session, uscc, claimed, department_code, now)
     session.flush()
-    return org
+    return Registered(org)
+
+
+def _claims(session: Session, org: Organisation, name: str, roles: list[naming.Role],
+            origin: conflicts.Origin) -> list[tuple[str, str]]:
+    """Another department's registration: each fact it states differently becomes a conflict."""
+    raised = []
+    if not naming.same_name(org.name, name):
+        raised.append((conflicts.raise_org(session, uscc=org.uscc, subject_key=org.subject_key,
+                                           kind=naming.ORG_NAME, current=org.name, claimed=name, origin=origin),
+                       naming.ORG_NAME))
+    current = [(r.person_key, r.role, r.since.isoformat() if r.since else None)
+               for r in repo.roles_of_org(session, org.uscc)]
+    if not naming.same_roles(current, roles):
+        raised.append((conflicts.raise_org(session, uscc=org.uscc, subject_key=org.subject_key,
+                                           kind=naming.ORG_ROLES, current=naming.roles_json(current),
+                                           claimed=naming.roles_json(roles), origin=origin),
+                       naming.ORG_ROLES))
+    return raised
 
 
 def roles(session: Session, uscc_raw: str) -> tuple[Organisation, list[OrganisationRole]]:

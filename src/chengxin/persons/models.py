@@ -22,6 +22,9 @@ class Person(Base):
     # AES-GCM ciphertext of the normalised number; never indexed, never logged.
     id_cipher: Mapped[bytes] = mapped_column(LargeBinary)
     name: Mapped[str | None] = mapped_column(String(100))
+    # Where `name` came from (chengxin.conflicts.rules): a department's submission until an
+    # authority (the population registry, the identity provider, the credit office) speaks.
+    name_source: Mapped[str | None] = mapped_column(String(20))
     birth_date: Mapped[date | None] = mapped_column(Date)
     sex: Mapped[str | None] = mapped_column(String(6))
     region_code: Mapped[str | None] = mapped_column(String(6))

@@ -315,24 +315,24 @@ def subject_records(
 # new ones go to the driver like the records do (persons.repository keeps the ORM forms).
 
 _PG_PERSON_NAMES = (
-    "SELECT p.person_key, p.name FROM json_array_elements_text(%s::json) AS s(k) CROSS JOIN LATERAL ("
-    "SELECT person_key, name FROM persons WHERE person_key = s.k OFFSET 0) AS p"
+    "SELECT p.person_key, p.name, p.name_source FROM json_array_elements_text(%s::json) AS s(k) CROSS JOIN LATERAL ("
+    "SELECT person_key, name, name_source FROM persons WHERE person_key = s.k OFFSET 0) AS p"
 )
 
 
-def person_names(session: Session, keys: Sequence[str]) -> dict[str, str | None]:
-    """Existing persons among `keys`, with their current name (one index probe per key)."""
+def person_names(session: Session, keys: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
+    """Existing persons among `keys`, with their current name and its source (one index probe per key)."""
     wanted = sorted(set(keys))  # in index order: neighbouring probes share pages
     if not wanted:
         return {}
     session.flush()
     conn = driver_connection(session)
     if is_postgres(session):
-        return dict(conn.execute(_PG_PERSON_NAMES, (json_list(wanted),)).fetchall())
-    found: dict[str, str | None] = {}
+        return {k: (n, s) for k, n, s in conn.execute(_PG_PERSON_NAMES, (json_list(wanted),)).fetchall()}
+    found: dict[str, tuple[str | None, str | None]] = {}
     for part in _chunks(wanted):
-        found.update(conn.execute(
-            f"SELECT person_key, name FROM persons WHERE person_key IN ({', '.join('?' * len(part))})",
+        found.update((k, (n, s)) for k, n, s in conn.execute(
+            f"SELECT person_key, name, name_source FROM persons WHERE person_key IN ({', '.join('?' * len(part))})",
             part).fetchall())
     return found
 

@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 from chengxin import ids
 from chengxin.catalog.rules import Catalog
 from chengxin.clock import utcnow
+from chengxin.conflicts import rules as naming
+from chengxin.conflicts import service as conflicts
 from chengxin.crypto import Keys
 from chengxin.departments import repository as departments_repo
 from chengxin.errors import DomainError, NotFound
@@ -141,7 +143,7 @@ class Known:
     while this one is still being written (and so not yet visible to another connection)."""
 
     versions: dict[str, repo.CurrentVersion]  # source id -> the live version it made
-    person_names: dict[str, str | None]
+    person_names: dict[str, tuple[str | None, str | None]]  # person key -> (name, its source)
     org_names: dict[str, str | None]
 
 
@@ -157,9 +159,11 @@ class ChunkPlan:
     superseded: list[tuple[str, str]]  # (subject key, id) of versions replaced
     moved: list[tuple[str, str]]  # (subject key, matter id) of matters whose record moved to another subject
     new_persons: list[dict[str, Any]]
-    renamed_persons: list[tuple[str, str]]
+    named_persons: list[tuple[str, str | None, str | None]]  # (key, name, source): an authority's word
     new_orgs: list[dict[str, Any]]
-    renamed_orgs: list[tuple[str, str]]
+    # Differing names of known subjects: they change nothing and go to the credit office.
+    name_conflicts: list[conflicts.NameClaim]
+    org_conflicts: list[tuple[str, str, str | None, str, conflicts.Origin]]  # (uscc, key, current, claimed, origin)
 
     def known(self) -> Known:
         """What this chunk leaves behind (see Known)."""
@@ -169,10 +173,9 @@ class ChunkPlan:
                 # (positions as in repo.RECORD_COLUMNS: 0 subject_key, 1 id, 4 source_record_id,
                 # 5 version, 13 content_hash, 16 superseded_at, 17 matter_id)
                 versions[rec[4]] = repo.CurrentVersion(rec[0], rec[1], rec[5], rec[13], rec[17], None)
-        people: dict[str, str | None] = {p["person_key"]: p["name"] for p in self.new_persons}
-        people.update(self.renamed_persons)
+        people = {p["person_key"]: (p["name"], p["name_source"]) for p in self.new_persons}
+        people.update((k, (n, src)) for k, n, src in self.named_persons)
         orgs: dict[str, str | None] = {o["uscc"]: o["name"] for o in self.new_orgs}
-        orgs.update(self.renamed_orgs)
         return Known(versions, people, orgs)
 
 
@@ -206,9 +209,9 @@ class Collector:
         # process while this one is stored); validation is the same pure function either way.
         checked = rows if isinstance(rows, ValidatedRows) else validate_rows(self.ctx, rows)
         result = ChunkResult(rejected=checked.rejected, issues=checked.issues)
-        result.warnings = sum(1 for i in result.issues if i.level == "warning")
-        plan = ChunkPlan(result, utcnow(), self.issue_seq, [], [], [], [], [], [], [], [])
+        plan = ChunkPlan(result, utcnow(), self.issue_seq, [], [], [], [], [], [], [], [], [])
         self._plan_rows(checked.valid, plan, known)
+        result.warnings = sum(1 for i in result.issues if i.level == "warning")  # planning adds some
         batch = self.batch
         batch.total += result.created + result.new_versions + result.unchanged + result.rejected
         batch.created += result.created
@@ -242,9 +245,12 @@ class Collector:
         if plan.records:
             now = plan.now
             repo.insert_persons(session, plan.new_persons)
-            persons.rename(session, plan.renamed_persons, now)
+            persons.set_names(session, plan.named_persons, now)
             orgs.insert_new(session, plan.new_orgs)
-            orgs.rename(session, plan.renamed_orgs, now)
+            conflicts.raise_names(session, plan.name_conflicts, now)
+            for uscc, key, current, claimed, origin in plan.org_conflicts:
+                conflicts.raise_org(session, uscc=uscc, subject_key=key, kind=naming.ORG_NAME, current=current,
+                                    claimed=claimed, origin=origin, now=now)
             repo.supersede(session, plan.superseded, now)
             repo.insert_records(session, plan.records)
             # Each version makes or updates its matter, which holds the state for all versions.
@@ -329,24 +335,36 @@ class Collector:
         self._plan_subjects(plan, known)
 
     def _plan_subjects(self, plan: ChunkPlan, known: Known | None) -> None:
-        people: dict[str, ValidRow] = {}
+        """New persons and organisations, and what the rows' names do to known ones: a name from the
+        population registry item sets it; any other differing name is kept on the row with a
+        warning and raises a conflict (chengxin.conflicts.rules)."""
+        people = [row for row in plan.kept if row.subject_kind == "person"]
         organisations: dict[str, ValidRow] = {}
         for row in plan.kept:
-            if row.subject_kind == "person":
-                people[row.subject_key] = row
-            elif row.uscc is not None:
-                organisations[row.uscc] = row
+            if row.subject_kind != "person" and row.uscc is not None:
+                organisations.setdefault(row.uscc, row)
         now = plan.now
+        warned: list[Issue] = []
         if people:
-            names = repo.person_names(self.session, list(people))
+            keys = {r.subject_key for r in people}
+            names = repo.person_names(self.session, list(keys))
             if known is not None:
-                names.update((k, n) for k, n in known.person_names.items() if k in people)
-            for key, row in people.items():
-                if key not in names:
-                    plan.new_persons.append(new_person_values(self.keys, key, row.identifier,  # type: ignore[arg-type]
-                                                              row.person_name, now))
-                elif names[key] != row.person_name and row.person_name:
-                    plan.renamed_persons.append((key, row.person_name))
+                names.update((k, n) for k, n in known.person_names.items() if k in keys)
+            claims = [(r.subject_key, r.person_name,
+                       naming.REGISTRY if r.item.identity_source else naming.SUBMITTED) for r in people]
+            named = naming.plan_names(names, claims)
+            for key, i in named.created.items():
+                name, source = named.names[key]
+                plan.new_persons.append(new_person_values(self.keys, key, people[i].identifier,  # type: ignore[arg-type]
+                                                          name, now, source))
+            plan.named_persons.extend((k, *named.names[k]) for k in named.updated)
+            for i, current in named.conflicts:
+                row = people[i]
+                plan.name_conflicts.append(conflicts.NameClaim(row.subject_key, current, row.person_name or "",
+                                                               self._origin(row)))
+                warned.append(Issue(row.row, "name", "PERSON_NAME_CONFLICT",
+                                    "该证件号码在平台登记的姓名与本行姓名不一致：记录已接收，登记姓名未改变，已提交信用办核实",
+                                    "warning"))
         if organisations:
             known_orgs: dict[str, str | None] = dict(orgs.names_by_uscc(self.session, list(organisations)))
             if known is not None:
@@ -356,10 +374,25 @@ class Collector:
                  "created_at": now, "updated_at": now}
                 for u, r in organisations.items() if u not in known_orgs
             )
-            plan.renamed_orgs.extend(
-                (u, r.org_name) for u, r in organisations.items()
-                if u in known_orgs and r.org_name and known_orgs[u] != r.org_name
-            )
+            for row in plan.kept:
+                u = row.uscc
+                if row.subject_kind == "person" or u is None or not row.org_name:
+                    continue
+                current = known_orgs.get(u) if u in known_orgs else organisations[u].org_name
+                if not naming.same_name(current, row.org_name):
+                    plan.org_conflicts.append((u, row.subject_key, current, row.org_name, self._origin(row)))
+                    warned.append(Issue(row.row, "org_name", "ORG_NAME_CONFLICT",
+                                        "该统一社会信用代码在平台登记的名称与本行主体名称不一致：记录已接收，"
+                                        "登记名称未改变，已提交信用办核实", "warning"))
+        if warned:
+            plan.result.issues.extend(warned)
+            plan.result.issues.sort(key=lambda i: i.row)  # row order, as validation leaves them
+
+    def _origin(self, row: ValidRow) -> conflicts.Origin:
+        return conflicts.Origin(self.ctx.department_code, "record",
+                                f"报送的“{row.item.name}”（决定日期 {row.decision_date.isoformat()}）",
+                                item_code=row.item.code, source_record_id=row.source_record_id,
+                                batch_id=self.batch.id)
 
 
 def _ended_issue(row: int, ended: str, *, changed: bool) -> Issue:

@@ -46,6 +46,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("/console/repairs", "信用修复审核", "repairs.review"),
     ("/console/tipoffs", "举报处理", "tipoffs.handle"),
     ("/console/lists", "名单管理", "lists.read"),
+    ("/console/conflicts", "信息冲突核实", "conflicts.resolve"),
     ("/console/articles", "文章管理", "articles.manage"),
     ("/console/assessment", "部门考核", "assessment.read"),
     ("/console/editions/catalog", "目录与措施修订", "catalog.manage"),

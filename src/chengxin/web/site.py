@@ -33,6 +33,7 @@ def install(app: FastAPI) -> None:
     from chengxin.authorisations.pages import router as authorisations_pages
     from chengxin.catalog.pages import router as catalog_pages
     from chengxin.checks.pages import router as checks_pages
+    from chengxin.conflicts.pages import router as conflicts_pages
     from chengxin.creditfile.pages import router as file_pages
     from chengxin.disclosure.pages import router as disclosure_pages
     from chengxin.editions.pages import router as editions_pages
@@ -52,5 +53,5 @@ def install(app: FastAPI) -> None:
     for router in (home_pages, accounts_pages, catalog_pages, measures_pages, file_pages, access_pages,
                    authorisations_pages, records_pages, checks_pages, alerts_pages, disclosure_pages, tipoffs_pages,
                    objections_pages, repairs_pages, notices_pages, articles_pages,
-                   assessment_pages, lists_pages, editions_pages):
+                   assessment_pages, lists_pages, editions_pages, conflicts_pages):
         app.include_router(router, dependencies=page_deps)

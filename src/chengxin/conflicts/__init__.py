@@ -1,0 +1,1 @@
+"""Conflicts (信息冲突): a department's data that differs from what the platform holds, for the credit office."""
