@@ -18,6 +18,8 @@ class Objection(Base):
     __table_args__ = (
         Index("ix_objections_department_status", "department_code", "status"),
         Index("ix_objections_status_deadline", "status", "deadline"),
+        # Handlers and the person address an objection by its id alone.
+        Index("ix_objections_id", "id"),
     )
 
     subject_key: Mapped[str] = mapped_column(String(32), primary_key=True)

@@ -15,7 +15,10 @@ class Repair(Base):
     """An application to repair a negative record or list entry, reviewed by the credit office."""
 
     __tablename__ = "repairs"
-    __table_args__ = (Index("ix_repairs_status_filed", "status", "filed_at"),)
+    __table_args__ = (
+        Index("ix_repairs_status_filed", "status", "filed_at"),
+        Index("ix_repairs_id", "id"),  # the office and the person address an application by its id alone
+    )
 
     subject_key: Mapped[str] = mapped_column(String(32), primary_key=True)
     id: Mapped[str] = mapped_column(String(26), primary_key=True)
