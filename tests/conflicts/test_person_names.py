@@ -175,3 +175,35 @@ def test_the_console_page_lists_and_resolves(client, session, keys):
     # Only the credit office holds the queue.
     assert error_code(client.get("/console/conflicts", headers=TAX)) == "AUTH_FORBIDDEN"
     assert error_code(client.get("/api/v1/conflicts", headers=TAX)) == "AUTH_FORBIDDEN"
+
+
+def test_a_person_created_by_another_submission_meanwhile_is_compared_not_renamed(session, keys, catalog):
+    """Between a chunk's look-up and its insert another department creates the same person under
+    another name: the insert skips them, and the differing name becomes a conflict."""
+    from chengxin.clock import today
+    from chengxin.identity.rules import parse_citizen_id
+    from chengxin.persons.service import new_person_values
+    from chengxin.records import repository
+    from chengxin.records import service as records
+    from chengxin.records.endpoints import flatten
+    from chengxin.records.rules import RowContext
+
+    batch = records.open_batch(session, "market_regulation", "api")
+    ctx = RowContext(catalog, "market_regulation", today(), keys.hasher())
+    collector = records.Collector(session, catalog, keys, batch, ctx)
+    rows = [flatten(penalty(121, id_number=cid(121), name="韩梅梅")), flatten(penalty(122, id_number=cid(122),
+                                                                                   name="李雷"))]
+    plan = collector.plan(list(enumerate(rows, start=1)))
+    assert len(plan.new_persons) == 2
+    first = cid(121)
+    key = keys.subject_key("citizen_id", first)
+    repository.insert_persons(session, [new_person_values(keys, key, parse_citizen_id(first), "韩梅", plan.now,
+                                                          "submitted")])
+    collector.write(plan, session)
+    session.flush()
+    assert _person(session, keys, 121).name == "韩梅"  # the stored name stays
+    (claim,) = [c for c in plan.name_conflicts if c.person_key == key]
+    assert (claim.current, claim.claimed) == ("韩梅", "韩梅梅")
+    assert session.get(Person, keys.subject_key("citizen_id", cid(122))).name == "李雷"
+    assert len(_notices(session, keys, 121, "identity_name_conflict")) == 1  # the person is told
+    assert _notices(session, keys, 122, "identity_name_conflict") == []

@@ -337,21 +337,33 @@ def person_names(session: Session, keys: Sequence[str]) -> dict[str, tuple[str |
     return found
 
 
-def insert_persons(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Insert new persons (column name -> value), ignoring ones a concurrent submission created
-    first (ON CONFLICT DO NOTHING, as persons.repository.insert_new)."""
+def insert_persons(session: Session, rows: list[dict[str, Any]]) -> set[str]:
+    """Insert new persons (column name -> value), skipping ones a concurrent submission created
+    first (ON CONFLICT DO NOTHING, as persons.repository.insert_new). Returns the keys skipped:
+    the caller compares their names, which it has not seen."""
     if not rows:
-        return
+        return set()
     columns = list(rows[0])
     conn = driver_connection(session)
     if is_postgres(session):
-        _copy_persons(conn, columns, _copy_rows(columns, rows))
-        return
+        return _copy_persons(conn, columns, _copy_rows(columns, rows))
     memo: dict[Any, Any] = {}  # the rows share their times, and birth dates repeat
+    before = conn.total_changes
     conn.executemany(
         f"INSERT INTO persons ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
         " ON CONFLICT (person_key) DO NOTHING",
         ([_sqlite_value(row[c], memo) for c in columns] for row in rows))
+    if conn.total_changes - before == len(rows):
+        return set()
+    # Some row was skipped: the ones whose stored ciphertext is not this insert's (each encryption
+    # of a number has a nonce of its own, so another submission's row never has the same bytes).
+    ours = {row["person_key"]: row["id_cipher"] for row in rows}
+    keys = list(ours)
+    stored: dict[str, Any] = {}
+    for part in _chunks(keys):
+        stored.update(conn.execute(f"SELECT person_key, id_cipher FROM persons WHERE person_key IN "
+                                   f"({', '.join('?' * len(part))})", part).fetchall())
+    return {k for k in keys if stored.get(k) != ours[k]}
 
 
 def _text_or_value(value: Any) -> str:
@@ -375,8 +387,9 @@ def _copy_rows(columns: list[str], rows: list[dict[str, Any]]) -> bytes:
     return "".join(["\t".join([convert(row[c]) for c, convert in pairs]) + "\n" for row in rows]).encode()
 
 
-def _copy_persons(conn: Any, columns: list[str], text: bytes) -> None:
-    """COPY new persons in; those a concurrent submission created meanwhile are skipped.
+def _copy_persons(conn: Any, columns: list[str], text: bytes) -> set[str]:
+    """COPY new persons in; those a concurrent submission created meanwhile are skipped (their
+    keys are returned).
 
     The rows were looked up just before, so they are copied straight into `persons` under a
     savepoint. COPY cannot skip a row, so when a concurrent import has created one of them
@@ -389,16 +402,20 @@ def _copy_persons(conn: Any, columns: list[str], text: bytes) -> None:
         try:
             with conn.transaction(), cur.copy(f"COPY persons ({names}) FROM STDIN") as copy:
                 copy.write(text)
-            return
+            return set()
         except errors.UniqueViolation:
             pass
         cur.execute("CREATE TEMP TABLE IF NOT EXISTS chengxin_new_persons"
                     " (LIKE persons INCLUDING DEFAULTS) ON COMMIT DROP")
         with cur.copy(f"COPY chengxin_new_persons ({names}) FROM STDIN") as copy:
             copy.write(text)
+        cur.execute("SELECT person_key FROM chengxin_new_persons")
+        offered = {k for (k,) in cur.fetchall()}
         cur.execute(f"INSERT INTO persons ({names}) SELECT {names} FROM chengxin_new_persons"
-                    " ON CONFLICT (person_key) DO NOTHING")
+                    " ON CONFLICT (person_key) DO NOTHING RETURNING person_key")
+        inserted = {k for (k,) in cur.fetchall()}
         cur.execute("DELETE FROM chengxin_new_persons")  # a savepoint may follow, not a commit
+        return offered - inserted
 
 
 def _sqlite_value(value: Any, memo: dict[Any, Any]) -> Any:

@@ -159,6 +159,7 @@ class ChunkPlan:
     superseded: list[tuple[str, str]]  # (subject key, id) of versions replaced
     moved: list[tuple[str, str]]  # (subject key, matter id) of matters whose record moved to another subject
     new_persons: list[dict[str, Any]]
+    new_person_rows: dict[str, ValidRow]  # person key -> the row that creates it
     named_persons: list[tuple[str, str | None, str | None]]  # (key, name, source): an authority's word
     new_orgs: list[dict[str, Any]]
     # Differing names of known subjects: they change nothing and go to the credit office.
@@ -209,7 +210,7 @@ class Collector:
         # process while this one is stored); validation is the same pure function either way.
         checked = rows if isinstance(rows, ValidatedRows) else validate_rows(self.ctx, rows)
         result = ChunkResult(rejected=checked.rejected, issues=checked.issues)
-        plan = ChunkPlan(result, utcnow(), self.issue_seq, [], [], [], [], [], [], [], [], [])
+        plan = ChunkPlan(result, utcnow(), self.issue_seq, [], [], [], [], [], {}, [], [], [], [])
         self._plan_rows(checked.valid, plan, known)
         result.warnings = sum(1 for i in result.issues if i.level == "warning")  # planning adds some
         batch = self.batch
@@ -244,7 +245,9 @@ class Collector:
         """Write a planned chunk in `session`'s transaction (batch counts aside)."""
         if plan.records:
             now = plan.now
-            repo.insert_persons(session, plan.new_persons)
+            raced = repo.insert_persons(session, plan.new_persons)
+            if raced:  # another submission created some of them since this chunk looked
+                self._raced_names(session, plan, raced)
             persons.set_names(session, plan.named_persons, now)
             orgs.insert_new(session, plan.new_orgs)
             conflicts.raise_names(session, plan.name_conflicts, now)
@@ -357,14 +360,13 @@ class Collector:
                 name, source = named.names[key]
                 plan.new_persons.append(new_person_values(self.keys, key, people[i].identifier,  # type: ignore[arg-type]
                                                           name, now, source))
+                plan.new_person_rows[key] = people[i]
             plan.named_persons.extend((k, *named.names[k]) for k in named.updated)
             for i, current in named.conflicts:
                 row = people[i]
                 plan.name_conflicts.append(conflicts.NameClaim(row.subject_key, current, row.person_name or "",
                                                                self._origin(row)))
-                warned.append(Issue(row.row, "name", "PERSON_NAME_CONFLICT",
-                                    "该证件号码在平台登记的姓名与本行姓名不一致：记录已接收，登记姓名未改变，已提交信用办核实",
-                                    "warning"))
+                warned.append(_conflict_issue(row.row))
         if organisations:
             known_orgs: dict[str, str | None] = dict(orgs.names_by_uscc(self.session, list(organisations)))
             if known is not None:
@@ -388,11 +390,28 @@ class Collector:
             plan.result.issues.extend(warned)
             plan.result.issues.sort(key=lambda i: i.row)  # row order, as validation leaves them
 
+    def _raced_names(self, session: Session, plan: ChunkPlan, keys: set[str]) -> None:
+        """Persons this chunk meant to create that a concurrent submission created first: their
+        names are compared now, as if they had been known; a differing one is a conflict (queued,
+        the person told), the stored name unchanged. (The chunk's report was settled when it was
+        planned, and the next chunk may already be planned: the conflict queue records this one.)"""
+        stored = repo.person_names(session, list(keys))
+        for key in sorted(keys):
+            row = plan.new_person_rows[key]
+            current = stored.get(key, (None, None))[0]
+            if row.person_name and not naming.same_name(current, row.person_name):
+                plan.name_conflicts.append(conflicts.NameClaim(key, current, row.person_name, self._origin(row)))
+
     def _origin(self, row: ValidRow) -> conflicts.Origin:
         return conflicts.Origin(self.ctx.department_code, "record",
                                 f"报送的“{row.item.name}”（决定日期 {row.decision_date.isoformat()}）",
                                 item_code=row.item.code, source_record_id=row.source_record_id,
                                 batch_id=self.batch.id)
+
+
+def _conflict_issue(row: int) -> Issue:
+    return Issue(row, "name", "PERSON_NAME_CONFLICT",
+                 "该证件号码在平台登记的姓名与本行姓名不一致：记录已接收，登记姓名未改变，已提交信用办核实", "warning")
 
 
 def _ended_issue(row: int, ended: str, *, changed: bool) -> Issue:
