@@ -12,7 +12,7 @@ from chengxin.access.service import Read, log_reads
 from chengxin.callers import Caller, permit
 from chengxin.clock import today
 from chengxin.creditfile.service import build_file
-from chengxin.deps import CatalogDep, KeysDep, SessionDep
+from chengxin.deps import CatalogDep, KeysDep, SessionDep, writes
 from chengxin.errors import DomainError
 from chengxin.lists import repository as list_repo
 from chengxin.lists.endpoints import entry_out
@@ -23,6 +23,7 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/me/file", response_class=HTMLResponse)
+@writes
 def own_file_page(request: Request, caller: Annotated[Caller, permit("person.own")], session: SessionDep,
                   catalog: CatalogDep, keys: KeysDep,
                   as_of: Annotated[date | None, Query(description="查看该日的档案")] = None) -> HTMLResponse:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from chengxin.access.service import Read, log_reads
 from chengxin.callers import Caller, permit
 from chengxin.clock import today
-from chengxin.deps import KeysDep, SessionDep
+from chengxin.deps import KeysDep, SessionDep, writes
 from chengxin.errors import PROBLEM_RESPONSES
 from chengxin.lists import repository as repo
 from chengxin.lists import service
@@ -53,6 +53,7 @@ def exit_entry(
 
 
 @router.get("/entries", response_model=EntriesOut, summary="名单条目")
+@writes
 def list_entries(
     caller: Annotated[Caller, permit("lists.read")], session: SessionDep,
     list_type: Annotated[Literal["black", "red", "watch"] | None, Query()] = None,
