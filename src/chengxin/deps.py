@@ -47,11 +47,12 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     `chengxin.db.unit_of_work` does at other boundaries). A request that will write
     (`request_writes`) takes the write lock first on SQLite; one that reads stays concurrent.
 
-    Waiting for SQLite's one writer must never take every worker thread: the request that holds
-    the lock needs one more before it commits (FastAPI validates a sync endpoint's answer on a
-    pooled thread before this dependency ends, fastapi#12066), and all would wait out the busy
-    timeout. So on SQLite only so many writing requests run at once (`_writers`); the others wait
-    here, on the event loop, holding no thread and no connection, and go in the order they came.
+    Waiting for a lock (SQLite's one writer, a row another request has changed on PostgreSQL)
+    must never take every worker thread: the request that holds the lock needs one more before it
+    commits (FastAPI validates a sync endpoint's answer on a pooled thread before this dependency
+    ends, fastapi#12066), and all would wait out the busy timeout, or for ever. So only so many
+    writing requests run at once (`_writers`); the others wait here, on the event loop, holding
+    no thread and no connection, and go in the order they came.
     The commit runs on a thread outside the pool for the same reason, as FastAPI ends a sync
     dependency. The session is made on the loop (it connects on first use) and must not be used
     there (an `async def` endpoint hands its database work to a thread): waiting on the loop for
@@ -59,7 +60,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     """
     state = request.app.state
     writes = request_writes(request)
-    gate = _writers(state) if writes and state.engine.dialect.name == "sqlite" else None
+    gate = _writers(state) if writes else None
     if gate is not None:
         await gate.acquire()
     try:
