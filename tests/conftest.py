@@ -7,6 +7,7 @@ a hard failure, never a silent skip.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
@@ -14,16 +15,16 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 import helpers
 from chengxin import clock as platform_clock
 from chengxin.app import create_app
 from chengxin.catalog.rules import Catalog, default_catalog
 from chengxin.crypto import Keys
-from chengxin.db import make_engine, unit_of_work
+from chengxin.db import WRITES, make_engine, set_read_only, unit_of_work
 from chengxin.departments import repository as departments
 from chengxin.migrate import upgrade
 from chengxin.settings import Settings, get_settings
@@ -120,8 +121,33 @@ def connection(engine: Engine) -> Iterator[Connection]:
 @pytest.fixture
 def factory(connection: Connection) -> sessionmaker[Session]:
     """Sessions whose commits are savepoints inside the test's outer transaction."""
-    return sessionmaker(bind=connection, join_transaction_mode="create_savepoint",
-                        expire_on_commit=False)
+    maker = sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    event.listen(maker, "after_begin", _begin_as_served)
+    event.listen(maker, "after_transaction_end", _end_as_served)
+    return maker
+
+
+_RESTORE = "test_restore_read_only"
+
+
+def _begin_as_served(session: Session, transaction: SessionTransaction, conn: Connection) -> None:
+    """What the engine's BEGIN does for a boundary's declared transaction on a connection of its
+    own (`chengxin.db.WRITES`), done for the sessions that share the test's connection: on SQLite
+    a reading one is read-only while it lasts, so a request that writes without declaring it
+    fails here, every time. And none may begin on the event loop, where waiting for the write
+    lock (or a pooled connection) would stop the very request that holds it."""
+    if transaction.parent is not None or WRITES not in session.execution_options:
+        return
+    assert asyncio._get_running_loop() is None, "a request's transaction began on the event loop"
+    if conn.dialect.name == "sqlite":
+        writes = conn.get_execution_options()[WRITES]  # the session's, or what `read_transaction` asked
+        session.info[_RESTORE] = (conn, set_read_only(conn, writes is False))
+
+
+def _end_as_served(session: Session, transaction: SessionTransaction) -> None:
+    restore = session.info.pop(_RESTORE, None) if transaction.parent is None else None
+    if restore is not None:
+        set_read_only(*restore)
 
 
 @pytest.fixture

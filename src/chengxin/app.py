@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.engine import Engine
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chengxin import __version__, clock
@@ -174,7 +175,8 @@ def _hot_channels(scope: Scope, receive: Receive, send: Send) -> tuple[Receive, 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:  # imports a previous run of the server left half done say so before anyone asks
-        interrupt_abandoned_imports(app.state.sessionmaker, app.state.settings)
+        # In a worker thread: waiting for the write lock must not stop the event loop.
+        await run_in_threadpool(interrupt_abandoned_imports, app.state.sessionmaker, app.state.settings)
     except Exception as exc:  # the jobs try again; the server still starts
         log.error("could not mark interrupted imports: %s", type(exc).__name__)
     settle_heap()

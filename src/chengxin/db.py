@@ -15,8 +15,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import MetaData, create_engine, event, make_url
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,7 @@ class Base(DeclarativeBase):
 
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000  # how long a statement waits for another connection's lock
+SQLITE_POOL_SIZE = 16  # connections kept open; more are opened while more are in use
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -48,10 +49,39 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+# The execution option a boundary declares its transaction with (`Session(execution_options=…)`,
+# see `writing`/`reading`): True, it will write; False, it only reads; absent, undeclared.
+WRITES = "chengxin_writes"
+_QUERY_ONLY = "chengxin_query_only"  # the driver connection's `PRAGMA query_only`, as last set
+
+
 def _sqlite_begin(conn: Any) -> None:
+    """Begin as the boundary declared: a transaction that will write takes the write lock first.
+
+    In WAL mode a transaction that has read can no longer write once another connection has
+    committed since its first read: SQLite refuses it at once ("database is locked",
+    SQLITE_BUSY_SNAPSHOT), and no busy timeout helps, so overlapping requests failed at random.
+    `BEGIN IMMEDIATE` takes the write lock before the first read (waiting up to the busy timeout
+    while another writer holds it); from then on no one else can commit. A transaction declared
+    as reading is made read-only (`PRAGMA query_only`): should it write after all, it fails at
+    once and every time, in the tests, rather than now and then under load."""
+    writes = conn.get_execution_options().get(WRITES)
+    set_read_only(conn, writes is False)
     # On the driver connection: through `exec_driver_sql` the BEGIN of every transaction cost
     # more than a check's own statements.
-    conn.connection.driver_connection.execute("BEGIN")
+    conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+def set_read_only(conn: Connection, read_only: bool) -> bool:
+    """SQLite: make the connection refuse writes (`PRAGMA query_only`) or accept them again;
+    returns what it was. The setting outlives the transaction, so it is kept beside the driver
+    connection and set only when it changes."""
+    info = conn.connection.info  # lives as long as the driver connection
+    was = info.get(_QUERY_ONLY, False)
+    if was != read_only:
+        conn.connection.driver_connection.execute(f"PRAGMA query_only = {int(read_only)}")
+        info[_QUERY_ONLY] = read_only
+    return was
 
 
 @lru_cache(maxsize=64)
@@ -121,7 +151,14 @@ def sqlite_insert_many(conn: sqlite3.Connection, table: str, columns: Sequence[s
 def make_engine(url: str, echo: bool = False) -> Engine:
     """An engine with the right per-dialect settings (WAL and foreign keys on SQLite)."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
+        pool: dict[str, Any] = {}
+        if make_url(url).database not in (None, "", ":memory:"):
+            # A writer waiting for the write lock holds its connection meanwhile: a bounded pool
+            # ran dry under concurrent writes and stopped even readers (and the check writer on
+            # the event loop) until its timeout. A SQLite connection costs a file handle and its
+            # page cache, so the pool keeps some and opens more as needed.
+            pool = {"pool_size": SQLITE_POOL_SIZE, "max_overflow": -1}
+        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False}, **pool)
         owner_only_database(engine.url.database)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
@@ -219,19 +256,37 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-def lock_for_write(session: Session) -> None:
-    """On SQLite, take the database write lock for the session's transaction now (waiting up
-    to the busy timeout), before it reads. A transaction that has read and then writes after
-    another connection committed is refused at once ("database is locked", SQLITE_BUSY_SNAPSHOT:
-    no busy wait helps), which under concurrent writes fails requests at random. No-op elsewhere."""
-    if session.get_bind().dialect.name == "sqlite":
-        session.connection().exec_driver_sql("DELETE FROM alembic_version WHERE 0 = 1")
+def writing(factory: Callable[..., Session]) -> Session:
+    """A session whose transactions will write: on SQLite each begins with the write lock."""
+    return factory(execution_options={WRITES: True})
+
+
+def reading(factory: Callable[..., Session]) -> Session:
+    """A session whose transactions only read: concurrent with each other and with a writer;
+    on SQLite read-only, so that a write in it fails at once instead of now and then."""
+    return factory(execution_options={WRITES: False})
 
 
 @contextmanager
-def unit_of_work(factory: Callable[[], Session]) -> Iterator[Session]:
-    """The boundary's transaction: commit on success, roll back on any error."""
-    session = factory()
+def read_transaction(session: Session) -> Iterator[Session]:
+    """A transaction of the session that only reads, whatever the session was made for, ended
+    (rolled back) with the block, so that the session's next transaction begins afresh. For slow
+    work between a read and the writes it leads to (checking a password hash), which must not
+    hold the write lock meanwhile. What it read is expired: the next transaction reads it again."""
+    if session.in_transaction():
+        raise RuntimeError("read_transaction must begin the session's transaction")
+    session.connection(execution_options={WRITES: False})
+    try:
+        yield session
+    finally:
+        session.rollback()
+
+
+@contextmanager
+def unit_of_work(factory: Callable[..., Session], *, writes: bool = True) -> Iterator[Session]:
+    """The boundary's transaction: commit on success, roll back on any error. It writes unless
+    told otherwise (`writing`), so on SQLite it holds the write lock from its first statement."""
+    session = writing(factory) if writes else reading(factory)
     try:
         yield session
         session.commit()

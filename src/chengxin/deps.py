@@ -2,41 +2,106 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any, TypeVar
 
+from anyio import CancelScope, CapacityLimiter, to_thread
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from chengxin.catalog.rules import Catalog
 from chengxin.crypto import Keys
+from chengxin.db import reading, writing
 from chengxin.settings import Settings
 from chengxin.signing import Signer, load_signer
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_WRITES = "__chengxin_writes__"  # an endpoint's declaration (`writes`, `reads_only`)
+
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+
+def writes(endpoint: Endpoint) -> Endpoint:
+    """Declare that a route's transaction writes although its method is safe (a GET whose read
+    of personal data is logged in the same transaction): on SQLite it takes the write lock first."""
+    setattr(endpoint, _WRITES, True)
+    return endpoint
+
+
+def reads_only(endpoint: Endpoint) -> Endpoint:
+    """Declare that a route's own transaction only reads although its method is unsafe (a POST
+    that looks something up, or whose writes are units of work of their own), so that it does
+    not wait for the write lock nor hold it from other requests."""
+    setattr(endpoint, _WRITES, False)
+    return endpoint
+
+
+def request_writes(request: Request) -> bool:
+    """Whether the request's transaction will write: as its route declares, else by its method."""
+    declared = getattr(request.scope.get("endpoint"), _WRITES, None)
+    return request.method not in SAFE_METHODS if declared is None else declared
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """One transaction per request, committed before the response is sent (what
-    `chengxin.db.unit_of_work` does at other boundaries).
+    `chengxin.db.unit_of_work` does at other boundaries). A request that will write
+    (`request_writes`) takes the write lock first on SQLite; one that reads stays concurrent.
 
-    Making a session touches no database (it connects on first use), so it is made on the
-    event loop; the commit or rollback, which may wait on the database, runs in a worker
-    thread, and only when the request used the session at all.
+    Waiting for a lock (SQLite's one writer, a row another request has changed on PostgreSQL)
+    must never take every worker thread: the request that holds the lock needs one more before it
+    commits (FastAPI validates a sync endpoint's answer on a pooled thread before this dependency
+    ends, fastapi#12066), and all would wait out the busy timeout, or for ever. So only so many
+    writing requests run at once (`_writers`); the others wait here, on the event loop, holding
+    no thread and no connection, and go in the order they came.
+    The commit runs on a thread outside the pool for the same reason, as FastAPI ends a sync
+    dependency. The session is made on the loop (it connects on first use) and must not be used
+    there (an `async def` endpoint hands its database work to a thread): waiting on the loop for
+    the write lock would stop the very request that holds it.
     """
-    session: Session = request.app.state.sessionmaker()
+    state = request.app.state
+    writes = request_writes(request)
+    gate = _writers(state) if writes else None
+    if gate is not None:
+        await gate.acquire()
     try:
-        yield session
-        if _used(session):
-            await run_in_threadpool(session.commit)
-    except BaseException:
-        if _used(session):
-            await run_in_threadpool(session.rollback)
-        raise
+        session: Session = writing(state.sessionmaker) if writes else reading(state.sessionmaker)
+        try:
+            yield session
+        except BaseException:
+            await _finish(session, commit=False)
+            raise
+        await _finish(session, commit=True)
     finally:
-        if _used(session):
-            await run_in_threadpool(session.close)
-        else:
-            session.close()
+        if gate is not None:
+            gate.release()
+
+
+WRITERS_SHARE = 4  # one writing request at a time for every this many worker threads
+
+
+def _writers(state: Any) -> CapacityLimiter:
+    """The app's limit on writing requests under way at once: a share of the worker threads."""
+    gate = getattr(state, "writers", None)
+    if gate is None:
+        threads = to_thread.current_default_thread_limiter().total_tokens
+        gate = state.writers = CapacityLimiter(max(1, int(threads) // WRITERS_SHARE))
+    return gate
+
+
+async def _finish(session: Session, *, commit: bool) -> None:
+    if not _used(session):
+        session.close()
+        return
+    with CancelScope(shield=True):  # a client going away must not cut a commit short
+        await to_thread.run_sync(_end, session, commit, limiter=CapacityLimiter(1))
+
+
+def _end(session: Session, commit: bool) -> None:
+    try:
+        if commit:
+            session.commit()
+    finally:
+        session.close()  # rolls back whatever was not committed
 
 
 def _used(session: Session) -> bool:

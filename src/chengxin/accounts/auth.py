@@ -20,7 +20,7 @@ from chengxin.accounts import service
 from chengxin.accounts.rules import hash_secret, parse_token
 from chengxin.callers import ANONYMOUS, Caller
 from chengxin.clock import utcnow
-from chengxin.db import lock_for_write, unit_of_work
+from chengxin.db import unit_of_work
 from chengxin.errors import DomainError
 
 SESSION_COOKIE = "cx_session"
@@ -94,7 +94,7 @@ class TokenAuthenticator:
         return verified.caller
 
     def _verify(self, prefix: str, credential_id: str, secret: str, ip: str | None) -> service.Verified:
-        # Its own short transaction: a failed check still records its security event.
+        # Its own short transaction, which writes (an API token's row is touched): on SQLite it
+        # takes the write lock first.
         with unit_of_work(self.state.sessionmaker) as session:
-            lock_for_write(session)  # it reads, then touches the token row
             return service.verify_credential(session, prefix, credential_id, secret, ip)

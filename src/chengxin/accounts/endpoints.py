@@ -13,11 +13,14 @@ from chengxin.accounts import repository as repo
 from chengxin.accounts import schemas as s
 from chengxin.accounts import service
 from chengxin.accounts.auth import SESSION_COOKIE, client_ip, set_session_cookie
+from chengxin.accounts.models import Account
 from chengxin.accounts.rules import ROLES
 from chengxin.callers import Caller, permit
+from chengxin.db import read_transaction
 from chengxin.departments import repository as departments
 from chengxin.deps import KeysDep, SessionDep, SettingsDep
 from chengxin.errors import PROBLEM_RESPONSES, DomainError
+from chengxin.settings import Settings
 
 router = APIRouter(prefix="/api/v1", tags=["账号与登录"], responses=PROBLEM_RESPONSES)
 
@@ -37,6 +40,17 @@ def keep_failures(session: Session) -> Iterator[None]:
         raise
 
 
+def sign_in(session: Session, settings: Settings, username: str, password: str,
+            ip: str | None) -> tuple[Account, service.Issued]:
+    """A password sign-in at a request's boundary (API or page): the password is checked in a
+    transaction that only reads, and the write lock is taken only to record the outcome; a
+    refusal is committed with its security event (`keep_failures`)."""
+    with read_transaction(session):
+        checked = service.check_password(session, username, password)
+    with keep_failures(session):
+        return service.login(session, settings, checked, username, password, ip)
+
+
 def _session_out(request: Request, response: Response, issued: service.Issued, account_id: str,
                  roles: list[str]) -> s.SessionOut:
     # Pages use the cookie; API clients use the token in the body.
@@ -50,8 +64,7 @@ def login(body: s.LoginIn, request: Request, response: Response, session: Sessio
           settings: SettingsDep) -> s.SessionOut:
     """用户名和密码登录（argon2 校验）；连续失败达到设定次数后锁定账号，登录频率按来源地址限制。"""
     login_limit(request)
-    with keep_failures(session):
-        account, issued = service.login(session, settings, body.username, body.password, client_ip(request))
+    account, issued = sign_in(session, settings, body.username, body.password, client_ip(request))
     return _session_out(request, response, issued, account.id, account.roles)
 
 

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from chengxin.accounts import service
 from chengxin.accounts.auth import SESSION_COOKIE, client_ip, set_session_cookie
-from chengxin.accounts.endpoints import keep_failures, login_limit
+from chengxin.accounts.endpoints import keep_failures, login_limit, sign_in
 from chengxin.accounts.rules import PUBLIC, allowed
 from chengxin.callers import Caller, permit
 from chengxin.deps import KeysDep, SessionDep, SettingsDep
@@ -44,8 +44,7 @@ def login(request: Request, session: SessionDep, settings: SettingsDep, username
     """工作人员用户名密码登录；失败时在原页面说明原因。"""
     login_limit(request)
     try:
-        with keep_failures(session):
-            account, issued = service.login(session, settings, username, password, client_ip(request))
+        account, issued = sign_in(session, settings, username, password, client_ip(request))
     except DomainError as err:
         return render(request, "accounts/login.html", http_status=err.status, username=username, error=err.message)
     return _signed_in(request, issued, account.roles)

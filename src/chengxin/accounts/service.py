@@ -164,22 +164,46 @@ LOGIN_FAILED = DomainError("AUTH_LOGIN_FAILED", "用户名或密码错误。连�
                                                 "也无法登录，请稍后再试或联系平台管理员", 401)
 
 
-def login(session: Session, settings: Settings, username: str, password: str,
+@dataclass(frozen=True, slots=True)
+class PasswordCheck:
+    """Step one of a password sign-in: the hash the password was checked against, and the answer."""
+
+    password_hash: str | None
+    matches: bool
+
+
+def check_password(session: Session, username: str, password: str) -> PasswordCheck:
+    """Step one of a password sign-in, for a transaction that only reads: whether the password
+    matches the account's hash. Argon2 takes about a tenth of a second by design; checked here,
+    no write lock is held meanwhile (on SQLite every other write would wait that long behind
+    each sign-in). `login` records the outcome."""
+    account = repo.by_username(session, username)
+    if account is None or account.password_hash is None or account.disabled_at is not None:
+        _verify(_DUMMY_HASH, password)  # a failed sign-in takes as long either way
+        return PasswordCheck(None, False)
+    if account.locked_until is not None and account.locked_until > utcnow():
+        _verify(account.password_hash, password)  # the same time as any other answer
+        return PasswordCheck(None, False)
+    return PasswordCheck(account.password_hash, _verify(account.password_hash, password))
+
+
+def login(session: Session, settings: Settings, checked: PasswordCheck, username: str, password: str,
           ip: str | None) -> tuple[Account, Issued]:
     """Password sign-in with lockout after repeated failures; every outcome is a security event.
-    Unknown, disabled and locked accounts get the wrong-password answer, after the same work."""
+    Unknown, disabled and locked accounts get the wrong-password answer, after the same work.
+    `checked` is step one (`check_password`); should the hash have changed since, it is checked again."""
     now = utcnow()
     account = repo.by_username(session, username)
     if account is None or account.password_hash is None or account.disabled_at is not None:
-        _verify(_DUMMY_HASH, password)
         repo.add_event(session, at=now, kind="login_failed", account_id=account.id if account else None, ip=ip,
                        detail="unknown_account" if account is None else "no_password")
         raise LOGIN_FAILED
     if account.locked_until is not None and account.locked_until > now:
-        _verify(account.password_hash, password)  # the same time as any other answer
         repo.add_event(session, at=now, kind="login_failed", account_id=account.id, ip=ip, detail="locked")
         raise LOGIN_FAILED
-    if not _verify(account.password_hash, password):
+    matches = (checked.matches if checked.password_hash == account.password_hash
+               else _verify(account.password_hash, password))
+    if not matches:
         account.failed_logins += 1
         detail = "bad_password"
         if account.failed_logins >= settings.lockout_failures:
@@ -195,12 +219,6 @@ def login(session: Session, settings: Settings, username: str, password: str,
     repo.add_event(session, at=now, kind="login_ok", account_id=account.id, ip=ip)
     minutes = settings.session_minutes if account.kind == "person" else settings.staff_session_minutes
     return account, _open_session(session, account, minutes, ip)
-
-
-def _china():
-    from chengxin.clock import CHINA
-
-    return CHINA
 
 
 def _verify(stored: str, password: str) -> bool:

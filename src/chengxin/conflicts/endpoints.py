@@ -12,7 +12,7 @@ from chengxin.cases.actors import actor_of
 from chengxin.conflicts import repository as repo
 from chengxin.conflicts import service
 from chengxin.conflicts.schemas import ConflictOut, ConflictsOut, ResolutionIn
-from chengxin.deps import KeysDep, SessionDep
+from chengxin.deps import KeysDep, SessionDep, writes
 from chengxin.errors import PROBLEM_RESPONSES
 from chengxin.params import Int64
 
@@ -27,6 +27,7 @@ def _shown(session: SessionDep, keys: KeysDep, caller: Caller, rows: list) -> li
 
 
 @router.get("", response_model=ConflictsOut, summary="信息冲突队列")
+@writes  # it logs the persons it shows
 def queue(
     caller: Resolver, session: SessionDep, keys: KeysDep,
     status: Annotated[Literal["open", "kept", "accepted", "corrected", "all"], Query()] = "open",
@@ -40,6 +41,7 @@ def queue(
 
 
 @router.get("/{conflict_id}", response_model=ConflictOut, summary="一项信息冲突")
+@writes  # it logs the person it shows
 def detail(conflict_id: str, caller: Resolver, session: SessionDep, keys: KeysDep) -> ConflictOut:
     """冲突的双方内容、报送部门与来源记录、报送次数与处理结果。"""
     return _shown(session, keys, caller, [service.get(session, conflict_id)])[0]

@@ -14,7 +14,7 @@ from chengxin.conflicts import repository as repo
 from chengxin.conflicts import rules, service
 from chengxin.conflicts.models import Conflict
 from chengxin.conflicts.schemas import ConflictOut
-from chengxin.deps import KeysDep, SessionDep
+from chengxin.deps import KeysDep, SessionDep, writes
 from chengxin.errors import DomainError
 from chengxin.web.render import render
 
@@ -31,6 +31,7 @@ def _shown(session: SessionDep, keys: KeysDep, caller: Caller, rows: list[Confli
 
 
 @router.get("/console/conflicts", response_class=HTMLResponse)
+@writes  # it logs the persons it shows
 def queue_page(request: Request, caller: Resolver, session: SessionDep, keys: KeysDep,
                status: Annotated[str, Query(max_length=12)] = "open") -> HTMLResponse:
     """信用办的信息冲突队列（先到先办）。"""
@@ -41,6 +42,7 @@ def queue_page(request: Request, caller: Resolver, session: SessionDep, keys: Ke
 
 
 @router.get("/console/conflicts/{conflict_id}", response_class=HTMLResponse)
+@writes  # it logs the person it shows
 def detail_page(conflict_id: str, request: Request, caller: Resolver, session: SessionDep,
                 keys: KeysDep) -> HTMLResponse:
     """一项信息冲突：平台登记与部门报送的内容、来源，以及处理表单。"""

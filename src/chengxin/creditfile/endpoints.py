@@ -11,7 +11,7 @@ from chengxin.access.service import Read, log_reads
 from chengxin.callers import Caller, permit
 from chengxin.creditfile.schemas import CreditFile, FileQuery
 from chengxin.creditfile.service import build_file
-from chengxin.deps import CatalogDep, KeysDep, SessionDep
+from chengxin.deps import CatalogDep, KeysDep, SessionDep, writes
 from chengxin.errors import PROBLEM_RESPONSES
 from chengxin.identity.rules import parse_identifier
 from chengxin.keyring.service import resolve_one
@@ -34,6 +34,7 @@ def query_file(
 
 
 @router.get("/persons/{person_key}/file", response_model=CreditFile, summary="按主体键查询信用档案")
+@writes
 def get_file(
     person_key: str, request: Request, caller: Annotated[Caller, permit("files.read")], session: SessionDep,
     catalog: CatalogDep, keys: KeysDep,
@@ -49,6 +50,7 @@ def get_file(
 
 
 @router.get("/me/file", response_model=CreditFile, summary="本人查询信用档案")
+@writes
 def own_file(
     request: Request, caller: Annotated[Caller, permit("person.own")], session: SessionDep,
     catalog: CatalogDep, keys: KeysDep,

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from chengxin.access.service import Read, log_reads
 from chengxin.callers import Caller, permit
 from chengxin.creditfile.service import build_file
-from chengxin.deps import CatalogDep, KeysDep, SessionDep
+from chengxin.deps import CatalogDep, KeysDep, SessionDep, writes
 from chengxin.errors import DomainError
 from chengxin.masking import mask_id
 from chengxin.web.render import render
@@ -20,6 +20,7 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/me/file", response_class=HTMLResponse)
+@writes
 def own_file_page(request: Request, caller: Annotated[Caller, permit("person.own")], session: SessionDep,
                   catalog: CatalogDep, keys: KeysDep,
                   as_of: Annotated[date | None, Query(description="查看该日的档案")] = None) -> HTMLResponse:

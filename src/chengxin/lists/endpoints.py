@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from chengxin.access.service import Read, log_reads
 from chengxin.callers import Caller, permit
 from chengxin.clock import today
-from chengxin.deps import CatalogDep, KeysDep, SessionDep, SettingsDep
+from chengxin.deps import CatalogDep, KeysDep, SessionDep, SettingsDep, writes
 from chengxin.errors import PROBLEM_RESPONSES
 from chengxin.lists import service
 from chengxin.lists.rules import STATUS_LABELS
@@ -64,6 +64,7 @@ def exit_entry(
 
 
 @router.get("/entries", response_model=EntriesOut, summary="名单条目")
+@writes
 def list_entries(
     caller: Annotated[Caller, permit("lists.read")], session: SessionDep,
     list_type: Annotated[Literal["black", "red", "watch"] | None, Query()] = None,

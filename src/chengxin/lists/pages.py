@@ -15,7 +15,7 @@ from chengxin.access.service import Read, log_reads
 from chengxin.callers import Caller, permit
 from chengxin.clock import today
 from chengxin.creditfile.service import SEVERITY_LABELS
-from chengxin.deps import CatalogDep, KeysDep, SessionDep, SettingsDep
+from chengxin.deps import CatalogDep, KeysDep, SessionDep, SettingsDep, writes
 from chengxin.errors import DomainError, NotFound
 from chengxin.identity.rules import ID_TYPES
 from chengxin.lists import service
@@ -64,6 +64,7 @@ def _scope(caller: Caller) -> str | None:
 
 
 @router.get("/console/lists", response_class=HTMLResponse)
+@writes
 def entries_page(request: Request, caller: Reader, session: SessionDep, keys: KeysDep, catalog: CatalogDep,
                  list_type: Annotated[str, Query(max_length=8)] = "",
                  status: Annotated[str, Query(max_length=8)] = "active",
@@ -127,6 +128,7 @@ def add_page(request: Request, caller: Writer, session: SessionDep, keys: KeysDe
 
 
 @router.get("/console/lists/{entry_id}", response_class=HTMLResponse)
+@writes
 def entry_page(entry_id: str, request: Request, caller: Reader, session: SessionDep, keys: KeysDep,
                catalog: CatalogDep) -> HTMLResponse:
     """一条名单条目：主体、依据、期限与状态；列入部门可在此移出并说明理由。查看即记入查询日志。"""

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from chengxin.access.service import Read, log_reads
 from chengxin.authorisations import service as authorisations
@@ -16,7 +17,7 @@ from chengxin.cases import targets
 from chengxin.cases.schemas import EventOut, EvidenceOut
 from chengxin.cases.uploads import FILE_RESPONSES, download, read_uploads
 from chengxin.clock import today
-from chengxin.deps import CatalogDep, KeysDep, SessionDep, SettingsDep
+from chengxin.deps import CatalogDep, KeysDep, SessionDep, SettingsDep, writes
 from chengxin.errors import PROBLEM_RESPONSES, DomainError
 from chengxin.objections import repository as repo
 from chengxin.objections import service
@@ -48,9 +49,14 @@ async def file_objection(caller: Person, session: SessionDep, catalog: CatalogDe
     """对本人信用档案中的一条记录或名单条目提出异议；提交后该信息即标注“异议处理中”，由报送部门在期限内处理。"""
     assert caller.person_key is not None
     uploads = await read_uploads(evidence, max_files=settings.evidence_max_files, max_bytes=settings.evidence_max_bytes)
-    o = service.file(session, catalog, keys, settings, caller=caller, person_key=caller.person_key,
-                     target_kind=target_kind, target_id=target_id, reason=reason, uploads=uploads)
-    return _detail(session, o)
+
+    def file() -> ObjectionOut:
+        assert caller.person_key is not None
+        o = service.file(session, catalog, keys, settings, caller=caller, person_key=caller.person_key,
+                         target_kind=target_kind, target_id=target_id, reason=reason, uploads=uploads)
+        return _detail(session, o)
+
+    return await run_in_threadpool(file)  # the database work off the event loop (see deps.get_session)
 
 
 @router.post("/agent/objections", response_model=ObjectionOut, status_code=201, summary="受托机构代为提出异议")
@@ -62,12 +68,17 @@ async def file_objection_as_agent(
 ) -> ObjectionOut:
     """经本人授权（目的“代为办理异议、信用修复”，范围覆盖该信息类别）的机构代为提出异议。"""
     uploads = await read_uploads(evidence, max_files=settings.evidence_max_files, max_bytes=settings.evidence_max_bytes)
-    person_key = authorisations.agent_for(
-        session, caller, authorisation_id, catalog=catalog,
-        category_of=lambda key: targets.find(session, catalog, key, target_kind, target_id).category)
-    o = service.file(session, catalog, keys, settings, caller=caller, person_key=person_key, target_kind=target_kind,
-                     target_id=target_id, reason=reason, uploads=uploads, authorisation_id=authorisation_id)
-    return _detail(session, o)
+
+    def file() -> ObjectionOut:
+        person_key = authorisations.agent_for(
+            session, caller, authorisation_id, catalog=catalog,
+            category_of=lambda key: targets.find(session, catalog, key, target_kind, target_id).category)
+        o = service.file(session, catalog, keys, settings, caller=caller, person_key=person_key,
+                         target_kind=target_kind, target_id=target_id, reason=reason, uploads=uploads,
+                         authorisation_id=authorisation_id)
+        return _detail(session, o)
+
+    return await run_in_threadpool(file)  # the database work off the event loop (see deps.get_session)
 
 
 @router.get("/me/objections", response_model=ObjectionList, summary="本人的异议")
@@ -103,6 +114,7 @@ def own_evidence(objection_id: str, evidence_id: str, caller: Person, session: S
 
 
 @router.get("/objections", response_model=ObjectionList, summary="异议处理队列")
+@writes
 def objection_queue(
     caller: Handler, session: SessionDep,
     status: Annotated[Literal["open", "corrected", "revoked", "upheld", "withdrawn"] | None, Query()] = "open",
@@ -119,6 +131,7 @@ def objection_queue(
 
 
 @router.get("/objections/{objection_id}", response_model=ObjectionOut, summary="一件异议（含全过程）")
+@writes
 def objection_detail(objection_id: str, caller: Handler, session: SessionDep) -> ObjectionOut:
     """一件异议的理由、证明材料清单与处理全过程。"""
     o = service.for_handler(session, caller, objection_id)
@@ -128,6 +141,7 @@ def objection_detail(objection_id: str, caller: Handler, session: SessionDep) ->
 
 @router.get("/objections/{objection_id}/evidence/{evidence_id}", summary="下载异议证明材料",
             response_class=Response, responses=FILE_RESPONSES)
+@writes
 def objection_evidence(objection_id: str, evidence_id: str, caller: Handler, session: SessionDep,
                        keys: KeysDep) -> Response:
     """下载本人为异议提交的证明材料（记入查询日志）。"""

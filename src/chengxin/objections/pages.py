@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from chengxin.access.service import Read, log_reads
 from chengxin.callers import Caller, permit
@@ -17,7 +18,7 @@ from chengxin.cases.schemas import EventOut, EvidenceOut
 from chengxin.cases.uploads import download, read_uploads
 from chengxin.catalog.rules import Catalog
 from chengxin.clock import today
-from chengxin.deps import CatalogDep, KeysDep, SessionDep, SettingsDep
+from chengxin.deps import CatalogDep, KeysDep, SessionDep, SettingsDep, writes
 from chengxin.errors import DomainError
 from chengxin.objections import repository as repo
 from chengxin.objections import rules, service
@@ -74,8 +75,9 @@ async def file_objection_page(caller: Person, session: SessionDep, catalog: Cata
     """提交异议（与接口同一路径）；该信息随即标注“异议处理中”。"""
     assert caller.person_key is not None
     uploads = await read_uploads(evidence, max_files=settings.evidence_max_files, max_bytes=settings.evidence_max_bytes)
-    o = service.file(session, catalog, keys, settings, caller=caller, person_key=caller.person_key,
-                     target_kind=target_kind, target_id=target_id, reason=reason, uploads=uploads)
+    o = await run_in_threadpool(  # the database work off the event loop (see deps.get_session)
+        service.file, session, catalog, keys, settings, caller=caller, person_key=caller.person_key,
+        target_kind=target_kind, target_id=target_id, reason=reason, uploads=uploads)
     return RedirectResponse(f"/me/objections/{o.id}", status_code=303)
 
 
@@ -107,6 +109,7 @@ def withdraw_page(objection_id: str, caller: Person, session: SessionDep, catalo
 
 
 @router.get("/console/objections", response_class=HTMLResponse)
+@writes
 def queue_page(request: Request, caller: Handler, session: SessionDep, catalog: CatalogDep,
                status: Annotated[str, Query(max_length=12)] = "open",
                escalated: Annotated[str, Query(max_length=3)] = "") -> HTMLResponse:
@@ -124,6 +127,7 @@ def queue_page(request: Request, caller: Handler, session: SessionDep, catalog: 
 
 
 @router.get("/console/objections/{objection_id}", response_class=HTMLResponse)
+@writes
 def handle_page(objection_id: str, request: Request, caller: Handler, session: SessionDep,
                 catalog: CatalogDep) -> HTMLResponse:
     """一件异议：理由、证明材料、原记录与全过程，以及处理表单（部门）。"""
@@ -140,6 +144,7 @@ def handle_page(objection_id: str, request: Request, caller: Handler, session: S
 
 
 @router.get("/console/objections/{objection_id}/evidence/{evidence_id}")
+@writes
 def handler_evidence(objection_id: str, evidence_id: str, caller: Handler, session: SessionDep,
                      keys: KeysDep) -> Response:
     """下载异议证明材料（记入查询日志）。"""
@@ -155,20 +160,24 @@ async def decide_page(objection_id: str, request: Request, caller: Handler, sess
                       outcome: Annotated[str, Form(max_length=12)],
                       reason: Annotated[str, Form(max_length=2000)]) -> Response:
     """更正、撤销或维持原记录并说明理由；更正时可在此改正字段，或已另行报送新版本。"""
-    o = service.for_handler(session, caller, objection_id)
-    row = None
-    if outcome == "corrected":
-        record = service.current_record(session, catalog, o)
-        if record is None:
-            raise DomainError("OBJECTION_CORRECTION_KIND", "名单条目不能更正，请选择撤销或维持", 422)
-        form = await request.form()
-        values = {k[len(FIELD_PREFIX):]: v for k, v in form.items()
-                  if k.startswith(FIELD_PREFIX) and isinstance(v, str)}
-        row = service.corrected_row(session, keys, record, values)
-    service.decide(session, catalog, keys, caller=caller, objection=o, outcome=outcome, reason=reason, record=row,
-                   settings=settings)
-    log_reads(session, caller, "objection", [Read(o.subject_key, "ok", o.id)])
-    return RedirectResponse(f"/console/objections/{o.id}", status_code=303)
+    form = await request.form()
+    values = {k[len(FIELD_PREFIX):]: v for k, v in form.items() if k.startswith(FIELD_PREFIX) and isinstance(v, str)}
+
+    def decide() -> str:
+        o = service.for_handler(session, caller, objection_id)
+        row = None
+        if outcome == "corrected":
+            record = service.current_record(session, catalog, o)
+            if record is None:
+                raise DomainError("OBJECTION_CORRECTION_KIND", "名单条目不能更正，请选择撤销或维持", 422)
+            row = service.corrected_row(session, keys, record, values)
+        service.decide(session, catalog, keys, caller=caller, objection=o, outcome=outcome, reason=reason, record=row,
+                       settings=settings)
+        log_reads(session, caller, "objection", [Read(o.subject_key, "ok", o.id)])
+        return o.id
+
+    decided = await run_in_threadpool(decide)  # the database work off the event loop (see deps.get_session)
+    return RedirectResponse(f"/console/objections/{decided}", status_code=303)
 
 
 def _pointed(matter: str, entry: str, record: str) -> tuple[str, str]:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Response
 
 from chengxin.access.service import Read, log_reads
 from chengxin.callers import Caller, permit
-from chengxin.deps import KeysDep, SessionDep
+from chengxin.deps import KeysDep, SessionDep, writes
 from chengxin.errors import PROBLEM_RESPONSES
 from chengxin.masking import mask_id, mask_name
 from chengxin.organisations import service
@@ -53,6 +53,7 @@ def put_organisation(
 
 
 @router.get("/{uscc}", response_model=OrganisationOut, summary="查看组织及其责任人")
+@writes
 def get_organisation(
     uscc: str, caller: Annotated[Caller, permit("organisations.read")], session: SessionDep, keys: KeysDep
 ) -> OrganisationOut:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 
 from chengxin.callers import Caller, permit
 from chengxin.clock import today
-from chengxin.deps import CatalogDep, KeysDep, SessionDep, SettingsDep
+from chengxin.deps import CatalogDep, KeysDep, SessionDep, SettingsDep, reads_only
 from chengxin.errors import PROBLEM_RESPONSES, DomainError, NotFound
 from chengxin.params import Int64
 from chengxin.records import repository as repo
@@ -98,6 +98,7 @@ def submit_batch(
 
 
 @router.post("/uploads", response_model=Receipt, status_code=201, summary="上传 CSV/XLSX 文件")
+@reads_only
 def upload_file(
     request: Request,
     caller: Annotated[Caller, permit("records.submit")],

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from chengxin.catalog.rules import Catalog, default_catalog
 from chengxin.clock import today
 from chengxin.crypto import Keys
-from chengxin.db import lock_for_write, unit_of_work
+from chengxin.db import unit_of_work
 from chengxin.errors import DomainError, domain_error_of, log_unexpected
 from chengxin.identity.rules import Identifier
 from chengxin.records import repository, service
@@ -569,8 +569,7 @@ def interrupt_abandoned_imports(factory: sessionmaker[Session], settings: Settin
     with factory() as session:  # the usual case, nothing running: no write lock taken
         if not repository.running_batches(session):
             return []
-    with unit_of_work(factory) as session:
-        lock_for_write(session)
+    with unit_of_work(factory) as session:  # takes the write lock first
         stopped = service.interrupt_abandoned(session, timedelta(seconds=settings.import_lease_seconds))
     for batch in stopped:
         log.warning("import %s interrupted after row %s", batch.id, batch.rows_through)

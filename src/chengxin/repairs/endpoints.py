@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from chengxin.access.service import Read, log_reads
 from chengxin.authorisations import service as authorisations
@@ -16,7 +17,7 @@ from chengxin.cases import targets
 from chengxin.cases.schemas import EventOut, EvidenceOut
 from chengxin.cases.uploads import FILE_RESPONSES, download, read_uploads
 from chengxin.clock import today
-from chengxin.deps import CatalogDep, KeysDep, SessionDep, SettingsDep, SignerDep
+from chengxin.deps import CatalogDep, KeysDep, SessionDep, SettingsDep, SignerDep, writes
 from chengxin.errors import PROBLEM_RESPONSES
 from chengxin.params import Int64
 from chengxin.repairs import repository as repo
@@ -71,10 +72,15 @@ async def _apply(request: Request, caller: Caller, person_key: str, session: Ses
                  method: str, statement: str, commitment: bool, evidence: list[UploadFile] | None,
                  authorisation_id: str | None = None) -> RepairOut:
     uploads = await read_uploads(evidence, max_files=settings.evidence_max_files, max_bytes=settings.evidence_max_bytes)
-    r = service.apply(session, catalog, keys, settings, signer, request.app.state.tiers, caller=caller,
-                      person_key=person_key, target_kind=target_kind, target_id=target_id, method=method,
-                      statement=statement, commitment=commitment, uploads=uploads, authorisation_id=authorisation_id)
-    return _detail(session, r)
+
+    def apply() -> RepairOut:
+        r = service.apply(session, catalog, keys, settings, signer, request.app.state.tiers, caller=caller,
+                          person_key=person_key, target_kind=target_kind, target_id=target_id, method=method,
+                          statement=statement, commitment=commitment, uploads=uploads,
+                          authorisation_id=authorisation_id)
+        return _detail(session, r)
+
+    return await run_in_threadpool(apply)  # the database work off the event loop (see deps.get_session)
 
 
 @router.post("/me/repairs", response_model=RepairOut, status_code=201, summary="本人申请信用修复")
@@ -102,9 +108,10 @@ async def apply_repair_as_agent(
     commitment: Annotated[bool, Form()], evidence: Evidence = None,
 ) -> RepairOut:
     """经本人授权（目的“代为办理异议、信用修复”）的机构代为申请；承诺书仍以本人名义签署。"""
-    person_key = authorisations.agent_for(
-        session, caller, authorisation_id, catalog=catalog,
+    person_key = await run_in_threadpool(  # the database work off the event loop (see deps.get_session)
+        authorisations.agent_for, session, caller, authorisation_id, catalog=catalog,
         category_of=lambda key: targets.find_live(session, catalog, key, target_kind, target_id).category)
+
     return await _apply(request, caller, person_key, session, catalog, keys, settings, signer, target_kind,
                         target_id, method, statement, commitment, evidence, authorisation_id)
 
@@ -134,6 +141,7 @@ def own_repair_evidence(repair_id: str, evidence_id: str, caller: Person, sessio
 
 
 @router.get("/repairs", response_model=RepairList, summary="信用修复审核队列")
+@writes
 def repair_queue(
     caller: Reviewer, session: SessionDep,
     status: Annotated[Literal["submitted", "accepted", "rejected", "approved", "denied"] | None, Query()] = None,
@@ -147,6 +155,7 @@ def repair_queue(
 
 
 @router.get("/repairs/{repair_id}", response_model=RepairOut, summary="一件修复申请（含全过程）")
+@writes
 def repair_detail(repair_id: str, caller: Reviewer, session: SessionDep) -> RepairOut:
     """申请的方式、说明、证明材料清单、承诺书与全过程。"""
     r = service.for_reviewer(session, repair_id)
@@ -156,6 +165,7 @@ def repair_detail(repair_id: str, caller: Reviewer, session: SessionDep) -> Repa
 
 @router.get("/repairs/{repair_id}/evidence/{evidence_id}", summary="下载修复证明材料",
             response_class=Response, responses=FILE_RESPONSES)
+@writes
 def repair_evidence(repair_id: str, evidence_id: str, caller: Reviewer, session: SessionDep,
                     keys: KeysDep) -> Response:
     """下载申请人提交的证明材料（记入查询日志）。"""

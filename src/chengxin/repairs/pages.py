@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from chengxin.access.service import Read, log_reads
 from chengxin.callers import Caller, permit
@@ -18,7 +19,7 @@ from chengxin.cases.schemas import EventOut, EvidenceOut
 from chengxin.cases.uploads import download, read_uploads
 from chengxin.catalog.rules import Catalog
 from chengxin.clock import today
-from chengxin.deps import CatalogDep, KeysDep, SessionDep, SettingsDep, SignerDep
+from chengxin.deps import CatalogDep, KeysDep, SessionDep, SettingsDep, SignerDep, writes
 from chengxin.repairs import repository as repo
 from chengxin.repairs import service
 from chengxin.repairs.endpoints import commitment_out
@@ -78,9 +79,10 @@ async def apply_page(request: Request, caller: Person, session: SessionDep, cata
     """提交修复申请：证明材料与签署的信用承诺书（与接口同一路径）。"""
     assert caller.person_key is not None
     uploads = await read_uploads(evidence, max_files=settings.evidence_max_files, max_bytes=settings.evidence_max_bytes)
-    r = service.apply(session, catalog, keys, settings, signer, request.app.state.tiers, caller=caller,
-                      person_key=caller.person_key, target_kind=target_kind, target_id=target_id, method=method,
-                      statement=statement, commitment=commitment == "yes", uploads=uploads)
+    r = await run_in_threadpool(  # the database work off the event loop (see deps.get_session)
+        service.apply, session, catalog, keys, settings, signer, request.app.state.tiers, caller=caller,
+        person_key=caller.person_key, target_kind=target_kind, target_id=target_id, method=method,
+        statement=statement, commitment=commitment == "yes", uploads=uploads)
     return RedirectResponse(f"/me/repairs/{r.id}", status_code=303)
 
 
@@ -113,6 +115,7 @@ def my_evidence(repair_id: str, evidence_id: str, caller: Person, session: Sessi
 
 
 @router.get("/console/repairs", response_class=HTMLResponse)
+@writes
 def queue_page(request: Request, caller: Reviewer, session: SessionDep, catalog: CatalogDep,
                status: Annotated[str, Query(max_length=12)] = "open") -> HTMLResponse:
     """信用修复审核队列（先到先审），标出受理和决定期限；查看即记入查询日志。"""
@@ -130,6 +133,7 @@ def queue_page(request: Request, caller: Reviewer, session: SessionDep, catalog:
 
 
 @router.get("/console/repairs/{repair_id}", response_class=HTMLResponse)
+@writes
 def review_page(repair_id: str, request: Request, caller: Reviewer, session: SessionDep,
                 catalog: CatalogDep) -> HTMLResponse:
     """一件修复申请：方式、说明、证明材料、承诺书与全过程，以及受理或决定的表单。"""
@@ -144,6 +148,7 @@ def review_page(repair_id: str, request: Request, caller: Reviewer, session: Ses
 
 
 @router.get("/console/repairs/{repair_id}/evidence/{evidence_id}")
+@writes
 def review_evidence(repair_id: str, evidence_id: str, caller: Reviewer, session: SessionDep,
                     keys: KeysDep) -> Response:
     """下载申请人提交的证明材料（记入查询日志）。"""

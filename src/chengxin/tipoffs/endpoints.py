@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from chengxin.accounts.auth import client_ip
 from chengxin.callers import Caller, permit
@@ -51,8 +52,9 @@ async def file_tipoff(
     """任何人可提交举报并附证据，得到受理编号；同一地址提交过于频繁时暂停受理。"""
     request.app.state.tipoff_limiter.hit(client_ip(request))
     uploads = await read_uploads(evidence, max_files=settings.evidence_max_files, max_bytes=settings.evidence_max_bytes)
-    tipoff, number = service.receive(session, keys, settings, category=category, subject_name=subject_name,
-                                     content=content, contact=contact, uploads=uploads)
+    tipoff, number = await run_in_threadpool(  # the database work off the event loop (see deps.get_session)
+        service.receive, session, keys, settings, category=category, subject_name=subject_name, content=content,
+        contact=contact, uploads=uploads)
     return TipoffReceipt(tracking_no=number, status=tipoff.status, status_label=rules.STATUS_LABELS[tipoff.status],
                          received_at=tipoff.received_at, notice=NOTICE)
 

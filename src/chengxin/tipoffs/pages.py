@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from chengxin.accounts.auth import client_ip
 from chengxin.callers import Caller, permit
@@ -14,7 +15,7 @@ from chengxin.cases import service as cases
 from chengxin.cases.actors import actor_of
 from chengxin.cases.schemas import EventOut, EvidenceOut
 from chengxin.cases.uploads import download, read_uploads
-from chengxin.deps import KeysDep, SessionDep, SettingsDep
+from chengxin.deps import KeysDep, SessionDep, SettingsDep, reads_only
 from chengxin.errors import DomainError
 from chengxin.tipoffs import repository as repo
 from chengxin.tipoffs import rules, service
@@ -43,8 +44,9 @@ async def tipoff_file(request: Request, session: SessionDep, keys: KeysDep, sett
     """受理举报并显示受理编号（只显示这一次，平台只保存其摘要）。"""
     request.app.state.tipoff_limiter.hit(client_ip(request))
     uploads = await read_uploads(evidence, max_files=settings.evidence_max_files, max_bytes=settings.evidence_max_bytes)
-    tipoff, number = service.receive(session, keys, settings, category=category, subject_name=subject_name,
-                                     content=content, contact=contact or None, uploads=uploads)
+    tipoff, number = await run_in_threadpool(  # the database work off the event loop (see deps.get_session)
+        service.receive, session, keys, settings, category=category, subject_name=subject_name, content=content,
+        contact=contact or None, uploads=uploads)
     response = render(request, "tipoffs/receipt.html", number=number, t=tipoff, notice=NOTICE,
                       category_label=rules.CATEGORIES[tipoff.category], files=len(uploads))
     response.headers["Cache-Control"] = "no-store"  # the number is shown once; no copy stays in a cache
@@ -58,6 +60,7 @@ def follow_form(request: Request) -> HTMLResponse:
 
 
 @router.post("/public/tipoffs/follow", response_class=HTMLResponse, dependencies=[permit("public")])
+@reads_only
 def follow_page(request: Request, session: SessionDep,
                 tracking_no: Annotated[str, Form(max_length=40)]) -> HTMLResponse:
     """办理进度与处理结果（不显示举报内容）；编号放在表单里提交，不进入地址栏和日志。"""
