@@ -266,3 +266,15 @@ def write_csv(path: Any, headers: list[str], rows: list[list[str]]) -> Any:
         out.writerow(headers)
         out.writerows(rows)
     return path
+
+
+def api_routes(routes: Any, prefix: str = "") -> Any:
+    """(full path, APIRoute) of every route, through included routers (FastAPI keeps those wrapped):
+    what the tests that walk every route iterate over."""
+    from fastapi.routing import APIRoute
+
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield prefix + route.path, route
+        elif hasattr(route, "original_router"):
+            yield from api_routes(route.original_router.routes, prefix + route.include_context.prefix)

@@ -15,7 +15,7 @@ from fastapi.routing import APIRoute
 from chengxin.accounts.rules import PERMISSIONS, PUBLIC, allowed
 from chengxin.callers import Permit
 from chengxin.errors import is_page
-from helpers import as_role, error_code, with_csrf
+from helpers import api_routes, as_role, error_code, with_csrf
 
 
 def _permits(dependant) -> list[str]:
@@ -27,18 +27,10 @@ def _permits(dependant) -> list[str]:
     return found
 
 
-def _api_routes(routes, prefix: str = ""):
-    """APIRoutes with their full paths, through included routers (FastAPI keeps those wrapped)."""
-    for route in routes:
-        if isinstance(route, APIRoute):
-            yield prefix + route.path, route
-        elif hasattr(route, "original_router"):
-            yield from _api_routes(route.original_router.routes, prefix + route.include_context.prefix)
-
 
 def _routes(app) -> list[tuple[str, APIRoute, str]]:
     out = []
-    for path, route in _api_routes(app.routes):
+    for path, route in api_routes(app.routes):
         permits = _permits(route.dependant)
         assert len(permits) == 1, f"{path} {route.methods} declares {permits}"
         out.append((path, route, permits[0]))

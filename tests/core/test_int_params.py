@@ -7,24 +7,15 @@ from __future__ import annotations
 import re
 import typing
 
-from fastapi.routing import APIRoute
-
 from chengxin.accounts import service as accounts
 from chengxin.accounts.rules import PERMISSIONS, PUBLIC
 from chengxin.callers import Permit
 from chengxin.errors import is_page
 from chengxin.params import INT64_MAX
-from helpers import OPERATOR, as_dept, as_person, as_role, cid, error_code, with_csrf
+from helpers import OPERATOR, api_routes, as_dept, as_person, as_role, cid, error_code, with_csrf
 
 OTHER_ID = "01JD0000000000000000000000"
 
-
-def _routes(routes, prefix: str = ""):
-    for route in routes:
-        if isinstance(route, APIRoute):
-            yield prefix + route.path, route
-        elif hasattr(route, "original_router"):
-            yield from _routes(route.original_router.routes, prefix + route.include_context.prefix)
 
 
 def _params(dependant) -> list[tuple[str, str]]:
@@ -72,7 +63,7 @@ def _caller(permission: str, session, settings, keys) -> dict[str, str]:
 
 def test_every_int_parameter_refuses_values_beyond_64_bits(app, client, session, settings, keys):
     tried = []
-    for path, route in _routes(app.routes):
+    for path, route in api_routes(app.routes):
         params = _params(route.dependant)
         if not params:
             continue

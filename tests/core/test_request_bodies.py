@@ -5,20 +5,12 @@ from __future__ import annotations
 
 import anyio
 import pytest
-from fastapi.routing import APIRoute
 
-from helpers import DEPT, HR, cid, error_code, with_csrf
+from helpers import DEPT, HR, api_routes, cid, error_code, with_csrf
 
 CHUNK = 16 * 1024
 LIMIT = 64 * 1024
 
-
-def _routes(routes, prefix: str = ""):
-    for route in routes:
-        if isinstance(route, APIRoute):
-            yield prefix + route.path, route
-        elif hasattr(route, "original_router"):
-            yield from _routes(route.original_router.routes, prefix + route.include_context.prefix)
 
 
 def _send_chunked(app, method: str, path: str, content_type: bytes, headers: dict[str, str],
@@ -66,7 +58,7 @@ def small(app, client):
 
 
 def test_no_route_reads_a_chunked_body_past_the_limit(small):
-    routes = [(path, method) for path, route in _routes(small.routes)
+    routes = [(path, method) for path, route in api_routes(small.routes)
               for method in sorted(route.methods - {"GET", "HEAD", "OPTIONS"})]
     assert len(routes) > 40
     for path, method in routes:
