@@ -279,7 +279,7 @@ def report(tallies: list[Tally], seconds: float, db: str, server_log: Path, show
             if f.get("headers"):
                 print(f"    请求头 headers: {json.dumps(f['headers'], ensure_ascii=False)}")
             if f.get("body") is not None:
-                print(f"    请求体 body ({f['body_bytes']} 字节): {f['body']}")
+                print(f"    请求体 body ({f['body_bytes']} 字节): {_printable(f['body'])}")
             if f.get("answer"):
                 print(f"    答复 answer: {f['answer'][:300]}")
         for key, n in seen.items():
@@ -305,6 +305,11 @@ def report(tallies: list[Tally], seconds: float, db: str, server_log: Path, show
     summary["succeeded"] = {t.identity.name: sorted(op for op, c in t.by_operation.items() if c.get("2xx"))
                             for t in tallies}
     return summary
+
+
+def _printable(text: str) -> str:
+    """Control characters of a generated body escaped, so that they do not drive the terminal."""
+    return "".join(c if c.isprintable() or c == "\n" else repr(c)[1:-1] for c in text)
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
