@@ -145,7 +145,8 @@ def build(settings: Any, persons: int, seed: int) -> tuple[dict[str, str], dict[
                 account = accounts.create_account(
                     session, kind=who.kind, display_name=f"模糊测试：{who.label}", roles=list(who.roles),
                     username=f"fuzz_{who.name}" if who.kind == "staff" else None, department_code=who.department)
-            tokens[who.name] = accounts.issue_token(session, settings, account.id, name="模糊测试", days=30).token
+            issued = accounts.issue_token(session, settings, account.id, name="模糊测试", days=30)
+            tokens[who.name], tokens[f"{who.name}:id"] = issued.token, issued.id
     engine.dispose()
     return tokens, {"name": name, "id_number": number, "bank": THIRD_PARTY[0]}
 
@@ -198,7 +199,7 @@ def known_ids(database_url: str) -> dict[str, list[Any]]:
 # --- schemathesis ----------------------------------------------------------------------------------
 
 
-def run_identity(who: Identity, token: str | None, url: str, out: Path, args: argparse.Namespace,
+def run_identity(who: Identity, tokens: dict[str, str], url: str, out: Path, args: argparse.Namespace,
                  share: int, index: int) -> Tally:
     """schemathesis runs as `who` until `share` requests are sent: the first with every phase,
     then fuzzing and stateful rounds with new seeds (at most `args.max_rounds`)."""
@@ -218,14 +219,15 @@ def run_identity(who: Identity, token: str | None, url: str, out: Path, args: ar
         stem = out / f"{who.name}-{round_no}"
         env = {**os.environ, "SCHEMATHESIS_HOOKS": "bench.fuzz_hooks", "PYTHONPATH": _pythonpath(),
                "CHENGXIN_FUZZ_TALLY": f"{stem}.tally.json", "CHENGXIN_FUZZ_FAILURES": f"{stem}.failures.jsonl",
-               "CHENGXIN_FUZZ_IDS": str(out / "known-ids.json"), "NO_COLOR": "1"}
+               "CHENGXIN_FUZZ_IDS": str(out / "known-ids.json"), "NO_COLOR": "1",
+               "CHENGXIN_FUZZ_KEEP_TOKENS": ",".join(v for k, v in tokens.items() if k.endswith(":id"))}
         command = [sys.executable, "-m", "schemathesis.cli", "run", f"{url}/openapi.json",
                    "--checks", "not_a_server_error", "--phases", phases, "--max-examples", str(examples),
                    "--workers", str(args.workers), "--seed", str(args.seed + 1000 * index + round_no),
                    "--generation-database", "none", "--max-redirects", "0", "--request-timeout", "60",
                    "--continue-on-failure", "--no-color", "--suppress-health-check", "all"]
-        if token:
-            command += ["--header", f"Authorization: Bearer {token}"]
+        if who.name in tokens:
+            command += ["--header", f"Authorization: Bearer {tokens[who.name]}"]
         before = tally.sent
         with open(f"{stem}.log", "w", encoding="utf-8") as console:
             code = subprocess.run(command, env=env, cwd=out, stdout=console, stderr=subprocess.STDOUT).returncode
@@ -363,7 +365,7 @@ def main(argv: list[str] | None = None) -> int:
         # Identities run side by side (`--parallel`): a schemathesis process spends most of its time
         # generating cases on one core, and the server has room for more than one client.
         with ThreadPoolExecutor(args.parallel) as pool:
-            tallies = list(pool.map(lambda n: run_identity(who[n], tokens.get(who[n].name), url, out, args, share, n),
+            tallies = list(pool.map(lambda n: run_identity(who[n], tokens, url, out, args, share, n),
                                     range(len(who))))
     finally:
         stop_server(server)
