@@ -113,6 +113,8 @@ def run(kind: str, people: int, rounds: int, out: Path) -> list[Figure]:
     if batch:
         pages.append(("dept_batch", batch.group(1), headers["clerk"]))
     pages += [("public_records", "/public/records", {}), ("public_lists", "/public/lists", {}),
+              ("public_lists_red", "/public/lists?list_type=red", {}), ("public_search", "/public/lists?q=张三", {}),
+              ("about", "/about", {}), ("privacy", "/privacy", {}),
               ("tipoff_form", "/public/tipoffs", {}), ("me_objections", "/me/objections", headers["person"]),
               ("me_repairs", "/me/repairs", headers["person"]), ("me_notices", "/me/notices", headers["person"]),
               ("console_objections", "/console/objections?status=open", headers["clerk"]),

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import codecs
 import gc
+import gzip
+import hashlib
+import json
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -53,6 +57,7 @@ from chengxin.settings import Settings, get_settings
 from chengxin.signing import load_signer
 from chengxin.tipoffs.endpoints import router as tipoffs_router
 from chengxin.watch.endpoints import router as watch_router
+from chengxin.web.assets import ASSETS
 from chengxin.web.security import SecurityHeaders
 from chengxin.web.site import install as install_pages
 
@@ -71,13 +76,15 @@ DESCRIPTION = """
 """
 
 
-DOCS_PAGE = """<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>诚信 · 接口文档</title>
-<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
-<link rel="stylesheet" href="/static/vendor/swagger-ui-5.35.0/swagger-ui.css"></head>
+def docs_page() -> str:
+    """The /docs page: the vendored Swagger UI under content-hashed addresses (cached a year, gzipped)."""
+    return f"""<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>接口文档</title>
+<link rel="icon" href="{ASSETS.url('favicon.svg')}" type="image/svg+xml">
+<link rel="stylesheet" href="{ASSETS.url('vendor/swagger-ui-5.35.0/swagger-ui.css')}"></head>
 <body><div id="swagger-ui"></div>
-<script src="/static/vendor/swagger-ui-5.35.0/swagger-ui-bundle.js"></script>
-<script src="/static/docs.js"></script></body></html>"""
+<script src="{ASSETS.url('vendor/swagger-ui-5.35.0/swagger-ui-bundle.js')}"></script>
+<script src="{ASSETS.url('docs.js')}"></script></body></html>"""
 
 
 def create_app(
@@ -89,7 +96,7 @@ def create_app(
     settings = settings or get_settings()
     engine = engine or make_engine(settings.resolved_database_url, settings.sql_echo)
     app = HotRouteApp(title="诚信 · 个人公共信用信息平台", version=__version__, docs_url=None, redoc_url=None,
-                      description=DESCRIPTION, lifespan=_lifespan)
+                      openapi_url=None, description=DESCRIPTION, lifespan=_lifespan)
     app.state.settings = settings
     app.state.engine = engine
     checkpoint_in_background(engine)  # SQLite: checks commit on the event loop, which must not wait on a sync
@@ -121,7 +128,12 @@ def create_app(
     @app.get("/docs", include_in_schema=False, dependencies=[permit("public")])
     def docs() -> HTMLResponse:
         """Interactive API docs from the vendored Swagger UI (nothing loaded from another origin)."""
-        return HTMLResponse(DOCS_PAGE)
+        return HTMLResponse(docs_page())
+
+    @app.get("/openapi.json", include_in_schema=False, dependencies=[permit("public")])
+    def openapi_document(request: Request) -> Response:
+        """The OpenAPI document, made once per process (2.5 s of work) and sent gzipped (364 KB, 40 KB packed)."""
+        return openapi_answer(request.app, request)  # not `app`: an endpoint must not pin the app
 
     @app.get("/healthz", tags=["运维"], summary="健康检查", dependencies=[permit("public")])
     def healthz(request: Request) -> dict[str, str]:
@@ -143,6 +155,22 @@ def create_app(
     # the effect of the app's two middleware replicated (`routing.HotRouteApp`).
     app.serve_hot_routes((SecurityHeaders, GuardRequestBodies), _hot_channels)
     return app
+
+
+def openapi_answer(app: FastAPI, request: Request) -> Response:
+    """The OpenAPI document as bytes, compressed once; a browser that has it revalidates by ETag."""
+    packed = getattr(app.state, "openapi_packed", None)
+    if packed is None:
+        body = json.dumps(app.openapi(), ensure_ascii=False, separators=(",", ":")).encode()
+        packed = (body, gzip.compress(body, compresslevel=9, mtime=0), f'"{hashlib.sha256(body).hexdigest()[:16]}"')
+        app.state.openapi_packed = packed
+    body, zipped, etag = packed
+    headers = {"cache-control": "no-cache", "etag": etag, "vary": "accept-encoding"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        return Response(zipped, media_type="application/json", headers={**headers, "content-encoding": "gzip"})
+    return Response(body, media_type="application/json", headers=headers)
 
 
 def seal_allowance(settings: Settings) -> timedelta:
@@ -187,6 +215,21 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             await writer.aclose()  # the connections the check writer keeps
     finally:
         gc.unfreeze()  # what the app held can be collected once it is gone (tests build many apps)
+
+
+def warm_in_background(app: FastAPI) -> None:
+    """Make the OpenAPI document and the compressed static files now, in a thread of their own, so
+    that the first visit to /docs does not wait seconds for them (`chengxin serve` calls this; the
+    app lives as long as the process)."""
+    threading.Thread(target=warm_documents, args=(app,), name="warm-docs", daemon=True).start()
+
+
+def warm_documents(app: FastAPI) -> None:
+    try:
+        ASSETS.warm()
+        openapi_answer(app, Request({"type": "http", "method": "GET", "path": "/openapi.json", "headers": []}))
+    except Exception as exc:  # a request will make it instead
+        log.warning("could not prepare the API documents: %s", type(exc).__name__)
 
 
 def settle_heap() -> None:

@@ -113,8 +113,10 @@ def serve(
         start_background(application.state.sessionmaker, application.state.keys,
                          settings.jobs_interval_seconds)
     console.print(f"服务地址：http://{host or settings.host}:{port or settings.port}/")
+    from chengxin.app import warm_in_background
     from chengxin.serving import ProblemH11Protocol
 
+    warm_in_background(application)
     uvicorn.run(application, host=host or settings.host, port=port or settings.port,
                 log_level="info", http=ProblemH11Protocol)
 

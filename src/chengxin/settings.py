@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -94,6 +95,21 @@ class Settings(BaseSettings):
     smtp_from: str = Field("noreply@chengxin.invalid", description="通知邮件的发件人地址")
     upstream_url: str | None = Field(None,
                                      description="上级信用平台接收通报的地址（HTTP POST，平台签名）；未设置时不通报")
+
+    # The portal's identity (《政府网站发展指引》: name, 主办单位, contact, privacy notice, 网站标识码,
+    # ICP and 公安 备案 numbers). The defaults are demo values and every page says so while they stand.
+    site_name: str = Field("信用示范市", description="网站名称（信用XX，如“信用杭州”）")
+    site_host: str = Field("示范市发展和改革委员会（示范市社会信用体系建设领导小组办公室）",
+                           description="主办单位")
+    site_operator: str = Field("示范市公共信用信息中心", description="承办单位（运行维护）")
+    site_phone: str = Field("0000-12345678", description="咨询电话")
+    site_email: str = Field("xinyong@example.org", description="联系邮箱")
+    site_address: str = Field("示范市人民路 1 号市民中心 A 座", description="办公地址（受理异议、修复的窗口）")
+    site_hours: str = Field("工作日 9:00—12:00，13:30—17:30", description="窗口与电话的办公时间")
+    site_code: str = Field("0000000000", description="网站标识码（政府网站标识码，10 位）")
+    site_icp: str = Field("示ICP备00000000号", description="ICP 备案号")
+    site_police: str = Field("示公网安备00000000000000号", description="公安机关备案号")
+    site_privacy_updated: date = Field(date(2026, 11, 1), description="隐私声明的更新日期")
 
     @property
     def resolved_database_url(self) -> str:

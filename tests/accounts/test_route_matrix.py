@@ -51,7 +51,7 @@ def test_every_route_declares_exactly_one_known_permission(app):
 def _send(client, method: str, path: str, headers: dict[str, str] | None = None):
     if is_page(path) and method != "GET":
         return client.request(method, _concrete(path), data={}, headers=with_csrf(headers, client))
-    return client.request(method, _concrete(path), json={}, headers=headers)
+    return client.request(method, _concrete(path), json={}, headers=headers, follow_redirects=False)
 
 
 def test_only_public_routes_answer_without_credentials(client, app):
@@ -64,6 +64,11 @@ def test_only_public_routes_answer_without_credentials(client, app):
                 assert res.status_code != 401, (method, path)
             else:
                 private.append(path)
+                if is_page(path) and method == "GET":  # a page sends the visitor to sign in, and back
+                    login = "/person/login" if path.startswith("/me/") else "/login"
+                    assert res.status_code == 303, (method, path, res.status_code)
+                    assert res.headers["location"] == f"{login}?next={_concrete(path)}", (path, res.headers)
+                    continue
                 assert res.status_code == 401, (method, path, res.status_code)
                 assert error_code(res) == "AUTH_REQUIRED", (method, path)
                 assert res.headers["content-type"].startswith("text/html" if is_page(path) else "application/")

@@ -37,4 +37,4 @@ def test_the_person_sets_changes_and_clears_contact_details(client, session, key
 
 def test_only_a_person_has_contact_details(client):
     assert client.get("/me/contact", headers=DEPT).status_code == 403
-    assert client.get("/me/contact").status_code == 401
+    assert client.get("/me/contact", follow_redirects=False).headers["location"] == "/person/login?next=/me/contact"

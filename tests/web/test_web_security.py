@@ -73,7 +73,7 @@ def test_staff_sign_in_sets_a_strict_session_cookie_and_logout_ends_it(client, s
     out = client.post("/logout", data={"csrf_token": _form_token(page)}, follow_redirects=False)
     assert out.status_code == 303
     client.cookies.clear()
-    assert client.get("/dept/uploads").status_code == 401
+    assert client.get("/dept/uploads", follow_redirects=False).headers["location"] == "/login?next=/dept/uploads"
 
 
 def test_session_cookie_is_secure_over_https_or_when_set(client, session, app):

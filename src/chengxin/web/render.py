@@ -3,22 +3,32 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from chengxin import __version__
 from chengxin.accounts.auth import secure_cookies
 from chengxin.accounts.rules import PUBLIC, allowed
 from chengxin.callers import ANONYMOUS, ROLE_LABELS, Caller, optional_caller
 from chengxin.clock import CHINA
+from chengxin.db import reading
+from chengxin.masking import mask_name
+from chengxin.web.assets import ASSETS
 from chengxin.web.security import CSRF_FIELD, PRE_COOKIE, binding, new_pre_session, token_for
 
-# (address, label, permission): an entry shows when the viewer holds the permission.
+# The menu, one plain table (address, label, permission); append a line for a new page. Each viewer
+# sees one audience's items: a visitor who is not signed in the public ones (permission "public"),
+# anyone signed in only the items their roles hold (a person theirs, each staff role its own), never
+# the public portal's (the brand and the footer still lead there).
 NAV: tuple[tuple[str, str, str], ...] = (
     ("/", "首页", PUBLIC),
     ("/catalog", "信用信息目录", PUBLIC),
@@ -87,32 +97,62 @@ env.filters["ms"] = _millis
 env.filters["until"] = _until
 env.filters["paragraphs"] = _paragraphs
 env.globals["version"] = __version__
+env.globals["static"] = ASSETS.url
 
 
 async def page_viewer(request: Request) -> Caller:
-    """Router-level dependency of every page: who is signed in (anonymous when nobody)."""
+    """Router-level dependency of every page: who is signed in (anonymous when nobody); for a person,
+    their masked name and unread notices for the header and the menu."""
     viewer = await optional_caller(request)
     request.state.viewer = viewer
+    if viewer.person_key is not None and "person" in viewer.roles:
+        request.state.shell = await run_in_threadpool(person_shell, request.app.state.sessionmaker,
+                                                      viewer.person_key)
     return viewer
 
 
 Viewer = Annotated[Caller, Depends(page_viewer)]
 
 
-def nav_for(viewer: Caller) -> list[tuple[str, str]]:
-    return [(href, label) for href, label, perm in NAV if allowed(perm, viewer.roles)]
+def nav_for(viewer: Caller, badges: dict[str, int] | None = None) -> list[tuple[str, str, int]]:
+    """The viewer's menu: (address, label, badge count) of their audience's items (see `NAV`)."""
+    anonymous = viewer.role == "anonymous"
+    badges = badges or {}
+    return [(href, label, badges.get(href, 0)) for href, label, perm in NAV
+            if (perm == PUBLIC) == anonymous and (anonymous or allowed(perm, viewer.roles))]
+
+
+@dataclass(frozen=True, slots=True)
+class Shell:
+    """What the page shell shows a signed-in person: their masked name and their unread notices."""
+
+    name: str
+    unread: int
+
+
+def person_shell(sessionmaker: Any, person_key: str) -> Shell:
+    """A short read of its own (in a worker thread, before the route's transaction)."""
+    from chengxin.notices import repository as notices
+    from chengxin.persons.models import Person
+
+    with reading(sessionmaker) as session, session.begin():
+        name = session.scalar(select(Person.name).where(Person.person_key == person_key))
+        return Shell(mask_name(name), notices.unread(session, person_key))
 
 
 def render(request: Request, template: str, http_status: int = 200, **context: Any) -> HTMLResponse:
     """A page from its template, with the viewer, navigation and a CSRF token bound to the session."""
-    viewer: Caller = request.scope.get("state", {}).get("viewer", ANONYMOUS)
+    state = request.scope.get("state", {})
+    viewer: Caller = state.get("viewer", ANONYMOUS)
+    shell: Shell | None = state.get("shell")
     bound = binding(request)
     fresh = None
     if bound is None:
         bound = fresh = new_pre_session()
     csrf = token_for(bound)
     html = env.get_template(template).render(
-        viewer=viewer, role_labels=[ROLE_LABELS[r] for r in sorted(viewer.roles)], nav=nav_for(viewer),
+        viewer=viewer, role_labels=[ROLE_LABELS[r] for r in sorted(viewer.roles)], shell=shell,
+        nav=nav_for(viewer, {"/me/notices": shell.unread} if shell else None), site=request.app.state.site,
         viewer_department=request.app.state.catalog.departments.get(viewer.department_code or "", ""),
         current=request.url.path, csrf=csrf,
         csrf_field=Markup(f'<input type="hidden" name="{CSRF_FIELD}" value="{csrf}">'), **context)
@@ -120,3 +160,33 @@ def render(request: Request, template: str, http_status: int = 200, **context: A
     if fresh is not None:
         response.set_cookie(PRE_COOKIE, fresh, httponly=True, samesite="strict", secure=secure_cookies(request))
     return response
+
+
+@dataclass(frozen=True, slots=True)
+class Pager:
+    """Numbered pages of a result: `links` are (label, address or None for a gap, is the current page)."""
+
+    page: int
+    pages: int
+    total: int
+    links: tuple[tuple[str, str | None, bool], ...]
+    previous: str | None
+    next: str | None
+
+
+def pager(path: str, params: dict[str, Any], *, page: int, total: int, size: int, max_page: int = 500) -> Pager:
+    """The page links of a list of `total` rows, `size` a page, keeping the other query parameters."""
+    pages = max(1, min(max_page, -(-total // size)))
+
+    def href(n: int) -> str:
+        kept = {k: v for k, v in params.items() if v not in (None, "")}
+        return f"{path}?{urlencode({**kept, 'page': n})}" if n > 1 or kept else path
+
+    shown = sorted({1, pages, *range(max(1, page - 2), min(pages, page + 2) + 1)})
+    links: list[tuple[str, str | None, bool]] = []
+    for i, n in enumerate(shown):
+        if i and n - shown[i - 1] > 1:
+            links.append(("…", None, False))
+        links.append((str(n), href(n), n == page))
+    return Pager(page, pages, total, tuple(links), href(page - 1) if page > 1 else None,
+                 href(page + 1) if page < pages else None)

@@ -2,22 +2,64 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import HTMLResponse
-from fastapi.staticfiles import StaticFiles
+from fastapi.responses import RedirectResponse, Response
 
 from chengxin.errors import DomainError
+from chengxin.web.assets import ASSETS
+from chengxin.web.identity import site_identity
 from chengxin.web.render import page_viewer, render
 from chengxin.web.security import SecurityHeaders, require_csrf
 
-STATIC = Path(__file__).parent / "static"
+SIGN_IN_PAGES = frozenset({"/login", "/person/login", "/person/verify", "/logout"})
+MAX_NEXT = 1000
 
 
-def error_page(request: Request, err: DomainError) -> HTMLResponse:
-    """A domain error on a page route, as a page (the API answers problem+json)."""
-    response = render(request, "error.html", http_status=err.status, err=err, errors=err.extra.get("errors", []))
+def safe_next(value: str | None) -> str | None:
+    """A same-site address to go back to after signing in, or None: a path on this site only (no
+    scheme, no host, no `//` or backslash that a browser reads as another host, no control
+    characters), never a sign-in page itself."""
+    if not value or len(value) > MAX_NEXT or not value.startswith("/") or value.startswith("//"):
+        return None
+    if "\\" in value or any(ord(c) < 32 or ord(c) == 127 for c in value):
+        return None
+    if value.split("?", 1)[0].rstrip("/") in SIGN_IN_PAGES:
+        return None
+    return value
+
+
+def login_for(path: str) -> str:
+    """The sign-in page for a page address: the person's for their own pages, else the staff one."""
+    return "/person/login" if path == "/me" or path.startswith("/me/") else "/login"
+
+
+def error_heading(err: DomainError) -> str:
+    """The title of an error page, in plain words (the message itself where it already is one)."""
+    if err.status == 404:
+        return "没有找到这个页面" if err.code == "NOT_FOUND" else err.message
+    if err.status == 401:
+        return "请先登录"
+    if err.status == 403 and err.code == "AUTH_FORBIDDEN":
+        return "您登录的账号不能打开这个页面"
+    if err.status == 429:
+        return "操作太频繁，请稍后再试"
+    if err.status >= 500:
+        return "系统暂时出了点问题"
+    return err.message
+
+
+def error_page(request: Request, err: DomainError) -> Response:
+    """A domain error on a page path, as a page (the API answers problem+json). A page that needs a
+    sign-in sends the visitor to the right login page, which sends them back here."""
+    path = request.url.path
+    if err.status == 401 and request.method in ("GET", "HEAD"):
+        back = safe_next(path + (f"?{request.url.query}" if request.url.query else ""))
+        login = login_for(path)
+        return RedirectResponse(f"{login}?next={quote(back, safe='/')}" if back else login, status_code=303)
+    response = render(request, "error.html", http_status=err.status, err=err, heading=error_heading(err),
+                      errors=err.extra.get("errors", []), login=login_for(path), back=safe_next(path))
     if "retry_after" in err.extra:
         response.headers["Retry-After"] = str(err.extra["retry_after"])
     return response
@@ -47,8 +89,9 @@ def install(app: FastAPI) -> None:
     from chengxin.web.pages import router as home_pages
 
     app.state.error_page = error_page
+    app.state.site = site_identity(app.state.settings)
     app.add_middleware(SecurityHeaders)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/static", ASSETS, name="static")
     page_deps = [Depends(page_viewer), Depends(require_csrf)]
     for router in (home_pages, accounts_pages, catalog_pages, measures_pages, file_pages, access_pages,
                    authorisations_pages, records_pages, checks_pages, alerts_pages, disclosure_pages, tipoffs_pages,
