@@ -19,6 +19,23 @@ class Tab:
         self.problems: list[str] = []
         self.page.on("console", lambda m: self.problems.append(m.text) if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.problems.append(str(e)))
+        # A journey's steps: every page the visitor opens by address and every tap or click
+        # (pages.md budgets them). Typing into a field is not a step.
+        self.steps = 0
+
+    def go(self, path: str) -> None:
+        """Open an address, as one step."""
+        self.steps += 1
+        self.page.goto(path)
+
+    def tap(self, locator) -> None:
+        """Click or tap a link or button, as one step."""
+        self.steps += 1
+        locator.click()
+
+    def assert_clean(self) -> None:
+        """No console error, script error or CSP violation happened in this tab."""
+        assert not self.problems, self.problems
 
     def shot(self, name: str, full_page: bool = True) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
