@@ -1,0 +1,381 @@
+"""The citizen's pages (issue 15): the status banner first on the file, one card per matter with the
+black and red lists never alike, the 提交 → 受理 → 决定 tracker, plain words, forms that keep what was
+typed, and the header with the masked name."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date, datetime, timedelta
+
+from web_data import person_headers
+
+from chengxin.access.sealing import seal
+from chengxin.cases.progress import of_objection, of_repair
+from chengxin.clock import CHINA, today
+from chengxin.creditfile import banner as banner_rules
+from chengxin.creditfile.schemas import (
+    ActionOut,
+    ActionsOut,
+    FieldValue,
+    ListingOut,
+    MatterOut,
+    PublicityOut,
+    RecordOut,
+)
+from chengxin.sanctions.measures import default_measures
+from helpers import (
+    COURT,
+    HR,
+    OPERATOR,
+    PDF,
+    as_dept,
+    check,
+    cid,
+    court_case,
+    days_ago,
+    error_code,
+    own_record,
+    penalty,
+    submit,
+    with_csrf,
+)
+
+CIVILISATION = as_dept("civilization_office")
+EVIDENCE = [("evidence", ("缴款凭证.pdf", PDF, "application/pdf"))]
+NOT_A_PDF = [("evidence", ("说明.txt", "这不是图片".encode(), "text/plain"))]
+# Words a citizen's page must not show (issue 15): technical terms, formats, standards.
+FORBIDDEN = ("事务", "封存", "叶子哈希", "根哈希", "RFC", "6962", "Ed25519", "JSON", "SHA", "哈希", "密钥",
+             "check-proof")
+# Latin words allowed on a citizen's page: file types and sizes people know.
+LATIN_OK = {"PDF", "PNG", "JPEG", "JPG", "MB", "KB"}
+
+
+def _wage_case(n: int, decided: int = 400, **changes: object) -> dict:
+    """A person put on the black list for unpaid migrant workers' wages (YZSX-02, repairable)."""
+    return {"item_code": "YZSX-02", "id_number": cid(n), "name": "李四", "source_record_id": f"RS-2026-{n:06d}",
+            "decision_date": days_ago(decided),
+            "fields": {"person_role": "直接负责的主管人员", "authority": "市人力资源和社会保障局",
+                       "circumstance": "克扣、无故拖欠农民工工资达到认定拒不支付劳动报酬罪数额标准"}, **changes}
+
+
+def _honour(n: int) -> dict:
+    """A person on the red list as a model of honesty (BZJL-02)."""
+    return {"item_code": "BZJL-02", "id_number": cid(n), "name": "李四", "source_record_id": f"WMB-2026-{n:06d}",
+            "decision_date": days_ago(30), "fields": {"title": "诚信之星", "awarding_body": "市文明委"}}
+
+
+def _post(client, path: str, headers, data: dict, files=None):
+    return client.post(path, headers=with_csrf(headers, client), data=data, files=files, follow_redirects=False)
+
+
+def _main(page: str) -> str:
+    return page[page.index("<main"):page.index("</main>")]
+
+
+def _banner(page: str) -> str:
+    found = re.search(r'<section class="status-banner.*?</section>', page, re.S)
+    assert found, "no status banner"
+    return found.group(0)
+
+
+def _text(fragment: str) -> str:
+    """What a reader sees: tags and the values of data (class="data") taken out, entities decoded."""
+    fragment = re.sub(r'<span class="data">.*?</span>', " ", fragment, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", fragment))
+
+
+def assert_plain(page: str, where: str) -> None:
+    """No technical words, codes or English in what the person reads on the page (or a part of it)."""
+    text = _text(_main(page) if "<main" in page else page)
+    for word in FORBIDDEN:
+        assert word not in text, (where, word)
+    latin = {w for w in re.findall(r"[A-Za-z][A-Za-z0-9_-]*", text) if w.upper() not in LATIN_OK}
+    assert not latin, (where, latin)
+
+
+# --- 1. the status banner ------------------------------------------------------------------------
+
+def test_the_banner_answers_on_the_list_why_what_it_stops_and_repair_now(client, session, keys):
+    assert submit(client, [_wage_case(601)], headers=HR).status_code == 201
+    submit(client, [penalty(602, id_number=cid(601), name="李四")])
+    person = person_headers(session, keys, 601)
+    page = client.get("/me/file", headers=person).text
+    top = _banner(page)
+    main = _main(page)
+    # The very first thing on the page, before identity details, cards and the date picker.
+    assert main.index("status-banner") < main.index('class="facts identity"') < main.index('class="record matter')
+    assert main.index("status-banner") < main.index('name="as_of"')
+    assert "status-black" in top and "您已被列入严重失信主体名单（黑名单）" in top and "⚠" in top
+    # Why, in the catalog's and the record's own words, with who and when.
+    assert "拖欠农民工工资失信联合惩戒对象：克扣、无故拖欠农民工工资达到认定拒不支付劳动报酬罪数额标准" in top
+    assert "市人力资源和社会保障局" in top and f"{days_ago(400)} 列入" in top
+    # What it stops: each measure linked to its card on the measure list.
+    codes = re.findall(r'href="/measures#measure-([A-Z0-9-]+)"', top)
+    assert "P-NMG-01" in codes and "P-GWY-01" in codes and len(codes) == len(set(codes))
+    measures_page = client.get("/measures").text
+    assert all(f'id="measure-{c}"' in measures_page for c in codes)
+    # The way out: the date is past, so one button, now.
+    matter = own_record(client, person, "RS-2026-000601")
+    assert "现在即可申请" in top and "最早可于" not in top
+    assert top.count('class="button big"') == 1
+    assert f'href="/me/repairs/eligibility?matter={matter["id"]}"' in top
+    assert_plain(top, "banner")
+
+
+def test_before_the_minimum_period_the_banner_gives_the_earliest_date_and_no_button(client, session, keys):
+    submit(client, [_wage_case(603, decided=100)], headers=HR)
+    person = person_headers(session, keys, 603)
+    earliest = own_record(client, person, "RS-2026-000603")["actions"]["repair"]["earliest"]
+    top = _banner(client.get("/me/file", headers=person).text)
+    assert "status-black" in top and f"最早可于 <b>{earliest}</b> 申请" in top
+    assert "现在即可申请" not in top and "button big" not in top
+
+
+def test_a_court_listing_says_where_to_go_and_a_clean_file_says_not_listed(client, session, keys):
+    submit(client, [court_case(604)], headers=COURT)
+    top = _banner(client.get("/me/file", headers=person_headers(session, keys, 604)).text)
+    assert "status-black" in top and "失信被执行人信息" in top and "请向作出决定的法院申请" in top
+    assert "button big" not in top and 'href="/measures#measure-' in top
+
+    submit(client, [_honour(605)], headers=CIVILISATION)
+    clean = _banner(client.get("/me/file", headers=person_headers(session, keys, 605)).text)
+    assert "status-ok" in clean and "您不在黑名单上" in clean and "measure-" not in clean
+
+    submit(client, [penalty(606)])
+    some = _banner(client.get("/me/file", headers=person_headers(session, keys, 606)).text)
+    assert "status-warn" in some and "您不在黑名单上，但有 1 条失信信息仍然有效" in some
+    assert "行政处罚信息" in some and "现在即可申请" in some
+
+
+def test_a_person_the_platform_does_not_know_sees_a_clear_banner(client, session, keys):
+    page = client.get("/me/file", headers=person_headers(session, keys, 607)).text
+    assert "status-ok" in _banner(page) and "平台中暂无您的信用记录" in page
+
+
+# --- 2. one card per matter: black and red never alike -----------------------------------------
+
+def test_black_and_red_cards_never_share_a_style_or_the_blue_tag(client, session, keys):
+    submit(client, [_wage_case(611, id_number=cid(611))], headers=HR)
+    submit(client, [_honour(612) | {"id_number": cid(611)}], headers=CIVILISATION)
+    person = person_headers(session, keys, 611)
+    page = client.get("/me/file", headers=person).text
+    cards = re.findall(r'<article class="record matter[^"]*" id="m-[^"]+">.*?</article>', page, re.S)
+    assert len(cards) == 2  # one card per matter
+    black = next(c for c in cards if "拖欠农民工工资" in c)
+    red = next(c for c in cards if "诚信道德模范" in c)
+    assert 'class="record matter matter-black"' in black and "strip-black" in black and "列入黑名单" in black
+    assert "⚠" in black and "列入红名单" not in black
+    assert 'class="record matter matter-red"' in red and "strip-red" in red and "列入红名单" in red
+    assert "★" in red and "列入黑名单" not in red and "⚠" not in red
+    for card in cards:
+        assert "在列" not in card and "tag info" not in card and "tag list-" not in card
+
+
+# --- 3. the progress tracker ---------------------------------------------------------------------
+
+def _steps(fragment: str) -> list[tuple[str, str]]:
+    return re.findall(r'<li class="step (\w+)".*?<span class="step-label">(\S+)</span>', fragment, re.S)
+
+
+def test_every_objection_and_repair_has_a_tracker_and_marks_its_matter_while_open(client, session, keys):
+    submit(client, [penalty(621, decision_date=days_ago(200)),
+                    penalty(622, id_number=cid(621), decision_date=days_ago(150))])
+    person = person_headers(session, keys, 621)
+    first = own_record(client, person, "SCJG-2026-000621")["id"]
+    second = own_record(client, person, "SCJG-2026-000622")["id"]
+    objected = _post(client, "/me/objections", person, {"target_id": first, "reason": "罚款金额登记有误"})
+    repaired = _post(client, "/me/repairs", person, {"target_id": second, "method": "fine_paid",
+                                                     "statement": "罚款已经缴清", "commitment": "yes"}, EVIDENCE)
+    assert objected.status_code == 303 and repaired.status_code == 303
+    repair_id = repaired.headers["location"].rsplit("/", 1)[1]
+
+    page = client.get("/me/file", headers=person).text
+    card_1 = re.search(rf'id="m-{first}".*?</article>', page, re.S).group(0)
+    card_2 = re.search(rf'id="m-{second}".*?</article>', page, re.S).group(0)
+    assert "case-mark\">异议处理中" in card_1 and "修复申请处理中" not in card_1
+    assert "case-mark\">修复申请处理中" in card_2
+    assert _steps(card_1) == [("done", "提交"), ("done", "受理"), ("current", "决定")]
+    assert _steps(card_2) == [("done", "提交"), ("current", "受理"), ("todo", "决定")]
+    assert today().isoformat() in card_2 and "前" in card_2  # the date done, and the date due
+    assert 'id="h-open-cases"' in page and page.count('class="tracker open"') == 4  # on top and on the card
+
+    assert _post(client, f"/console/repairs/{repair_id}/acceptance", OPERATOR, {"accepted": "yes"}).status_code == 303
+    assert _post(client, f"/console/repairs/{repair_id}/decision", OPERATOR,
+                 {"approved": "no", "reason": "证明材料不能证明罚款已缴清"}).status_code == 303
+    mine = client.get("/me/repairs", headers=person).text
+    assert _steps(mine) == [("done", "提交"), ("done", "受理"), ("refused", "决定")]
+    assert "不予修复：证明材料不能证明罚款已缴清" in mine
+    detail = client.get(f"/me/repairs/{repair_id}", headers=person).text
+    assert _steps(detail) == [("done", "提交"), ("done", "受理"), ("refused", "决定")]
+    card_2 = re.search(rf'id="m-{second}".*?</article>', client.get("/me/file", headers=person).text, re.S).group(0)
+    assert "修复申请处理中" not in card_2 and "不予修复" in card_2  # closed: no mark, the decision on its tracker
+    objections = client.get("/me/objections", headers=person).text
+    assert _steps(objections) == [("done", "提交"), ("done", "受理"), ("current", "决定")]
+
+
+def test_trackers_from_the_cases_own_dates():
+    filed = datetime(2026, 11, 2, 9, 0, tzinfo=CHINA)
+
+    class Case:
+        id, matter_id, filed_at, decision_reason = "C1", "M1", filed, None
+        deadline = accept_deadline = date(2026, 11, 16)
+        accepted_at = decided_at = decide_deadline = None
+
+    r = Case()
+    r.status = "submitted"
+    p = of_repair(r)
+    assert [s.state for s in p.steps] == ["done", "current", "todo"] and p.open and p.steps[1].due == date(2026, 11, 16)
+    r.status, r.accepted_at, r.decided_at, r.decision_reason = "rejected", filed, filed, "材料不全"
+    p = of_repair(r)
+    assert [s.state for s in p.steps] == ["done", "refused", "todo"] and not p.open
+    assert p.steps[1].note == "不予受理：材料不全"
+    r.status, r.decide_deadline = "approved", date(2026, 11, 30)
+    assert [s.state for s in of_repair(r).steps] == ["done", "done", "done"]
+    o = Case()
+    o.status = "open"
+    assert [s.state for s in of_objection(o).steps] == ["done", "done", "current"]
+    o.status, o.decided_at, o.decision_reason = "upheld", filed + timedelta(days=3), "经核查无误"
+    assert of_objection(o).steps[2].note == "维持原记录：经核查无误" and not of_objection(o).open
+
+
+# --- the banner's measures, as a check would apply them ------------------------------------------
+
+def _matter(**changes: object) -> MatterOut:
+    base: dict = dict(id="M1", origin="record", item_code="YZSX-02", item_name="拖欠农民工工资失信联合惩戒对象",
+                      category="YZSX", nature="negative", nature_label="失信", severity="serious",
+                      severity_label="严重", start_date=date(2025, 10, 1), department_code="human_resources",
+                      department_name="市人力资源和社会保障局", legal_basis="依据", disclosure="public",
+                      state="in_effect", state_label="有效",
+                      listing=ListingOut(list_type="black", list_label="严重失信主体名单", start_date=date(2025, 10, 1),
+                                         planned_end=date(2028, 10, 1), listed=True, status_label="在列"),
+                      publicity=PublicityOut(status="in_publicity", label="公示中"),
+                      record=RecordOut(id="R1", source_record_id="S1", version=1,
+                                       recorded_at=datetime(2025, 10, 1, tzinfo=CHINA), severity_reason=None,
+                                       fields=[FieldValue(name="circumstance", label="列入情形", value="拖欠工资")]),
+                      actions=ActionsOut(objection=ActionOut(allowed=True), repair=ActionOut(allowed=True)))
+    return MatterOut(**{**base, **changes})
+
+
+def test_the_banner_lists_the_measures_a_check_would_apply_and_the_soonest_repair(catalog):
+    measures = default_measures().measures.values()
+    domains = {code: item.domains for code, item in catalog.items.items()}
+    b = banner_rules.banner([_matter()], measures, domains)
+    assert b.black_listed and b.reasons[0].why == "拖欠农民工工资失信联合惩戒对象：拖欠工资"
+    codes = [m.code for m in b.measures]
+    assert "P-NMG-01" in codes and b.repair == banner_rules.RepairWay("M1", True, None, False, None)
+    ended = _matter(state="repaired", listing=_matter().listing.model_copy(update={"listed": False}))
+    assert banner_rules.banner([ended], measures, domains).clear  # nothing in force: nothing applies
+    later = _matter(actions=ActionsOut(objection=ActionOut(allowed=True), repair=ActionOut(
+        allowed=False, reason="最短公示期未满", earliest=date(2026, 12, 1))))
+    sooner = _matter(id="M2", actions=ActionsOut(objection=ActionOut(allowed=True), repair=ActionOut(
+        allowed=False, reason="最短公示期未满", earliest=date(2026, 11, 30))))
+    way = banner_rules.banner([later, sooner], measures, domains).repair
+    assert way is not None and way.matter_id == "M2" and way.earliest == date(2026, 11, 30) and not way.now
+
+
+# --- 4. plain words; proof material as documents -----------------------------------------------
+
+def test_accesses_and_repair_pages_speak_plainly_and_offer_proofs_as_downloads(client, session, keys, signer):
+    submit(client, [penalty(631, decision_date=days_ago(200)), penalty(632, id_number=cid(631))])
+    assert check(client, cid(631), "civil_service_recruitment").status_code == 200
+    person = person_headers(session, keys, 631)
+    rid = own_record(client, person, "SCJG-2026-000631")["id"]
+    other = own_record(client, person, "SCJG-2026-000632")["id"]
+    made = _post(client, "/me/repairs", person, {"target_id": rid, "method": "fine_paid", "statement": "罚款已经缴清",
+                                                "commitment": "yes"}, EVIDENCE)
+    repair = made.headers["location"]
+    pending = client.get("/me/accesses", headers=person).text
+    assert "存证中" in pending
+    seal(session, signer)
+    accesses = client.get("/me/accesses", headers=person).text
+    seq = re.search(r'href="/me/accesses/(\d+)/proof"', accesses).group(1)
+    proof = client.get(f"/me/accesses/{seq}/proof", headers=person).text
+    assert "平台已核验" in proof
+    pages = {"accesses": accesses, "proof": proof, "repairs": client.get("/me/repairs", headers=person).text,
+             "repair": client.get(repair, headers=person).text,
+             "eligibility": client.get(f"/me/repairs/eligibility?matter={other}", headers=person).text,
+             "not eligible": client.get(f"/me/repairs/eligibility?matter={rid}", headers=person).text}
+    for name, page in pages.items():
+        assert_plain(page, name)
+    # Proof material is one click away, as documents to keep, never the page itself.
+    for link in (f"/me/accesses/{seq}/proof.json", f"/me/accesses/{seq}/signed-head.json"):
+        assert f'href="{link}" download' in proof
+        got = client.get(link, headers=person)
+        assert got.status_code == 200 and got.headers["content-disposition"].startswith("attachment")
+    assert client.get(f"/me/accesses/{seq}/signed-head.json", headers=person).json()["tree_head"]["signature"]
+    assert f'href="/me/accesses/{seq}/proof.json" download' in accesses
+    assert f'href="{repair}/commitment.json" download' in pages["repair"]
+    # Another person cannot fetch them.
+    stranger = person_headers(session, keys, 633)
+    assert client.get(f"/me/accesses/{seq}/signed-head.json", headers=stranger).status_code == 404
+
+
+# --- 5. the eligibility checklist ------------------------------------------------------------------
+
+def test_the_checklist_says_each_condition_once_and_a_past_date_reads_now(client, session, keys):
+    submit(client, [penalty(641, decision_date=days_ago(200)), penalty(642, id_number=cid(641),
+                                                                        decision_date=days_ago(10))])
+    person = person_headers(session, keys, 641)
+    ready = own_record(client, person, "SCJG-2026-000641")["id"]
+    page = client.get(f"/me/repairs/eligibility?matter={ready}", headers=person).text
+    items = [_text(li).split() for li in re.findall(r'<ul class="checklist">(.*?)</ul>', page, re.S)[0].split("</li>")
+             if "<li" in li]
+    lines = [" ".join(words[1:]) for words in items]
+    assert lines[:2] == ["属于失信信息，可以申请信用修复", "信息仍然有效"] and len(lines) == 7
+    assert all("：" not in line for line in lines)  # no "label：detail" repeating itself
+    assert "最短公示期（3 个月）已满，现在即可申请" in lines and "信息仍然有效：信息有效" not in page
+    assert "<b>现在即可申请</b>" in page and "最早可申请日期" not in page
+    early = own_record(client, person, "SCJG-2026-000642")
+    page = client.get(f"/me/repairs/eligibility?matter={early['id']}", headers=person).text
+    assert f"最早可申请日期：<b>{early['actions']['repair']['earliest']}</b>" in page and "现在即可申请" not in page
+
+
+# --- 6. refused forms come back with everything typed ---------------------------------------------
+
+def test_a_wrong_attachment_brings_the_objection_form_back_with_the_reason_kept(client, session, keys):
+    submit(client, [penalty(651)])
+    person = person_headers(session, keys, 651)
+    rid = own_record(client, person, "SCJG-2026-000651")["id"]
+    refused = _post(client, "/me/objections", person, {"target_id": rid, "reason": "罚款金额登记有误，应为一万元"},
+                    NOT_A_PDF)
+    page = refused.text
+    assert refused.status_code == 200 and error_code(refused) == "EVIDENCE_TYPE"
+    assert 'class="error-summary"' in page and 'href="#f-evidence"' in page
+    assert 'id="e-evidence"' in page and "不是 PDF、PNG 或 JPEG 文件，请重新选择文件" in page
+    assert ">罚款金额登记有误，应为一万元</textarea>" in page and f'name="target_id" value="{rid}"' in page
+    assert "415" not in _text(_main(page)) and "EVIDENCE_TYPE" not in _text(page)
+    short = _post(client, "/me/objections", person, {"target_id": rid, "reason": "错"})
+    assert short.status_code == 200 and 'id="e-reason"' in short.text and ">错</textarea>" in short.text
+    assert "您还没有提出过异议" in client.get("/me/objections", headers=person).text  # nothing was filed
+
+
+def test_a_refused_repair_application_keeps_method_statement_and_commitment(client, session, keys):
+    submit(client, [penalty(652, decision_date=days_ago(200))])
+    person = person_headers(session, keys, 652)
+    rid = own_record(client, person, "SCJG-2026-000652")["id"]
+    typed = {"target_id": rid, "method": "obligations_fulfilled", "statement": "已按决定履行全部义务"}
+    unsigned = _post(client, "/me/repairs", person, typed, EVIDENCE)
+    assert unsigned.status_code == 200 and error_code(unsigned) == "REPAIR_COMMITMENT_REQUIRED"
+    assert 'href="#f-commitment"' in unsigned.text and 'id="e-commitment"' in unsigned.text
+    assert ">已按决定履行全部义务</textarea>" in unsigned.text
+    assert re.search(r'value="obligations_fulfilled" required checked', unsigned.text)
+    wrong = _post(client, "/me/repairs", person, {**typed, "commitment": "yes"}, NOT_A_PDF)
+    assert wrong.status_code == 200 and 'id="e-evidence"' in wrong.text
+    assert re.search(r'id="f-commitment" type="checkbox" name="commitment" value="yes" required[^>]*checked',
+                     wrong.text)
+    assert "415" not in _text(_main(wrong.text))
+    assert client.get("/me/repairs", headers=person).text.count("case-card") == 0  # nothing was filed
+
+
+# --- 8. the header -------------------------------------------------------------------------------
+
+def test_every_page_of_the_person_names_them_masked_and_never_as_the_data_subject(client, session, keys):
+    submit(client, [penalty(661, name="欧阳修文")])
+    person = person_headers(session, keys, 661)
+    for path in ("/me/file", "/me/accesses", "/me/repairs", "/me/objections", "/me/notices", "/me/authorisations",
+                 "/me/contact"):
+        page = client.get(path, headers=person).text
+        head = page.split("<main")[0]
+        assert "您好，欧阳**" in head and "信息主体本人" not in page and "欧阳修文" not in head, path
+        assert 'href="/me/notices"' in head, path
