@@ -31,7 +31,7 @@ def test_a_citizen_signs_in_and_sees_the_file_and_who_looked_at_it(tab, live):
     expect(page.get_by_text("平台验证通过")).to_be_visible()
     tab.shot("person-proof")
     with page.expect_download() as download:
-        page.get_by_role("link", name="下载证明文件（JSON）").click()
+        page.get_by_role("link", name="下载存证证明").click()
     assert download.value.suggested_filename.startswith("proof-")
 
 

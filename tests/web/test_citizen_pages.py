@@ -291,7 +291,7 @@ def test_accesses_and_repair_pages_speak_plainly_and_offer_proofs_as_downloads(c
     accesses = client.get("/me/accesses", headers=person).text
     seq = re.search(r'href="/me/accesses/(\d+)/proof"', accesses).group(1)
     proof = client.get(f"/me/accesses/{seq}/proof", headers=person).text
-    assert "平台已核验" in proof
+    assert "平台验证通过" in proof
     pages = {"accesses": accesses, "proof": proof, "repairs": client.get("/me/repairs", headers=person).text,
              "repair": client.get(repair, headers=person).text,
              "eligibility": client.get(f"/me/repairs/eligibility?matter={other}", headers=person).text,
@@ -379,3 +379,110 @@ def test_every_page_of_the_person_names_them_masked_and_never_as_the_data_subjec
         head = page.split("<main")[0]
         assert "您好，欧阳**" in head and "信息主体本人" not in page and "欧阳修文" not in head, path
         assert 'href="/me/notices"' in head, path
+
+
+# --- the journey, in Chromium on a phone and at desk width ---------------------------------------
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+DESK = {"viewport": {"width": 1280, "height": 800}}
+
+
+def _sign_in_as(tab, live, id_number: str, name: str) -> None:
+    """The person's two-step sign-in (identity, then the one-time code); a first try with a wrong
+    check digit comes back with what was typed (7)."""
+    from playwright.sync_api import expect
+
+    page = tab.page
+    page.goto("/me/file")  # signed out: to the login and back
+    expect(page).to_have_url(re.compile(r"/person/login\?next=/me/file$"))
+    wrong = id_number[:-1] + ("0" if id_number[-1] != "0" else "1")
+    page.get_by_label("证件号码").fill(wrong)
+    page.get_by_label("姓名").fill(name)
+    page.get_by_role("button", name="获取验证码").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    expect(page.get_by_label("证件号码")).to_have_value(wrong)
+    expect(page.get_by_label("姓名")).to_have_value(name)
+    page.get_by_label("证件号码").fill(id_number)
+    page.get_by_role("button", name="获取验证码").click()
+    expect(page.get_by_role("heading", name="输入验证码")).to_be_visible()
+    challenge = page.locator("input[name=challenge_id]").input_value()
+    page.get_by_label("验证码（6 位数字）").fill(live.code_for(challenge))
+    page.get_by_role("button", name="登录").click()
+    expect(page).to_have_url(f"{live.url}/me/file")
+
+
+def test_on_a_phone_the_answer_shows_at_once_and_a_repair_starts_in_two_taps(browser, live, tmp_path):
+    from browser_tab import Tab
+    from playwright.sync_api import expect
+
+    for size, options in (("phone", PHONE), ("desk", DESK)):
+        tab = Tab(browser, live, **options)
+        try:
+            page = tab.page
+            _sign_in_as(tab, live, live.citizen_id, live.citizen_name)
+            tab.steps = 0  # pages.md counts from the file, as the person lands on it after signing in
+            top = page.locator(".status-banner")
+            expect(top).to_be_in_viewport()
+            expect(top).to_contain_text("您不在黑名单上，但有 2 条失信信息仍然有效")
+            expect(top).to_contain_text("现在即可申请")
+            button = top.get_by_role("link", name="申请信用修复")
+            expect(button).to_be_in_viewport()  # no scrolling to reach it
+            expect(page.locator("header .who-short" if size == "phone" else "header .who")).to_contain_text("张*")
+            tab.shot(f"citizen-{size}-file")
+            if size == "desk":
+                break
+            tab.tap(button)
+            expect(page.get_by_role("heading", level=1)).to_contain_text("信用修复")
+            page.get_by_label("情况说明").fill("罚款已于 2026 年 6 月全部缴清")
+            receipt = tmp_path / "缴款凭证.pdf"
+            receipt.write_bytes(PDF)
+            page.get_by_label("证明材料（PDF、PNG 或 JPEG）").set_input_files(receipt)
+            page.get_by_label("本人已阅读并签署以上信用承诺书").check()
+            tab.shot("citizen-phone-repair-form", full_page=False)
+            tab.tap(page.get_by_role("button", name="提交修复申请"))
+            expect(page.get_by_role("heading", level=1)).to_contain_text("已提交，待受理")
+            assert tab.steps <= 2, tab.steps  # pages.md: a repair application started in ≤ 2 taps
+            steps = page.locator("ol.steps li")
+            expect(steps).to_have_count(3)
+            expect(steps.nth(0)).to_have_class(re.compile(r"\bdone\b"))
+            expect(steps.nth(1)).to_have_class(re.compile(r"\bcurrent\b"))
+            tab.shot("citizen-phone-repair-tracker")
+            tab.go("/me/file")
+            expect(page.locator("article.record").filter(has_text="修复申请处理中")).to_have_count(1)
+            expect(page.locator("#h-open-cases")).to_be_visible()
+            tab.shot("citizen-phone-file-after")
+            page.locator(".menu-toggle").click()
+            expect(page.get_by_role("navigation", name="主导航").get_by_role("link", name="我的通知")).to_be_visible()
+            tab.shot("citizen-phone-menu", full_page=False)
+            tab.assert_clean()
+        finally:
+            tab.context.close()
+        tab.assert_clean()
+
+
+def test_a_black_listed_person_sees_it_first_dark_with_the_measures_linked(browser, live):
+    from browser_tab import Tab
+    from live_server import DEBTOR
+    from playwright.sync_api import expect
+
+    for size, options in (("phone", PHONE), ("desk", DESK)):
+        tab = Tab(browser, live, **options)
+        try:
+            page = tab.page
+            _sign_in_as(tab, live, cid(DEBTOR), "赵六")
+            top = page.locator(".status-banner.status-black")
+            expect(top).to_be_in_viewport()
+            expect(top).to_contain_text("您已被列入严重失信主体名单（黑名单）")
+            expect(top).to_contain_text("有履行能力而拒不履行生效法律文书确定义务")
+            card = page.locator("article.matter-black")
+            expect(card).to_have_count(1)
+            expect(card.locator(".strip-black")).to_contain_text("列入黑名单")
+            tab.shot(f"citizen-{size}-black-list")
+            tab.tap(top.locator("ul.measure-links a").first)
+            expect(page).to_have_url(re.compile(r"/measures#measure-"))
+            target = page.locator(".measure:target")
+            expect(target).to_be_in_viewport()
+            tab.shot(f"citizen-{size}-measure", full_page=False)
+        finally:
+            tab.context.close()
+        tab.assert_clean()
