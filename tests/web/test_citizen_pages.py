@@ -199,6 +199,8 @@ def test_every_objection_and_repair_has_a_tracker_and_marks_its_matter_while_ope
     assert _steps(card_2) == [("done", "提交"), ("current", "受理"), ("todo", "决定")]
     assert today().isoformat() in card_2 and "前" in card_2  # the date done, and the date due
     assert 'id="h-open-cases"' in page and page.count('class="tracker open"') == 4  # on top and on the card
+    top = _banner(page)
+    assert 'case-mark">异议处理中' in top and 'case-mark">修复申请处理中' in top  # the banner says so too
 
     assert _post(client, f"/console/repairs/{repair_id}/acceptance", OPERATOR, {"accepted": "yes"}).status_code == 303
     assert _post(client, f"/console/repairs/{repair_id}/decision", OPERATOR,

@@ -32,6 +32,7 @@ class Reason:
     department_name: str
     start: date
     until: date | None
+    case_label: str | None = None  # 异议处理中 / 修复申请处理中 while a case on it is open
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +128,8 @@ def banner(own: Sequence[MatterOut], measures: Iterable[Measure],
     negative = [m for m in own if _in_effect_negative(m) and not _black(m)]
     shown = black or negative
     reasons = tuple(Reason(m.id, _why(m), m.department_name, m.start_date,
-                           m.listing.planned_end if m.listing and _black(m) else m.publicity.ends_on)
+                           m.listing.planned_end if m.listing and _black(m) else m.publicity.ends_on,
+                           "异议处理中" if m.disputed else ("修复申请处理中" if m.repair_pending else None))
                     for m in shown)
     return Banner(bool(black), reasons, measures_for([*black, *negative], measures, domains_of),
                   _repair_way([*black, *negative]))
