@@ -287,6 +287,8 @@ def test_accesses_and_repair_pages_speak_plainly_and_offer_proofs_as_downloads(c
     made = _post(client, "/me/repairs", person, {"target_id": rid, "method": "fine_paid", "statement": "罚款已经缴清",
                                                 "commitment": "yes"}, EVIDENCE)
     repair = made.headers["location"]
+    objection = _post(client, "/me/objections", person, {"target_id": other, "reason": "违法事实与实际不符"},
+                      EVIDENCE).headers["location"]
     pending = client.get("/me/accesses", headers=person).text
     assert "存证中" in pending
     seal(session, signer)
@@ -297,7 +299,9 @@ def test_accesses_and_repair_pages_speak_plainly_and_offer_proofs_as_downloads(c
     pages = {"accesses": accesses, "proof": proof, "repairs": client.get("/me/repairs", headers=person).text,
              "repair": client.get(repair, headers=person).text,
              "eligibility": client.get(f"/me/repairs/eligibility?matter={other}", headers=person).text,
-             "not eligible": client.get(f"/me/repairs/eligibility?matter={rid}", headers=person).text}
+             "not eligible": client.get(f"/me/repairs/eligibility?matter={rid}", headers=person).text,
+             "objections": client.get("/me/objections", headers=person).text,
+             "objection": client.get(objection, headers=person).text}
     for name, page in pages.items():
         assert_plain(page, name)
     # Proof material is one click away, as documents to keep, never the page itself.
@@ -488,3 +492,46 @@ def test_a_black_listed_person_sees_it_first_dark_with_the_measures_linked(brows
         finally:
             tab.context.close()
         tab.assert_clean()
+
+
+def test_on_a_phone_a_wrong_attachment_keeps_the_objection_and_the_log_reads_plainly(browser, live, tmp_path):
+    from browser_tab import Tab
+    from playwright.sync_api import expect
+
+    tab = Tab(browser, live, **PHONE)
+    try:
+        page = tab.page
+        _sign_in_as(tab, live, live.citizen_id, live.citizen_name)
+        card = page.locator("article.record").filter(has_text="虚假宣传")
+        tab.tap(card.get_by_role("link", name="提出异议"))
+        page.get_by_label("异议理由").fill("本人从未作过该宣传，请核查")
+        note = tmp_path / "说明.txt"
+        note.write_text("不是证明材料")
+        page.get_by_label("证明材料（PDF、PNG 或 JPEG）").set_input_files(note)
+        tab.tap(page.get_by_role("button", name="提交异议"))
+        summary = page.locator(".error-summary")
+        expect(summary).to_be_visible()
+        expect(summary).to_be_focused()  # read first
+        expect(page.locator("#e-evidence")).to_contain_text("请重新选择文件")
+        expect(page.get_by_label("异议理由")).to_have_value("本人从未作过该宣传，请核查")
+        assert "415" not in page.locator("main").inner_text() and "EVIDENCE" not in page.locator("main").inner_text()
+        tab.shot("citizen-phone-objection-refused", full_page=False)
+        pdf = tmp_path / "说明.pdf"
+        pdf.write_bytes(PDF)
+        page.get_by_label("证明材料（PDF、PNG 或 JPEG）").set_input_files(pdf)
+        tab.tap(page.get_by_role("button", name="提交异议"))
+        expect(page.get_by_role("heading", level=1)).to_contain_text("异议处理中")
+        for path in ("/me/objections", "/me/repairs", "/me/accesses"):
+            tab.go(path)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 390, (path, width)  # nothing forces sideways scrolling on a phone
+            tab.shot(f"citizen-phone{path.replace('/', '-')}")
+        page.get_by_role("link", name="查看证明").first.click()
+        expect(page.get_by_text("平台验证通过")).to_be_visible()
+        with page.expect_download() as download:
+            page.get_by_role("link", name="下载日志签名凭证").click()
+        assert download.value.suggested_filename.startswith("signed-head-")
+        tab.shot("citizen-phone-proof")
+    finally:
+        tab.context.close()
+    tab.assert_clean()
