@@ -148,6 +148,15 @@ def test_a_court_listing_says_where_to_go_and_a_clean_file_says_not_listed(clien
     assert "行政处罚信息" in some and "现在即可申请" in some
 
 
+def test_a_past_day_says_so_above_the_banner(client, session, keys):
+    submit(client, [penalty(608)])
+    past = (today() - timedelta(days=400)).isoformat()
+    page = client.get(f"/me/file?as_of={past}", headers=person_headers(session, keys, 608)).text
+    main = _main(page)
+    assert f"您正在查看 {past} 当日的档案" in main and main.index("当日的档案") < main.index("status-banner")
+    assert "status-ok" in _banner(page)  # the penalty came later
+
+
 def test_a_person_the_platform_does_not_know_sees_a_clear_banner(client, session, keys):
     page = client.get("/me/file", headers=person_headers(session, keys, 607)).text
     assert "status-ok" in _banner(page) and "平台中暂无您的信用记录" in page
@@ -349,7 +358,8 @@ def test_a_wrong_attachment_brings_the_objection_form_back_with_the_reason_kept(
     assert refused.status_code == 200 and error_code(refused) == "EVIDENCE_TYPE"
     assert 'class="error-summary"' in page and 'href="#f-evidence"' in page
     assert 'id="e-evidence"' in page and "不是 PDF、PNG 或 JPEG 文件，请重新选择文件" in page
-    assert ">罚款金额登记有误，应为一万元</textarea>" in page and f'name="target_id" value="{rid}"' in page
+    assert 'maxlength="2000">罚款金额登记有误，应为一万元</textarea>' in page
+    assert f'name="target_id" value="{rid}"' in page
     assert "415" not in _text(_main(page)) and "EVIDENCE_TYPE" not in _text(page)
     short = _post(client, "/me/objections", person, {"target_id": rid, "reason": "错"})
     assert short.status_code == 200 and 'id="e-reason"' in short.text and ">错</textarea>" in short.text
