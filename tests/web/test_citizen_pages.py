@@ -283,6 +283,12 @@ def test_the_banner_lists_the_measures_a_check_would_apply_and_the_soonest_repai
         allowed=False, reason="最短公示期未满", earliest=date(2026, 11, 30))))
     way = banner_rules.banner([later, sooner], measures, domains).repair
     assert way is not None and way.matter_id == "M2" and way.earliest == date(2026, 11, 30) and not way.now
+    court = _matter(id="M3", actions=ActionsOut(objection=ActionOut(allowed=True), repair=ActionOut(
+        allowed=False, reason="请向作出决定的法院申请")))
+    penalty_now = _matter(id="M4", item_code="XZCF-01", severity="general", listing=None)
+    both = banner_rules.banner([court, penalty_now], measures, domains)
+    assert both.black_listed and [r.matter_id for r in both.reasons] == ["M3"]
+    assert both.repair == banner_rules.RepairWay("M3", False, None, False, "请向作出决定的法院申请")
 
 
 # --- 4. plain words; proof material as documents -----------------------------------------------

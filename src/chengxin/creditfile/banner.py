@@ -131,5 +131,6 @@ def banner(own: Sequence[MatterOut], measures: Iterable[Measure],
                            m.listing.planned_end if m.listing and _black(m) else m.publicity.ends_on,
                            "异议处理中" if m.disputed else ("修复申请处理中" if m.repair_pending else None))
                     for m in shown)
-    return Banner(bool(black), reasons, measures_for([*black, *negative], measures, domains_of),
-                  _repair_way([*black, *negative]))
+    # The way out is for what the banner names: the listing when listed (a repairable penalty
+    # beside a court listing keeps its own button on its card).
+    return Banner(bool(black), reasons, measures_for([*black, *negative], measures, domains_of), _repair_way(shown))
