@@ -107,6 +107,7 @@ def test_the_banner_answers_on_the_list_why_what_it_stops_and_repair_now(client,
     assert main.index("status-banner") < main.index('class="facts identity"') < main.index('class="record matter')
     assert main.index("status-banner") < main.index('name="as_of"')
     assert "status-black" in top and "您已被列入严重失信主体名单（黑名单）" in top and "⚠" in top
+    assert "您在以下事项中会受到限制" in top and "（依法依规禁止或限制）" in top  # a prohibition among them
     # Why, in the catalog's and the record's own words, with who and when.
     assert "拖欠农民工工资失信联合惩戒对象：克扣、无故拖欠农民工工资达到认定拒不支付劳动报酬罪数额标准" in top
     assert "市人力资源和社会保障局" in top and f"{days_ago(400)} 列入" in top
@@ -139,13 +140,17 @@ def test_a_court_listing_says_where_to_go_and_a_clean_file_says_not_listed(clien
     assert "button big" not in top and 'href="/measures#measure-' in top
 
     submit(client, [_honour(605)], headers=CIVILISATION)
-    clean = _banner(client.get("/me/file", headers=person_headers(session, keys, 605)).text)
+    page = client.get("/me/file", headers=person_headers(session, keys, 605)).text
+    clean = _banner(page)
     assert "status-ok" in clean and "您不在黑名单上" in clean and "measure-" not in clean
+    honour = re.search(r'<p class="honour-line">.*?</p>', page, re.S).group(0)  # apart, in the honour's style
+    assert "您已列入守信激励对象名单（红名单）：诚信道德模范信息" in honour and "★" in honour
 
     submit(client, [penalty(606)])
     some = _banner(client.get("/me/file", headers=person_headers(session, keys, 606)).text)
     assert "status-warn" in some and "您不在黑名单上，但有 1 条失信信息仍然有效" in some
     assert "行政处罚信息" in some and "现在即可申请" in some
+    assert "您在以下事项中可能受到限制" in some  # no prohibition reaches a general penalty
 
 
 def test_a_past_day_says_so_above_the_banner(client, session, keys):

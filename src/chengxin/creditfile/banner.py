@@ -21,6 +21,7 @@ class MeasureRef:
     code: str
     name: str
     kind_label: str
+    binding: bool  # a prohibition: the business is refused, not only reviewed more strictly
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,7 @@ class Banner:
     reasons: tuple[Reason, ...]  # the black-list matters in force, else the negative matters in effect
     measures: tuple[MeasureRef, ...]
     repair: RepairWay | None
+    honours: tuple[str, ...] = ()  # the red-list honours in force, by name (shown apart, in their own style)
 
     @property
     def clear(self) -> bool:
@@ -86,7 +88,7 @@ def measures_for(matters: Iterable[MatterOut], measures: Iterable[Measure],
     """The punishment measures that reach any of the matters (as a check would apply them), in the
     measure list's order, each once."""
     candidates = [c for m in matters for c in _candidates(m, domains_of.get(m.item_code or "", ()))]
-    return tuple(MeasureRef(x.code, x.name, x.kind_label) for x in measures
+    return tuple(MeasureRef(x.code, x.name, x.kind_label, x.mandatory) for x in measures
                  if x.effect == "punishment" and any(reaches(x, c) for c in candidates))
 
 
@@ -133,4 +135,7 @@ def banner(own: Sequence[MatterOut], measures: Iterable[Measure],
                     for m in shown)
     # The way out is for what the banner names: the listing when listed (a repairable penalty
     # beside a court listing keeps its own button on its card).
-    return Banner(bool(black), reasons, measures_for([*black, *negative], measures, domains_of), _repair_way(shown))
+    honours = tuple(m.item_name for m in own if m.listing is not None and m.listing.list_type == "red"
+                    and m.listing.listed)
+    return Banner(bool(black), reasons, measures_for([*black, *negative], measures, domains_of), _repair_way(shown),
+                  honours)
