@@ -20,7 +20,7 @@ def test_a_citizen_signs_in_and_sees_the_file_and_who_looked_at_it(tab, live):
     expect(page).to_have_url(f"{live.url}/person/login")
     person_sign_in(tab, live)
     expect(page.get_by_role("heading", name="我的信用档案")).to_be_visible()
-    expect(page.get_by_text("无证经营")).to_be_visible()
+    expect(page.get_by_text("无证经营", exact=True)).to_be_visible()
     assert live.citizen_id not in page.content()  # the number is masked on screen
     tab.shot("person-file")
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="谁查询了我").click()
@@ -31,7 +31,7 @@ def test_a_citizen_signs_in_and_sees_the_file_and_who_looked_at_it(tab, live):
     expect(page.get_by_text("平台验证通过")).to_be_visible()
     tab.shot("person-proof")
     with page.expect_download() as download:
-        page.get_by_role("link", name="下载证明文件（JSON）").click()
+        page.get_by_role("link", name="下载存证证明").click()
     assert download.value.suggested_filename.startswith("proof-")
 
 

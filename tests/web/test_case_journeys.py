@@ -66,7 +66,7 @@ def test_the_credit_office_approves_a_repair_and_the_public_search_stops_showing
     person_sign_in(tab, live)
     _record(page, "虚假宣传").get_by_role("link", name="申请信用修复").click()
     record_id = re.search(r"matter=([0-9A-Z]{26})", page.url).group(1)
-    expect(page.locator("ul.checklist")).to_contain_text("已满最短公示期")
+    expect(page.locator("ul.checklist")).to_contain_text("最短公示期（3 个月）已满，现在即可申请")
     expect(page.locator("ul.checklist .tag.bad")).to_have_count(0)
     page.get_by_role("radio", name="已缴清罚款、没收违法所得").check()
     page.get_by_label("情况说明").fill("罚款已于 2026 年 6 月全部缴清")
@@ -79,7 +79,7 @@ def test_the_credit_office_approves_a_repair_and_the_public_search_stops_showing
     page.get_by_role("button", name="提交修复申请").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("已提交，待受理")
     with page.expect_download() as signed:
-        page.get_by_role("link", name="下载签名的承诺记录（JSON）").click()
+        page.get_by_role("link", name="下载承诺书存证文件").click()
     assert signed.value.suggested_filename.startswith("commitment-")
     tab.shot("person-repair-detail")
 

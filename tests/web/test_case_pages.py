@@ -36,8 +36,9 @@ def test_a_person_files_an_objection_the_department_corrects_it_and_the_person_i
     form = client.get(f"/me/objections/new?record={matter['record']['id']}", headers=person)  # by its record too
     assert form.status_code == 200 and "20 个工作日" in form.text and 'name="evidence"' in form.text
 
-    short = _post(client, "/me/objections", person, {"target_id": rid, "reason": "错"})
-    assert short.status_code == 422 and error_code(short) == "OBJECTION_REASON_REQUIRED"
+    short = _post(client, "/me/objections", person, {"target_id": rid, "reason": "错"})  # back to the form
+    assert short.status_code == 200 and error_code(short) == "OBJECTION_REASON_REQUIRED"
+    assert 'id="e-reason"' in short.text
     made = _post(client, "/me/objections", person, {"target_id": rid, "reason": "罚款金额登记有误，应为一万元"},
                  files=EVIDENCE)
     assert made.status_code == 303, made.text
@@ -111,8 +112,8 @@ def test_repair_eligibility_application_and_review_through_the_pages(client, ses
     page = client.get(f"/me/repairs/eligibility?record={rid}", headers=person).text
     assert "不满足" not in page and "本人郑重承诺" in page and 'name="commitment"' in page
     data = {"target_id": rid, "method": "fine_paid", "statement": "罚款已经缴清"}
-    unsigned = _post(client, "/me/repairs", person, data, files=EVIDENCE)
-    assert unsigned.status_code == 422 and error_code(unsigned) == "REPAIR_COMMITMENT_REQUIRED"
+    unsigned = _post(client, "/me/repairs", person, data, files=EVIDENCE)  # back to the form
+    assert unsigned.status_code == 200 and error_code(unsigned) == "REPAIR_COMMITMENT_REQUIRED"
     made = _post(client, "/me/repairs", person, {**data, "commitment": "yes"}, files=EVIDENCE)
     assert made.status_code == 303, made.text
     repair = made.headers["location"].rsplit("/", 1)[1]

@@ -89,7 +89,8 @@ def test_every_page_renders_clean_for_its_role(client, session, keys, signer):
                 "/console/articles/{article_id}": f"/console/articles/{article}",
                 "/console/lists/{entry_id}": f"/console/lists/{entry}",
                 "/console/editions/{kind}": "/console/editions/catalog"}
-    downloads = {"/me/accesses/{seq}/proof.json", "/me/authorisations/{authorisation_id}/receipt.json",
+    downloads = {"/me/accesses/{seq}/proof.json", "/me/accesses/{seq}/signed-head.json",
+                 "/me/authorisations/{authorisation_id}/receipt.json",
                  "/me/repairs/{repair_id}/commitment.json"} | {p for p in _page_gets(client.app) if "/evidence/" in p}
     seen = set()
     for path, perm in _page_gets(client.app).items():

@@ -17,6 +17,7 @@ from chengxin.access.rules import check_proof
 from chengxin.callers import ROLE_LABELS, Caller, permit
 from chengxin.clock import CHINA
 from chengxin.deps import CatalogDep, SessionDep, SignerDep
+from chengxin.errors import NotFound
 from chengxin.params import Int64
 from chengxin.web.render import render
 
@@ -24,13 +25,23 @@ router = APIRouter(include_in_schema=False)
 Before = Annotated[Int64 | None, Query(ge=1)]
 
 
+# The person's words for a log entry's state (the auditors' pages keep 已封存 / 待封存).
+OWN_STATUS = {"sealed": "已存证", "pending": "存证中"}
+
+
+def _attachment(doc: dict[str, Any], filename: str) -> Response:
+    body = json.dumps(doc, ensure_ascii=False, indent=2)
+    return Response(body, media_type="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
 @router.get("/me/accesses", response_class=HTMLResponse)
 def my_accesses_page(request: Request, caller: Annotated[Caller, permit("person.own")], session: SessionDep,
                      before: Before = None) -> HTMLResponse:
-    """谁查询了我的信用信息：机构、目的、时间与存证状态，最新的在前。"""
+    """谁查询了我的信用信息：机构、目的、时间与存证状态，最新的在前；已存证的可下载存证证明。"""
     page = access.own_accesses(session, caller, limit=50, before=before)
     return render(request, "access/my_accesses.html", items=[entry_fields(r) for r in page.items],
-                  next_before=page.next_before)
+                  next_before=page.next_before, own_status=OWN_STATUS)
 
 
 def _own_proof(session: Any, signer: Any, caller: Caller, seq: int) -> dict[str, Any]:
@@ -41,7 +52,7 @@ def _own_proof(session: Any, signer: Any, caller: Caller, seq: int) -> dict[str,
 @router.get("/me/accesses/{seq}/proof", response_class=HTMLResponse)
 def my_proof_page(seq: Int64, request: Request, caller: Annotated[Caller, permit("person.own")],
                   session: SessionDep, signer: SignerDep) -> HTMLResponse:
-    """一条查询记录的包含证明，平台当场验证，并可下载后离线验证。"""
+    """一条查询记录的存证证明：平台当场核验的结果，以及可下载的证明文件和日志签名凭证。"""
     proof = _own_proof(session, signer, caller, seq)
     checked = check_proof(proof, signer.public_keys()) if proof["status"] == "sealed" else None
     return render(request, "access/proof.html", seq=seq, proof=proof, checked=checked)
@@ -51,9 +62,18 @@ def my_proof_page(seq: Int64, request: Request, caller: Annotated[Caller, permit
 def my_proof_download(seq: Int64, caller: Annotated[Caller, permit("person.own")], session: SessionDep,
                       signer: SignerDep) -> Response:
     """下载证明文件（JSON），可用 chengxin audit check-proof 或任一 SHA-256 与 Ed25519 实现验证。"""
-    body = json.dumps(_own_proof(session, signer, caller, seq), ensure_ascii=False, indent=2)
-    return Response(body, media_type="application/json",
-                    headers={"Content-Disposition": f'attachment; filename="proof-{seq}.json"'})
+    return _attachment(_own_proof(session, signer, caller, seq), f"proof-{seq}.json")
+
+
+@router.get("/me/accesses/{seq}/signed-head.json")
+def my_signed_head_download(seq: Int64, caller: Annotated[Caller, permit("person.own")], session: SessionDep,
+                            signer: SignerDep) -> Response:
+    """下载证明所依据的签名树头及平台公钥（JSON），便于与平台公布的树头比对。"""
+    proof = _own_proof(session, signer, caller, seq)
+    if proof["status"] != "sealed":
+        raise NotFound("ACCESS_ENTRY_PENDING", "该记录正在存证，稍后即可下载")
+    return _attachment({"format": "chengxin/signed-tree-head/v1", "tree_head": proof["tree_head"],
+                        "public_key": proof["public_key"]}, f"signed-head-{proof['tree_size']}.json")
 
 
 def _start(day: date | None) -> datetime | None:

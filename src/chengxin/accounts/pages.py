@@ -45,6 +45,12 @@ def _field_of(code: str) -> str | None:
     return None
 
 
+def refused_status(err: DomainError) -> int:
+    """A refused person sign-in form comes back as a page (200, the project's choice for refused HTML
+    forms, so the browser reports no failed request); only too many tries keep their 429."""
+    return 429 if err.status == 429 else 200
+
+
 def _person_form(request: Request, http_status: int = 200, *, id_type: str = "citizen_id", id_number: str = "",
                  name: str = "", back: str | None = None, err: DomainError | None = None) -> HTMLResponse:
     """Step one, with what was typed kept (the page is never cached: no-store) and the error beside its field."""
@@ -92,7 +98,7 @@ def person_challenge(request: Request, session: SessionDep, settings: SettingsDe
             challenge, delivery = service.start_identity(session, settings, keys, id_type=id_type,
                                                          id_number=id_number, name=name, ip=client_ip(request))
     except DomainError as err:
-        return _person_form(request, err.status, err=err, **typed)
+        return _person_form(request, refused_status(err), err=err, **typed)
     return render(request, "accounts/person_code.html", challenge_id=challenge.id, hint=delivery.hint,
                   expires_at=challenge.expires_at, error=None, typed=typed)
 
@@ -113,10 +119,10 @@ def person_verify(request: Request, session: SessionDep, settings: SettingsDep,
             account, issued = service.finish_identity(session, settings, challenge_id, code, client_ip(request))
     except DomainError as err:
         if err.code == "AUTH_CODE_WRONG":
-            return render(request, "accounts/person_code.html", http_status=err.status, challenge_id=challenge_id,
-                          hint=None, expires_at=None, error=err.message, typed=typed)
+            return render(request, "accounts/person_code.html", http_status=refused_status(err),
+                          challenge_id=challenge_id, hint=None, expires_at=None, error=err.message, typed=typed)
         # Start again from step one, with what was typed there kept.
-        return _person_form(request, err.status, err=err, **typed)
+        return _person_form(request, refused_status(err), err=err, **typed)
     return _signed_in(request, issued, account.roles, back)
 
 

@@ -92,6 +92,11 @@ def _matches(measure: Measure, c: Candidate) -> bool:
     return c.severity in t.severities
 
 
+def reaches(measure: Measure, c: Candidate) -> bool:
+    """Whether a measure reaches a candidate (also what the person's own file says applies to them)."""
+    return _matches(measure, c)
+
+
 def evaluate(measures: Sequence[Measure], candidates: Sequence[Candidate],
              person: Standing) -> tuple[str, list[Hit]]:
     """Decision (block, review, green, clear) and every hit behind it."""

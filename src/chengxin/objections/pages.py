@@ -14,6 +14,8 @@ from chengxin.callers import Caller, permit
 from chengxin.cases import repository as case_repo
 from chengxin.cases import service as cases
 from chengxin.cases import targets
+from chengxin.cases.forms import form_errors
+from chengxin.cases.progress import of_objection
 from chengxin.cases.schemas import EventOut, EvidenceOut
 from chengxin.cases.uploads import download, read_uploads
 from chengxin.catalog.rules import Catalog
@@ -49,8 +51,18 @@ def my_objections_page(request: Request, caller: Person, session: SessionDep, ca
     """我的异议：每件的状态与处理期限。"""
     assert caller.person_key is not None
     day = today()
-    items = [ObjectionOut.of(o, day) for o in repo.of_subject(session, caller.person_key)]
+    items = [(ObjectionOut.of(o, day), of_objection(o)) for o in repo.of_subject(session, caller.person_key)]
     return render(request, "objections/mine.html", items=items, item_names=_item_names(catalog))
+
+
+def _new_form(request: Request, session: SessionDep, catalog: Catalog, settings: SettingsDep, person_key: str,
+              kind: str, target_id: str, reason: str = "", error: DomainError | None = None) -> HTMLResponse:
+    """The objection form; refused, the same form with the messages and the reason as typed."""
+    target = targets.find(session, catalog, person_key, kind, target_id)
+    return render(request, "objections/new.html", target=target, days=settings.objection_working_days,
+                  department=catalog.departments.get(target.department_code, target.department_code),
+                  max_files=settings.evidence_max_files, max_mb=settings.evidence_max_bytes // (1024 * 1024),
+                  reason=reason, errors=form_errors(error) if error else {}, error_code=error.code if error else None)
 
 
 @router.get("/me/objections/new", response_class=HTMLResponse)
@@ -60,25 +72,38 @@ def new_objection_page(request: Request, caller: Person, session: SessionDep, ca
                        matter: Annotated[str, Query(max_length=26)] = "") -> HTMLResponse:
     """对本人信用档案中的一条记录或一条名单提出异议：写明理由，附证明材料。"""
     assert caller.person_key is not None
-    target = targets.find(session, catalog, caller.person_key, *_pointed(matter, entry, record))
-    return render(request, "objections/new.html", target=target, days=settings.objection_working_days,
-                  department=catalog.departments.get(target.department_code, target.department_code),
-                  max_files=settings.evidence_max_files, max_mb=settings.evidence_max_bytes // (1024 * 1024))
+    return _new_form(request, session, catalog, settings, caller.person_key, *_pointed(matter, entry, record))
 
 
 @router.post("/me/objections")
-async def file_objection_page(caller: Person, session: SessionDep, catalog: CatalogDep, keys: KeysDep,
-                              settings: SettingsDep, target_id: Annotated[str, Form(max_length=26)],
-                              reason: Annotated[str, Form(max_length=2000)],
+async def file_objection_page(request: Request, caller: Person, session: SessionDep, catalog: CatalogDep,
+                              keys: KeysDep, settings: SettingsDep, target_id: Annotated[str, Form(max_length=26)],
+                              reason: Annotated[str, Form(max_length=2000)] = "",
                               target_kind: Annotated[str, Form(max_length=12)] = "matter",
                               evidence: Annotated[list[UploadFile] | None, File()] = None) -> Response:
-    """提交异议（与接口同一路径）；该信息随即标注“异议处理中”。"""
-    assert caller.person_key is not None
-    uploads = await read_uploads(evidence, max_files=settings.evidence_max_files, max_bytes=settings.evidence_max_bytes)
-    o = await run_in_threadpool(  # the database work off the event loop (see deps.get_session)
-        service.file, session, catalog, keys, settings, caller=caller, person_key=caller.person_key,
-        target_kind=target_kind, target_id=target_id, reason=reason, uploads=uploads)
-    return RedirectResponse(f"/me/objections/{o.id}", status_code=303)
+    """提交异议（与接口同一路径）；该信息随即标注“异议处理中”。不符合要求时回到同一表单，
+    说明原因并保留已填写的理由。"""
+    person_key = caller.person_key
+    assert person_key is not None
+
+    def file() -> Response:  # the database work off the event loop (see deps.get_session)
+        # The service checks everything before it writes, so a refusal leaves nothing to undo.
+        try:
+            o = service.file(session, catalog, keys, settings, caller=caller, person_key=person_key,
+                             target_kind=target_kind, target_id=target_id, reason=reason, uploads=uploads)
+        except DomainError as err:
+            if err.code in ("CASE_TARGET_NOT_FOUND", "CASE_TARGET_KIND"):
+                raise
+            return _new_form(request, session, catalog, settings, person_key, target_kind, target_id, reason, err)
+        return RedirectResponse(f"/me/objections/{o.id}", status_code=303)
+
+    try:
+        uploads = await read_uploads(evidence, max_files=settings.evidence_max_files,
+                                     max_bytes=settings.evidence_max_bytes)
+    except DomainError as err:
+        return await run_in_threadpool(_new_form, request, session, catalog, settings, person_key, target_kind,
+                                       target_id, reason, err)
+    return await run_in_threadpool(file)
 
 
 @router.get("/me/objections/{objection_id}", response_class=HTMLResponse)
@@ -88,7 +113,8 @@ def my_objection_page(objection_id: str, request: Request, caller: Person, sessi
     assert caller.person_key is not None
     o = service.own(session, caller.person_key, objection_id)
     return render(request, "objections/detail.html", **_case(session, o), item_names=_item_names(catalog),
-                  departments=catalog.departments, base=f"/me/objections/{o.id}", handler=False)
+                  departments=catalog.departments, base=f"/me/objections/{o.id}", handler=False,
+                  progress=of_objection(o))
 
 
 @router.get("/me/objections/{objection_id}/evidence/{evidence_id}")
@@ -137,7 +163,7 @@ def handle_page(objection_id: str, request: Request, caller: Handler, session: S
     item = catalog.item(record.item_code) if record is not None else None
     fields = [(f.name, f.label, record.data.get(f.name, "")) for f in item.fields] if item and record else []
     return render(request, "objections/detail.html", **_case(session, o), item_names=_item_names(catalog),
-                  departments=catalog.departments, base=f"/console/objections/{o.id}", handler=True,
+                  departments=catalog.departments, base=f"/console/objections/{o.id}", handler=True, progress=None,
                   may_decide=o.status == "open",
                   record=record, fields=fields, prefix=FIELD_PREFIX, outcomes=rules.OUTCOMES,
                   outcome_labels=rules.STATUS_LABELS)

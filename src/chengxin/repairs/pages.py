@@ -15,11 +15,14 @@ from chengxin.callers import Caller, permit
 from chengxin.cases import repository as case_repo
 from chengxin.cases import service as cases
 from chengxin.cases import targets
+from chengxin.cases.forms import form_errors
+from chengxin.cases.progress import of_repair
 from chengxin.cases.schemas import EventOut, EvidenceOut
 from chengxin.cases.uploads import download, read_uploads
 from chengxin.catalog.rules import Catalog
 from chengxin.clock import today
 from chengxin.deps import CatalogDep, KeysDep, SessionDep, SettingsDep, SignerDep, writes
+from chengxin.errors import DomainError
 from chengxin.repairs import repository as repo
 from chengxin.repairs import service
 from chengxin.repairs.endpoints import commitment_out
@@ -49,8 +52,23 @@ def _case(session: SessionDep, catalog: Catalog, r: Repair) -> dict:
 def my_repairs_page(request: Request, caller: Person, session: SessionDep, catalog: CatalogDep) -> HTMLResponse:
     """我的信用修复申请：状态与期限。"""
     assert caller.person_key is not None
-    items = [RepairOut.of(r) for r in repo.of_subject(session, caller.person_key)]
-    return render(request, "repairs/mine.html", items=items, item_names=_item_names(catalog), today=today())
+    rows = repo.of_subject(session, caller.person_key)
+    return render(request, "repairs/mine.html", items=[(RepairOut.of(r), of_repair(r)) for r in rows],
+                  item_names=_item_names(catalog), today=today())
+
+
+def _eligibility(request: Request, session: SessionDep, catalog: Catalog, settings: SettingsDep, person_key: str,
+                 kind: str, target_id: str, values: dict[str, str] | None = None,
+                 error: DomainError | None = None) -> HTMLResponse:
+    """The eligibility page with its form; refused, the same page with the messages and what was typed."""
+    target, elig = service.assess(session, catalog, request.app.state.tiers, person_key, kind, target_id, today())
+    e = EligibilityOut.of(target.kind, target.id, target.item_name, elig)
+    return render(request, "repairs/eligibility.html", e=e, target=target, today=today(),
+                  department=catalog.departments.get(target.department_code, target.department_code),
+                  commitment=default_rules().commitment, max_files=settings.evidence_max_files,
+                  max_mb=settings.evidence_max_bytes // (1024 * 1024),
+                  v=values or {"method": e.methods[0].code if e.methods else "", "statement": "", "commitment": ""},
+                  errors=form_errors(error) if error else {}, error_code=error.code if error else None)
 
 
 @router.get("/me/repairs/eligibility", response_class=HTMLResponse)
@@ -60,30 +78,42 @@ def eligibility_page(request: Request, caller: Person, session: SessionDep, cata
                      matter: Annotated[str, Query(max_length=26)] = "") -> HTMLResponse:
     """能否修复这条信息（或名单）：逐项条件、最早可申请日期；满足条件时填写申请。"""
     assert caller.person_key is not None
-    target, elig = service.assess(session, catalog, request.app.state.tiers, caller.person_key,
-                                  *_pointed(matter, entry, record), today())
-    return render(request, "repairs/eligibility.html", e=EligibilityOut.of(target.kind, target.id, target.item_name,
-                                                                            elig),
-                  target=target, department=catalog.departments.get(target.department_code, target.department_code),
-                  commitment=default_rules().commitment, max_files=settings.evidence_max_files,
-                  max_mb=settings.evidence_max_bytes // (1024 * 1024))
+    return _eligibility(request, session, catalog, settings, caller.person_key, *_pointed(matter, entry, record))
 
 
 @router.post("/me/repairs")
 async def apply_page(request: Request, caller: Person, session: SessionDep, catalog: CatalogDep, keys: KeysDep,
                      settings: SettingsDep, signer: SignerDep, target_id: Annotated[str, Form(max_length=26)],
-                     method: Annotated[str, Form(max_length=24)], statement: Annotated[str, Form(max_length=2000)],
+                     method: Annotated[str, Form(max_length=24)] = "",
+                     statement: Annotated[str, Form(max_length=2000)] = "",
                      commitment: Annotated[str, Form(max_length=8)] = "",
                      target_kind: Annotated[str, Form(max_length=12)] = "matter",
                      evidence: Annotated[list[UploadFile] | None, File()] = None) -> Response:
-    """提交修复申请：证明材料与签署的信用承诺书（与接口同一路径）。"""
-    assert caller.person_key is not None
-    uploads = await read_uploads(evidence, max_files=settings.evidence_max_files, max_bytes=settings.evidence_max_bytes)
-    r = await run_in_threadpool(  # the database work off the event loop (see deps.get_session)
-        service.apply, session, catalog, keys, settings, signer, request.app.state.tiers, caller=caller,
-        person_key=caller.person_key, target_kind=target_kind, target_id=target_id, method=method,
-        statement=statement, commitment=commitment == "yes", uploads=uploads)
-    return RedirectResponse(f"/me/repairs/{r.id}", status_code=303)
+    """提交修复申请：证明材料与签署的信用承诺书（与接口同一路径）。不符合要求时回到同一表单，
+    说明原因并保留已填写的内容。"""
+    person_key = caller.person_key
+    assert person_key is not None
+    values = {"method": method, "statement": statement, "commitment": commitment}
+
+    def apply() -> Response:  # the database work off the event loop (see deps.get_session)
+        # The service checks everything before it writes, so a refusal leaves nothing to undo.
+        try:
+            r = service.apply(session, catalog, keys, settings, signer, request.app.state.tiers, caller=caller,
+                              person_key=person_key, target_kind=target_kind, target_id=target_id, method=method,
+                              statement=statement, commitment=commitment == "yes", uploads=uploads)
+        except DomainError as err:
+            if err.code in ("CASE_TARGET_NOT_FOUND", "CASE_TARGET_KIND"):
+                raise
+            return _eligibility(request, session, catalog, settings, person_key, target_kind, target_id, values, err)
+        return RedirectResponse(f"/me/repairs/{r.id}", status_code=303)
+
+    try:
+        uploads = await read_uploads(evidence, max_files=settings.evidence_max_files,
+                                     max_bytes=settings.evidence_max_bytes)
+    except DomainError as err:
+        return await run_in_threadpool(_eligibility, request, session, catalog, settings, person_key, target_kind,
+                                       target_id, values, err)
+    return await run_in_threadpool(apply)
 
 
 @router.get("/me/repairs/{repair_id}", response_class=HTMLResponse)
@@ -93,7 +123,7 @@ def my_repair_page(repair_id: str, request: Request, caller: Person, session: Se
     assert caller.person_key is not None
     r = service.own(session, caller.person_key, repair_id)
     return render(request, "repairs/detail.html", **_case(session, catalog, r), base=f"/me/repairs/{r.id}",
-                  reviewer=False)
+                  reviewer=False, progress=of_repair(r))
 
 
 @router.get("/me/repairs/{repair_id}/commitment.json")
@@ -144,7 +174,7 @@ def review_page(repair_id: str, request: Request, caller: Reviewer, session: Ses
     data = target.record.data if target.record is not None else {}
     fields = [(f.label, data[f.name]) for f in item.fields if data.get(f.name) not in (None, "")] if item else []
     return render(request, "repairs/detail.html", **_case(session, catalog, r), base=f"/console/repairs/{r.id}",
-                  reviewer=True, target=target, fields=fields)
+                  reviewer=True, target=target, fields=fields, progress=None)
 
 
 @router.get("/console/repairs/{repair_id}/evidence/{evidence_id}")

@@ -98,20 +98,21 @@ def eligibility(facts: Facts, as_of: date, tiers: dict[str, Tier], rules: Repair
     steps: list[Step] = []
     negative = facts.nature == "negative" and facts.severity in tiers
     steps.append(Step("REPAIR_NOT_NEGATIVE", "属于失信信息", negative,
-                      "失信信息可以申请信用修复" if negative else "守信或中性信息不需要修复"))
+                      "属于失信信息，可以申请信用修复" if negative else "守信或中性信息不需要修复"))
     steps.append(Step("REPAIR_TARGET_REVOKED", "信息仍然有效", not facts.revoked,
-                      "信息有效" if not facts.revoked else "该信息已被撤销，不再使用"))
+                      "信息仍然有效" if not facts.revoked else "该信息已被撤销，不再使用"))
     if facts.court_list:
         detail = "失信被执行人信息由人民法院依法删除，请向作出决定的法院申请"
     else:
-        detail = "该信息可以修复" if facts.repairable else "法律、法规规定该信息不得修复"
+        detail = "属于可以修复的信息" if facts.repairable else "法律、法规规定该信息不得修复"
     steps.append(Step("REPAIR_NOT_ALLOWED", "属于可修复信息", facts.repairable and not facts.court_list, detail))
     steps.append(Step("REPAIR_ALREADY_REPAIRED", "尚未修复", not facts.repaired,
                       "尚未修复" if not facts.repaired else "该信息已经修复"))
     steps.append(Step("REPAIR_ALREADY_PENDING", "没有在办的修复申请", not facts.pending,
-                      "没有在办的申请" if not facts.pending else "对该信息的修复申请正在办理中"))
+                      "没有正在办理的修复申请" if not facts.pending else "对该信息的修复申请正在办理中"))
     steps.append(Step("REPAIR_NOT_NEEDED", "仍在公示或名单期内", facts.in_effect,
-                      "仍在公示或使用期内" if facts.in_effect else "公示期或名单期限已满，已停止公示和使用，无需修复"))
+                      "仍在公示期或名单期内" if facts.in_effect
+                      else "公示期或名单期限已满，已停止公示和使用，无需修复"))
     earliest: date | None = None
     protected = negative and facts.severity == "minor" and facts.minor_at_decision
     if negative:
@@ -121,9 +122,9 @@ def eligibility(facts: Facts, as_of: date, tiers: dict[str, Tier], rules: Repair
         if protected:
             detail = "未成年时的轻微失信，纠正后即可修复（不受最短公示期限制）"
         elif tier.min_months == 0:
-            detail = "轻微失信，履行义务后即可申请"
+            detail = "轻微失信，履行义务后现在即可申请"
         elif reached:
-            detail = f"最短公示期（{tier.min_months} 个月）已满"
+            detail = f"最短公示期（{tier.min_months} 个月）已满，现在即可申请"
         else:
             detail = f"最短公示期（{tier.min_months} 个月）未满，最早可于 {earliest.isoformat()} 申请"
         steps.append(Step("REPAIR_TOO_EARLY", "已满最短公示期", reached, detail))
