@@ -75,7 +75,8 @@ def submit_batch(
     batch = service.open_batch(session, department, "api")
     ctx = RowContext(catalog, department, today(), keys.hasher(), body.item_code)
     collector = service.Collector(session, catalog, keys, batch, ctx,
-                                  issues_per_code=settings.max_issues_per_code)
+                                  issues_per_code=settings.max_issues_per_code,
+                                  rejected_days=settings.rejected_rows_days)
     rows: list[tuple[int, dict[str, Any]]] = []
     shape_issues: list[Issue] = []
     for n, record in enumerate(body.records, start=1):

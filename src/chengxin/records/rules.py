@@ -371,6 +371,28 @@ def validate_row(ctx: RowContext, row: int, raw: Mapping[str, object]) -> tuple[
     ), warnings
 
 
+def cell_text(value: object) -> str:
+    """A submitted cell as the text a person would type back into the file."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def sent_values(raw: Mapping[str, object]) -> dict[str, str]:
+    """A refused row's values as text, keyed by field name (no empty column kept)."""
+    return {str(k): cell_text(v) for k, v in raw.items() if k and v not in (None, "")}
+
+
 @dataclass(slots=True)
 class ValidatedRows:
     """A chunk of rows judged by `validate_row`: the valid ones, every issue in row order
@@ -380,6 +402,8 @@ class ValidatedRows:
     issues: list[Issue]
     rejected: int = 0
     last_row: int = 0  # the number of the chunk's last row: what a committed chunk covers
+    # The refused rows as sent (field name -> text), to be kept for the department to fix.
+    refused: list[tuple[int, dict[str, str]]] = field(default_factory=list)
 
 
 def validate_rows(ctx: RowContext, rows: Iterable[tuple[int, Mapping[str, object]]]) -> ValidatedRows:
@@ -392,6 +416,7 @@ def validate_rows(ctx: RowContext, rows: Iterable[tuple[int, Mapping[str, object
         row, found = validate_row(ctx, number, raw)
         if row is None:
             checked.rejected += 1
+            checked.refused.append((number, sent_values(raw)))
         else:
             valid.append(row)
         issues.extend(found)
