@@ -90,7 +90,9 @@ def test_every_page_renders_clean_for_its_role(client, session, keys, signer):
                 "/console/lists/{entry_id}": f"/console/lists/{entry}",
                 "/console/editions/{kind}": "/console/editions/catalog"}
     downloads = {"/me/accesses/{seq}/proof.json", "/me/authorisations/{authorisation_id}/receipt.json",
-                 "/me/repairs/{repair_id}/commitment.json"} | {p for p in _page_gets(client.app) if "/evidence/" in p}
+                 "/me/repairs/{repair_id}/commitment.json", "/catalog/items/{code}/template.{kind}",
+                 "/dept/batches/{batch_id}/rejected.{kind}", "/dept/checks/batches/{batch_id}/result.{kind}",
+                 } | {p for p in _page_gets(client.app) if "/evidence/" in p}
     seen = set()
     for path, perm in _page_gets(client.app).items():
         if path in downloads:

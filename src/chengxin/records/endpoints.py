@@ -34,8 +34,8 @@ def receipt(session: Any, batch: Batch, limit: int = REPORT_LIMIT) -> Receipt:
         total=batch.total, created=batch.created,
         new_versions=batch.new_versions, unchanged=batch.unchanged, rejected=batch.rejected,
         warnings=batch.warnings,
-        issues=[IssueOut(row=i.row, field=i.field, level=i.level, code=i.code,
-                         message=i.message) for i in issues[:limit]],
+        issues=[IssueOut(row=i.row, field=i.field, level=i.level, code=i.code, message=i.message,
+                         label=i.label, source_record_id=i.source_record_id) for i in issues[:limit]],
         issue_counts=counts,
         issues_truncated=len(issues) > limit or sum(counts.values()) > len(issues),
     )

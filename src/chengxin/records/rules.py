@@ -41,6 +41,14 @@ SOURCE_ID_MAX = 64
 ADULT_MONTHS = 18 * 12
 NAME_MAX = 100
 
+# The example row of a template (records.template): refused, so that a template sent back with
+# its example still in it stores nothing invented.
+EXAMPLE_SOURCE_ID = "示例-请删除本行"
+# Columns of a file of refused rows that are not data (records.template): the importer skips them.
+REASON_HEADER = "原因"
+ROW_HEADER = "原文件行号"
+IGNORED_HEADERS = frozenset({REASON_HEADER, ROW_HEADER})
+
 # Envelope labels and names both map to the envelope name.
 ENVELOPE_BY_HEADER: dict[str, str] = {**{v: k for k, v in RESERVED_FIELDS.items()},
                                       **{k: k for k in RESERVED_FIELDS}}
@@ -281,6 +289,9 @@ def validate_row(ctx: RowContext, row: int, raw: Mapping[str, object]) -> tuple[
     elif len(source_record_id) > SOURCE_ID_MAX:
         errors.append(Issue(row, "source_record_id", "RECORD_SOURCE_ID_TOO_LONG",
                             f"源记录编号不得超过 {SOURCE_ID_MAX} 个字符"))
+    elif source_record_id == EXAMPLE_SOURCE_ID:
+        errors.append(Issue(row, "source_record_id", "RECORD_TEMPLATE_EXAMPLE",
+                            "这是模板中的示例行，不会入库：请删除本行，或改写为真实记录"))
 
     decision_raw = get("decision_date")
     decision: date | None = None
