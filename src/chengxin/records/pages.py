@@ -27,6 +27,8 @@ HISTORY = 50
 CHANNELS = {"api": "接口", "csv": "CSV 文件", "xlsx": "XLSX 文件", "cli": "命令行导入"}
 STATUSES = {"running": "处理中", "done": "已完成", "failed": "中途停止（部分已入库）", "rejected": "被拒收（未入库）",
             "interrupted": "已中断"}
+# File-level refusals about the chosen item, shown beside the item field rather than the file's.
+ITEM_ERRORS = frozenset({"FILE_ITEM_MISSING", "RECORD_ITEM_UNKNOWN"})
 KINDS = {"csv": "text/csv; charset=utf-8",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
@@ -71,8 +73,9 @@ def upload_page(request: Request, caller: Annotated[Caller, permit("records.subm
     except ImportStopped as stopped:  # the receipt says why and what landed
         batch = stopped.batch
         if batch.status == "rejected":  # nothing of the file was taken: the form again, with why
+            where = "item_code" if stopped.code in ITEM_ERRORS else "file"
             return _uploads(request, caller, session, catalog, item=item_code,
-                            errors={"file": stopped.cause_message}, stopped=batch)
+                            errors={where: stopped.cause_message}, stopped=batch)
     except DomainError as refused:  # refused before a batch was opened (too large)
         return _uploads(request, caller, session, catalog, item=item_code, errors={"file": refused.message})
     return RedirectResponse(f"/dept/batches/{batch.id}?item={quote(item_code)}", status_code=303)
