@@ -172,3 +172,20 @@ def test_file_level_errors_stay_on_the_upload_page_with_the_choice_kept(client):
         assert '<h1>报送文件</h1>' in res.text and 'name="file"' in res.text
         if item:
             assert f'<option value="{item}" selected>' in res.text
+
+
+def test_refused_rows_move_to_a_new_key_with_the_others(client, session, factory):
+    from chengxin.crypto import Keys
+    from chengxin.keyring import service as keyring
+    from chengxin.records import rejects
+
+    header = template.headers(default_catalog().item("XZCF-01"))
+    upload(client, "处罚.csv", template.csv_bytes(header, filled("XZCF-01", [penalty(41, 处罚类别="打板子")])))
+    session.commit()
+    old = client.app.state.keys
+    new = Keys(old.hash_secret, b"n" * 32, old.key_id + 1, old_keys=((old.key_id, old.encryption_key),))
+    assert keyring.reencrypt(factory, new, batch=10)["rejected_rows.content_cipher"] == 1
+    row = session.scalars(select(RejectedRow)).one()
+    session.refresh(row)
+    assert row.content_cipher[0] == new.key_id
+    assert rejects.opened(new, row.id, row.row, row.item_code, row.content_cipher).values["penalty_type"] == "打板子"
