@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from chengxin.callers import Caller, permit
 from chengxin.catalog.rules import RESERVED_FIELDS, Catalog
 from chengxin.clock import utcnow
-from chengxin.deps import CatalogDep, KeysDep, SessionDep, SettingsDep
+from chengxin.deps import CatalogDep, KeysDep, SessionDep, SettingsDep, reads_only
 from chengxin.errors import DomainError, NotFound
 from chengxin.masking import mask_id
 from chengxin.records import rejects, template
@@ -62,6 +62,7 @@ def uploads_page(request: Request, caller: Annotated[Caller, permit("records.sub
 
 
 @router.post("/dept/uploads", response_class=HTMLResponse)
+@reads_only  # the import commits in units of work of its own; this request's session only reads
 def upload_page(request: Request, caller: Annotated[Caller, permit("records.submit")], catalog: CatalogDep,
                 keys: KeysDep, settings: SettingsDep, session: SessionDep, file: Annotated[UploadFile, File()],
                 item_code: Annotated[str, Form(max_length=32)] = "") -> Response:
