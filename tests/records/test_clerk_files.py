@@ -129,6 +129,8 @@ def test_refused_rows_download_fix_and_send_again_kept_sealed_and_for_a_while(cl
     for sid in ("CLERK-0032", "CLERK-0033", "CLERK-0034"):
         assert sid in page
     assert "打板子" in page and "2026-13-45" in page
+    labels = dict(session.execute(select(BatchIssue.source_record_id, BatchIssue.label)).all())
+    assert labels == {"CLERK-0032": "证件号码", "CLERK-0033": "处罚类别", "CLERK-0034": "决定日期"}
     assert bad_id not in page and "1101**********0020" in page  # ID numbers masked on screen
     # Stored: never the plain number, only ciphertext bound to the row.
     kept = session.scalars(select(RejectedRow)).all()
@@ -189,3 +191,13 @@ def test_refused_rows_move_to_a_new_key_with_the_others(client, session, factory
     session.refresh(row)
     assert row.content_cipher[0] == new.key_id
     assert rejects.opened(new, row.id, row.row, row.item_code, row.content_cipher).values["penalty_type"] == "打板子"
+
+
+def test_a_warning_on_a_kept_row_names_its_source_record_and_label(client, session):
+    header = template.headers(default_catalog().item("XZCF-01"))
+    rows = filled("XZCF-01", [penalty(51), penalty(52, 证件号码=cid(52, county="110199"))])
+    res = upload(client, "处罚.csv", template.csv_bytes(header, rows))
+    page = client.get(res.headers["location"], headers=DEPT).text
+    assert "全部 2 行校验通过" in page and "CLERK-0052" in page
+    issue = session.scalars(select(BatchIssue)).one()
+    assert (issue.level, issue.label, issue.source_record_id) == ("warning", "证件号码", "CLERK-0052")

@@ -43,12 +43,20 @@ def label_of(catalog: Catalog, item_code: str | None, field: str | None) -> str 
 
 
 def where_of(checked: ValidatedRows, default_item: str | None) -> Where:
-    """Each row's item and source record number, from the valid rows and the refused ones."""
-    where: Where = {r.row: (r.item.code, r.source_record_id) for r in checked.valid}
+    """The item and source record number of each refused row."""
+    where: Where = {}
     for number, values in checked.refused:
         sid = (values.get("source_record_id") or "").strip()[:64] or None
         where[number] = ((values.get("item_code") or "").strip() or default_item, sid)
     return where
+
+
+def where_valid(checked: ValidatedRows, rows: set[int]) -> Where:
+    """The item and source record number of the valid rows among `rows` (those with a warning: a
+    clean chunk costs nothing here)."""
+    if not rows:
+        return {}
+    return {r.row: (r.item.code, r.source_record_id) for r in checked.valid if r.row in rows}
 
 
 def notes(catalog: Catalog, issues: Iterable[Issue], where: Where) -> list[tuple[str | None, str | None]]:

@@ -218,7 +218,7 @@ class Collector:
         checked = rows if isinstance(rows, ValidatedRows) else validate_rows(self.ctx, rows)
         result = ChunkResult(rejected=checked.rejected, issues=checked.issues)
         plan = ChunkPlan(result, utcnow(), self.issue_seq, [], [], [], [], [], {}, [], [], [], [])
-        where = rejects.where_of(checked, self.ctx.default_item_code)
+        where = rejects.where_of(checked, self.ctx.default_item_code)  # the refused rows'
         plan.rejected_rows = rejects.sealed_rows(self.keys, self.catalog, checked, where, self.batch.id,
                                                  plan.now + timedelta(days=self.rejected_days))
         self._plan_rows(checked.valid, plan, known)
@@ -234,6 +234,8 @@ class Collector:
             batch.rows_through = checked.last_row
         batch.heartbeat_at = plan.now
         result.issues = self.listed(result.issues)
+        if result.issues:  # the valid rows with a warning too
+            where.update(rejects.where_valid(checked, {i.row for i in result.issues} - where.keys()))
         plan.issue_notes = rejects.notes(self.catalog, result.issues, where)
         self.issue_seq += len(result.issues)
         return plan
