@@ -154,6 +154,7 @@ def batch_result_file(check_batch_id: str, kind: str, caller: Run, session: Sess
 
 
 Feedback = Annotated[Caller, permit("checks.feedback")]
+FEEDBACK_PAGE = 100  # hits on the page at once; the next ones come once these are answered
 
 
 def _feedback(request: Request, caller: Caller, session: SessionDep, *, done: int = 0,
@@ -161,9 +162,10 @@ def _feedback(request: Request, caller: Caller, session: SessionDep, *, done: in
               picked: frozenset[str] = frozenset()) -> HTMLResponse:
     department = caller.require_department()
     measures = request.app.state.measures
-    return render(request, "checks/feedback.html", groups=service.pending_feedback(session, department, measures),
-                  scenarios=measures.scenarios, outcome_labels=OUTCOMES, done=done, errors=errors or {},
-                  typed=typed or {}, picked=picked)
+    groups = service.pending_feedback(session, department, measures, FEEDBACK_PAGE)
+    return render(request, "checks/feedback.html", groups=groups, scenarios=measures.scenarios,
+                  outcome_labels=OUTCOMES, done=done, errors=errors or {}, typed=typed or {}, picked=picked,
+                  full=sum(len(g.hits) for g in groups) >= FEEDBACK_PAGE)
 
 
 @router.get("/dept/feedback", response_class=HTMLResponse)
