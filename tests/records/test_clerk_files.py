@@ -65,7 +65,7 @@ def test_the_csv_template_filled_in_is_accepted_and_its_example_row_never_stored
     body = template.csv_bytes(header, filled("XZCF-01", [penalty(1), penalty(2)]))
     res = upload(client, "处罚.csv", body)
     page = client.get(res.headers["location"], headers=DEPT).text
-    assert "全部 2 行校验通过" in page
+    assert "全部 2 行校验通过" in page and "报送下一个文件" in page and "改正后重新上传" not in page
 
 
 def test_the_xlsx_template_has_validation_and_filled_in_is_accepted(client):
