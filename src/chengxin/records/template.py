@@ -164,7 +164,7 @@ def xlsx_bytes(cols: list[Column], rows: Iterable[list[str]], *, extra: Mapping[
             lists.append([c.label, *c.values])
             where = lists.max_row
             end = _letter(len(c.values) + 1)
-            dv = DataValidation(type="list", formula1=f"选项!$B${where}:${end}${where}", allow_blank=True,
+            dv = DataValidation(type="list", formula1=f"'选项'!$B${where}:${end}${where}", allow_blank=True,
                                 showErrorMessage=True, errorTitle="不是可选值",
                                 error=f"{c.label}请从下拉列表中选择")
         elif c.type == "date":
