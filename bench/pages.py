@@ -107,6 +107,7 @@ def run(kind: str, people: int, rounds: int, out: Path) -> list[Figure]:
              ("me_authorisations", "/me/authorisations", headers["person"]),
              ("dept_uploads", "/dept/uploads", headers["clerk"]), ("dept_checks", "/dept/checks", headers["hr"]),
              ("dept_feedback", "/dept/feedback", headers["hr"]),
+             ("dept_checks_batch", "/dept/checks/batch", headers["hr"]),
              ("feedback_rates", "/feedback/rates", headers["operator"]),
              ("audit_log", "/audit/log", headers["auditor"]), ("tree_head", "/audit/tree-head", headers["auditor"]),
              ("alerts", "/alerts", headers["auditor"])]

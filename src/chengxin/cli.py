@@ -191,7 +191,7 @@ def import_file(
                 raise DomainError("DEPARTMENT_UNKNOWN", f"未登记的部门编码：{department}")
         size = file.stat().st_size
         spec = ImportSpec(department, file.name, item, chunk or settings.import_chunk_rows,
-                          settings.max_issues_per_code)
+                          settings.max_issues_per_code, settings.rejected_rows_days)
         columns = (TextColumn("[bold]导入[/bold] {task.description}"), BarColumn(),
                    TextColumn("{task.percentage:>5.1f}%"), TransferSpeedColumn(),
                    TextColumn("已处理 {task.fields[rows]} 行"), TimeRemainingColumn())

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from chengxin.access import sealing
 from chengxin.alerts import service as alerts
+from chengxin.checks import repository as checks_repo
 from chengxin.clock import today, utcnow
 from chengxin.crypto import Keys
 from chengxin.db import unit_of_work
@@ -28,6 +29,7 @@ from chengxin.notices import service as notices
 from chengxin.objections import service as objections
 from chengxin.publicity import service as publicity
 from chengxin.publicity.rules import default_tiers
+from chengxin.records import repository as records_repo
 from chengxin.records.imports import interrupt_abandoned_imports
 from chengxin.repairs import service as repairs
 from chengxin.settings import Settings, get_settings
@@ -51,6 +53,8 @@ class JobRun:
     objections_escalated: int = 0  # open objections past their deadline sent to the credit office
     repairs_overdue: int = 0  # repair applications past their acceptance or decision deadline
     imports_interrupted: int = 0  # batches left running by a process that is gone, marked interrupted
+    rejected_rows_deleted: int = 0  # refused rows of uploads past CHENGXIN_REJECTED_ROWS_DAYS, deleted
+    check_results_deleted: int = 0  # batch-check result files past CHENGXIN_CHECK_RESULTS_DAYS, deleted
 
 
 def run_once(factory: sessionmaker[Session], keys: Keys, as_of: date | None = None,
@@ -64,8 +68,13 @@ def run_once(factory: sessionmaker[Session], keys: Keys, as_of: date | None = No
         scanned = alerts.scan(session, utcnow(), settings)
     cases = _cases(factory, as_of or today(), settings)
     sent = notices.deliver_due(factory, keys, settings, signer=signer)
+    with unit_of_work(factory) as session:
+        now = utcnow()
+        rejected = records_repo.purge_rejected(session, now)
+        results = checks_repo.purge_batch_results(session, now)
     return JobRun(expired, run.delivered, run.retried, run.failed, scanned.raised,
-                  _seal(factory, signer, settings), sent.delivered, *cases, imports_interrupted=interrupted)
+                  _seal(factory, signer, settings), sent.delivered, *cases, imports_interrupted=interrupted,
+                  rejected_rows_deleted=rejected, check_results_deleted=results)
 
 
 def _cases(factory: sessionmaker[Session], on: date, settings: Settings) -> tuple[int, int, int, int]:

@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     max_batch_check: int = Field(100_000, description="一次批量核查的最大号码数")
     jobs_interval_seconds: float = Field(60.0, description="serve 内置定时任务的间隔（秒）；0 为不运行")
     import_chunk_rows: int = Field(5_000, description="导入时每个事务处理的行数")
+    rejected_rows_days: int = Field(30, ge=1, le=366, description="报送被拒收的行（含个人信息，加密保存）保留的天数，"
+                                                                  "供下载改正后重新报送；到期删除")
+    check_results_days: int = Field(30, ge=1, le=366, description="批量核查结果文件（加密保存）可供下载的天数；"
+                                                                  "到期删除，核查记录与统计保留")
     sql_echo: bool = False
     authorisation_max_days: int = Field(365, ge=1, description="本人授权第三方查询的最长有效期（天）")
 

@@ -18,7 +18,7 @@ from chengxin.accounts import service as accounts
 from chengxin.clock import utcnow
 from chengxin.identity.rules import uscc_check_char
 from chengxin.notices import service as notices
-from helpers import DEPT, OPERATOR, PDF, as_dept, as_role, cid, days_ago, penalty, submit
+from helpers import DEPT, OPERATOR, PDF, as_dept, as_role, cid, days_ago, penalty, submit, with_csrf
 
 TAX = as_dept("tax")
 # Compound surnames mask to the surname alone (R8), so a full name anywhere is a leak.
@@ -127,6 +127,10 @@ def build(client, session, settings, keys, signer, factory) -> World:
             "id_number": number, "scenario": "administrative_licensing", "department": DEPARTMENTS[side],
             "purpose": "许可审查", "business_ref": f"REF-{side}"})).json()
         w.add(Obj("check", check["check_id"], frozenset({side}), p))
+        sent = _ok(client.post("/dept/checks/batch", headers=with_csrf(dept, client), data={
+            "scenario": "administrative_licensing", "purpose": "许可审查", "business_ref": f"REF-{side}"},
+            files={"file": ("名单.csv", f"证件号码,姓名\n{number},{name}\n".encode())}, follow_redirects=False), 303)
+        w.add(Obj("check_batch", sent.headers["location"].rsplit("/", 1)[1], frozenset({side}), p))
         entry = _ok(client.post("/api/v1/lists/entries", headers=dept, json={
             "list_type": "watch", "id_number": number, "name": name, "basis": "《条例》第十条",
             "start_date": days_ago(10), "severity": "general"})).json()
@@ -157,7 +161,7 @@ def build(client, session, settings, keys, signer, factory) -> World:
         w.markers[NUMBERS[p]] = frozenset({p, "operator"})
         w.markers[f"MATRIX-{side}-1"] = frozenset({side, p, t, "operator"})
     for kind in ("objection", "objection_evidence", "repair", "repair_evidence", "authorisation", "agent_grant",
-                 "check", "entry", "batch", "notice"):
+                 "check", "entry", "batch", "notice", "check_batch"):
         for obj in w.objects[kind]:
             w.markers[obj.value] = obj.owners | {obj.person, "operator", "auditor"}
     return w

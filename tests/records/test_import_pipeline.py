@@ -185,3 +185,20 @@ def test_an_interrupted_pipelined_import_keeps_the_chunk_in_flight_and_reruns(en
     assert stored(factory, "market_regulation") == [
         ("P-1", 1, True), *[("P-2", v, v == 5) for v in range(1, 6)], ("P-3", 1, True), ("P-4", 1, True),
         ("P-5", 1, True), ("P-6", 1, True), ("P-7", 1, True)]
+
+
+def test_refused_rows_and_their_labels_are_written_by_the_writer_thread(engine_factory, slow_writer, catalog,
+                                                                         keys, tmp_path):
+    from chengxin.records.models import BatchIssue, RejectedRow
+
+    bad = row("R-2", 2)
+    bad[HEADERS.index("处罚类别")] = "打板子"
+    path = write(tmp_path / "refused.csv", [row("R-1", 1), bad, row("R-3", 3), row("R-4", 4)])
+    with path.open("rb") as fh:
+        batch = run_import(engine_factory, catalog, keys, fh, ImportSpec("market_regulation", path.name, "XZCF-01", 2))
+    assert slow_writer == [2, 2] and batch.rejected == 1
+    with engine_factory() as session:
+        issue = session.scalars(select(BatchIssue).where(BatchIssue.batch_id == batch.id)).one()
+        assert (issue.row, issue.label, issue.source_record_id) == (3, "处罚类别", "R-2")
+        kept = session.scalars(select(RejectedRow).where(RejectedRow.batch_id == batch.id)).one()
+        assert kept.row == 3 and b"\xe6\x89\x93" not in bytes(kept.content_cipher)  # sealed, not plain

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from chengxin.records import imports, service
+from chengxin.records import imports, rejects, service
 from chengxin.records.imports import ImportSpec, ImportStopped, run_import
-from chengxin.records.models import Batch, BatchIssue, Record
+from chengxin.records.models import Batch, BatchIssue, Record, RejectedRow
 from helpers import cid, write_csv
 
 HEADERS = ["目录项编码", "证件号码", "姓名", "源记录编号", "决定日期", "行政处罚决定书文号", "违法行为类型",
@@ -45,7 +45,7 @@ def write(path: Path, rows: list[list[str]]) -> Path:
 
 
 def issues_of(session, batch: Batch) -> list[tuple]:
-    return [(i.row, i.field, i.code, i.level) for i in session.scalars(
+    return [(i.row, i.field, i.code, i.level, i.label, i.source_record_id) for i in session.scalars(
         select(BatchIssue).where(BatchIssue.batch_id == batch.id).order_by(BatchIssue.seq))]
 
 
@@ -80,6 +80,14 @@ def test_worker_import_equals_in_process_import(spy, monkeypatch, factory, catal
     assert by_worker.status == in_process.status == "done"
     assert counts(by_worker) == counts(in_process) == (32, 27, 1, 1, 3, 1)
     assert issues_of(session, by_worker) == issues_of(session, in_process)
+    # The refused rows cross from the worker as sent, and are kept the same way.
+    def refused(batch: Batch) -> list[rejects.Refused]:
+        kept = select(RejectedRow).where(RejectedRow.batch_id == batch.id).order_by(RejectedRow.row)
+        return [rejects.opened(keys, r.id, r.row, r.item_code, r.content_cipher) for r in session.scalars(kept)]
+
+    opened = [refused(by_worker), refused(in_process)]
+    assert opened[0] == opened[1] and [r.row for r in opened[0]] == [5, 10, 14]
+    assert opened[0][0].values["source_record_id"] == "W-00004" and opened[0][0].reasons
     stored = select(func.count()).select_from(Record).where(Record.source_record_id.like("W-%"))
     assert session.scalar(stored.where(Record.department_code == "market_regulation")) == 28
     assert session.scalar(stored.where(Record.department_code == "transport")) == 28

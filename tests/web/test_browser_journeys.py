@@ -77,9 +77,10 @@ def test_a_department_checks_a_person_on_the_black_list_and_gives_feedback(tab, 
     hit = page.locator("article.record").filter(has_text="P-GWY-01")
     expect(hit).to_contain_text("公务员法")
     tab.shot("dept-check-result")
+    hit.get_by_label("实施情况").select_option("applied")  # nothing is chosen for the clerk
     hit.get_by_role("button", name="反馈").click()
     expect(page).to_have_url(f"{live.url}/dept/feedback?done=1")
-    expect(page.get_by_role("status").first).to_contain_text("已记录反馈")
+    expect(page.get_by_role("status").first).to_contain_text("已记录 1 条反馈")
     tab.shot("dept-feedback")
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="反馈率").click()
     expect(page.get_by_role("region", name="反馈率")).to_contain_text("P-GWY-01")

@@ -73,7 +73,12 @@ def test_every_page_renders_clean_for_its_role(client, session, keys, signer):
     client.put("/api/v1/organisations/91350100M000100Y43", headers=DEPT, json=org)
     claimed = client.put("/api/v1/organisations/91350100M000100Y43", headers=COURT, json={**org, "persons": []})
     roles_conflict = claimed.json()["conflicts"][0]["id"]  # another department empties the list
+    batch_check = client.post("/dept/checks/batch", headers=with_csrf(HR), follow_redirects=False, data={
+        "scenario": "civil_service_recruitment", "purpose": "资格审查"},
+        files={"file": ("名单.csv", f"证件号码,姓名\n{cid(71)},张三\n".encode())})
+    assert batch_check.status_code == 303, batch_check.text
     concrete = {"/catalog/items/{code}": "/catalog/items/XZCF-01",
+                "/dept/checks/batches/{check_batch_id}": batch_check.headers["location"],
                 "/console/conflicts/{conflict_id}": f"/console/conflicts/{roles_conflict}",
                 "/me/accesses/{seq}/proof": f"/me/accesses/{seq}/proof",
                 "/dept/batches/{batch_id}": upload.headers["location"],
@@ -91,7 +96,9 @@ def test_every_page_renders_clean_for_its_role(client, session, keys, signer):
                 "/console/editions/{kind}": "/console/editions/catalog"}
     downloads = {"/me/accesses/{seq}/proof.json", "/me/accesses/{seq}/signed-head.json",
                  "/me/authorisations/{authorisation_id}/receipt.json",
-                 "/me/repairs/{repair_id}/commitment.json"} | {p for p in _page_gets(client.app) if "/evidence/" in p}
+                 "/me/repairs/{repair_id}/commitment.json", "/catalog/items/{code}/template.{kind}",
+                 "/dept/batches/{batch_id}/rejected.{kind}", "/dept/checks/batches/{check_batch_id}/result.{kind}",
+                 } | {p for p in _page_gets(client.app) if "/evidence/" in p}
     seen = set()
     for path, perm in _page_gets(client.app).items():
         if path in downloads:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from chengxin.callers import permit
 from chengxin.catalog.schemas import CatalogOut, ItemOut
@@ -13,6 +14,7 @@ from chengxin.creditfile.service import NATURE_LABELS, SEVERITY_LABELS
 from chengxin.deps import CatalogDep
 from chengxin.errors import NotFound
 from chengxin.matters.rules import LIST_LABELS
+from chengxin.records import template
 from chengxin.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -47,4 +49,20 @@ def item_page(code: str, request: Request, catalog: CatalogDep) -> HTMLResponse:
     if item is None:
         raise NotFound("CATALOG_ITEM_UNKNOWN", "目录中没有该信息项")
     return render(request, "catalog/item.html", item=ItemOut.of(item, catalog), labels=LABELS,
-                  departments=catalog.departments)
+                  departments=catalog.departments, columns=template.columns(item))
+
+
+TEMPLATE_KINDS = {"csv": "text/csv; charset=utf-8",
+                  "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+@router.get("/catalog/items/{code}/template.{kind}", dependencies=[permit("public")])
+def item_template(code: str, kind: str, catalog: CatalogDep) -> Response:
+    """信息项的报送模板（CSV 或 Excel）：中文表头（含公共列）、一行示例，Excel 模板带下拉选项与日期校验。"""
+    item = catalog.item(code[:32])
+    if item is None or kind not in TEMPLATE_KINDS:
+        raise NotFound("CATALOG_ITEM_UNKNOWN", "目录中没有该信息项")
+    body = template.template_csv(item) if kind == "csv" else template.template_xlsx(item)
+    name = quote(f"{item.code}-{item.name}-模板.{kind}")
+    return Response(body, media_type=TEMPLATE_KINDS[kind], headers={
+        "Content-Disposition": f"attachment; filename=\"{item.code}-template.{kind}\"; filename*=UTF-8''{name}"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chengxin.coltypes import JSONType, UTCDateTime
@@ -58,3 +58,27 @@ class Feedback(Base):
     outcome: Mapped[str] = mapped_column(String(12))
     reason: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CheckBatch(Base):
+    """A batch check run from the department pages: who, for what, the counts by outcome, and the
+    result file (the caller's own columns beside each answer) as AES-GCM ciphertext, kept until
+    `expires_at` (CHENGXIN_CHECK_RESULTS_DAYS); the counts stay as the department's history."""
+
+    __tablename__ = "check_batches"
+    __table_args__ = (Index("ix_check_batches_department", "department_code", "created_at"),
+                      Index("ix_check_batches_expires", "expires_at"))
+
+    id: Mapped[str] = mapped_column(String(26), primary_key=True)  # the checks' batch_id
+    department_code: Mapped[str] = mapped_column(String(64), ForeignKey("departments.code"))
+    account_id: Mapped[str | None] = mapped_column(String(26))
+    filename: Mapped[str | None] = mapped_column(String(255))
+    scenario: Mapped[str] = mapped_column(String(48))
+    purpose: Mapped[str] = mapped_column(String(200))
+    business_ref: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    counts: Mapped[dict[str, int]] = mapped_column(JSONType)
+    # JSON {"columns": [...], "rows": [[...], ...]}; None once expired.
+    result_cipher: Mapped[bytes | None] = mapped_column(LargeBinary)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

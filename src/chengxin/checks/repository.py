@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, defer, sessionmaker
 
-from chengxin.checks.models import Check, CheckHit, Feedback
+from chengxin.checks.models import Check, CheckBatch, CheckHit, Feedback
 from chengxin.db import SQLITE_BUSY_TIMEOUT_MS, sqlite_insert_many
 from chengxin.matters.models import Matter
 from chengxin.organisations.models import Organisation, OrganisationRole
@@ -533,3 +533,28 @@ def answered_counts(session: Session, since: datetime | None, department: str | 
         stmt = stmt.where(CheckHit.department_code == department)
     return list(session.execute(stmt.group_by(CheckHit.department_code, CheckHit.measure_code,
                                               Feedback.outcome)))
+
+
+# --- batch checks run from the department pages ---------------------------------------------
+
+
+def add_check_batch(session: Session, row: CheckBatch) -> None:
+    session.add(row)
+    session.flush()
+
+
+def department_check_batches(session: Session, department_code: str, limit: int) -> list[CheckBatch]:
+    """A department's batch checks, newest first (the result files are not loaded)."""
+    return list(session.scalars(select(CheckBatch).where(CheckBatch.department_code == department_code)
+                                .options(defer(CheckBatch.result_cipher))
+                                .order_by(CheckBatch.created_at.desc(), CheckBatch.id.desc()).limit(limit)))
+
+
+def get_check_batch(session: Session, batch_id: str) -> CheckBatch | None:
+    return session.get(CheckBatch, batch_id)
+
+
+def purge_batch_results(session: Session, now: datetime) -> int:
+    """Drop the result files past their keeping time (the counts stay as history); how many."""
+    return session.execute(update(CheckBatch).where(CheckBatch.expires_at <= now)
+                           .values(result_cipher=None, expires_at=None)).rowcount or 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -22,13 +22,16 @@ from chengxin.access.service import insert_from_json_sql as access_insert_from_j
 from chengxin.callers import Caller
 from chengxin.catalog.rules import Catalog
 from chengxin.checks import repository as repo
+from chengxin.checks.models import CheckBatch
 from chengxin.checks.rules import Candidate, Hit, Standing, Via, evaluate, standing
 from chengxin.clock import utcnow
 from chengxin.db import insert_from_json, json_rows
 from chengxin.errors import DomainError, NotFound
 from chengxin.keyring.service import pick
+from chengxin.masking import mask_name
 from chengxin.matters.rules import Facts, in_effect_until, listing_state
 from chengxin.publicity.rules import Tier, add_months
+from chengxin.records.repository import person_names
 from chengxin.sanctions.measures import Measure, MeasureList
 
 COURT_LIST_ITEMS = frozenset({"SFCP-01"})
@@ -378,3 +381,69 @@ def feedback_rates(session: Session, since: datetime | None = None, department: 
     for row in table.values():
         row["rate"] = round(row["answered"] / row["hits"], 4) if row["hits"] else 0.0
     return sorted(table.values(), key=lambda r: (r["department_code"], r["measure_code"]))
+
+
+@dataclass(frozen=True, slots=True)
+class PendingCheck:
+    """A check of the department with measures still awaiting feedback, for the feedback page."""
+
+    check: Any  # models.Check
+    masked_name: str
+    hits: list[tuple[Any, Measure | None, str]]  # (CheckHit, measure, form key)
+
+
+def hit_key(check_id: str, measure_code: str) -> str:
+    """How the feedback form names one hit."""
+    return f"{check_id}.{measure_code}"
+
+
+def pending_feedback(session: Session, department: str, measures: MeasureList, limit: int = 100) -> list[PendingCheck]:
+    """The department's hits without feedback, grouped by check (newest first), each check with the
+    checked person's masked name."""
+    pairs = repo.unanswered_hits(session, department, limit)
+    names = person_names(session, [check.subject_key for _, check in pairs])
+    groups: dict[str, PendingCheck] = {}
+    for hit, check in pairs:
+        group = groups.get(check.id)
+        if group is None:
+            name = names.get(check.subject_key, (None, None))[0]
+            group = groups[check.id] = PendingCheck(check, mask_name(name) or "（未登记姓名）", [])
+        group.hits.append((hit, measures.measures.get(hit.measure_code), hit_key(check.id, hit.measure_code)))
+    return list(groups.values())
+
+
+def batch_context(batch_id: str) -> bytes:
+    """What a batch-check result file's ciphertext is bound to (keyring.rules.CIPHERS says the same)."""
+    return f"check_batch:{batch_id}".encode()
+
+
+def keep_batch(session: Session, keys: Any, caller: Caller, *, batch_id: str, filename: str | None, scenario: str,
+               purpose: str, business_ref: str | None, summary: dict[str, int], columns: list[str],
+               rows: list[list[str]], days: int) -> CheckBatch:
+    """Record a batch check run from the pages: its counts for the history, its result file sealed
+    for `days` days."""
+    now = utcnow()
+    plain = json.dumps({"columns": columns, "rows": rows}, ensure_ascii=False)
+    row = CheckBatch(id=batch_id, department_code=caller.require_department(), account_id=caller.account_id,
+                     filename=(filename or "")[:255] or None, scenario=scenario, purpose=purpose[:200],
+                     business_ref=(business_ref or "")[:100] or None, created_at=now, total=summary["total"],
+                     counts={k: summary[k] for k in ("block", "review", "green", "clear", "errors")},
+                     result_cipher=keys.encrypt(plain, batch_context(batch_id)), expires_at=now + timedelta(days=days))
+    repo.add_check_batch(session, row)
+    return row
+
+
+def own_batch(session: Session, caller: Caller, batch_id: str) -> CheckBatch:
+    """A batch check of the caller's department (another department's is not found)."""
+    row = repo.get_check_batch(session, batch_id[:26])
+    if row is None or row.department_code != caller.require_department():
+        raise NotFound("CHECK_BATCH_NOT_FOUND", "没有该批量核查，或它不是本部门发起的")
+    return row
+
+
+def batch_result(keys: Any, row: CheckBatch) -> tuple[list[str], list[list[str]]] | None:
+    """The result file of a batch check, or None once it has been deleted."""
+    if row.result_cipher is None or row.expires_at is None or row.expires_at <= utcnow():
+        return None
+    doc = json.loads(keys.decrypt(bytes(row.result_cipher), batch_context(row.id)))
+    return doc["columns"], doc["rows"]

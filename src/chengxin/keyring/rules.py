@@ -44,6 +44,9 @@ CIPHERS: tuple[CipherColumn, ...] = (
     # Bound to the column, not the person key: a re-key moves these rows with a plain UPDATE.
     CipherColumn("person_contacts", "phone_cipher", "person_key", lambda row: b"person_contacts.phone"),
     CipherColumn("person_contacts", "email_cipher", "person_key", lambda row: b"person_contacts.email"),
+    # A department's refused rows and batch-check results, each bound to its own id.
+    CipherColumn("rejected_rows", "content_cipher", "id", lambda row: f"rejected:{row['id']}".encode()),
+    CipherColumn("check_batches", "result_cipher", "id", lambda row: f"check_batch:{row['id']}".encode()),
 )
 
 KEY_COLUMN_NAMES = ("person_key", "subject_key")

@@ -34,8 +34,8 @@ def receipt(session: Any, batch: Batch, limit: int = REPORT_LIMIT) -> Receipt:
         total=batch.total, created=batch.created,
         new_versions=batch.new_versions, unchanged=batch.unchanged, rejected=batch.rejected,
         warnings=batch.warnings,
-        issues=[IssueOut(row=i.row, field=i.field, level=i.level, code=i.code,
-                         message=i.message) for i in issues[:limit]],
+        issues=[IssueOut(row=i.row, field=i.field, level=i.level, code=i.code, message=i.message,
+                         label=i.label, source_record_id=i.source_record_id) for i in issues[:limit]],
         issue_counts=counts,
         issues_truncated=len(issues) > limit or sum(counts.values()) > len(issues),
     )
@@ -75,7 +75,8 @@ def submit_batch(
     batch = service.open_batch(session, department, "api")
     ctx = RowContext(catalog, department, today(), keys.hasher(), body.item_code)
     collector = service.Collector(session, catalog, keys, batch, ctx,
-                                  issues_per_code=settings.max_issues_per_code)
+                                  issues_per_code=settings.max_issues_per_code,
+                                  rejected_days=settings.rejected_rows_days)
     rows: list[tuple[int, dict[str, Any]]] = []
     shape_issues: list[Issue] = []
     for n, record in enumerate(body.records, start=1):

@@ -24,7 +24,7 @@ from typing import IO, Any
 
 from chengxin.catalog.rules import Catalog, CatalogItem
 from chengxin.errors import DomainError
-from chengxin.records.rules import ENVELOPE_BY_HEADER
+from chengxin.records.rules import ENVELOPE_BY_HEADER, IGNORED_HEADERS
 
 SNIFF_BYTES = 256 * 1024
 MAX_COLUMNS = 256
@@ -289,6 +289,8 @@ class RowMapper:
     def _name(header: str, item: CatalogItem | None) -> str:
         if header in ENVELOPE_BY_HEADER:
             return ENVELOPE_BY_HEADER[header]
+        if header in IGNORED_HEADERS:  # a file of refused rows sent back: its reasons are not data
+            return ""
         if item is not None:
             spec = item.by_label.get(header)
             if spec is not None:

@@ -55,6 +55,7 @@ class ImportSpec:
     item_code: str | None = None
     chunk_rows: int = 5000
     issues_per_code: int = service.ISSUES_PER_CODE
+    rejected_days: int = service.REJECTED_DAYS
 
 
 def file_sha256(stream: IO[bytes]) -> str:
@@ -189,11 +190,11 @@ def _import(factory: sessionmaker[Session], catalog: Catalog, keys: Keys, stream
             engine = _pipeline_engine(factory, keys)
             if engine is not None:
                 position = _store_pipelined(engine, factory, catalog, keys, batch, ctx, chunks, position,
-                                            progress, spec.issues_per_code)
+                                            progress, spec.issues_per_code, spec.rejected_days)
             else:
                 for chunk, position in chunks:
                     seq = _commit_chunk(chunk_sessions, catalog, keys, batch, ctx, chunk, seq,
-                                        spec.issues_per_code)
+                                        spec.issues_per_code, spec.rejected_days)
                     if progress:
                         progress(position, batch.total)
     finally:
@@ -244,13 +245,13 @@ def _chunk_sessions(factory: sessionmaker[Session]) -> Iterator[Callable[[], Ses
 
 def _commit_chunk(factory: Callable[[], Session], catalog: Catalog, keys: Keys, batch: Batch,
                   ctx: RowContext, chunk: list[tuple[int, dict]] | ValidatedRows, seq: int,
-                  issues_per_code: int) -> int:
+                  issues_per_code: int, rejected_days: int = service.REJECTED_DAYS) -> int:
     """Store one chunk with the batch's progress, in one transaction; `batch` then holds what
     is committed (and nothing of a chunk that failed)."""
     with unit_of_work(factory) as session:
         attached = session.merge(batch)
         attached.status, attached.owner = "running", batch.owner  # a sweeper's mistake undone
-        collector = service.Collector(session, catalog, keys, attached, ctx, seq, issues_per_code)
+        collector = service.Collector(session, catalog, keys, attached, ctx, seq, issues_per_code, rejected_days)
         collector.add_chunk(chunk)
         seq = collector.issue_seq
     for attr in _PROGRESS:
@@ -351,14 +352,15 @@ _PROGRESS = ("total", "created", "new_versions", "unchanged", "rejected", "warni
 
 def _store_pipelined(engine: Engine, factory: sessionmaker[Session], catalog: Catalog, keys: Keys,
                      batch: Batch, ctx: RowContext, chunks: Iterator[tuple[Any, int]], position: int,
-                     progress: Callable[[int, int], None] | None, issues_per_code: int) -> int:
+                     progress: Callable[[int, int], None] | None, issues_per_code: int,
+                     rejected_days: int = service.REJECTED_DAYS) -> int:
     """Store every chunk through a writer thread; returns the bytes read. On return or error
     `batch` holds the counts of the chunks committed."""
     committed = {a: getattr(batch, a) for a in _PROGRESS}
     with engine.connect() as conn:
         looking = conn.execution_options(isolation_level="AUTOCOMMIT")
         with factory(bind=looking) as lookups:
-            collector = service.Collector(lookups, catalog, keys, batch, ctx, 0, issues_per_code)
+            collector = service.Collector(lookups, catalog, keys, batch, ctx, 0, issues_per_code, rejected_days)
             writer = _Writer(engine, factory, collector)
             in_flight: tuple[dict[str, int], int] | None = None
             known = None
@@ -519,7 +521,7 @@ def _validate_file(write_fd: int) -> None:
 # its canonical JSON is what is stored, and the few rows that need the dict (list entries)
 # decode it (ValidRow.data).
 
-def _pack(checked: ValidatedRows) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], int, int]:
+def _pack(checked: ValidatedRows) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], int, int, list[Any]]:
     rows = []
     for r in checked.valid:
         ident = r.identifier
@@ -532,16 +534,16 @@ def _pack(checked: ValidatedRows) -> tuple[list[tuple[Any, ...]], list[tuple[Any
             r.severity, r.severity_reason, r.data_json, r.content_hash,
             [_issue(w) for w in r.warnings] if r.warnings else None,
         ))
-    return rows, [_issue(i) for i in checked.issues], checked.rejected, checked.last_row
+    return rows, [_issue(i) for i in checked.issues], checked.rejected, checked.last_row, checked.refused
 
 
 def _issue(issue: Issue) -> tuple[Any, ...]:
     return issue.row, issue.field, issue.code, issue.message, issue.level
 
 
-def _unpack(packed: tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], int, int],
+def _unpack(packed: tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], int, int, list[Any]],
             catalog: Catalog) -> ValidatedRows:
-    rows, issues, rejected, last_row = packed
+    rows, issues, rejected, last_row, refused = packed
     item = catalog.item
     day = date.fromisoformat
     valid = []
@@ -556,7 +558,8 @@ def _unpack(packed: tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], int, int
         valid.append(ValidRow(
             number, found, kind, key, ident, person_name, uscc, org_name, source_id, day(decided),
             severity, reason, data_json, digest, [Issue(*w) for w in warnings] if warnings else []))
-    return ValidatedRows(valid, [Issue(*i) for i in issues], rejected, last_row)
+    return ValidatedRows(valid, [Issue(*i) for i in issues], rejected, last_row,
+                         [(number, values) for number, values in refused])
 
 
 if __name__ == "__main__":
@@ -583,5 +586,5 @@ def import_upload(factory: sessionmaker[Session], catalog: Catalog, keys: Keys, 
         raise DomainError("FILE_TOO_LARGE", f"文件超过上限 {settings.max_upload_bytes // (1024 * 1024)} MB", 413)
     name = os.path.basename((upload.filename or "upload.csv").replace("\\", "/"))[:255]
     spec = ImportSpec(department, name or "upload.csv", item_code or None, settings.import_chunk_rows,
-                      settings.max_issues_per_code)
+                      settings.max_issues_per_code, settings.rejected_rows_days)
     return run_import(factory, catalog, keys, upload.file, spec)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chengxin.clock import utcnow
@@ -92,7 +92,8 @@ class Batch(Base):
 
 
 class BatchIssue(Base):
-    """A per-row finding; never holds the submitted values, only where and why."""
+    """A per-row finding; never holds the submitted values, only where and why (the values of a
+    refused row are kept apart, encrypted and for a while only: RejectedRow)."""
 
     __tablename__ = "batch_issues"
 
@@ -105,3 +106,26 @@ class BatchIssue(Base):
     level: Mapped[str] = mapped_column(String(8))  # error | warning
     code: Mapped[str] = mapped_column(String(48))
     message: Mapped[str] = mapped_column(Text)
+    # The label of `field` in the row's own item (set when the issue is recorded: two items may
+    # share a field name under different labels), and the row's source record number.
+    label: Mapped[str | None] = mapped_column(String(64))
+    source_record_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class RejectedRow(Base):
+    """A refused row as it was sent, with its reasons, so the department can download, fix and
+    send it again. It holds personal data (ID numbers, names): the values are AES-GCM ciphertext
+    (JSON), never in an indexed column, and the row is deleted at `expires_at`
+    (CHENGXIN_REJECTED_ROWS_DAYS after the upload)."""
+
+    __tablename__ = "rejected_rows"
+    __table_args__ = (Index("ix_rejected_rows_batch", "batch_id", "row"),
+                      Index("ix_rejected_rows_expires", "expires_at"))
+
+    id: Mapped[str] = mapped_column(String(26), primary_key=True)
+    batch_id: Mapped[str] = mapped_column(String(26), ForeignKey("batches.id"))
+    row: Mapped[int] = mapped_column(Integer)
+    item_code: Mapped[str | None] = mapped_column(String(32))
+    # {"values": {field name: text}, "reasons": [[field, label, message], ...]}, bound to the id.
+    content_cipher: Mapped[bytes] = mapped_column(LargeBinary)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())

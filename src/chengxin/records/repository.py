@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from chengxin.records.models import Batch, BatchIssue, Record
+from chengxin.records.models import Batch, BatchIssue, Record, RejectedRow
 
 RECORD_COLUMNS = (
     "subject_key", "id", "subject_kind", "department_code", "source_record_id", "version",
@@ -244,15 +244,45 @@ def supersede(session: Session, keys: list[tuple[str, str]], at: datetime) -> No
     )
 
 
-def insert_issues(session: Session, batch_id: str, start_seq: int, issues: list[Any]) -> None:
+def insert_issues(session: Session, batch_id: str, start_seq: int, issues: list[Any],
+                  notes: list[tuple[str | None, str | None]] | None = None) -> None:
+    """A batch's issues; `notes` gives each its (label, source record number)."""
     if not issues:
         return
+    notes = notes or [(None, None)] * len(issues)
     session.execute(
         BatchIssue.__table__.insert(),
         [{"batch_id": batch_id, "seq": start_seq + n, "row": i.row, "field": i.field,
-          "level": i.level, "code": i.code, "message": i.message}
-         for n, i in enumerate(issues)],
+          "level": i.level, "code": i.code, "message": i.message, "label": label, "source_record_id": sid}
+         for n, (i, (label, sid)) in enumerate(zip(issues, notes, strict=True))],
     )
+
+
+def insert_rejected(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Refused rows, sealed (see records.rejects)."""
+    if rows:
+        session.execute(RejectedRow.__table__.insert(), rows)
+
+
+def rejected_rows(session: Session, batch_id: str, now: datetime, rows: Sequence[int] | None = None,
+                  limit: int | None = None) -> list[RejectedRow]:
+    """A batch's refused rows still kept (all, or those of the given row numbers), in row order."""
+    stmt = select(RejectedRow).where(RejectedRow.batch_id == batch_id, RejectedRow.expires_at > now)
+    if rows is not None:
+        if not rows:
+            return []
+        stmt = stmt.where(RejectedRow.row.in_(list(rows)[:IN_CHUNK]))
+    return list(session.scalars(stmt.order_by(RejectedRow.row).limit(limit)))
+
+
+def count_rejected(session: Session, batch_id: str, now: datetime) -> int:
+    return session.execute(select(func.count()).select_from(RejectedRow).where(
+        RejectedRow.batch_id == batch_id, RejectedRow.expires_at > now)).scalar_one()
+
+
+def purge_rejected(session: Session, now: datetime) -> int:
+    """Delete refused rows past their keeping time; how many."""
+    return session.execute(delete(RejectedRow).where(RejectedRow.expires_at <= now)).rowcount or 0
 
 
 def set_batch_counts(session: Session, batch_id: str, counts: dict[str, Any]) -> None:

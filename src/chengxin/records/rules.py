@@ -41,6 +41,14 @@ SOURCE_ID_MAX = 64
 ADULT_MONTHS = 18 * 12
 NAME_MAX = 100
 
+# The example row of a template (records.template): refused, so that a template sent back with
+# its example still in it stores nothing invented.
+EXAMPLE_SOURCE_ID = "示例-请删除本行"
+# Columns of a file of refused rows that are not data (records.template): the importer skips them.
+REASON_HEADER = "原因"
+ROW_HEADER = "原文件行号"
+IGNORED_HEADERS = frozenset({REASON_HEADER, ROW_HEADER})
+
 # Envelope labels and names both map to the envelope name.
 ENVELOPE_BY_HEADER: dict[str, str] = {**{v: k for k, v in RESERVED_FIELDS.items()},
                                       **{k: k for k in RESERVED_FIELDS}}
@@ -281,6 +289,9 @@ def validate_row(ctx: RowContext, row: int, raw: Mapping[str, object]) -> tuple[
     elif len(source_record_id) > SOURCE_ID_MAX:
         errors.append(Issue(row, "source_record_id", "RECORD_SOURCE_ID_TOO_LONG",
                             f"源记录编号不得超过 {SOURCE_ID_MAX} 个字符"))
+    elif source_record_id == EXAMPLE_SOURCE_ID:
+        errors.append(Issue(row, "source_record_id", "RECORD_TEMPLATE_EXAMPLE",
+                            "这是模板中的示例行，不会入库：请删除本行，或改写为真实记录"))
 
     decision_raw = get("decision_date")
     decision: date | None = None
@@ -371,6 +382,28 @@ def validate_row(ctx: RowContext, row: int, raw: Mapping[str, object]) -> tuple[
     ), warnings
 
 
+def cell_text(value: object) -> str:
+    """A submitted cell as the text a person would type back into the file."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def sent_values(raw: Mapping[str, object]) -> dict[str, str]:
+    """A refused row's values as text, keyed by field name (no empty column kept)."""
+    return {str(k): cell_text(v) for k, v in raw.items() if k and v not in (None, "")}
+
+
 @dataclass(slots=True)
 class ValidatedRows:
     """A chunk of rows judged by `validate_row`: the valid ones, every issue in row order
@@ -380,6 +413,8 @@ class ValidatedRows:
     issues: list[Issue]
     rejected: int = 0
     last_row: int = 0  # the number of the chunk's last row: what a committed chunk covers
+    # The refused rows as sent (field name -> text), to be kept for the department to fix.
+    refused: list[tuple[int, dict[str, str]]] = field(default_factory=list)
 
 
 def validate_rows(ctx: RowContext, rows: Iterable[tuple[int, Mapping[str, object]]]) -> ValidatedRows:
@@ -392,6 +427,7 @@ def validate_rows(ctx: RowContext, rows: Iterable[tuple[int, Mapping[str, object
         row, found = validate_row(ctx, number, raw)
         if row is None:
             checked.rejected += 1
+            checked.refused.append((number, sent_values(raw)))
         else:
             valid.append(row)
         issues.extend(found)

@@ -40,6 +40,8 @@ class IssueOut(BaseModel):
     level: str = Field(description="error：该行未被接收；warning：已接收但有数据质量提示")
     code: str
     message: str
+    label: str | None = Field(None, description="字段在该行所属信息项中的中文名")
+    source_record_id: str | None = Field(None, description="该行的源记录编号（行中填写了的话）")
 
 
 class StopOut(BaseModel):

@@ -33,6 +33,7 @@ from chengxin.matters.rules import STATE_LABELS
 from chengxin.organisations import repository as orgs
 from chengxin.persons import repository as persons
 from chengxin.persons.service import new_person_values
+from chengxin.records import rejects
 from chengxin.records import repository as repo
 from chengxin.records.models import Batch, Record
 from chengxin.records.rules import Issue, RowContext, ValidatedRows, ValidRow, validate_rows
@@ -52,6 +53,7 @@ class ChunkResult:
 # Issue rows kept per code and batch: the first ones of each code are listed, every one is counted
 # (Batch.issue_counts), so a file of a million bad rows costs a few thousand rows, not a million.
 ISSUES_PER_CODE = 1000
+REJECTED_DAYS = 30  # how long refused rows are kept (CHENGXIN_REJECTED_ROWS_DAYS)
 
 
 def open_batch(
@@ -165,6 +167,9 @@ class ChunkPlan:
     # Differing names of known subjects: they change nothing and go to the credit office.
     name_conflicts: list[conflicts.NameClaim]
     org_conflicts: list[tuple[str, str, str | None, str, conflicts.Origin]]  # (uscc, key, current, claimed, origin)
+    # (label, source record number) of each of result.issues, and the refused rows to keep.
+    issue_notes: list[tuple[str | None, str | None]] = field(default_factory=list)
+    rejected_rows: list[dict[str, Any]] = field(default_factory=list)
 
     def known(self) -> Known:
         """What this chunk leaves behind (see Known)."""
@@ -184,7 +189,9 @@ class Collector:
     """Takes rows of one department's batch, chunk by chunk."""
 
     def __init__(self, session: Session, catalog: Catalog, keys: Keys, batch: Batch,
-                 ctx: RowContext, issue_seq: int = 0, issues_per_code: int = ISSUES_PER_CODE) -> None:
+                 ctx: RowContext, issue_seq: int = 0, issues_per_code: int = ISSUES_PER_CODE,
+                 rejected_days: int = REJECTED_DAYS) -> None:
+        self.rejected_days = rejected_days
         self.session = session
         self.catalog = catalog
         self.keys = keys
@@ -211,6 +218,9 @@ class Collector:
         checked = rows if isinstance(rows, ValidatedRows) else validate_rows(self.ctx, rows)
         result = ChunkResult(rejected=checked.rejected, issues=checked.issues)
         plan = ChunkPlan(result, utcnow(), self.issue_seq, [], [], [], [], [], {}, [], [], [], [])
+        where = rejects.where_of(checked, self.ctx.default_item_code)  # the refused rows'
+        plan.rejected_rows = rejects.sealed_rows(self.keys, self.catalog, checked, where, self.batch.id,
+                                                 plan.now + timedelta(days=self.rejected_days))
         self._plan_rows(checked.valid, plan, known)
         result.warnings = sum(1 for i in result.issues if i.level == "warning")  # planning adds some
         batch = self.batch
@@ -224,6 +234,9 @@ class Collector:
             batch.rows_through = checked.last_row
         batch.heartbeat_at = plan.now
         result.issues = self.listed(result.issues)
+        if result.issues:  # the valid rows with a warning too
+            where.update(rejects.where_valid(checked, {i.row for i in result.issues} - where.keys()))
+        plan.issue_notes = rejects.notes(self.catalog, result.issues, where)
         self.issue_seq += len(result.issues)
         return plan
 
@@ -260,7 +273,8 @@ class Collector:
             matters.follow_records(session, self.ctx.department_code, list(zip(plan.kept, plan.records, strict=True)),
                                    now)
             matters.end_moved(session, self.catalog, plan.moved, now)
-        repo.insert_issues(session, self.batch.id, plan.issue_seq, plan.result.issues)
+        repo.insert_issues(session, self.batch.id, plan.issue_seq, plan.result.issues, plan.issue_notes)
+        repo.insert_rejected(session, plan.rejected_rows)
 
     def _plan_rows(self, valid: list[ValidRow], plan: ChunkPlan, known: Known | None) -> None:
         if not valid:
