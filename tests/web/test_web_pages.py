@@ -20,7 +20,7 @@ ROLE_HEADERS = {"records.submit": DEPT, "records.read_own": DEPT, "checks.run": 
                 "alerts.read": as_role("auditor"), "objections.handle": DEPT, "repairs.review": OPERATOR,
                 "tipoffs.handle": OPERATOR, "articles.manage": OPERATOR,
                 "assessment.read": OPERATOR, "lists.read": DEPT, "lists.write": DEPT, "catalog.manage": OPERATOR,
-                "conflicts.resolve": OPERATOR}
+                "conflicts.resolve": OPERATOR, "workbench": DEPT}
 
 
 def _page_gets(app) -> dict[str, str]:

@@ -61,6 +61,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "articles.manage": frozenset({"operator"}),
     "catalog.manage": frozenset({"operator"}),
     "conflicts.resolve": frozenset({"operator"}),
+    # The staff workbench: every role that works in the console (not a person, not a third party).
+    "workbench": frozenset({"platform_admin", "operator", "submitter", "checker", "auditor"}),
 }
 
 API_TOKEN_PREFIX = "cxt"
