@@ -34,9 +34,14 @@ BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 def definitions(report: Report) -> list[str]:
     """What each figure means, and what was left out (the page prints the same words)."""
     now = report.now
-    backfill = (f"本期未计历史补录记录 {now.totals.backfilled if now.totals else 0} 条（决定日早于归集日 "
-                f"{rules.BACKFILL_DAYS} 天以上的记录，多为部门集中导入的存量数据，计入会拉低及时率）。"
-                if now.backfill_excluded else "本期计入了历史补录记录（决定日早于归集日一年以上的存量数据）。")
+    count = now.totals.backfilled if now.totals else 0
+    what = f"决定日早于归集日 {rules.BACKFILL_DAYS} 天以上的记录，多为部门集中导入的存量数据，计入会拉低及时率"
+    if not count:
+        backfill = f"历史补录：{what}；本期没有这样的记录。"
+    elif now.backfill_excluded:
+        backfill = f"本期未计历史补录记录 {count} 条（{what}）。"
+    else:
+        backfill = f"本期计入了历史补录记录 {count} 条（{what}）。"
     return [
         "及时率：决定后 7 日内归集的记录占归集记录的比例。",
         "差错率：未通过校验的行数占报送行数的比例。",
