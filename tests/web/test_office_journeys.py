@@ -4,6 +4,8 @@ page (pages.md); the printout keeps the whole table on the page width. Screensho
 
 from __future__ import annotations
 
+from io import BytesIO
+
 from browser_tab import Tab
 from live_server import PASSWORD
 from openpyxl import load_workbook
@@ -43,7 +45,8 @@ def test_the_office_lands_on_its_workbench_and_takes_the_report_as_excel_in_thre
             tab.tap(page.get_by_role("link", name="导出 Excel"))
         assert tab.steps <= 3, tab.steps  # pages.md: the report as Excel in ≤ 3 clicks from login
         assert download.value.suggested_filename.endswith(".xlsx")
-        book = load_workbook(download.value.path())
+        with open(download.value.path(), "rb") as saved:  # the saved file has no .xlsx suffix
+            book = load_workbook(BytesIO(saved.read()))
         assert any(r[1] == "合计" for r in book.active.iter_rows(values_only=True) if len(r) > 1)
         tab.assert_clean()
     finally:
