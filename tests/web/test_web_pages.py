@@ -20,7 +20,7 @@ ROLE_HEADERS = {"records.submit": DEPT, "records.read_own": DEPT, "checks.run": 
                 "alerts.read": as_role("auditor"), "objections.handle": DEPT, "repairs.review": OPERATOR,
                 "tipoffs.handle": OPERATOR, "articles.manage": OPERATOR,
                 "assessment.read": OPERATOR, "lists.read": DEPT, "lists.write": DEPT, "catalog.manage": OPERATOR,
-                "conflicts.resolve": OPERATOR, "workbench": DEPT}
+                "conflicts.resolve": OPERATOR, "workbench": DEPT, "files.read": DEPT}
 
 
 def _page_gets(app) -> dict[str, str]:
@@ -88,9 +88,11 @@ def test_every_page_renders_clean_for_its_role(client, session, keys, signer):
                 "/public/articles/{article_id}": f"/public/articles/{article}",
                 "/console/articles/{article_id}": f"/console/articles/{article}",
                 "/console/lists/{entry_id}": f"/console/lists/{entry}",
+                "/console/lists/{entry_id}/file": f"/console/lists/{entry}/file",
                 "/console/editions/{kind}": "/console/editions/catalog"}
     downloads = {"/me/accesses/{seq}/proof.json", "/me/authorisations/{authorisation_id}/receipt.json",
-                 "/me/repairs/{repair_id}/commitment.json"} | {p for p in _page_gets(client.app) if "/evidence/" in p}
+                 "/me/repairs/{repair_id}/commitment.json",
+                 "/console/assessment/report.xlsx"} | {p for p in _page_gets(client.app) if "/evidence/" in p}
     seen = set()
     for path, perm in _page_gets(client.app).items():
         if path in downloads:
@@ -105,7 +107,8 @@ def test_every_page_renders_clean_for_its_role(client, session, keys, signer):
             "/public/articles", "/public/articles/{article_id}", "/console/articles", "/console/articles/new",
             "/console/articles/{article_id}", "/console/assessment",
             "/console/lists", "/console/lists/new", "/console/lists/{entry_id}", "/me/contact",
-            "/console/conflicts", "/console/conflicts/{conflict_id}"} <= seen
+            "/console/conflicts", "/console/conflicts/{conflict_id}", "/console",
+            "/console/lists/{entry_id}/file"} <= seen
     names = client.get("/api/v1/conflicts", headers=OPERATOR, params={"kind": "person_name"}).json()["conflicts"]
     _assert_clean(client.get(f"/console/conflicts/{names[0]['id']}", headers=OPERATOR), "a name conflict")
 
