@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
@@ -15,6 +15,9 @@ from chengxin.accounts.models import Account, ApiToken, IdentityChallenge, Login
 from chengxin.accounts.providers import Delivery, provider
 from chengxin.accounts.rules import (
     API_TOKEN_PREFIX,
+    ARGON2_MEMORY_KIB,
+    ARGON2_PARALLELISM,
+    ARGON2_TIME_COST,
     KIND_ROLES,
     ROLES,
     SESSION_PREFIX,
@@ -37,7 +40,9 @@ from chengxin.keyring.service import current_key, resolve_one
 from chengxin.persons import repository as persons
 from chengxin.settings import Settings
 
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# argon2id with OWASP's parameters (see accounts.rules); other hashes are replaced at sign-in.
+_hasher = PasswordHasher(time_cost=ARGON2_TIME_COST, memory_cost=ARGON2_MEMORY_KIB, parallelism=ARGON2_PARALLELISM,
+                         type=Type.ID)
 CHALLENGE_MINUTES = 5
 CHALLENGE_ATTEMPTS = 5
 # Verified when the username is unknown, so a failed sign-in takes as long either way.
