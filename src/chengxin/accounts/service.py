@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -352,3 +353,17 @@ def verify_credential(session: Session, prefix: str, credential_id: str, secret:
 def _require_active(account: Account) -> None:
     if account.disabled_at is not None:
         raise DomainError("ACCOUNT_DISABLED", "账号已停用", 401)
+
+
+def account_names(session: Session, account_ids: Sequence[str]) -> dict[str, str]:
+    """How a page names each account: "王五（wangwu）", a system account by its display name; an id that
+    names no account reads "已删除的账号" (pages never show an account's id)."""
+    found = repo.names(session, account_ids)
+    out = {}
+    for account_id in {a for a in account_ids if a}:
+        if account_id not in found:
+            out[account_id] = "已删除的账号"
+            continue
+        display, username, kind = found[account_id]
+        out[account_id] = "本人账号" if kind == "person" else f"{display}（{username}）" if username else display
+    return out
