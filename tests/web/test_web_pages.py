@@ -89,7 +89,8 @@ def test_every_page_renders_clean_for_its_role(client, session, keys, signer):
                 "/console/articles/{article_id}": f"/console/articles/{article}",
                 "/console/lists/{entry_id}": f"/console/lists/{entry}",
                 "/console/lists/{entry_id}/file": f"/console/lists/{entry}/file",
-                "/console/editions/{kind}": "/console/editions/catalog"}
+                "/console/editions/{kind}": "/console/editions/catalog",
+                "/console/editions/{kind}/entries/{code}": "/console/editions/measures/entries/P-GWY-01"}
     downloads = {"/me/accesses/{seq}/proof.json", "/me/authorisations/{authorisation_id}/receipt.json",
                  "/me/repairs/{repair_id}/commitment.json",
                  "/console/assessment/report.xlsx"} | {p for p in _page_gets(client.app) if "/evidence/" in p}
