@@ -154,6 +154,19 @@ def revoke_token(session: Session, token_id: str, *, by: Caller | None = None) -
     return row
 
 
+def disable_account(session: Session, account_id: str, *, by: Caller) -> tuple[Account, list[str]]:
+    """Stop an account: no sign-in, no token, no session works from now on (each credential is checked
+    against the account on use). Returns it with its token ids, for the credential cache to forget.
+    An administrator cannot stop their own account (someone must be left to undo it)."""
+    account = _account(session, account_id)
+    if account.id == by.account_id:
+        raise DomainError("ACCOUNT_SELF", "不能停用自己正在使用的账号", 409)
+    if account.disabled_at is None:
+        account.disabled_at = utcnow()
+        session.flush()
+    return account, [t.id for t in repo.tokens_of(session, account.id)]
+
+
 def _open_session(session: Session, account: Account, minutes: int, ip: str | None) -> Issued:
     now, secret = utcnow(), new_secret()
     row = LoginSession(id=new_id(), account_id=account.id, secret_hash=hash_secret(secret), created_at=now,
