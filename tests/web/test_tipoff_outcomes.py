@@ -61,7 +61,7 @@ def test_a_tipoff_is_transferred_to_a_department_and_the_tipster_is_told_which(c
     public = client.get(f"/api/v1/public/tipoffs/{number}").json()
     assert public["outcome_label"] == "转办" and public["steps"][-1]["label"] == "转办"
     queue = client.get("/console/tipoffs?status=closed", headers=OPERATOR).text
-    assert ">转办</span>" in queue
+    assert ">已转办</span>" in queue
 
 
 def test_not_accepted_needs_a_reason_and_resolved_needs_a_result(client):

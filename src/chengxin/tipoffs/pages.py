@@ -89,7 +89,7 @@ def queue_page(request: Request, caller: Handler, session: SessionDep,
     else:
         rows = list(repo.queue(session, status=None if status == "all" else status, limit=200, offset=0))
     return render(request, "tipoffs/queue.html", rows=rows, status=status, statuses=QUEUE_STATUSES.items(),
-                  categories=rules.CATEGORIES, status_labels=rules.STATUS_LABELS, outcomes=rules.OUTCOMES)
+                  categories=rules.CATEGORIES, status_labels=rules.STATUS_LABELS, outcomes=rules.CLOSED_TAGS)
 
 
 @router.get("/console/tipoffs/{tipoff_id}", response_class=HTMLResponse)
@@ -119,6 +119,7 @@ def _detail(request: Request, session: SessionDep, keys: KeysDep, t: Tipoff, *, 
                   evidence=[EvidenceOut.of(f) for f in case_repo.evidence_of(session, t.id, t.id)],
                   actions=[(a, ACTION_LABELS[a]) for a in actions], departments=sorted(departments.items()),
                   outcome_label=rules.OUTCOMES.get(t.outcome or ""),
+                  closed_tag=rules.CLOSED_TAGS.get(t.outcome or ""),
                   transferred_name=departments.get(t.transferred_to or "", t.transferred_to),
                   errors=errors or {}, typed=typed or {"action": "", "department": "", "note": ""})
 

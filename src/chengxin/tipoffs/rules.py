@@ -15,6 +15,8 @@ STATUS_LABELS = {"received": "已受理", "handling": "处理中", "closed": "�
 NEXT = {"received": {"handling", "closed"}, "handling": {"closed"}, "closed": set()}
 # How a tip-off is closed; each is recorded as a case event of the same name and shown to the tipster.
 OUTCOMES = {"transferred": "转办", "rejected": "不予受理", "resolved": "办结"}
+# The status tag of a closed tip-off, by how it ended.
+CLOSED_TAGS = {"transferred": "已转办", "rejected": "不予受理", "resolved": "已办结"}
 
 
 def step_label(action: str) -> str:
