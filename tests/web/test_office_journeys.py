@@ -83,3 +83,25 @@ def test_the_report_prints_on_a4_without_cutting_the_table(browser, live):
         tab.assert_clean()
     finally:
         tab.context.close()
+
+
+def test_the_office_changes_a_measure_in_a_form_checks_the_diff_and_publishes(browser, live):
+    tab = Tab(browser, live, **DESK)
+    try:
+        page = tab.page
+        _sign_in(tab)
+        tab.tap(page.get_by_role("navigation", name="主导航").get_by_role("link", name="目录与措施修订"))
+        tab.tap(page.get_by_role("link", name="联合奖惩措施清单"))
+        tab.tap(page.get_by_role("link", name="修改 不得录用为公务员"))
+        page.get_by_label("措施名称").fill("不得录用为公务员（含参照管理）")
+        page.get_by_label("修订说明").fill("明确参照公务员法管理的单位")
+        tab.tap(page.get_by_role("button", name="校验并查看差异"))
+        diff = page.get_by_role("region", name="与现行版本的差异")
+        expect(diff).to_contain_text("不得录用为公务员（含参照管理）")
+        tab.shot("office-edition-diff")
+        tab.tap(page.get_by_role("button", name="发布版本"))
+        expect(page.get_by_role("status").filter(has_text="已发布")).to_be_visible()
+        expect(page.get_by_role("region", name="措施", exact=True)).to_contain_text("不得录用为公务员（含参照管理）")
+        tab.assert_clean()
+    finally:
+        tab.context.close()
