@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from chengxin.accounts import repository as repo
 from chengxin.accounts import service
+from chengxin.accounts.models import Account
 from chengxin.accounts.rules import KIND_ROLES, ROLES
 from chengxin.accounts.schemas import DepartmentIn
 from chengxin.callers import Caller, permit
@@ -33,7 +34,8 @@ ACCOUNT_FIELDS = {
 }
 
 
-def _status(a) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+def _status(a: Account) -> tuple[str, str]:
+    """An account's state as a tag: (words, tone)."""
     if a.disabled_at is not None:
         return "已停用", "bad"
     if a.locked_until is not None and a.locked_until > utcnow():

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from chengxin.alerts.models import Alert
@@ -18,7 +19,7 @@ from chengxin.tipoffs.models import Tipoff
 CAP = 100
 
 
-def _capped(session: Session, stmt) -> int:  # type: ignore[no-untyped-def]
+def _capped(session: Session, stmt: Select[Any]) -> int:
     return session.scalar(select(func.count()).select_from(stmt.limit(CAP).subquery())) or 0
 
 
