@@ -58,6 +58,7 @@ def _world(client, session, settings, keys) -> None:
     submit(client, [penalty(813, id_number=number, name="张叁")], headers=HR)  # a name conflict
     assert submit(client, [court_case(814)], headers=COURT).status_code == 201
     assert check(client, cid(814), "civil_service_recruitment").json()["decision"] == "block"
+    assert submit(client, [penalty(816), penalty(817, decision_date="not a date")]).status_code == 201
 
 
 def test_each_role_sees_its_own_queues_counted_with_links_and_menu_badges(client, session, settings, keys):
@@ -84,9 +85,11 @@ def test_each_role_sees_its_own_queues_counted_with_links_and_menu_badges(client
     assert "todo-tipoffs" not in market and "todo-repairs" not in market
     assert _todo(market, "feedback")[0] == "0"
     assert 'href="/dept/uploads"' in market  # the clerk's job without a queue, as a shortcut
+    rejected = _todo(market, "rejected")
+    assert rejected[0] == "1" and "共 1 行未通过校验" in rejected[1] and _badge(market, "/dept/uploads") == "1"
     # Another department sees neither the market regulator's objection nor its hits.
     hr = client.get("/console", headers=HR).text
-    assert _todo(hr, "objections")[0] == "0" and _todo(hr, "feedback")[0] == "1"
+    assert _todo(hr, "objections")[0] == "0" and _todo(hr, "feedback")[0] == "1" and _todo(hr, "rejected")[0] == "0"
     court = client.get("/console", headers=as_dept("court")).text
     assert _todo(court, "objections")[0] == "0" and _todo(court, "feedback")[0] == "0"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -12,6 +12,7 @@ from chengxin.alerts.models import Alert
 from chengxin.checks.models import Check, CheckHit, Feedback
 from chengxin.conflicts.models import Conflict
 from chengxin.objections.models import Objection
+from chengxin.records.models import Batch
 from chengxin.repairs.models import Repair
 from chengxin.tipoffs.models import Tipoff
 
@@ -49,6 +50,14 @@ def tipoffs(session: Session) -> tuple[int, int]:
     """(received, in hand) tip-offs."""
     return (_capped(session, select(Tipoff.id).where(Tipoff.status == "received")),
             _capped(session, select(Tipoff.id).where(Tipoff.status == "handling")))
+
+
+def rejected_files(session: Session, department_code: str, since: datetime) -> tuple[int, int]:
+    """(files, rows) a department sent since `since` that came back with rows not accepted."""
+    stmt = select(Batch.rejected).where(Batch.department_code == department_code, Batch.received_at >= since,
+                                        Batch.rejected > 0)
+    rows = list(session.scalars(stmt.limit(CAP)))
+    return len(rows), sum(rows)
 
 
 def alerts(session: Session) -> int:

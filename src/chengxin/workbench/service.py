@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
 from chengxin.accounts.rules import allowed
 from chengxin.callers import Caller
+from chengxin.clock import CHINA
 from chengxin.workbench import repository as repo
 from chengxin.workbench.rules import DUE_SOON_DAYS, Shortcut, Todo
 
+# How far back the clerk's files with rejected rows are counted.
+REJECTED_DAYS = 30
 SHORTCUTS: tuple[tuple[str, str, str, str], ...] = (
     ("records.submit", "/dept/uploads", "报送文件", "下载模板、上传本月文件、查看逐行报告"),
     ("checks.run", "/dept/checks", "联合奖惩核查", "按证件号码核查，或批量核查"),
@@ -49,6 +52,11 @@ def todos(session: Session, caller: Caller, today: date) -> list[Todo]:
     if allowed("conflicts.resolve", roles):
         found.append(Todo("conflicts", "待核实的信息冲突", repo.conflicts(session), "/console/conflicts",
                           "不同部门报送的姓名、任职等不一致"))
+    if allowed("records.submit", roles) and caller.department_code is not None:
+        since = datetime.combine(today - timedelta(days=REJECTED_DAYS), time(0), CHINA)
+        files, rows = repo.rejected_files(session, caller.department_code, since)
+        found.append(Todo("rejected", "有未通过行的报送文件", files, "/dept/uploads",
+                          f"近 {REJECTED_DAYS} 天 {files} 个文件共 {rows} 行未通过校验，改正后重新报送"))
     if allowed("checks.feedback", roles) and caller.department_code is not None:
         found.append(Todo("feedback", "待反馈的核查命中", repo.unanswered_hits(session, caller.department_code),
                           "/dept/feedback", "命中措施后是否实施，请逐条反馈"))
