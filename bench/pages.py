@@ -77,7 +77,7 @@ def run(kind: str, people: int, rounds: int, out: Path) -> list[Figure]:
                                                               Record.subject_kind == "person"))
         headers = {"person": _bearer(session, person_key=key), "clerk": _bearer(session, "demo_market"),
                    "hr": _bearer(session, "demo_hr"), "auditor": _bearer(session, "demo_auditor"),
-                   "operator": _bearer(session, "demo_operator")}
+                   "operator": _bearer(session, "demo_operator"), "admin": _bearer(session, "demo_admin")}
     app = create_app(settings, engine=engine, keys=load_keys(settings))
 
     @app.get("/_minimal", include_in_schema=False)
@@ -120,7 +120,14 @@ def run(kind: str, people: int, rounds: int, out: Path) -> list[Figure]:
               ("me_repairs", "/me/repairs", headers["person"]), ("me_notices", "/me/notices", headers["person"]),
               ("console_objections", "/console/objections?status=open", headers["clerk"]),
               ("console_repairs", "/console/repairs", headers["operator"]),
-              ("console_tipoffs", "/console/tipoffs", headers["operator"])]
+              ("console_tipoffs", "/console/tipoffs", headers["operator"]),
+              ("workbench_operator", "/console", headers["operator"]),
+              ("workbench_clerk", "/console", headers["clerk"]), ("workbench_hr", "/console", headers["hr"]),
+              ("assessment", "/console/assessment", headers["operator"]),
+              ("assessment_xlsx", "/console/assessment/report.xlsx", headers["operator"]),
+              ("edition_entry", "/console/editions/catalog/entries/XZCF-01", headers["operator"]),
+              ("admin_accounts", "/console/accounts", headers["admin"]),
+              ("admin_departments", "/console/departments", headers["admin"])]
     for name, queue, who, pattern in (
             ("public_record", "/public/records", {}, r'href="(/public/records/[0-9A-Z]{26})"'),
             ("console_objection", "/console/objections?escalated=0", headers["operator"],

@@ -213,6 +213,8 @@ def error_code(res: Any) -> str | None:
     if res.headers.get("content-type", "").startswith("text/html"):
         found = re.search(r'<meta name="error-code" content="([A-Z_]+)">', res.text)
         return found.group(1) if found else None
+    if "json" not in res.headers.get("content-type", ""):
+        return None  # a download (an Excel file, a CSV) carries no error code
     return res.json().get("code")
 
 

@@ -175,6 +175,8 @@ REQUESTS: dict[tuple[str, str], Callable[..., Any]] = {
     ("GET", "/me/file"): lambda c, s, k: c.get("/me/file", headers=_person(c, s, k)),
     ("GET", "/console/lists"): lambda c, s, k: _listed(c, s, k) and c.get("/console/lists", headers=OPERATOR),
     ("GET", "/console/lists/{entry_id}"): lambda c, s, k: c.get(f"/console/lists/{_listed(c, s, k)}", headers=DEPT),
+    ("GET", "/console/lists/{entry_id}/file"): lambda c, s, k: c.get(f"/console/lists/{_listed(c, s, k)}/file",
+                                                                      headers=DEPT),
     ("POST", "/dept/checks"): lambda c, s, k: c.post("/dept/checks", headers=with_csrf(HR), data={
         **{x: CHECK[x] for x in ("id_number", "scenario", "purpose")}}),
     ("POST", "/dept/checks/batch"): lambda c, s, k: c.post("/dept/checks/batch", headers=with_csrf(HR), data={

@@ -38,7 +38,8 @@ def test_a_citizen_signs_in_and_sees_the_file_and_who_looked_at_it(tab, live):
 def test_a_department_uploads_a_csv_with_errors_fixes_it_and_resubmits(tab, live, tmp_path):
     page = tab.page
     sign_in(tab, "web_clerk")
-    expect(page).to_have_url(f"{live.url}/dept/uploads")
+    expect(page).to_have_url(f"{live.url}/console")  # the workbench, one click from the upload page
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="报送文件").click()
     bad = tmp_path / "处罚-有错.csv"
     bad.write_bytes(penalty_csv([penalty_row(201), penalty_row(202, 证件号码="110105194912310020"),
                                  penalty_row(203, 处罚类别="打板子")]))
@@ -67,7 +68,8 @@ def test_a_department_uploads_a_csv_with_errors_fixes_it_and_resubmits(tab, live
 def test_a_department_checks_a_person_on_the_black_list_and_gives_feedback(tab, live):
     page = tab.page
     sign_in(tab, "web_hr")
-    expect(page).to_have_url(f"{live.url}/dept/checks")
+    expect(page).to_have_url(f"{live.url}/console")
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="核查", exact=True).click()
     page.get_by_label("证件号码").fill(cid(DEBTOR))
     page.get_by_label("业务场景").select_option("civil_service_recruitment")
     page.get_by_label("核查目的").fill("公务员招录资格审查")

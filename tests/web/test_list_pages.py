@@ -47,10 +47,16 @@ def test_a_department_lists_a_person_and_takes_the_entry_off_with_a_reason(clien
     assert f"/console/lists/{eid}" not in client.get("/console/lists", headers=HR).text  # not HR's entry
     assert error_code(client.get(f"/console/lists/{eid}", headers=HR)) == "LIST_ENTRY_NOT_FOUND"
 
+    # A refused exit comes back to the entry with the message beside its field and what was typed kept.
     court = _post(client, f"/console/lists/{eid}/exit", DEPT, {"reason": "court_deleted", "note": "已履行"})
-    assert court.status_code == 403 and error_code(court) == "LIST_EXIT_NOT_ALLOWED"
+    assert court.status_code == 200 and 'class="error-summary"' in court.text
+    assert re.search(r'id="e-reason">.*?只有人民法院可以删除', court.text, re.S) and ">已履行</textarea>" in court.text
     bare = _post(client, f"/console/lists/{eid}/exit", DEPT, {"reason": "revoked", "note": " "})
-    assert error_code(bare) == "LIST_EXIT_NOTE_REQUIRED"
+    assert bare.status_code == 200 and re.search(r'id="e-note">.*?移出名单必须说明理由', bare.text, re.S)
+    assert re.search(r'value="revoked" required checked', bare.text)
+    unchosen = _post(client, f"/console/lists/{eid}/exit", DEPT, {"note": "认定决定已撤销"})
+    assert unchosen.status_code == 200 and "请选择移出理由" in unchosen.text
+    assert ">认定决定已撤销</textarea>" in unchosen.text
     assert _post(client, f"/console/lists/{eid}/exit", DEPT, {"reason": "revoked", "note": "认定决定已撤销"}
                  ).status_code == 303
     after = client.get(f"/console/lists/{eid}", headers=DEPT).text
@@ -91,3 +97,29 @@ def test_the_person_sees_the_list_entry_on_the_file_and_objects_to_it(client, se
     file = client.get("/me/file", headers=person).text
     assert "异议处理中" in file and f"/me/objections/new?matter={eid}" not in file
     assert re.search(r"重点关注名单.*?异议处理中", client.get("/console/lists", headers=DEPT).text, re.S)
+
+
+def _file_reads(session, subject_key: str) -> int:
+    return len(session.scalars(select(AccessEntry).where(AccessEntry.subject_key == subject_key,
+                                                         AccessEntry.action == "file")).all())
+
+
+def test_an_entry_links_to_the_persons_credit_file_for_those_who_may_read_files(client, session, keys):
+    assert submit(client, [court_case(455, decided=days_ago(30))], headers=COURT).status_code == 201
+    made = _post(client, "/console/lists", DEPT, {**FORM, "id_number": cid(455), "start_date": days_ago(5)})
+    eid = made.headers["location"].rsplit("/", 1)[1]
+    key = keys.subject_key("citizen_id", cid(455))
+    page = client.get(f"/console/lists/{eid}", headers=DEPT).text
+    assert f'href="/console/lists/{eid}/file"' in page and "的信用档案" in page
+    file = client.get(f"/console/lists/{eid}/file", headers=DEPT)
+    assert file.status_code == 200 and "信用档案" in file.text and cid(455) not in file.text  # masked for a department
+    assert "严重失信主体名单" in file.text and f'href="/console/lists/{eid}"' in file.text
+    assert _file_reads(session, key) == 1  # read through the access log, as the API's file query
+    entry = client.get(f"/console/lists/{eid}", headers=OPERATOR).text
+    assert 'id="exit-by"' in entry and "移出名单由列入部门（市市场监督管理局）办理" in entry  # why no button here
+    office = client.get(f"/console/lists/{eid}/file", headers=OPERATOR)
+    assert office.status_code == 200 and "市中级人民法院" in office.text  # the office sees every department's matters
+    assert _file_reads(session, key) == 2
+    # Another department reaches neither the entry nor the file through it.
+    for other in (COURT, HR):
+        assert error_code(client.get(f"/console/lists/{eid}/file", headers=other)) == "LIST_ENTRY_NOT_FOUND"

@@ -20,7 +20,8 @@ ROLE_HEADERS = {"records.submit": DEPT, "records.read_own": DEPT, "checks.run": 
                 "alerts.read": as_role("auditor"), "objections.handle": DEPT, "repairs.review": OPERATOR,
                 "tipoffs.handle": OPERATOR, "articles.manage": OPERATOR,
                 "assessment.read": OPERATOR, "lists.read": DEPT, "lists.write": DEPT, "catalog.manage": OPERATOR,
-                "conflicts.resolve": OPERATOR}
+                "conflicts.resolve": OPERATOR, "workbench": DEPT, "files.read": DEPT,
+                "accounts.manage": as_role("platform_admin")}
 
 
 def _page_gets(app) -> dict[str, str]:
@@ -93,11 +94,16 @@ def test_every_page_renders_clean_for_its_role(client, session, keys, signer):
                 "/public/articles/{article_id}": f"/public/articles/{article}",
                 "/console/articles/{article_id}": f"/console/articles/{article}",
                 "/console/lists/{entry_id}": f"/console/lists/{entry}",
-                "/console/editions/{kind}": "/console/editions/catalog"}
+                "/console/lists/{entry_id}/file": f"/console/lists/{entry}/file",
+                "/console/editions/{kind}": "/console/editions/catalog",
+                "/console/editions/{kind}/entries/{code}": "/console/editions/measures/entries/P-GWY-01",
+                "/console/accounts/{account_id}": "/console/accounts/"
+                + client.get("/api/v1/auth/me", headers=DEPT).json()["account_id"]}
     downloads = {"/me/accesses/{seq}/proof.json", "/me/accesses/{seq}/signed-head.json",
                  "/me/authorisations/{authorisation_id}/receipt.json",
                  "/me/repairs/{repair_id}/commitment.json", "/catalog/items/{code}/template.{kind}",
                  "/dept/batches/{batch_id}/rejected.{kind}", "/dept/checks/batches/{check_batch_id}/result.{kind}",
+                 "/console/assessment/report.xlsx",
                  } | {p for p in _page_gets(client.app) if "/evidence/" in p}
     seen = set()
     for path, perm in _page_gets(client.app).items():
@@ -113,7 +119,9 @@ def test_every_page_renders_clean_for_its_role(client, session, keys, signer):
             "/public/articles", "/public/articles/{article_id}", "/console/articles", "/console/articles/new",
             "/console/articles/{article_id}", "/console/assessment",
             "/console/lists", "/console/lists/new", "/console/lists/{entry_id}", "/me/contact",
-            "/console/conflicts", "/console/conflicts/{conflict_id}"} <= seen
+            "/console/conflicts", "/console/conflicts/{conflict_id}", "/console",
+            "/console/lists/{entry_id}/file", "/console/accounts", "/console/accounts/{account_id}",
+            "/console/departments", "/console/editions/{kind}/entries/{code}"} <= seen
     names = client.get("/api/v1/conflicts", headers=OPERATOR, params={"kind": "person_name"}).json()["conflicts"]
     _assert_clean(client.get(f"/console/conflicts/{names[0]['id']}", headers=OPERATOR), "a name conflict")
 

@@ -64,7 +64,7 @@ def test_staff_sign_in_sets_a_strict_session_cookie_and_logout_ends_it(client, s
     assert wrong.status_code == 401 and "用户名或密码错误" in wrong.text and 'value="web_clerk"' in wrong.text
     res = client.post("/login", data={"username": "web_clerk", "password": PASSWORD, "csrf_token": token},
                       follow_redirects=False)
-    assert res.status_code == 303 and res.headers["location"] == "/dept/uploads"
+    assert res.status_code == 303 and res.headers["location"] == "/console"  # the workbench
     cookie = res.headers["set-cookie"].lower()
     assert "cx_session=cxs_" in cookie and "httponly" in cookie and "samesite=strict" in cookie
     assert "secure" not in cookie  # plain http in the test; https or the setting turns it on

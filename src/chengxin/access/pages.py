@@ -14,6 +14,7 @@ from chengxin.access import sealing
 from chengxin.access import service as access
 from chengxin.access.endpoints import entry_fields
 from chengxin.access.rules import check_proof
+from chengxin.accounts.service import account_names
 from chengxin.callers import ROLE_LABELS, Caller, permit
 from chengxin.clock import CHINA
 from chengxin.deps import CatalogDep, SessionDep, SignerDep
@@ -95,8 +96,9 @@ def audit_log_page(
     where = repo.Search(subject_key=subject_key or None, department=department or None, role=role or None,
                         action=action or None, since=_start(since), until=until_end, before=before)
     page = access.search_log(session, where, limit=100)
-    rows = [{**entry_fields(r), "account": r.entry.actor_account, "subject_key": r.entry.subject_key}
-            for r in page.items]
+    names = account_names(session, [r.entry.actor_account for r in page.items if r.entry.actor_account])
+    rows = [{**entry_fields(r), "account": names.get(r.entry.actor_account or "", ""),
+             "subject_key": r.entry.subject_key} for r in page.items]
     query = {"department": department or "", "role": role or "", "action": action or "",
              "subject_key": subject_key or "", "since": since, "until": until}
     return render(request, "access/audit_log.html", rows=rows, next_before=page.next_before, q=query,

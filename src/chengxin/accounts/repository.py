@@ -23,6 +23,16 @@ def by_person_key(session: Session, person_key: str) -> Account | None:
     return session.scalars(select(Account).where(Account.person_key == person_key)).first()
 
 
+def names(session: Session, account_ids: Sequence[str]) -> dict[str, tuple[str, str | None, str]]:
+    """(display name, username, kind) of the accounts, by id: what pages show instead of the id."""
+    wanted = sorted({a for a in account_ids if a})
+    if not wanted:
+        return {}
+    rows = session.execute(select(Account.id, Account.display_name, Account.username, Account.kind)
+                           .where(Account.id.in_(wanted)))
+    return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+
 def listing(session: Session, kind: str | None = None) -> Sequence[Account]:
     stmt = select(Account).order_by(Account.id)
     if kind:

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from chengxin.accounts import service as accounts
 from chengxin.alerts import service
 from chengxin.alerts.endpoints import alert_out
 from chengxin.alerts.schemas import AcknowledgeIn
@@ -28,9 +29,20 @@ def alerts_page(request: Request, caller: Annotated[Caller, permit("alerts.read"
     """异常使用告警（只含账号、部门、地址与次数，不含个人信息）。"""
     status = status if status in service.STATUSES else ""
     total, found = service.listing(session, status or None, None, PAGE, offset)
-    return render(request, "alerts/alerts.html", alerts=[alert_out(a) for a in found], total=total, status=status,
+    alerts = [alert_out(a) for a in found]
+    names = accounts.account_names(session, [x for a in alerts for x in (a.account_id, a.acknowledged_by) if x])
+    return render(request, "alerts/alerts.html", alerts=alerts, total=total, status=status,
                   statuses=service.STATUSES, offset=offset, page=PAGE, departments=catalog.departments,
-                  may_acknowledge=caller.has("auditor"))
+                  may_acknowledge=caller.has("auditor"), names=names, message=_message)
+
+
+def _message(text: str, names: dict[str, str], departments: dict[str, str]) -> str:
+    """An alert's message as stored names accounts and departments by id and code: read with names."""
+    for account_id, name in names.items():
+        text = text.replace(account_id, name)
+    for code, name in departments.items():
+        text = text.replace(f"部门 {code}", name)
+    return text
 
 
 @router.post("/alerts/{alert_id}/acknowledge")

@@ -21,8 +21,10 @@ router = APIRouter(prefix="/api/v1", tags=["考核"], responses=PROBLEM_RESPONSE
             dependencies=[permit("assessment.read")])
 def assessment(session: SessionDep,
                first: Annotated[date | None, Query(description="起始日（含），缺省为 30 天前")] = None,
-               last: Annotated[date | None, Query(description="截止日（含），缺省为今天")] = None) -> s.AssessmentOut:
-    """各部门报送量、及时率（决定后 7 日内归集）、差错率、反馈率、异议处理时长与超期件数。"""
+               last: Annotated[date | None, Query(description="截止日（含），缺省为今天")] = None,
+               exclude_backfill: Annotated[bool, Query(description="不计历史补录（决定早于归集一年以上）")] = False,
+               ) -> s.AssessmentOut:
+    """各部门报送量、及时率（决定后 7 日内归集）、差错率、反馈率、异议处理时长与超期件数，综合得分与排名，合计。"""
     day = today()
     first, last = service.period(first, last, day)
-    return service.assess(session, first, last, day)
+    return service.assess(session, first, last, day, exclude_backfill=exclude_backfill)

@@ -19,10 +19,20 @@ def _lag_days(session: Session) -> Any:
     return func.julianday(func.date(Record.recorded_at, "+8 hours")) - func.julianday(Record.decision_date)
 
 
-def record_stats(session: Session, since: datetime, until: datetime) -> list[Any]:
-    """(department, new records, mean days decision→collection, records collected within 7 days)."""
+def record_stats(session: Session, since: datetime, until: datetime, *, backfill_days: int,
+                 exclude_backfill: bool) -> list[Any]:
+    """(department, new records, mean days decision→collection, records collected within 7 days,
+    backfilled records): a record collected more than `backfill_days` after its decision is backfilled
+    and, with `exclude_backfill`, left out of the first three."""
     lag = _lag_days(session)
-    stmt = (select(Record.department_code, func.count(), func.avg(lag), func.sum(case((lag <= 7, 1), else_=0)))
+    backfilled = lag > backfill_days
+    if exclude_backfill:
+        counted = func.sum(case((backfilled, 0), else_=1))
+        mean = func.avg(case((backfilled, None), else_=lag))
+    else:
+        counted, mean = func.count(), func.avg(lag)
+    stmt = (select(Record.department_code, counted, mean, func.sum(case((lag <= 7, 1), else_=0)),
+                   func.sum(case((backfilled, 1), else_=0)))
             .where(Record.version == 1, Record.recorded_at >= since, Record.recorded_at < until)
             .group_by(Record.department_code))
     return list(session.execute(stmt))

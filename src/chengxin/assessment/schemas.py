@@ -7,10 +7,12 @@ from datetime import date
 from pydantic import BaseModel, Field
 
 
-class DepartmentRow(BaseModel):
-    department_code: str
-    department_name: str
-    records: int = Field(0, description="期间新归集的记录数")
+class Figures(BaseModel):
+    """The figures of one department, or of all of them (the totals row)."""
+
+    records: int = Field(0, description="期间新归集的记录数（不计历史补录时不含补录）")
+    timely: int = Field(0, description="决定后 7 日内归集的记录数")
+    backfilled: int = Field(0, description="历史补录的记录数：决定日早于归集日一年以上")
     mean_lag_days: float | None = Field(None, description="从决定日到归集的平均天数")
     timely_rate: float | None = Field(None, description="决定后 7 日内归集的比例")
     batches: int = 0
@@ -24,12 +26,27 @@ class DepartmentRow(BaseModel):
     objections_overdue: int = 0
     objections_decided: int = 0
     objection_mean_working_days: float | None = Field(None, description="已办结异议的平均处理工作日")
+    objections_on_time: int = Field(0, description="在处理期限内办结的异议数")
+    objection_on_time_rate: float | None = Field(None, description="异议按期办结率")
+
+
+class Totals(Figures):
+    """All departments together: counts added up, rates recomputed from the sums."""
+
+
+class DepartmentRow(Figures):
+    department_code: str
+    department_name: str
+    score: float | None = Field(None, description="综合得分（0–100）：及时率、1−差错率、反馈率、异议按期办结率的平均")
+    rank: int | None = Field(None, description="按综合得分的排名，1 为最好")
 
 
 class AssessmentOut(BaseModel):
     first: date
     last: date
     departments: list[DepartmentRow]
+    totals: Totals | None = None
+    backfill_excluded: bool = Field(False, description="是否未计历史补录的记录（决定日早于归集日一年以上）")
 
     model_config = {"json_schema_extra": {"examples": [{"first": "2026-11-01", "last": "2026-11-21", "departments": [{
         "department_code": "market_regulation", "department_name": "市市场监督管理局", "records": 1200,

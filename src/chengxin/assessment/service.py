@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy.orm import Session
 
 from chengxin.assessment import repository as repo
+from chengxin.assessment import rules
 from chengxin.assessment import schemas as s
 from chengxin.checks import service as checks
 from chengxin.clock import CHINA
@@ -29,8 +30,9 @@ def _bounds(first: date, last: date) -> tuple[datetime, datetime]:
     return (datetime.combine(first, time(0), CHINA), datetime.combine(last + timedelta(days=1), time(0), CHINA))
 
 
-def assess(session: Session, first: date, last: date, today: date) -> s.AssessmentOut:
-    """One row per department for the days [first, last] (Beijing time)."""
+def assess(session: Session, first: date, last: date, today: date, *,
+           exclude_backfill: bool = False) -> s.AssessmentOut:
+    """One row per department for the days [first, last] (Beijing time), ranked, with the totals."""
     since, until = _bounds(first, last)
     names = departments_repo.names(session)
     rows: dict[str, s.DepartmentRow] = {code: s.DepartmentRow(department_code=code, department_name=name)
@@ -39,11 +41,12 @@ def assess(session: Session, first: date, last: date, today: date) -> s.Assessme
     def row(code: str) -> s.DepartmentRow:
         return rows.setdefault(code, s.DepartmentRow(department_code=code, department_name=code))
 
-    for code, count, mean_lag, within7 in repo.record_stats(session, since, until):
+    for code, count, mean_lag, within7, backfilled in repo.record_stats(
+            session, since, until, backfill_days=rules.BACKFILL_DAYS, exclude_backfill=exclude_backfill):
         r = row(code)
-        r.records = int(count)
+        r.records, r.timely, r.backfilled = int(count or 0), int(within7 or 0), int(backfilled or 0)
         r.mean_lag_days = round(float(mean_lag), 1) if mean_lag is not None else None
-        r.timely_rate = round(int(within7 or 0) / count, 4) if count else None
+        r.timely_rate = round(r.timely / r.records, 4) if r.records else None
     for code, batches, total, rejected in repo.batch_stats(session, since, until):
         r = row(code)
         r.batches, r.rows, r.rejected = int(batches), int(total), int(rejected)
@@ -64,10 +67,15 @@ def assess(session: Session, first: date, last: date, today: date) -> s.Assessme
             r.objections_open += 1
             r.objections_overdue += deadline < today
         elif decided is not None and status != "withdrawn":
-            handling[code].append(working_days_between(filed.astimezone(CHINA).date(),
-                                                       decided.astimezone(CHINA).date()))
+            decided_on = decided.astimezone(CHINA).date()
+            handling[code].append(working_days_between(filed.astimezone(CHINA).date(), decided_on))
+            r.objections_on_time += decided_on <= deadline
     for code, days in handling.items():
         r = row(code)
         r.objections_decided = len(days)
         r.objection_mean_working_days = round(sum(days) / len(days), 1)
-    return s.AssessmentOut(first=first, last=last, departments=sorted(rows.values(), key=lambda r: r.department_code))
+        r.objection_on_time_rate = round(r.objections_on_time / len(days), 4)
+    departments = sorted(rows.values(), key=lambda r: r.department_code)
+    rules.rank(departments)
+    return s.AssessmentOut(first=first, last=last, departments=departments, totals=rules.totals(departments),
+                           backfill_excluded=exclude_backfill)

@@ -67,7 +67,12 @@ def check_uploads(uploads: list[Upload], *, max_files: int, max_bytes: int) -> l
 
 
 def actor_label(actor: str) -> str:
-    """"department:market_regulation" -> "报送部门（market_regulation）"."""
+    """"department:market_regulation" -> "市市场监督管理局": a department by its name (the packaged
+    catalog's, a code only when it names none), an agent by its credit code, anyone else by role."""
     kind, _, who = actor.partition(":")
     label = ACTOR_LABELS.get(kind, kind)
-    return f"{label}（{who}）" if who and kind in ("department", "agent") else label
+    if kind == "department" and who:
+        from chengxin.catalog.rules import default_catalog
+
+        return default_catalog().departments.get(who) or f"{label}（{who}）"
+    return f"{label}（{who}）" if who and kind == "agent" else label

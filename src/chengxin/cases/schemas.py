@@ -13,6 +13,7 @@ ACTION_LABELS = {
     "filed": "提交", "accepted": "受理", "rejected": "不予受理", "approved": "准予修复", "denied": "不予修复",
     "corrected": "更正", "revoked": "撤销原记录", "upheld": "维持原记录", "withdrawn": "撤回",
     "escalated": "超期督办", "overdue": "超期提醒", "received": "受理", "handling": "处理中", "closed": "办结",
+    "transferred": "转办",
 }
 
 

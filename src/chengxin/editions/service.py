@@ -69,11 +69,22 @@ def text_in_force(session: Session, kind: str) -> tuple[str, str]:
 def publish(session: Session, kind: str, content: str, change_note: str, author: str,
             now: datetime | None = None) -> tuple[DataEdition, Catalog, MeasureList]:
     """Validate and keep a new edition; returns it with the catalog and measures then in force."""
-    if kind not in rules.KINDS:
-        raise DomainError("EDITION_KIND", "只能编辑目录（catalog）或措施清单（measures）", 422)
     note = " ".join((change_note or "").split())
     if len(note) < 4:
         raise DomainError("EDITION_NOTE_REQUIRED", "请写明修订说明（至少 4 个字）", 422)
+    version, catalog, measures = check(session, kind, content)
+    row = DataEdition(kind=kind, version=version, content=content, change_note=note, author=author,
+                      created_at=now or utcnow())
+    session.add(row)
+    session.flush()
+    return row, catalog, measures
+
+
+def check(session: Session, kind: str, content: str) -> tuple[str, Catalog, MeasureList]:
+    """Validate a new edition without keeping it (the first step of publishing): its version, and the
+    catalog and measures that would then be in force; or the error that would refuse it."""
+    if kind not in rules.KINDS:
+        raise DomainError("EDITION_KIND", "只能编辑目录（catalog）或措施清单（measures）", 422)
     catalog, measures = current(session)
     if kind == "catalog":
         new_catalog = rules.parse_catalog_text(content)
@@ -90,8 +101,4 @@ def publish(session: Session, kind: str, content: str, change_note: str, author:
     in_force, _ = text_in_force(session, kind)
     if version == in_force or repo.get(session, kind, version) is not None:
         raise DomainError("EDITION_VERSION_EXISTS", f"版本号 {version} 已经使用过，请在 YAML 中写一个新的 version", 409)
-    row = DataEdition(kind=kind, version=version, content=content, change_note=note, author=author,
-                      created_at=now or utcnow())
-    session.add(row)
-    session.flush()
-    return row, catalog, measures
+    return version, catalog, measures

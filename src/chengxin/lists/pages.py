@@ -12,9 +12,10 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from chengxin.access.service import Read, log_reads
+from chengxin.accounts.rules import allowed
 from chengxin.callers import Caller, permit
 from chengxin.clock import today
-from chengxin.creditfile.service import SEVERITY_LABELS
+from chengxin.creditfile.service import SEVERITY_LABELS, build_file
 from chengxin.deps import CatalogDep, KeysDep, SessionDep, SettingsDep, writes
 from chengxin.errors import DomainError, NotFound
 from chengxin.identity.rules import ID_TYPES
@@ -131,7 +132,12 @@ def add_page(request: Request, caller: Writer, session: SessionDep, keys: KeysDe
 @writes
 def entry_page(entry_id: str, request: Request, caller: Reader, session: SessionDep, keys: KeysDep,
                catalog: CatalogDep) -> HTMLResponse:
-    """一条名单条目：主体、依据、期限与状态；列入部门可在此移出并说明理由。查看即记入查询日志。"""
+    """一条名单条目：主体、依据、期限与状态，所涉个人的信用档案入口；列入部门可在此移出并说明理由。查看即记入查询日志。"""
+    return _entry(request, caller, session, keys, catalog, entry_id)
+
+
+def _entry(request: Request, caller: Caller, session: SessionDep, keys: KeysDep, catalog: CatalogDep, entry_id: str,
+           *, errors: dict[str, str] | None = None, typed: dict[str, str] | None = None) -> HTMLResponse:
     scope = _scope(caller)
     day = today()
     found = repo.listed(session, list_type=None, department_code=scope, status=None, as_of=day, limit=1, offset=0,
@@ -145,14 +151,47 @@ def entry_page(entry_id: str, request: Request, caller: Reader, session: Session
     reasons = {k: v for k, v in MANUAL_EXITS.items() if k != "court_deleted" or caller.department_code == "court"}
     return render(request, "lists/entry.html", r=row, item_name=item.name if item else None,
                   department_name=catalog.departments.get(row.e.department_code, row.e.department_code),
-                  sources=SOURCES, severities=SEVERITY_LABELS, may_exit=may_exit, reasons=reasons.items())
+                  sources=SOURCES, severities=SEVERITY_LABELS, may_exit=may_exit, reasons=reasons.items(),
+                  may_file=bool(row.id_number) and allowed("files.read", caller.roles), errors=errors or {},
+                  typed=typed or {"reason": "", "note": ""})
+
+
+@router.get("/console/lists/{entry_id}/file", response_class=HTMLResponse)
+@writes
+def entry_file_page(entry_id: str, request: Request, caller: Annotated[Caller, permit("files.read")],
+                    session: SessionDep, keys: KeysDep, catalog: CatalogDep) -> HTMLResponse:
+    """名单条目所涉个人的信用档案（与按证件号码查询同一档案，部门只能从本部门列入的条目进入）；查看即记入查询日志。"""
+    scope = _scope(caller)
+    found = repo.listed(session, list_type=None, department_code=scope, status=None, as_of=today(), limit=1,
+                        offset=0, matter_id=entry_id[:26])
+    if not found or found[0][2] is None:
+        raise NotFound("LIST_ENTRY_NOT_FOUND", "没有该名单条目，或它不是本部门列入的个人条目")
+    entry = found[0][0]
+    file = build_file(session, catalog=catalog, keys=keys, tiers=request.app.state.tiers,
+                      person_key=entry.subject_key, caller=caller)
+    log_reads(session, caller, "file", [Read(entry.subject_key, "ok", entry.id)], purpose="名单管理：查看所涉信用档案")
+    return render(request, "lists/file.html", file=file, entry_id=entry.id)
+
+
+# Which field of the exit form an error is about.
+EXIT_FIELDS = {"LIST_EXIT_NOTE_REQUIRED": "note", "LIST_EXIT_REASON_UNKNOWN": "reason",
+               "LIST_EXIT_NOT_ALLOWED": "reason"}
 
 
 @router.post("/console/lists/{entry_id}/exit")
-def exit_page(entry_id: str, caller: Writer, session: SessionDep, catalog: CatalogDep, settings: SettingsDep,
-              reason: Annotated[str, Form(max_length=16)],
+def exit_page(entry_id: str, request: Request, caller: Writer, session: SessionDep, keys: KeysDep,
+              catalog: CatalogDep, settings: SettingsDep, reason: Annotated[str, Form(max_length=16)] = "",
               note: Annotated[str, Form(max_length=2000)] = "") -> Response:
-    """列入部门将条目移出名单（撤销、法院删除、信用修复），须说明理由；该事项当日起停止公示、不再命中。"""
-    entry = service.exit_by_department(session, catalog, caller.require_department(), entry_id[:26], reason, note,
-                                       settings)
+    """列入部门将条目移出名单（撤销、法院删除、信用修复），须说明理由；该事项当日起停止公示、不再命中。
+    填写有误时回到条目页，说明原因并保留所填内容。"""
+    department = caller.require_department()
+    try:
+        if not reason:
+            raise DomainError("LIST_EXIT_REASON_UNKNOWN", "请选择移出理由", 422)
+        entry = service.exit_by_department(session, catalog, department, entry_id[:26], reason, note, settings)
+    except DomainError as err:
+        if err.code not in EXIT_FIELDS:
+            raise
+        return _entry(request, caller, session, keys, catalog, entry_id, errors={EXIT_FIELDS[err.code]: err.message},
+                      typed={"reason": reason, "note": note})
     return RedirectResponse(f"/console/lists/{entry.id}", status_code=303)

@@ -23,6 +23,9 @@ from chengxin.catalog.rules import Catalog
 from chengxin.clock import today
 from chengxin.deps import CatalogDep, KeysDep, SessionDep, SettingsDep, SignerDep, writes
 from chengxin.errors import DomainError
+from chengxin.identity.rules import ID_TYPES
+from chengxin.masking import mask_id, mask_name
+from chengxin.persons import repository as persons
 from chengxin.repairs import repository as repo
 from chengxin.repairs import service
 from chengxin.repairs.endpoints import commitment_out
@@ -164,17 +167,31 @@ def queue_page(request: Request, caller: Reviewer, session: SessionDep, catalog:
 
 @router.get("/console/repairs/{repair_id}", response_class=HTMLResponse)
 @writes
-def review_page(repair_id: str, request: Request, caller: Reviewer, session: SessionDep,
-                catalog: CatalogDep) -> HTMLResponse:
-    """一件修复申请：方式、说明、证明材料、承诺书与全过程，以及受理或决定的表单。"""
+def review_page(repair_id: str, request: Request, caller: Reviewer, session: SessionDep, catalog: CatalogDep,
+                keys: KeysDep) -> HTMLResponse:
+    """一件修复申请：申请人（脱敏）、申请时的修复条件（与申请人所见相同）、方式、说明、证明材料、承诺书与全过程，
+    以及受理或决定的表单。"""
     r = service.for_reviewer(session, repair_id)
     log_reads(session, caller, "repair", [Read(r.subject_key, "ok", r.id)])
-    target = targets.find_live(session, catalog, r.subject_key, r.target_kind, r.target_id)
+    target, elig = service.eligibility_at_filing(session, catalog, request.app.state.tiers, r)
     item = catalog.item(target.item_code or "")
     data = target.record.data if target.record is not None else {}
     fields = [(f.label, data[f.name]) for f in item.fields if data.get(f.name) not in (None, "")] if item else []
     return render(request, "repairs/detail.html", **_case(session, catalog, r), base=f"/console/repairs/{r.id}",
-                  reviewer=True, target=target, fields=fields, progress=None)
+                  reviewer=True, target=target, fields=fields, progress=None,
+                  applicant=_applicant(session, keys, r.subject_key),
+                  eligibility=EligibilityOut.of(target.kind, target.id, target.item_name, elig),
+                  filed_on=targets.day_of(r.filed_at))
+
+
+def _applicant(session: SessionDep, keys: KeysDep, person_key: str) -> dict[str, str]:
+    """Who applied, masked as every staff page shows a person: name and ID number, never in full."""
+    person = persons.get(session, person_key)
+    if person is None:
+        return {"name": "（未登记）", "id_number": "—", "id_type": ""}
+    number = keys.decrypt(person.id_cipher, person_key.encode())
+    return {"name": mask_name(person.name) or "（未登记姓名）", "id_number": mask_id(number),
+            "id_type": ID_TYPES.get(person.id_type, person.id_type)}
 
 
 @router.get("/console/repairs/{repair_id}/evidence/{evidence_id}")

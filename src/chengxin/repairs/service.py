@@ -45,15 +45,32 @@ def assess(session: Session, catalog: Catalog, tiers: dict[str, Tier], person_ke
            target_id: str, as_of: date) -> tuple[targets.Target, rules.Eligibility]:
     """The target and whether (and from when) it can be repaired, each condition explained."""
     target = targets.find(session, catalog, person_key, target_kind, target_id)
+    pending = repo.open_on(session, person_key, target.id) is not None
+    return target, _eligibility(session, tiers, person_key, target, as_of, pending=pending)
+
+
+def _eligibility(session: Session, tiers: dict[str, Tier], person_key: str, target: targets.Target, as_of: date,
+                 *, pending: bool, before_repair: bool = False) -> rules.Eligibility:
+    """`before_repair`: judge the matter as it was before a repair took it off (then it was in effect:
+    the repair could only be granted so)."""
     person = persons.get(session, person_key)
     birth = person.birth_date if person is not None else None
-    in_effect = matters.state(target.matter, as_of, tiers) == "in_effect"
+    in_effect = before_repair or matters.state(target.matter, as_of, tiers) == "in_effect"
     facts = rules.Facts(
         nature=target.nature, severity=target.severity, start=target.start, repairable=target.repairable,
-        court_list=target.court_list, revoked=target.revoked, repaired=target.repaired, in_effect=in_effect,
-        pending=repo.open_on(session, person_key, target.id) is not None,
+        court_list=target.court_list, revoked=target.revoked, repaired=target.repaired and not before_repair,
+        in_effect=in_effect, pending=pending,
         minor_at_decision=birth is not None and target.start < add_months(birth, ADULT_MONTHS))
-    return target, rules.eligibility(facts, as_of, tiers, rules.default_rules())
+    return rules.eligibility(facts, as_of, tiers, rules.default_rules())
+
+
+def eligibility_at_filing(session: Session, catalog: Catalog, tiers: dict[str, Tier],
+                          r: Repair) -> tuple[targets.Target, rules.Eligibility]:
+    """The checklist the applicant saw when applying, for the reviewer: as of the filing day, with this
+    application itself not counted as one pending, and a repair it brought about not counted either."""
+    target = targets.find_live(session, catalog, r.subject_key, r.target_kind, r.target_id)
+    return target, _eligibility(session, tiers, r.subject_key, target, _day(r.filed_at), pending=False,
+                                before_repair=r.status == "approved")
 
 
 def apply(session: Session, catalog: Catalog, keys: Keys, settings: Settings, signer: Signer,

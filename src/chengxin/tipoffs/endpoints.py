@@ -15,6 +15,7 @@ from chengxin.cases import service as cases
 from chengxin.cases.actors import actor_of
 from chengxin.cases.schemas import EventOut, EvidenceOut
 from chengxin.cases.uploads import FILE_RESPONSES, download, read_uploads
+from chengxin.departments import repository as departments_repo
 from chengxin.deps import KeysDep, SessionDep, SettingsDep
 from chengxin.errors import PROBLEM_RESPONSES
 from chengxin.params import Int64
@@ -29,11 +30,14 @@ NOTICE = "请妥善保存受理编号，凭编号查询办理进度；平台对�
 
 
 def _out(session: SessionDep, keys: KeysDep, t: Tipoff, detail: bool = False) -> TipoffOut:
+    departments = departments_repo.names(session)
     return TipoffOut(
         id=t.id, category=t.category, category_label=rules.CATEGORIES[t.category], subject_name=t.subject_name,
         content=t.content, contact=service.contact_of(keys, t), status=t.status,
-        status_label=rules.STATUS_LABELS[t.status], result=t.result, received_at=t.received_at,
-        updated_at=t.updated_at,
+        status_label=rules.STATUS_LABELS[t.status], result=t.result, outcome=t.outcome,
+        outcome_label=rules.OUTCOMES.get(t.outcome or ""), transferred_to=t.transferred_to,
+        transferred_to_name=departments.get(t.transferred_to or "") if t.transferred_to else None,
+        received_at=t.received_at, updated_at=t.updated_at,
         events=[EventOut.of(e) for e in case_repo.events(session, t.id, t.id)] if detail else None,
         evidence=[EvidenceOut.of(f) for f in case_repo.evidence_of(session, t.id, t.id)] if detail else None)
 
@@ -65,11 +69,14 @@ def follow_tipoff(tracking_no: str, request: Request, session: SessionDep) -> Ti
     """凭受理编号查询办理进度和处理结果（不显示举报内容）。"""
     request.app.state.tipoff_limiter.hit(client_ip(request))
     t = service.follow(session, tracking_no[:40])
-    steps = [{"at": e.at.isoformat(), "label": rules.STATUS_LABELS.get(e.action, "受理")}
-             for e in case_repo.events(session, t.id, t.id)]
+    events = case_repo.events(session, t.id, t.id)
+    steps = [{"at": e.at.isoformat(), "label": rules.step_label(e.action)} for e in events]
     return TipoffStatus(category_label=rules.CATEGORIES[t.category], status=t.status,
                         status_label=rules.STATUS_LABELS[t.status], received_at=t.received_at,
-                        updated_at=t.updated_at, result=t.result, steps=steps)
+                        updated_at=t.updated_at, result=t.result, steps=steps, outcome=t.outcome,
+                        outcome_label=rules.OUTCOMES.get(t.outcome or ""),
+                        outcome_text=rules.outcome_text(t.outcome, t.result, departments_repo.names(session).get(
+                            t.transferred_to or "")))
 
 
 @router.get("/tipoffs", response_model=TipoffList, summary="举报处理队列")
@@ -99,7 +106,8 @@ def tipoff_evidence(tipoff_id: str, evidence_id: str, caller: Handler, session: 
 
 @router.post("/tipoffs/{tipoff_id}/status", response_model=TipoffOut, summary="办理举报")
 def handle_tipoff(tipoff_id: str, body: HandleIn, caller: Handler, session: SessionDep, keys: KeysDep) -> TipoffOut:
-    """转为处理中，或办结并写明处理结果（举报人凭编号可见）。"""
+    """转为处理中，或办结：转办（选择承办部门）、不予受理（说明理由）、办结（写明处理结果），举报人凭编号可见。"""
     t = service.handle(session, tipoff=service.get(session, tipoff_id), actor=actor_of(caller), status=body.status,
-                       note=body.note)
+                       note=body.note, outcome=body.outcome, department=body.department,
+                       departments=departments_repo.names(session))
     return _out(session, keys, t, detail=True)

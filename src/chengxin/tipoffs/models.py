@@ -26,5 +26,9 @@ class Tipoff(Base):
     contact_cipher: Mapped[bytes | None] = mapped_column(LargeBinary)
     status: Mapped[str] = mapped_column(String(12))  # received | handling | closed
     result: Mapped[str | None] = mapped_column(Text)
+    # How a closed tip-off ended: transferred (转办, to `transferred_to`, a department code), rejected
+    # (不予受理, `result` the reason) or resolved (办结, `result` what was done); None while open.
+    outcome: Mapped[str | None] = mapped_column(String(12))
+    transferred_to: Mapped[str | None] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

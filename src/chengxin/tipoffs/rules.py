@@ -13,6 +13,24 @@ CATEGORIES = {
 }
 STATUS_LABELS = {"received": "已受理", "handling": "处理中", "closed": "已办结"}
 NEXT = {"received": {"handling", "closed"}, "handling": {"closed"}, "closed": set()}
+# How a tip-off is closed; each is recorded as a case event of the same name and shown to the tipster.
+OUTCOMES = {"transferred": "转办", "rejected": "不予受理", "resolved": "办结"}
+# The status tag of a closed tip-off, by how it ended.
+CLOSED_TAGS = {"transferred": "已转办", "rejected": "不予受理", "resolved": "已办结"}
+
+
+def step_label(action: str) -> str:
+    """A step of the tipster's progress list: the status it reached or the way it ended."""
+    return STATUS_LABELS.get(action) or OUTCOMES.get(action) or "受理"
+
+
+def outcome_text(outcome: str | None, result: str | None, department_name: str | None) -> str | None:
+    """What the tipster reads about the end of a tip-off, in one sentence."""
+    if outcome == "transferred":
+        return f"已转交{department_name or '有关部门'}依法办理" + (f"：{result}" if result else "。")
+    if outcome == "rejected":
+        return f"不予受理：{result}" if result else "不予受理。"
+    return result
 _ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud and typed by people
 
 

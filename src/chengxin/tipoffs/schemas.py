@@ -31,6 +31,9 @@ class TipoffStatus(BaseModel):
     received_at: datetime
     updated_at: datetime
     result: str | None = Field(description="办结后的处理结果")
+    outcome: str | None = Field(None, description="办结方式：transferred 转办 / rejected 不予受理 / resolved 办结")
+    outcome_label: str | None = None
+    outcome_text: str | None = Field(None, description="告知举报人的办理结果（一句话）")
     steps: list[dict[str, str]] = Field(description="办理过程（时间、环节）")
 
     model_config = {"json_schema_extra": {"examples": [{
@@ -49,6 +52,10 @@ class TipoffOut(BaseModel):
     status: str
     status_label: str
     result: str | None
+    outcome: str | None = Field(None, description="办结方式：transferred 转办 / rejected 不予受理 / resolved 办结")
+    outcome_label: str | None = None
+    transferred_to: str | None = Field(None, description="转办的承办部门代码")
+    transferred_to_name: str | None = None
     received_at: datetime
     updated_at: datetime
     events: list[EventOut] | None = None
@@ -69,6 +76,9 @@ class TipoffList(BaseModel):
 
 class HandleIn(BaseModel):
     status: Literal["handling", "closed"]
-    note: str = Field("", max_length=2000, description="处理说明；办结时为告知举报人的处理结果")
+    note: str = Field("", max_length=2000, description="处理说明；办结时为告知举报人的处理结果，不予受理时为理由")
+    outcome: Literal["transferred", "rejected", "resolved"] | None = Field(
+        None, description="办结方式（status 为 closed 时）：transferred 转办 / rejected 不予受理 / resolved 办结")
+    department: str | None = Field(None, max_length=64, description="转办的承办部门代码（转办时必填）")
 
     model_config = {"json_schema_extra": {"examples": [{"status": "closed", "note": "已移交市场监管部门依法处理。"}]}}

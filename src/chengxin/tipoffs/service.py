@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -59,22 +59,38 @@ def follow(session: Session, tracking_number: str) -> Tipoff:
     return tipoff
 
 
-def handle(session: Session, *, tipoff: Tipoff, actor: str, status: str, note: str,
+def handle(session: Session, *, tipoff: Tipoff, actor: str, status: str, note: str, outcome: str | None = None,
+           department: str | None = None, departments: Mapping[str, str] | None = None,
            now: datetime | None = None) -> Tipoff:
-    """Move a tip-off on (handling, closed); closing needs a result the tipster will read."""
+    """Move a tip-off on: in hand (handling), or closed as 转办 to a department, 不予受理 with the reason,
+    or 办结 with the result; the tipster reads how it ended. Closing without an outcome is 办结."""
     now = now or utcnow()
     if status not in rules.NEXT.get(tipoff.status, set()):
         raise DomainError("TIPOFF_STATUS", f"举报当前为“{rules.STATUS_LABELS[tipoff.status]}”，不能改为该状态", 409)
     note = (note or "").strip()
-    if status == "closed" and not note:
-        raise DomainError("TIPOFF_RESULT_REQUIRED", "办结须填写处理结果", 422)
+    action = status
+    if status == "closed":
+        outcome = outcome or "resolved"
+        if outcome not in rules.OUTCOMES:
+            raise DomainError("TIPOFF_OUTCOME", "办结方式应为转办、不予受理或办结", 422)
+        if outcome == "transferred":
+            if not department or department not in (departments or {}):
+                raise DomainError("TIPOFF_DEPARTMENT_REQUIRED", "转办须选择承办部门", 422)
+            tipoff.transferred_to = department
+        elif not note:
+            raise DomainError("TIPOFF_REASON_REQUIRED" if outcome == "rejected" else "TIPOFF_RESULT_REQUIRED",
+                              "不予受理须说明理由" if outcome == "rejected" else "办结须填写处理结果", 422)
+        tipoff.outcome = outcome
+        tipoff.result = note[:2000] or None
+        action = {"transferred": "transferred", "rejected": "rejected", "resolved": "closed"}[outcome]
+        if outcome == "transferred":
+            name = (departments or {}).get(department or "", department)
+            note = f"转交{name}" + (f"：{note}" if note else "")
     tipoff.status = status
     tipoff.updated_at = now
-    if status == "closed":
-        tipoff.result = note[:2000]
     session.flush()
     cases.record_event(session, subject_key=tipoff.id, case_id=tipoff.id, case_kind=KIND, actor=actor,
-                       action=status, at=now, note=note or None)
+                       action=action, at=now, note=note or None)
     return tipoff
 
 

@@ -19,11 +19,12 @@ from chengxin import __version__
 from chengxin.accounts.auth import secure_cookies
 from chengxin.accounts.rules import PUBLIC, allowed
 from chengxin.callers import ANONYMOUS, ROLE_LABELS, Caller, optional_caller
-from chengxin.clock import CHINA
+from chengxin.clock import CHINA, today
 from chengxin.db import reading
 from chengxin.masking import mask_name
 from chengxin.web.assets import ASSETS
 from chengxin.web.security import CSRF_FIELD, PRE_COOKIE, binding, new_pre_session, token_for
+from chengxin.workbench.rules import STAFF_ROLES
 
 # The menu, one plain table (address, label, permission); append a line for a new page. Each viewer
 # sees one audience's items: a visitor who is not signed in the public ones (permission "public"),
@@ -44,6 +45,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("/me/repairs", "信用修复", "person.own"),
     ("/me/notices", "我的通知", "person.own"),
     ("/me/contact", "联系方式", "person.own"),
+    ("/console", "工作台", "workbench"),
     ("/dept/uploads", "报送文件", "records.submit"),
     ("/dept/checks", "核查", "checks.run"),
     ("/dept/checks/batch", "批量核查", "checks.run"),
@@ -60,6 +62,8 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("/console/articles", "文章管理", "articles.manage"),
     ("/console/assessment", "部门考核", "assessment.read"),
     ("/console/editions/catalog", "目录与措施修订", "catalog.manage"),
+    ("/console/accounts", "账号管理", "accounts.manage"),
+    ("/console/departments", "部门管理", "accounts.manage"),
 )
 
 
@@ -108,6 +112,8 @@ async def page_viewer(request: Request) -> Caller:
     if viewer.person_key is not None and "person" in viewer.roles:
         request.state.shell = await run_in_threadpool(person_shell, request.app.state.sessionmaker,
                                                       viewer.person_key)
+    elif viewer.roles & STAFF_ROLES and request.method == "GET":
+        request.state.badges = await run_in_threadpool(staff_badges, request.app.state.sessionmaker, viewer)
     return viewer
 
 
@@ -140,11 +146,20 @@ def person_shell(sessionmaker: Any, person_key: str) -> Shell:
         return Shell(mask_name(name), notices.unread(session, person_key))
 
 
+def staff_badges(sessionmaker: Any, viewer: Caller) -> dict[str, int]:
+    """The to-do counts beside a staff member's menu items (a short read of its own, like `person_shell`)."""
+    from chengxin.workbench import service as workbench
+
+    with reading(sessionmaker) as session, session.begin():
+        return workbench.badges(session, viewer, today())
+
+
 def render(request: Request, template: str, http_status: int = 200, **context: Any) -> HTMLResponse:
     """A page from its template, with the viewer, navigation and a CSRF token bound to the session."""
     state = request.scope.get("state", {})
     viewer: Caller = state.get("viewer", ANONYMOUS)
     shell: Shell | None = state.get("shell")
+    badges: dict[str, int] | None = {"/me/notices": shell.unread} if shell else state.get("badges")
     bound = binding(request)
     fresh = None
     if bound is None:
@@ -152,7 +167,7 @@ def render(request: Request, template: str, http_status: int = 200, **context: A
     csrf = token_for(bound)
     html = env.get_template(template).render(
         viewer=viewer, role_labels=[ROLE_LABELS[r] for r in sorted(viewer.roles)], shell=shell,
-        nav=nav_for(viewer, {"/me/notices": shell.unread} if shell else None), site=request.app.state.site,
+        nav=nav_for(viewer, badges), site=request.app.state.site,
         viewer_department=request.app.state.catalog.departments.get(viewer.department_code or "", ""),
         current=request.url.path, csrf=csrf,
         csrf_field=Markup(f'<input type="hidden" name="{CSRF_FIELD}" value="{csrf}">'), **context)

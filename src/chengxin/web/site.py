@@ -68,6 +68,7 @@ def error_page(request: Request, err: DomainError) -> Response:
 def install(app: FastAPI) -> None:
     """Every page router gets the viewer and the CSRF check here, in one place."""
     from chengxin.access.pages import router as access_pages
+    from chengxin.accounts.admin_pages import router as admin_pages
     from chengxin.accounts.pages import router as accounts_pages
     from chengxin.alerts.pages import router as alerts_pages
     from chengxin.articles.pages import router as articles_pages
@@ -87,6 +88,7 @@ def install(app: FastAPI) -> None:
     from chengxin.sanctions.pages import router as measures_pages
     from chengxin.tipoffs.pages import router as tipoffs_pages
     from chengxin.web.pages import router as home_pages
+    from chengxin.workbench.pages import router as workbench_pages
 
     app.state.error_page = error_page
     app.state.site = site_identity(app.state.settings)
@@ -96,5 +98,5 @@ def install(app: FastAPI) -> None:
     for router in (home_pages, accounts_pages, catalog_pages, measures_pages, file_pages, access_pages,
                    authorisations_pages, records_pages, checks_pages, alerts_pages, disclosure_pages, tipoffs_pages,
                    objections_pages, repairs_pages, notices_pages, articles_pages,
-                   assessment_pages, lists_pages, editions_pages, conflicts_pages):
+                   assessment_pages, lists_pages, editions_pages, conflicts_pages, workbench_pages, admin_pages):
         app.include_router(router, dependencies=page_deps)
