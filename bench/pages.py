@@ -6,7 +6,7 @@ The database: `--persons` minus the demo's 2,000 persons bulk-loaded as the chec
 (`bench.check_data`: persons, records, matters, list entries and organisations with the platform's own
 column values, one list entry per ten persons), then the demo (`chengxin demo`'s `build_demo`, through the
 collection path) on top, with its accounts, objections, repairs, tip-offs and articles. PostgreSQL is
-ANALYZEd, as a live database is.
+ANALYZEd, as a live database is; SQLite's planner statistics are refreshed as the server does at its start.
 
 The pages are the application's own GET page routes (every route that answers an HTML page), each opened
 as the role its permission names; a route with a parameter is opened by the first link to it found on
@@ -47,7 +47,7 @@ from chengxin.app import create_app
 from chengxin.callers import Permit
 from chengxin.clock import today, utcnow
 from chengxin.crypto import create_key_file, load_keys
-from chengxin.db import make_engine, make_sessionmaker, unit_of_work
+from chengxin.db import make_engine, make_sessionmaker, refresh_statistics, unit_of_work
 from chengxin.demo.accounts import ensure_demo_accounts
 from chengxin.demo.generate import build_demo
 from chengxin.errors import is_page
@@ -139,16 +139,18 @@ def build_database(kind: str, people: int, out: Path, seed: int = 2026) -> tuple
         bulk_load(kind, plan, out, db=db)
     log(f"{kind}: the demo ({min(people, DEMO_PERSONS):,} persons) through the collection path")
     build_demo(settings, persons=min(people, DEMO_PERSONS), seed=seed, console=Console(file=sys.stderr))
-    if kind == "postgres":
-        engine = make_engine(db.url)
-        with engine.connect() as conn:
+    engine = make_engine(db.url)
+    with engine.begin() as conn:  # as a live database is: PostgreSQL analysed, SQLite's as the server starts
+        if kind == "postgres":
             conn.execute(text("ANALYZE"))
-            conn.commit()
-        engine.dispose()
+        else:
+            refresh_statistics(conn)
+    engine.dispose()
     return settings, db
 
 
-def run(kind: str, people: int, rounds: int, out: Path, only: list[str]) -> tuple[list[tuple[str, Figure]], list[str]]:
+def run(kind: str, people: int, rounds: int, out: Path, only: list[str],
+        keep: bool = False) -> tuple[list[tuple[str, Figure]], list[str]]:
     settings, db = build_database(kind, people, out)
     engine = make_engine(db.url)
     factory = make_sessionmaker(engine)
@@ -275,7 +277,10 @@ def run(kind: str, people: int, rounds: int, out: Path, only: list[str]) -> tupl
         log(f"{kind}: {method} {url} {value:.1f} ms ({value / TARGET_MS:.2f} of the target)")
     client.close()
     engine.dispose()
-    drop_database(db)
+    if keep:
+        log(f"{kind}: kept {db.url} (data directory {settings.data_dir})")
+    else:
+        drop_database(db)
     return figures, missing
 
 
@@ -297,11 +302,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--only", action="append", default=[], help="only pages whose address starts so")
     parser.add_argument("--out", type=Path, default=Path("bench/out"))
+    parser.add_argument("--keep", action="store_true", help="keep the database (to look into a slow page)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     figures: list[tuple[str, Figure]] = []
     for kind in (["sqlite", "postgres"] if args.db == "both" else [args.db]):
-        measured, missing = run(kind, args.persons, args.rounds, args.out, args.only)
+        measured, missing = run(kind, args.persons, args.rounds, args.out, args.only, args.keep)
         figures += measured
         print(f"\n{kind}: {args.persons:,} persons, median of {args.rounds} requests per page", file=sys.stderr)
         print(table(measured), file=sys.stderr)

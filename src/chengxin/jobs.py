@@ -19,7 +19,7 @@ from chengxin.access import sealing
 from chengxin.alerts import service as alerts
 from chengxin.clock import today, utcnow
 from chengxin.crypto import Keys
-from chengxin.db import unit_of_work
+from chengxin.db import refresh_statistics, unit_of_work
 from chengxin.departments import repository as departments_repo
 from chengxin.editions import service as editions
 from chengxin.errors import DomainError
@@ -64,6 +64,8 @@ def run_once(factory: sessionmaker[Session], keys: Keys, as_of: date | None = No
         scanned = alerts.scan(session, utcnow(), settings)
     cases = _cases(factory, as_of or today(), settings)
     sent = notices.deliver_due(factory, keys, settings, signer=signer)
+    with unit_of_work(factory) as session:  # the planner's statistics follow the data (SQLite)
+        refresh_statistics(session.connection())
     return JobRun(expired, run.delivered, run.retried, run.failed, scanned.raised,
                   _seal(factory, signer, settings), sent.delivered, *cases, imports_interrupted=interrupted)
 

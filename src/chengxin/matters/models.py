@@ -28,6 +28,8 @@ class Matter(Base):
         # Public pages, lists and jobs address a matter by its id alone.
         Index("ix_matters_id", "id"),
         Index("ix_matters_list", "list_type", "start_date"),
+        # Public records walk matters newest first and stop at a page.
+        Index("ix_matters_start", "start_date", "id"),
     )
 
     subject_key: Mapped[str] = mapped_column(String(32), primary_key=True)
