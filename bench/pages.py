@@ -14,7 +14,7 @@ the other pages (a page no link reaches is reported as not measured). Each page 
 times through the application in-process (no network); the figure is the median in milliseconds, shown
 beside the 200 ms target as a ratio (≤ 1 meets it) and beside a minimal Jinja2 page served by the same
 stack (FastAPI, the security headers, one template, no database) measured right before it.
-PostgreSQL: chengxin_test_pages_bench.
+PostgreSQL: the database `--name` (chengxin_test_pages_bench) on CHENGXIN_BENCH_POSTGRES_URL's server.
 """
 
 from __future__ import annotations
@@ -126,9 +126,10 @@ def _pattern(template: str) -> re.Pattern[str]:
     return re.compile('href="(' + "[^\"/?#]+".join(re.escape(p) for p in parts) + r'(?:\?[^"]*)?)"')
 
 
-def build_database(kind: str, people: int, out: Path, seed: int = 2026) -> tuple[Settings, object]:
+def build_database(kind: str, people: int, out: Path, seed: int = 2026,
+                   name: str = "chengxin_test_pages_bench") -> tuple[Settings, object]:
     """The bench database: bulk-loaded persons, then the demo on top (see the module's docstring)."""
-    db = fresh_database(kind, "chengxin_test_pages_bench", out)
+    db = fresh_database(kind, name, out)
     data = Path(tempfile.mkdtemp(prefix="pages-", dir=out))
     settings = Settings(data_dir=data, database_url=db.url, jobs_interval_seconds=0, public_rate_per_minute=10**6)
     create_key_file(settings.resolved_key_file)
@@ -149,9 +150,9 @@ def build_database(kind: str, people: int, out: Path, seed: int = 2026) -> tuple
     return settings, db
 
 
-def run(kind: str, people: int, rounds: int, out: Path, only: list[str],
-        keep: bool = False) -> tuple[list[tuple[str, Figure]], list[str]]:
-    settings, db = build_database(kind, people, out)
+def run(kind: str, people: int, rounds: int, out: Path, only: list[str], keep: bool = False,
+        name: str = "chengxin_test_pages_bench") -> tuple[list[tuple[str, Figure]], list[str]]:
+    settings, db = build_database(kind, people, out, name=name)
     engine = make_engine(db.url)
     factory = make_sessionmaker(engine)
     with unit_of_work(factory) as session:
@@ -303,11 +304,13 @@ def main() -> None:
     parser.add_argument("--only", action="append", default=[], help="only pages whose address starts so")
     parser.add_argument("--out", type=Path, default=Path("bench/out"))
     parser.add_argument("--keep", action="store_true", help="keep the database (to look into a slow page)")
+    parser.add_argument("--name", default="chengxin_test_pages_bench",
+                        help="the database (PostgreSQL; dropped and created) or SQLite file name under --out")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     figures: list[tuple[str, Figure]] = []
     for kind in (["sqlite", "postgres"] if args.db == "both" else [args.db]):
-        measured, missing = run(kind, args.persons, args.rounds, args.out, args.only, args.keep)
+        measured, missing = run(kind, args.persons, args.rounds, args.out, args.only, args.keep, args.name)
         figures += measured
         print(f"\n{kind}: {args.persons:,} persons, median of {args.rounds} requests per page", file=sys.stderr)
         print(table(measured), file=sys.stderr)

@@ -185,6 +185,7 @@ def test_every_page_has_no_serious_or_critical_accessibility_finding(browser, li
             if width == "phone":  # the folded menu, unfolded
                 tab.page.locator(".menu-toggle").click()
                 expect(tab.page.locator("#site-menu nav")).to_be_visible()
+                tab.shot(f"a11y-phone-menu-{who or 'public'}", full_page=False)
                 if violations := _findings(tab):
                     findings[f"{who or '公众'} {tab.page.url} (菜单展开)"] = violations
             tab.assert_clean()

@@ -36,8 +36,10 @@ def test_the_indexes_the_public_pages_read_through(session):
     found = inspect(session.connection())
     persons = {i["name"]: i["column_names"] for i in found.get_indexes("persons")}
     matters = {i["name"]: i["column_names"] for i in found.get_indexes("matters")}
-    assert persons["ix_persons_name"] == ["name"]
-    assert matters["ix_matters_start"] == ["start_date", "id"]
+    assert persons["ix_persons_name"] == ["name"] and persons["ix_persons_birth"] == ["person_key", "birth_date"]
+    assert matters["ix_matters_start"][:2] == ["start_date", "id"]
+    assert matters["ix_matters_list"][:2] == ["list_type", "start_date"]
+    assert {"ended_on", "planned_end", "subject_kind", "subject_key"} <= set(matters["ix_matters_list"])
 
 
 def test_a_name_search_names_the_persons_first_then_reads_their_matters(client, session, keys, catalog):
