@@ -140,6 +140,8 @@ def build_database(kind: str, people: int, out: Path, seed: int = 2026,
         bulk_load(kind, plan, out, db=db)
     log(f"{kind}: the demo ({min(people, DEMO_PERSONS):,} persons) through the collection path")
     build_demo(settings, persons=min(people, DEMO_PERSONS), seed=seed, console=Console(file=sys.stderr))
+    if bulk:
+        _demo_repairs(settings)
     engine = make_engine(db.url)
     with engine.begin() as conn:  # as a live database is: PostgreSQL analysed, SQLite's as the server starts
         if kind == "postgres":
@@ -148,6 +150,43 @@ def build_database(kind: str, people: int, out: Path, seed: int = 2026,
             refresh_statistics(conn)
     engine.dispose()
     return settings, db
+
+
+def _demo_repairs(settings: Settings, count: int = 3) -> None:
+    """Repair applications as the demo files them, on the demo's own matters: the demo picks the first
+    matters by id, here the bulk-loaded ones, none of which it finds eligible (the repair pages would go
+    unmeasured)."""
+    from chengxin.callers import Caller
+    from chengxin.catalog.rules import default_catalog
+    from chengxin.demo.cases import EVIDENCE
+    from chengxin.errors import DomainError
+    from chengxin.matters.models import Matter
+    from chengxin.publicity.rules import default_tiers
+    from chengxin.repairs import service as repairs
+
+    engine = make_engine(settings.resolved_database_url)
+    catalog, tiers, keys, signer = default_catalog(), default_tiers(), load_keys(settings), load_signer(settings)
+    with unit_of_work(make_sessionmaker(engine)) as session:
+        if session.scalar(select(func.count()).select_from(Repair)):
+            return
+        made = 0
+        for m in session.scalars(select(Matter).where(
+                Matter.nature == "negative", Matter.subject_kind == "person", Matter.origin == "record",
+                Matter.ended_on.is_(None)).order_by(Matter.id.desc()).limit(300)):
+            try:
+                _, elig = repairs.assess(session, catalog, tiers, m.subject_key, "matter", m.id, today())
+                if elig.eligible:
+                    repairs.apply(session, catalog, keys, settings, signer, tiers,
+                                  caller=Caller.of(frozenset({"person"}), person_key=m.subject_key),
+                                  person_key=m.subject_key, target_kind="matter", target_id=m.id,
+                                  method=elig.methods[0], statement="已履行全部义务，并参加了信用修复培训",
+                                  commitment=True, uploads=[EVIDENCE])
+                    made += 1
+            except DomainError:
+                continue
+            if made >= count:
+                break
+    engine.dispose()
 
 
 def run(kind: str, people: int, rounds: int, out: Path, only: list[str], keep: bool = False,
