@@ -69,3 +69,25 @@ def test_the_jobs_refresh_sqlites_planner_statistics(client, session, factory, k
     run_once(factory, keys, signer=signer)
     tables = {row[0] for row in session.execute(text("SELECT tbl FROM sqlite_stat1"))}
     assert {"persons", "matters", "records"} <= tables
+
+
+def test_with_no_search_the_lists_and_records_take_the_home_pages_counts(client, connection):
+    submit(client, [court_case(711), court_case(712)], headers=COURT)
+    counted: list[str] = []
+
+    def keep(_conn, _cursor, statement, _params, _context, _many) -> None:
+        if "count(*)" in statement and "FROM matters" in statement:
+            counted.append(statement)
+
+    event.listen(connection, "before_cursor_execute", keep)
+    try:
+        home = client.get("/").text
+        assert "<b>2</b><span>黑名单在列</span>" in home and len(counted) == 5  # 4 list counts, the records'
+        lists, records = client.get("/public/lists").text, client.get("/public/records").text
+        assert '黑名单 <span class="count">2</span>' in lists and "共 2 条" in lists
+        assert "公示信息共 2 条" in records
+        assert len(counted) == 5  # nothing counted again
+        searched = client.get("/public/lists", params={"q": "赵六"}).text
+        assert "共 2 条" in searched and len(counted) == 7  # a search counts its own (black and red)
+    finally:
+        event.remove(connection, "before_cursor_execute", keep)
