@@ -40,6 +40,8 @@ def test_the_indexes_the_public_pages_read_through(session):
     assert matters["ix_matters_start"][:2] == ["start_date", "id"]
     assert matters["ix_matters_list"][:2] == ["list_type", "start_date"]
     assert {"ended_on", "planned_end", "subject_kind", "subject_key"} <= set(matters["ix_matters_list"])
+    records = {i["name"]: i["column_names"] for i in found.get_indexes("records")}
+    assert records["ix_records_recorded"] == ["recorded_at", "version", "department_code", "decision_date"]
 
 
 def test_a_name_search_names_the_persons_first_then_reads_their_matters(client, session, keys, catalog):
