@@ -93,3 +93,16 @@ def test_with_no_search_the_lists_and_records_take_the_home_pages_counts(client,
         assert "共 2 条" in searched and len(counted) == 7  # a search counts its own (black and red)
     finally:
         event.remove(connection, "before_cursor_execute", keep)
+
+
+def test_counts_by_kind_filter_on_the_matter_itself(client, session, catalog):
+    """The home page counts persons and organisations on each list apart: the kind is asked of the matter
+    (read from the lists' index), not only found out by joining every entry to its subject."""
+    submit(client, [court_case(721)], headers=COURT)
+    tiers = client.app.state.tiers
+    sent = _sent(session, lambda: service.figures(session, catalog, tiers, today()))
+    by_kind = [s for s in sent if "matters.list_type = " in s]
+    assert len(by_kind) == 4, sent  # black and red, persons and organisations
+    assert all("matters.subject_kind = " in s.split(" WHERE ", 1)[1] for s in by_kind), by_kind
+    found = service.figures(session, catalog, tiers, today())
+    assert (found.black_persons, found.black_organisations) == (1, 0)

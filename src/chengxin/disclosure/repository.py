@@ -80,6 +80,8 @@ def _subjects(stmt: Any, *, kind: str | None, who: Who, adult_born_by: date) -> 
     if kind in (None, "organisation"):
         shown.append(organisation)
     stmt = stmt.where(or_(*shown))
+    if kind is not None:  # implied by the join above; said on the matter, it is read from the lists' index
+        stmt = stmt.where(Matter.subject_kind == kind)
     if who.empty:
         return stmt
     # Whom the words name, as subject keys found through their own indexes (a person by full name or ID
