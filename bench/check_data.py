@@ -205,10 +205,12 @@ class Plan:
             self.org_names.append(synth.org_name(rng, ""))
 
 
-def build(kind: str, plan: Plan, out, name: str | None = None) -> tuple[Database, CheckData]:
+def build(kind: str, plan: Plan, out, name: str | None = None,
+          db: Database | None = None) -> tuple[Database, CheckData]:
     """A fresh migrated database of `kind` filled with the plan's population (`name`: another
-    database than the check figures' own, for a benchmark that may run beside them)."""
-    db = fresh_database(kind, name or ("chengxin_bench_check" if kind == "postgres" else "checks"), out)
+    database than the check figures' own, for a benchmark that may run beside them; `db`: fill this
+    migrated database instead of a fresh one)."""
+    db = db or fresh_database(kind, name or ("chengxin_bench_check" if kind == "postgres" else "checks"), out)
     engine = make_engine(db.url)
     factory = make_sessionmaker(engine)
     catalog, keys, today = plan.catalog, plan.keys, plan.today

@@ -20,7 +20,7 @@ from chengxin.alerts import service as alerts
 from chengxin.checks import repository as checks_repo
 from chengxin.clock import today, utcnow
 from chengxin.crypto import Keys
-from chengxin.db import unit_of_work
+from chengxin.db import refresh_statistics, unit_of_work
 from chengxin.departments import repository as departments_repo
 from chengxin.editions import service as editions
 from chengxin.errors import DomainError
@@ -72,6 +72,8 @@ def run_once(factory: sessionmaker[Session], keys: Keys, as_of: date | None = No
         now = utcnow()
         rejected = records_repo.purge_rejected(session, now)
         results = checks_repo.purge_batch_results(session, now)
+    with unit_of_work(factory) as session:  # the planner's statistics follow the data (SQLite)
+        refresh_statistics(session.connection())
     return JobRun(expired, run.delivered, run.retried, run.failed, scanned.raised,
                   _seal(factory, signer, settings), sent.delivered, *cases, imports_interrupted=interrupted,
                   rejected_rows_deleted=rejected, check_results_deleted=results)

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError
 
 from chengxin.crypto import Keys, load_keys
-from chengxin.db import make_engine, private_dir
+from chengxin.db import make_engine, private_dir, refresh_statistics
 from chengxin.errors import DomainError
 from chengxin.keyring import repository as keyring_repo
 from chengxin.keyring.rules import SAMPLE_SIZE, KeySample, key_problems
@@ -46,6 +46,8 @@ def prepare(settings: Settings) -> Ready:
         with engine.connect() as conn:
             _schema(conn)
             sample = keyring_repo.key_sample(conn, SAMPLE_SIZE)
+        with engine.begin() as conn:
+            refresh_statistics(conn)
     except DBAPIError as exc:
         url = make_url(settings.resolved_database_url).render_as_string(hide_password=True)
         reason = (str(exc.orig).strip().splitlines() or [type(exc.orig).__name__])[0][:200]

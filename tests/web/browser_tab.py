@@ -8,6 +8,8 @@ from live_server import PASSWORD, Live
 from playwright.sync_api import expect
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"  # vendored, see its README
+AXE_IMPACTS = ("serious", "critical")
 
 
 class Tab:
@@ -36,6 +38,22 @@ class Tab:
     def assert_clean(self) -> None:
         """No console error, script error or CSP violation happened in this tab."""
         assert not self.problems, self.problems
+
+    def axe(self, impacts: tuple[str, ...] = AXE_IMPACTS) -> list[dict]:
+        """The page's accessibility violations of these impacts, by the vendored axe-core (WCAG 2.x A and
+        AA rules and axe's best practices; GB/T 37668-2019 follows WCAG). The script is evaluated in the
+        page through the DevTools protocol, which the page's CSP does not govern, so the page stays as
+        served (no bypass_csp). Each violation: rule id, impact, help text and the offending nodes."""
+        page = self.page
+        if not page.evaluate("typeof window.axe === 'object'"):
+            page.evaluate(AXE.read_text(encoding="utf-8"))
+        found = page.evaluate("""async () => {
+            const result = await axe.run(document, {resultTypes: ['violations']});
+            return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.map(n => ({target: n.target.join(' '), html: n.html.slice(0, 200),
+                                           summary: n.failureSummary}))}));
+        }""")
+        return [v for v in found if v["impact"] in impacts]
 
     def shot(self, name: str, full_page: bool = True) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)

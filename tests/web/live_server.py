@@ -36,7 +36,8 @@ DEBTOR = 92  # on the black list: a court's 失信被执行人 record
 SECOND = 93  # the citizen's second penalty (source record SCJG-2026-000093)
 STAFF = {"web_clerk": ("department", ["submitter", "checker"], "market_regulation"),
          "web_hr": ("department", ["checker"], "human_resources"),
-         "web_auditor": ("staff", ["auditor"], None), "web_operator": ("staff", ["operator"], None)}
+         "web_auditor": ("staff", ["auditor"], None), "web_operator": ("staff", ["operator"], None),
+         "web_admin": ("staff", ["platform_admin"], None)}
 
 
 @dataclass

@@ -15,7 +15,8 @@ def _post(client, path: str, headers: dict[str, str] | None, data: dict, files=N
 
 
 def _checklist(text: str) -> list[tuple[str, str]]:
-    items = re.findall(r'<li class="(?:passed|failed)"><span class="tag \w+">(满足|不满足)</span> (?:<b>)?([^<]+)', text)
+    items = re.findall(r'<li class="(?:passed|failed)"><span class="tag \w+">(满足|不满足)</span> (?:<b>)?([^<]+)',
+                       text)
     return [(label, verdict) for verdict, label in items]
 
 

@@ -16,6 +16,7 @@ from chengxin.disclosure import service
 from chengxin.disclosure.repository import COUNT_CAP
 from chengxin.matters.rules import LIST_LABELS
 from chengxin.params import Int64
+from chengxin.web.pages import cached_figures
 from chengxin.web.render import pager, render
 
 router = APIRouter(include_in_schema=False)
@@ -40,9 +41,11 @@ def records_page(request: Request, session: SessionDep, catalog: CatalogDep, key
     categories = {c.code: c.name for c in catalog.categories if not c.parent or c.parent == "XZGL"}
     kind, category = _choice(kind, KINDS), _choice(category, categories)
     department = _choice(department, catalog.departments)
+    # With no search and no filter, the total is the home page's (counted every few minutes, not per page).
+    whole = None if (q.strip() or kind or category or department) else cached_figures(request, session).records
     found = service.search_records(session, catalog, keys, request.app.state.tiers, as_of=today(), name=q.strip(),
                                    page=page, size=SIZE, kind=kind or None, category=category or None,
-                                   department=department or None)
+                                   department=department or None, total=whole)
     params = {"q": q.strip(), "kind": kind, "category": category, "department": department}
     return render(request, "disclosure/records.html", found=found, q=q.strip(), page=page, kind=kind,
                   category=category, department=department, kinds=KINDS.items(), categories=categories.items(),
@@ -66,8 +69,11 @@ def lists_page(request: Request, session: SessionDep, keys: KeysDep, catalog: Ca
     写明列入的行为或事由；自然人姓名和证件号码脱敏，单位名称和统一社会信用代码完整显示。"""
     chosen = _choice(list_type, PUBLIC_LIST_LABELS) or "black"
     kind, department = _choice(kind, KINDS), _choice(department, catalog.departments)
+    # With no search and no filter, the counts are the home page's (counted every few minutes, not per page).
+    whole = None if (q.strip() or kind or department) else cached_figures(request, session).lists
     found = service.search_entries(session, keys, as_of=today(), list_type=chosen, name=q.strip(), page=page,
-                                   size=SIZE, catalog=catalog, kind=kind or None, department=department or None)
+                                   size=SIZE, catalog=catalog, kind=kind or None, department=department or None,
+                                   counts=whole)
     params = {"q": q.strip(), "kind": kind, "department": department}
     tabs = [(code, label, found.counts.get(code, 0), "/public/lists?" + urlencode(
         {k: v for k, v in {"list_type": code, **params}.items() if v})) for code, label in LIST_TABS.items()]

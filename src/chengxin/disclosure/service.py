@@ -72,10 +72,11 @@ def public_items(catalog: Catalog) -> list[str]:
 
 def search_records(session: Session, catalog: Catalog, keys: Keys, tiers: dict[str, Tier], *, as_of: date,
                    name: str | None = None, page: int = 1, size: int = 20, kind: str | None = None,
-                   category: str | None = None, department: str | None = None) -> s.PublicRecordPage:
+                   category: str | None = None, department: str | None = None,
+                   total: int | None = None) -> s.PublicRecordPage:
     """Disclosed matters with their records, newest decision first, with the total. `name`: the search
     box (a person's full name or ID number, an organisation's name words or code); `category`: a catalog
-    category (with its subcategories)."""
+    category (with its subcategories); `total`: already counted (the home page's figures, for no search)."""
     items = public_items(catalog)
     if category:
         items = [c for c in items if _in_category(catalog, c, category)]
@@ -84,7 +85,7 @@ def search_records(session: Session, catalog: Catalog, keys: Keys, tiers: dict[s
                               "adult_born_by": add_months(as_of, -ADULT_MONTHS), "as_of": as_of, "who": search,
                               "kind": kind, "department": department}
     rows = repo.records(session, **common, limit=size + 1, offset=(page - 1) * size)
-    total = repo.count_records(session, **common)
+    total = repo.count_records(session, **common) if total is None else total
     departments = _departments(session)
     out = [_record_out(catalog, keys, tiers, departments, row, as_of) for row in rows[:size]]
     return s.PublicRecordPage(as_of=as_of, has_more=len(rows) > size, total=total,
@@ -143,14 +144,17 @@ def _record_out(catalog: Catalog, keys: Keys, tiers: dict[str, Tier], department
 
 def search_entries(session: Session, keys: Keys, *, as_of: date, list_type: str | None = None,
                    name: str | None = None, page: int = 1, size: int = 20, catalog: Catalog | None = None,
-                   kind: str | None = None, department: str | None = None) -> s.PublicEntryPage:
+                   kind: str | None = None, department: str | None = None,
+                   counts: dict[str, int] | None = None) -> s.PublicEntryPage:
     """Persons and organisations on the red and black lists today (the watch list is not public), with
-    what each is listed for and how many each list holds under the same search."""
+    what each is listed for and how many each list holds under the same search (`counts`: already
+    counted, the home page's figures, for no search)."""
     types = [list_type] if list_type in rules.PUBLIC_LISTS else list(rules.PUBLIC_LISTS)
     common: dict[str, Any] = {"adult_born_by": add_months(as_of, -ADULT_MONTHS), "as_of": as_of,
                               "who": who(session, keys, name), "kind": kind, "department": department}
     rows = repo.entries(session, list_types=types, **common, limit=size + 1, offset=(page - 1) * size)
-    counts = repo.entry_counts(session, list_types=list(rules.PUBLIC_LISTS), **common)
+    if counts is None:
+        counts = repo.entry_counts(session, list_types=list(rules.PUBLIC_LISTS), **common)
     departments = _departments(session)
     out = []
     for entry, rec, person_name, birth, cipher, org_name, uscc in rows[:size]:
@@ -192,6 +196,12 @@ class Figures:
     @property
     def red(self) -> int:
         return self.red_persons + self.red_organisations
+
+    @property
+    def lists(self) -> dict[str, int]:
+        """How many each public list holds, as `search_entries` counts them with no search (a count over
+        the cap says "more than", as there)."""
+        return {"black": self.black, "red": self.red}
 
 
 def figures(session: Session, catalog: Catalog, tiers: dict[str, Tier], as_of: date) -> Figures:

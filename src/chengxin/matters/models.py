@@ -27,7 +27,11 @@ class Matter(Base):
         Index("ix_matters_source", "department_code", "source_record_id"),
         # Public pages, lists and jobs address a matter by its id alone.
         Index("ix_matters_id", "id"),
-        Index("ix_matters_list", "list_type", "start_date"),
+        # Lists by type, newest first; their public counts read every column they filter on from here.
+        Index("ix_matters_list", "list_type", "start_date", "ended_on", "planned_end", "subject_kind", "subject_key"),
+        # Public records walk matters newest first and stop at a page; their count, as above.
+        Index("ix_matters_start", "start_date", "id", "item_code", "nature", "severity", "list_type", "planned_end",
+              "ended_on", "subject_kind", "subject_key"),
     )
 
     subject_key: Mapped[str] = mapped_column(String(32), primary_key=True)

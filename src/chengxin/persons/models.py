@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, LargeBinary, String
+from sqlalchemy import Date, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chengxin.clock import utcnow
@@ -16,6 +16,8 @@ class Person(Base):
     """A natural person. `person_key` is the keyed hash and the distribution column."""
 
     __tablename__ = "persons"
+    # The public search finds a person by full name; the public counts read birth dates from an index.
+    __table_args__ = (Index("ix_persons_name", "name"), Index("ix_persons_birth", "person_key", "birth_date"))
 
     person_key: Mapped[str] = mapped_column(String(32), primary_key=True)
     id_type: Mapped[str] = mapped_column(String(32))

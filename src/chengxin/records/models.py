@@ -31,6 +31,8 @@ class Record(Base):
         Index("ix_records_batch", "batch_id"),
         # Public disclosure pages address a record by its id alone.
         Index("ix_records_id", "id"),
+        # The assessment reads what was collected in a period from here, not from the records' rows.
+        Index("ix_records_recorded", "recorded_at", "version", "department_code", "decision_date"),
     )
 
     # Distribution column: the person key for a person, the organisation's key otherwise.

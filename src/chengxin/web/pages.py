@@ -31,6 +31,12 @@ def _figures(request: Request, session: SessionDep) -> disclosure.Figures:
     return found
 
 
+def cached_figures(request: Request, session: SessionDep) -> disclosure.Figures:
+    """Today's figures, counted at most every FIGURES_TTL: the home page's, and the totals of the public
+    lists and records pages when nothing is searched (the same numbers on all three)."""
+    return _figures(request, session)
+
+
 @router.get("/", response_class=HTMLResponse, dependencies=[permit("public")])
 def home(request: Request, session: SessionDep) -> HTMLResponse:
     """平台首页：查询框、今日在列的红黑名单与公示信息数，以及从哪里办理。"""
