@@ -32,7 +32,7 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touc
 DESK = {"viewport": {"width": 1280, "height": 800}}
 PERSON = "person"
 # Routes that answer a file to download, not a page.
-DOWNLOAD = re.compile(r"\.json$|/evidence/")
+DOWNLOAD = re.compile(r"\.json$|\.xlsx$|\.\{kind\}$|/evidence/")
 
 
 def _permission(route: APIRoute) -> str:
@@ -125,6 +125,10 @@ def addresses(live: Live) -> dict[str, str]:
     clerk.ok("POST", "/api/v1/records/batches", json={"records": [penalty(
         96, id_number=cid(CITIZEN), name="张叁", source_record_id="SCJG-2026-000096")]})
     conflict = operator.ok("GET", "/api/v1/conflicts").json()["conflicts"][0]["id"]
+    names = "姓名,报名号,证件号码\n" + f"{live.citizen_name},BM-001,{live.citizen_id}\n"
+    check_batch = clerk.ok("POST", "/dept/checks/batch", files={"file": ("名单.csv", names.encode())}, data={
+        "scenario": "civil_service_recruitment", "purpose": "公务员招录资格审查", "business_ref": "ZL-2026"})
+    account = clerk.ok("GET", "/api/v1/auth/me").json()["account_id"]
     for api in (clerk, operator, me):
         api.http.close()
     return {"/catalog/items/{code}": "/catalog/items/XZCF-01",
@@ -142,7 +146,11 @@ def addresses(live: Live) -> dict[str, str]:
             "/console/articles/{article_id}": f"/console/articles/{article}",
             "/console/lists/{entry_id}": f"/console/lists/{entry}",
             "/console/conflicts/{conflict_id}": f"/console/conflicts/{conflict}",
-            "/console/editions/{kind}": "/console/editions/catalog"}
+            "/console/editions/{kind}": "/console/editions/catalog",
+            "/console/editions/{kind}/entries/{code}": "/console/editions/measures/entries/P-GWY-01",
+            "/console/lists/{entry_id}/file": f"/console/lists/{entry}/file",
+            "/console/accounts/{account_id}": f"/console/accounts/{account}",
+            "/dept/checks/batches/{check_batch_id}": check_batch.headers["location"]}
 
 
 def _findings(tab: Tab) -> list[dict]:
