@@ -36,7 +36,7 @@ from chengxin.checks.endpoints import router as checks_router
 from chengxin.conflicts.endpoints import router as conflicts_router
 from chengxin.creditfile.endpoints import router as file_router
 from chengxin.crypto import Keys, load_keys
-from chengxin.db import checkpoint_in_background, make_engine, make_sessionmaker
+from chengxin.db import checkpoint_in_background, make_engine, make_sessionmaker, reading
 from chengxin.disclosure.endpoints import router as disclosure_router
 from chengxin.editions.endpoints import router as editions_router
 from chengxin.editions.service import current_or_packaged
@@ -218,9 +218,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def warm_in_background(app: FastAPI) -> None:
-    """Make the OpenAPI document and the compressed static files now, in a thread of their own, so
-    that the first visit to /docs does not wait seconds for them (`chengxin serve` calls this; the
-    app lives as long as the process)."""
+    """Make the OpenAPI document, the compressed static files and the home page's figures now, in a
+    thread of their own, so that the first visit to /docs (or /) does not wait for them (`chengxin
+    serve` calls this; the app lives as long as the process)."""
     threading.Thread(target=warm_documents, args=(app,), name="warm-docs", daemon=True).start()
 
 
@@ -230,6 +230,13 @@ def warm_documents(app: FastAPI) -> None:
         openapi_answer(app, Request({"type": "http", "method": "GET", "path": "/openapi.json", "headers": []}))
     except Exception as exc:  # a request will make it instead
         log.warning("could not prepare the API documents: %s", type(exc).__name__)
+    from chengxin.web.pages import count_figures  # the web pages import the app's pieces
+
+    try:  # the home page's figures, so that its first visitor does not wait for the counts either
+        with reading(app.state.sessionmaker) as session:
+            count_figures(app.state, session)
+    except Exception as exc:  # the first visit counts them instead
+        log.warning("could not count the home page's figures: %s", type(exc).__name__)
 
 
 def settle_heap() -> None:
