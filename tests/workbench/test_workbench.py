@@ -77,6 +77,8 @@ def test_each_role_sees_its_own_queues_counted_with_links_and_menu_badges(client
     repairs = client.get("/console/repairs", headers=OPERATOR).text
     assert _badge(repairs, "/console/conflicts") == "1"
     assert 'href="/public/lists"' not in office.text and 'href="/me/file"' not in office.text
+    # The office reads lists but ends none (only the listing department does): no promise of it.
+    assert 'href="/console/lists"' in office.text and "移出" not in office.text
 
     market = client.get("/console", headers=DEPT).text
     objections = _todo(market, "objections")
@@ -85,6 +87,7 @@ def test_each_role_sees_its_own_queues_counted_with_links_and_menu_badges(client
     assert "todo-tipoffs" not in market and "todo-repairs" not in market
     assert _todo(market, "feedback")[0] == "0"
     assert 'href="/dept/uploads"' in market  # the clerk's job without a queue, as a shortcut
+    assert "移出本部门列入的条目" in market  # a listing department ends its own entries
     rejected = _todo(market, "rejected")
     assert rejected[0] == "1" and "共 1 行未通过校验" in rejected[1] and _badge(market, "/dept/uploads") == "1"
     # Another department sees neither the market regulator's objection nor its hits.

@@ -18,7 +18,7 @@ SHORTCUTS: tuple[tuple[str, str, str, str], ...] = (
     ("records.submit", "/dept/uploads", "报送文件", "下载模板、上传本月文件、查看逐行报告"),
     ("checks.run", "/dept/checks", "联合奖惩核查", "按证件号码核查，或批量核查"),
     ("assessment.read", "/console/assessment", "部门考核", "本月考核报告，可导出 Excel、打印"),
-    ("lists.read", "/console/lists", "名单管理", "查看名单条目，移出名单"),
+    ("lists.read", "/console/lists", "名单管理", "查看名单条目及其档案"),
     ("audit.read", "/audit/log", "查询日志", "检索谁在何时为何查询了谁"),
     ("catalog.manage", "/console/editions/catalog", "目录与措施修订", "修改目录或措施，核对差异后发布"),
     ("accounts.manage", "/console/accounts", "账号管理", "账号、API 令牌（签发、吊销）、停用账号"),
@@ -64,7 +64,11 @@ def todos(session: Session, caller: Caller, today: date) -> list[Todo]:
 
 
 def shortcuts(caller: Caller) -> list[Shortcut]:
-    return [Shortcut(title, href, note) for perm, href, title, note in SHORTCUTS if allowed(perm, caller.roles)]
+    # Only the listing department ends an entry (the office keeps no list of its own): the note says so
+    # only to those who can.
+    ends = "，移出本部门列入的条目" if allowed("lists.write", caller.roles) else ""
+    return [Shortcut(title, href, note + (ends if href == "/console/lists" else ""))
+            for perm, href, title, note in SHORTCUTS if allowed(perm, caller.roles)]
 
 
 def badges(session: Session, caller: Caller, today: date) -> dict[str, int]:
