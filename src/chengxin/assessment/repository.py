@@ -23,18 +23,27 @@ def record_stats(session: Session, since: datetime, until: datetime, *, backfill
                  exclude_backfill: bool) -> list[Any]:
     """(department, new records, mean days decision→collection, records collected within 7 days,
     backfilled records): a record collected more than `backfill_days` after its decision is backfilled
-    and, with `exclude_backfill`, left out of the first three."""
-    lag = _lag_days(session)
+    and, with `exclude_backfill`, left out of the first three.
+
+    The lag is worked out once per record in an inner query that the sums read. SQLite would fold
+    that query into the outer one and work the date arithmetic out again for every sum that names it
+    (four times per record: 284 ms for a month of 150,000 records, 138 ms once); `LIMIT -1` (no
+    limit) is what keeps it from folding."""
+    inner = (select(Record.department_code.label("code"), _lag_days(session).label("lag"))
+             .where(Record.version == 1, Record.recorded_at >= since, Record.recorded_at < until))
+    if session.get_bind().dialect.name == "sqlite":
+        inner = inner.limit(-1)
+    sub = inner.subquery()
+    lag = sub.c.lag
     backfilled = lag > backfill_days
     if exclude_backfill:
         counted = func.sum(case((backfilled, 0), else_=1))
         mean = func.avg(case((backfilled, None), else_=lag))
     else:
         counted, mean = func.count(), func.avg(lag)
-    stmt = (select(Record.department_code, counted, mean, func.sum(case((lag <= 7, 1), else_=0)),
+    stmt = (select(sub.c.code, counted, mean, func.sum(case((lag <= 7, 1), else_=0)),
                    func.sum(case((backfilled, 1), else_=0)))
-            .where(Record.version == 1, Record.recorded_at >= since, Record.recorded_at < until)
-            .group_by(Record.department_code))
+            .group_by(sub.c.code))
     return list(session.execute(stmt))
 
 
