@@ -64,7 +64,7 @@ from chengxin.web.security import token_for
 MINIMAL = Environment(autoescape=True).from_string("<!doctype html><title>{{ t }}</title><p>{{ t }}</p>")
 TARGET_MS = 200.0
 DEMO_PERSONS = 2000
-DOWNLOAD = re.compile(r"\.json$|/evidence/")
+DOWNLOAD = re.compile(r"\.json$|\.\{kind\}$|/evidence/")
 # Who opens a page of each permission (the demo's accounts; the person: see `run`).
 OPENERS = {"records.submit": ["clerk"], "records.read_own": ["clerk"], "lists.read": ["clerk"],
            "lists.write": ["clerk"], "objections.handle": ["clerk", "operator"], "checks.run": ["hr"],
@@ -73,7 +73,7 @@ OPENERS = {"records.submit": ["clerk"], "records.read_own": ["clerk"], "lists.re
 SKIP = {"/_minimal"}  # the baseline
 RECOUNT = "今日数字重新计数 figures recounted"
 # Pages read for their links only (the office's objection queue lists the department's cases under this view).
-LINKS = (("/console/objections?escalated=0", "operator"),)
+LINKS = (("/console/objections?escalated=0", "operator"), ("/console/editions/measures", "operator"))
 # Pages also measured with a query that makes them work harder.
 QUERIES = ("/public/lists?list_type=red", "/public/lists?q=张三", "/console/objections?status=open",
            "/public/records?page=2")
@@ -231,6 +231,9 @@ def run(kind: str, people: int, rounds: int, out: Path, only: list[str], keep: b
         plain = load_keys(settings).decrypt(persons.get(session, key).id_cipher, key.encode())
     check = {"id_number": plain, "scenario": "civil_service_recruitment", "purpose": "资格审查"}
     client.post("/dept/checks", headers=hr, data=check)
+    # A batch check from the page (its result page is measured through the history's link).
+    client.post("/dept/checks/batch", headers=hr, data={**check, "business_ref": "BENCH-1"},
+                files={"file": ("名单.csv", f"姓名,报名号,证件号码\n本人,BM-1,{plain}\n".encode())})
     # The measured person under another name from the clerk's department: a conflict for the office.
     other = {"item_code": "XZCF-01", "id_type": "citizen_id", "id_number": plain, "name": "另一个名字",
              "source_record_id": "BENCH-PAGES-1", "decision_date": (today() - timedelta(days=90)).isoformat(),
@@ -272,38 +275,46 @@ def run(kind: str, people: int, rounds: int, out: Path, only: list[str], keep: b
     for query, name in LINKS:
         html.append((name, client.get(query, headers=headers(name)).text))
     static = {p for p in routes if "{" not in p}
-    missing = []
-    for path, permission in sorted(routes.items()):
-        if path in SKIP:
-            continue
-        wanted = _pattern(path)
-        # A page that needs a parameter, or a query the bare address lacks (/me/objections/new?record=…).
-        if "{" not in path and any(p[0] == path for p in pages):
-            continue
-        found = None
-        for name in openers(permission):
-            for _, page in html:
-                hrefs = wanted.findall(page)
-                if "{" not in path:  # no link to it: the queries links to its neighbours carry (?matter=…)
-                    hrefs += [path + q for q in re.findall(r'href="/[^"?]*(\?[a-z_]+=[0-9A-Z]{26})"', page)]
-                for href in hrefs:
-                    href = href.replace("&amp;", "&")
-                    if "{" in path and href.split("?")[0] in static:
-                        continue  # /console/lists/new is not /console/lists/{entry_id}
-                    res = client.get(href, headers=headers(name))
-                    if res.status_code != 200:
-                        log(f"{kind}: {href} answered {res.status_code} to {name}")
-                    else:
-                        found = (path, href, name)
+    # Two passes: the second also follows the links of the pages the first found (an entry's file is
+    # linked from the entry's page, not from the list).
+    todo = [p for p in sorted(routes) if p not in SKIP]
+    for _ in range(2):
+        missing = []
+        for path in todo:
+            permission = routes[path]
+            wanted = _pattern(path)
+            # A page that needs a parameter, or a query the bare address lacks (/me/objections/new?record=…).
+            if "{" not in path and any(p[0] == path for p in pages):
+                continue
+            found = None
+            for name in openers(permission):
+                for _, page in html:
+                    hrefs = wanted.findall(page)
+                    if "{" not in path:  # no link to it: the queries links to its neighbours carry (?matter=…)
+                        hrefs += [path + q for q in re.findall(r'href="/[^"?]*(\?[a-z_]+=[0-9A-Z]{26})"', page)]
+                    for href in hrefs:
+                        href = href.replace("&amp;", "&")
+                        if "{" in path and href.split("?")[0] in static:
+                            continue  # /console/lists/new is not /console/lists/{entry_id}
+                        res = client.get(href, headers=headers(name))
+                        if res.status_code != 200:
+                            log(f"{kind}: {href} answered {res.status_code} to {name}")
+                        else:
+                            found = (path, href, name)
+                            break
+                    if found:
                         break
                 if found:
                     break
             if found:
-                break
-        if found:
-            pages.append(found)
-        else:
-            missing.append(path)
+                pages.append(found)
+            else:
+                missing.append(path)
+        todo = missing
+        for route, address, name in pages:
+            if "{" not in route and "?" not in address:
+                continue
+            html.append((name, client.get(address, headers=headers(name)).text))
     pages += [(q.split("?")[0], q, "public" if q.startswith("/public") else "clerk") for q in QUERIES]
     figures = []
     measured = [(route, "GET", address, headers(name), None) for route, address, name in pages]
