@@ -15,8 +15,13 @@ def get(session: Session, account_id: str) -> Account | None:
     return session.get(Account, account_id)
 
 
-def by_username(session: Session, username: str) -> Account | None:
-    return session.scalars(select(Account).where(Account.username == username)).first()
+def by_username(session: Session, username: str, *, for_update: bool = False) -> Account | None:
+    """The account of a username; `for_update` locks its row (PostgreSQL) for a read-modify-write such
+    as counting failed sign-ins, and reads it afresh even if the session holds it already."""
+    stmt = select(Account).where(Account.username == username)
+    if for_update:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return session.scalars(stmt).first()
 
 
 def by_person_key(session: Session, person_key: str) -> Account | None:

@@ -212,7 +212,9 @@ def login(session: Session, settings: Settings, checked: PasswordCheck, username
     Unknown, disabled and locked accounts get the wrong-password answer, after the same work.
     `checked` is step one (`check_password`); should the hash have changed since, it is checked again."""
     now = utcnow()
-    account = repo.by_username(session, username)
+    # Locked for the count of failed sign-ins: two failures at once must count two (on PostgreSQL each
+    # read the old count and wrote the same one; SQLite's write lock already serialises them).
+    account = repo.by_username(session, username, for_update=True)
     if account is None or account.password_hash is None or account.disabled_at is not None:
         repo.add_event(session, at=now, kind="login_failed", account_id=account.id if account else None, ip=ip,
                        detail="unknown_account" if account is None else "no_password")
