@@ -257,3 +257,63 @@ def test_the_authorised_report_shows_only_what_the_grant_covers_and_the_person_s
     assert [(r["variant"], r["requester"], r["check_code"] is not None) for r in mine] == [
         ("authorised", bank_uscc, True)]
     assert mine[0]["authorisation_id"] == grant["id"] and mine[0]["number"] == res.headers["X-Report-Number"]
+
+
+def test_an_approved_repair_supersedes_the_report_and_the_new_report_marks_it_repaired(
+        client, session, settings, keys):
+    from helpers import PNG, own_record
+
+    number = seed(client, 513)
+    person = as_person(session, settings, keys, number)
+    res = own_report(client, person)
+    assert verify(client, res)["status"] == "valid"
+    rec = own_record(client, person, "SCJG-2026-000513")
+    made = client.post("/api/v1/me/repairs", headers=person, files=[("evidence", ("缴款凭证.png", PNG, "image/png"))],
+                       data={"target_kind": "matter", "target_id": rec["id"], "method": "fine_paid",
+                             "statement": "已缴清全部罚款", "commitment": "true"})
+    assert made.status_code == 201, made.text
+    repair = made.json()["id"]
+    assert client.post(f"/api/v1/repairs/{repair}/acceptance", headers=OPERATOR,
+                       json={"accepted": True}).status_code == 200
+    assert verify(client, res)["status"] == "valid"  # an application alone changes nothing the report said
+    decided = client.post(f"/api/v1/repairs/{repair}/decision", headers=OPERATOR,
+                          json={"approved": True, "reason": "已缴清罚款，准予修复"})
+    assert decided.status_code == 200, decided.text
+    assert verify(client, res)["status"] == "superseded"
+    again = own_report(client, person)
+    assert "已信用修复" in text_of(again.content)
+    assert verify(client, again)["status"] == "valid"
+
+
+def test_the_self_report_summarises_who_queried_the_file(client, session, settings, keys):
+    from helpers import HR, check
+
+    number = seed(client, 514)
+    person = as_person(session, settings, keys, number)
+    for _ in range(2):
+        assert check(client, number, "civil_service_recruitment", HR).status_code == 200
+    text = text_of(own_report(client, person).content)
+    assert "本人以外的机构查询本人信用信息共2次" in text
+    assert "市人力资源和社会保障局" in text and "联合奖惩核查" in text
+
+
+def test_a_third_party_is_limited_per_person_per_day(client, session, settings, keys):
+    from datetime import timedelta
+
+    from chengxin.accounts import service as accounts
+    from chengxin.clock import utcnow
+
+    person = as_person(session, settings, keys, seed(client, 515))
+    uscc = "91350100M000100Y43"
+    acc = accounts.create_account(session, kind="third_party", display_name="示范银行", roles=["third_party"],
+                                  org_uscc=uscc)
+    bank = {"Authorization": f"Bearer {accounts.issue_token(session, settings, acc.id, name='t').token}"}
+    grant = client.post("/api/v1/me/authorisations", headers=person, json={
+        "grantee_uscc": uscc, "purpose_code": "loan", "purpose": "个人住房贷款审批", "scope": ["full_report"],
+        "valid_until": (utcnow() + timedelta(days=30)).isoformat(), "use_mode": "repeated"}).json()
+    settings.report_per_organisation_person_day = 2
+    body = {"purpose_code": "loan", "purpose": "个人住房贷款审批"}
+    url = f"/api/v1/authorisations/{grant['id']}/report"
+    assert [client.post(url, headers=bank, json=body).status_code for _ in range(3)] == [200, 200, 429]
+    refused = client.post(url, headers=bank, json=body).json()
+    assert refused["code"] == "REPORT_RATE_LIMITED" and "本机构就该信息主体" in refused["detail"]

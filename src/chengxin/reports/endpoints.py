@@ -27,6 +27,8 @@ router = APIRouter(prefix="/api/v1", tags=["信用报告"], responses=PROBLEM_RE
 PDF = "application/pdf"
 MAX_VERIFY_FILE = 20 * 1024 * 1024
 _seal_lock = threading.Lock()
+PDF_ANSWER = {"content": {PDF: {"schema": {"type": "string", "format": "binary"}, "example": "%PDF-1.7 …"}},
+              "description": "带电子签章的 PDF；响应头 X-Report-Number、X-Report-Check-Code 为报告编号与校验码"}
 
 
 def get_seal(request: Request) -> Seal:
@@ -85,7 +87,7 @@ def own_request(caller: Caller, body: s.OwnReportIn, *, channel: str = "online",
 
 
 @router.post("/me/reports", summary="本人出具信用报告或证明", response_class=Response,
-             responses={200: {"content": {PDF: {}}, "description": "带电子签章的 PDF"}})
+             responses={200: PDF_ANSWER})
 def issue_own(body: s.OwnReportIn, request: Request, caller: Annotated[Caller, permit("person.own")],
               session: SessionDep, seal: SealDep) -> Response:
     """本人出具信用报告（本人版、职业信用报告）或无严重失信记录证明，返回带平台电子签章的 PDF；
@@ -106,7 +108,7 @@ def own_reports(request: Request, caller: Annotated[Caller, permit("person.own")
 
 
 @router.post("/authorisations/{authorisation_id}/report", summary="凭授权取得信用报告", response_class=Response,
-             responses={200: {"content": {PDF: {}}, "description": "带电子签章的 PDF"}, 403: {}})
+             responses={200: PDF_ANSWER, 403: {}})
 def issue_authorised(authorisation_id: str, body: authz_schemas.QueryIn, request: Request,
                      caller: Annotated[Caller, permit("authorisations.query")], session: SessionDep,
                      catalog: CatalogDep, keys: KeysDep, seal: SealDep) -> Response:
@@ -171,7 +173,8 @@ def verify_file(request: Request, caller: Annotated[Caller, permit("public")], s
 
 
 @router.get("/reports/trust-root.pem", summary="报告签章的根证书", response_class=Response,
-            dependencies=[permit("public")], responses={200: {"content": {"application/x-pem-file": {}}}})
+            dependencies=[permit("public")], responses={200: {"content": {"application/x-pem-file": {
+                "example": "-----BEGIN CERTIFICATE-----\n…\n-----END CERTIFICATE-----\n"}}}})
 def trust_root(seal: SealDep) -> Response:
     """报告电子签章所用证书的根证书（PEM），可用于 `pyhanko sign validate --trust` 或导入 PDF 阅读器。"""
     return Response(seal.trust_root_pem, media_type="application/x-pem-file",

@@ -25,8 +25,18 @@ class OwnReportIn(BaseModel):
     purpose: str | None = Field(None, max_length=100, description="用途（印在报告登记中，可不填）")
 
 
+REPORT_EXAMPLE = {
+    "id": "01JEK3M5Q8R7S6T5V4W3X2Y1Z0", "number": "2026120604817733", "check_code": "K7M2QX", "variant": "self",
+    "variant_label": "本人版", "channel": "online", "channel_label": "网上自助", "requester_kind": "person",
+    "requester_label": "本人", "requester": None, "purpose": "本人申请", "occupation": None, "scenario": None,
+    "authorisation_id": None, "as_of": "2026-12-06", "issued_at": "2026-12-06T02:00:00Z", "sha256": "0" * 64,
+    "pages": 3, "matters": 4, "status": "valid", "status_label": "有效", "revoked_at": None, "revoked_reason": None}
+
+
 class ReportOut(BaseModel):
     """One entry of the register (never the document itself)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [REPORT_EXAMPLE]})
 
     id: str
     number: str
@@ -54,6 +64,8 @@ class ReportOut(BaseModel):
 
 
 class ReportList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [REPORT_EXAMPLE], "total": 1}]})
+
     items: list[ReportOut]
     total: int
 
@@ -81,5 +93,5 @@ class VerifyOut(BaseModel):
 
 
 class RevokeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reason": "出具有误"}]})
     reason: str = Field(..., min_length=1, max_length=200, description="作废原因")

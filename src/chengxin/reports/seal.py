@@ -78,7 +78,7 @@ def issue_demo(folder: Path, *, organisation: str, site_name: str, now: datetime
         fcntl.flock(lock, fcntl.LOCK_EX)
         if (folder / "seal.key").exists():
             return  # another process made it while we waited
-        now = now or datetime.now(UTC)
+        now = now or datetime.now(UTC)  # wall time: readers check the validity against their own clock
         root_key = ec.generate_private_key(ec.SECP256R1())
         root_name = _name(organisation, f"{site_name}公共信用信息平台根证书（演示）")
         root = (x509.CertificateBuilder().subject_name(root_name).issuer_name(root_name)
