@@ -4,11 +4,13 @@ refused when untrue; the register and its limits. Both databases."""
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 from report_data import OWN, VERIFY, fonts_of, seed, text_of, validate
 from sqlalchemy import select
 
@@ -58,6 +60,11 @@ def test_the_self_report_is_a_signed_pdf_naming_every_matter_with_its_basis_and_
     fonts = fonts_of(res.content)
     assert fonts and all(embedded for _, embedded in fonts)
     assert any("+" in name for name, _ in fonts)  # a subset (ABCDEF+Name)
+    # PDF/A-2b for archiving (output intent, XMP identification) and tagged for screen readers.
+    root = PdfReader(io.BytesIO(res.content)).trailer["/Root"]
+    assert "/OutputIntents" in root and "/StructTreeRoot" in root
+    xmp = root["/Metadata"].get_object().get_data()
+    assert b'pdfaid:part="2"' in xmp and b'pdfaid:conformance="B"' in xmp
 
 
 def test_the_signature_validates_and_one_changed_byte_breaks_it(client, session, settings, keys):

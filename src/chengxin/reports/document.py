@@ -67,12 +67,14 @@ def pdf_html(content: Content, font: Path) -> str:
 
 
 def render_pdf(content: Content, font: Path) -> Rendered:
-    """The unsigned PDF, A4, with the font embedded as a subset."""
+    """The unsigned PDF (PDF/A-2b, tagged), A4, with the font embedded as a subset."""
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
     fonts = FontConfiguration()
-    document = HTML(string=pdf_html(content, font)).render(font_config=fonts)
+    # PDF/A-2b for archiving, tagged so that a screen reader follows the headings, lists and tables.
+    options = {"pdf_variant": "pdf/a-2b", "pdf_tags": True}
+    document = HTML(string=pdf_html(content, font)).render(font_config=fonts, **options)
     out = io.BytesIO()
-    document.write_pdf(out)
+    document.write_pdf(out, **options)
     return Rendered(out.getvalue(), len(document.pages))
