@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query
 from chengxin.access import repository as repo
 from chengxin.access import sealing
 from chengxin.access import service as access
-from chengxin.access.rules import RESULT_LABELS, actor_label
+from chengxin.access.rules import actor_label, result_label
 from chengxin.access.schemas import (
     AccessOut,
     AccessPage,
@@ -41,7 +41,7 @@ def entry_fields(row: repo.Listed) -> dict[str, Any]:
         "organisation": e.actor_org, "organisation_name": row.organisation_name,
         "action": e.action, "action_label": access.ACTIONS.get(e.action, e.action), "purpose": e.purpose,
         "basis": e.basis, "business_ref": e.business_ref, "result": e.result,
-        "result_label": RESULT_LABELS.get(e.result, e.result), "status": "sealed" if sealed else "pending",
+        "result_label": result_label(e.result), "status": "sealed" if sealed else "pending",
         "status_label": sealing.STATUS_LABELS["sealed" if sealed else "pending"], "leaf_index": row.leaf_index,
     }
 

@@ -179,9 +179,24 @@ def check_proof(doc: Any, trusted: Any | None = None) -> ProofCheck:
 
 # --- how an entry reads to a person ----------------------------------------------------------
 
-ACTOR_LABELS = {"person": "本人", "operator": "信用办", "auditor": "审计人员", "platform_admin": "平台管理员"}
+ACTOR_LABELS = {"person": "本人", "operator": "信用办", "auditor": "审计人员", "platform_admin": "平台管理员",
+                "anonymous": "匿名访问者"}
 RESULT_LABELS = {"ok": "已查询", "denied": "被拒绝", "block": "拦截", "review": "从严审核", "green": "绿色通道",
-                 "clear": "通过"}
+                 "clear": "通过",
+                 # a report's verification: what the verifier was told
+                 "valid": "核验结果：有效", "superseded": "核验结果：已有更新", "revoked": "核验结果：已作废",
+                 # a report that was not issued, and why
+                 "REPORT_NAME_MISMATCH": "未出具（姓名不符）", "REPORT_CERTIFICATE_UNTRUE": "未出具（证明不属实）",
+                 "REPORT_RATE_LIMITED": "未出具（超过次数限制）"}
+
+
+def result_label(result: str) -> str:
+    """A log entry's result in words; a refused authorised use by its kind, never as a code."""
+    if result in RESULT_LABELS:
+        return RESULT_LABELS[result]
+    if result.startswith("AUTHZ_"):
+        return "被拒绝（授权无效或不符）"
+    return result
 
 
 def actor_label(role: str, department: str | None, department_name: str | None, org: str | None,
