@@ -51,6 +51,9 @@ class Settings(BaseSettings):
                                                                   "到期删除，核查记录与统计保留")
     sql_echo: bool = False
     authorisation_max_days: int = Field(365, ge=1, description="本人授权第三方查询的最长有效期（天）")
+    credential_minutes: int = Field(60, ge=1, le=1440, description="信用凭证的有效期（分钟）：短时有效，出示时当场出具")
+    credential_base_url: str = Field("http://127.0.0.1:8000", description="平台对外地址：写入信用凭证的签发者、"
+                                     "签名公钥与状态查询地址")
 
     # Abnormal use (异常使用告警). Hours are clock hours; nights are in Beijing time.
     alerts_volume_factor: float = Field(

@@ -41,6 +41,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("/me/file", "我的信用档案", "person.own"),
     ("/me/accesses", "谁查询了我", "person.own"),
     ("/me/authorisations", "我的授权", "person.own"),
+    ("/me/credential", "信用凭证", "person.own"),
     ("/me/objections", "我的异议", "person.own"),
     ("/me/repairs", "信用修复", "person.own"),
     ("/me/notices", "我的通知", "person.own"),
