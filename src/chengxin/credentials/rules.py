@@ -49,9 +49,9 @@ STATUSES = {
 }
 MESSAGES = {
     "CREDENTIAL_VALID": "平台签名有效，内容未被改动，在有效期内",
-    "CREDENTIAL_NOT_JSON": "无法读取：应为平台出具的信用凭证（JSON）",
+    "CREDENTIAL_NOT_JSON": "无法读取：粘贴的内容不是平台出具的信用凭证",
     "CREDENTIAL_NO_PROOF": "没有平台签名",
-    "CREDENTIAL_PROOF_UNSUPPORTED": "签名方式不是平台使用的方式（eddsa-jcs-2022）",
+    "CREDENTIAL_PROOF_UNSUPPORTED": "签名方式不是平台使用的方式",
     "CREDENTIAL_KEY_UNKNOWN": "签名所用的密钥不是平台公布的密钥",
     "CREDENTIAL_SIGNATURE_INVALID": "签名与内容不符：凭证内容被改动过",
     "CREDENTIAL_MALFORMED": "签名有效，但内容不是平台出具的信用凭证",
