@@ -66,6 +66,9 @@ def test_the_verification_page_says_the_result_in_plain_words(client, session, k
     assert "粘贴的内容不是平台出具的信用凭证" in junk.text
     empty = _post(client, "/verify/credential", {}, {"credential": " "})
     assert empty.status_code == 422 and "请粘贴信用凭证的内容" in empty.text
+    log = client.get("/me/accesses", headers=person).text  # each online check, in the person's words
+    assert log.count("您出示信用凭证的核验方") == 1 and "信用凭证核验" in log
+    assert_plain(log, "/me/accesses")
 
 
 def test_on_a_phone_a_fact_becomes_a_qr_code_that_a_verifier_checks(browser, live, tmp_path):

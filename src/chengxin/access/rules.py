@@ -179,9 +179,11 @@ def check_proof(doc: Any, trusted: Any | None = None) -> ProofCheck:
 
 # --- how an entry reads to a person ----------------------------------------------------------
 
-ACTOR_LABELS = {"person": "本人", "operator": "信用办", "auditor": "审计人员", "platform_admin": "平台管理员"}
+ACTOR_LABELS = {"person": "本人", "operator": "信用办", "auditor": "审计人员", "platform_admin": "平台管理员",
+                "anonymous": "您出示信用凭证的核验方"}
 RESULT_LABELS = {"ok": "已查询", "denied": "被拒绝", "block": "拦截", "review": "从严审核", "green": "绿色通道",
-                 "clear": "通过"}
+                 "clear": "通过", "valid": "凭证有效", "expired": "凭证已过期", "superseded": "凭证所证事实已不成立",
+                 "revoked": "凭证已撤销"}
 
 
 def actor_label(role: str, department: str | None, department_name: str | None, org: str | None,
