@@ -172,3 +172,14 @@ def test_the_cli_verifies_offline_with_published_keys(client, session, settings,
     assert "有效" in res.output and "不在任何严重失信主体名单上" in res.output
     res = runner.invoke(cli, ["credentials", "verify", str(bad), "--keys", str(published)])
     assert res.exit_code == 1 and "CREDENTIAL_SIGNATURE_INVALID" in res.output
+
+
+def test_a_child_under_fourteen_gets_no_credential(client, session, settings, keys):
+    from datetime import date
+
+    child = cid(809, born=date(2015, 3, 1))
+    assert submit(client, [penalty(809, id_number=child, name="王小明")]).status_code == 201
+    person = as_person(session, settings, keys, child)
+    session.commit()
+    res = _issue(client, person)
+    assert res.status_code == 422 and res.json()["code"] == "CREDENTIAL_CHILD"
