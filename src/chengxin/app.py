@@ -51,6 +51,7 @@ from chengxin.ratelimit import login_limiter, public_limiter, tipoff_limiter
 from chengxin.records.endpoints import router as records_router
 from chengxin.records.imports import interrupt_abandoned_imports
 from chengxin.repairs.endpoints import router as repairs_router
+from chengxin.reports.endpoints import router as reports_router
 from chengxin.routing import HotRouteApp
 from chengxin.sanctions.endpoints import router as measures_router
 from chengxin.sanctions.measures import default_measures
@@ -123,7 +124,8 @@ def create_app(
     for router in (accounts_router, catalog_router, records_router, file_router, org_router,
                    lists_router, watch_router, measures_router, alerts_router, authorisations_router,
                    access_router, objections_router, repairs_router, disclosure_router, notices_router,
-                   tipoffs_router, assessment_router, articles_router, editions_router, conflicts_router):
+                   tipoffs_router, assessment_router, articles_router, editions_router, conflicts_router,
+                   reports_router):
         app.include_router(router)
     app.include_router(credentials_router)
 

@@ -118,6 +118,19 @@ class Settings(BaseSettings):
     site_police: str = Field("示公网安备00000000000000号", description="公安机关备案号")
     site_privacy_updated: date = Field(date(2026, 11, 1), description="隐私声明的更新日期")
 
+    # Credit reports (issue 16).
+    public_url: str = Field("http://127.0.0.1:8000", description="平台对外访问地址：印在报告二维码中，指向核验页面")
+    report_certificate: Path | None = Field(None, description="报告签章证书（PEM，可含证书链）；缺省为 "
+                                            "data_dir/report-signing/ 下自动生成的演示证书")
+    report_private_key: Path | None = Field(None, description="报告签章证书的私钥（PEM，未加密）")
+    report_trust_root: Path | None = Field(None, description="签章证书的根证书（PEM），在核验页公布供下载")
+    report_font: Path | None = Field(None, description="报告所用中文字体文件（TrueType/OpenType）；缺省取 Debian 的 "
+                                     "fonts-wqy-microhei 或 fonts-noto-cjk")
+    report_per_person_day: int = Field(20, ge=0, description="每人每天可为本人出具的报告与证明份数（0 为不限）")
+    report_per_organisation_day: int = Field(1000, ge=0, description="每个第三方机构每天可凭授权取得的报告份数")
+    report_per_organisation_person_day: int = Field(3, ge=0,
+                                                    description="每个第三方机构每天可就同一人取得的报告份数")
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -22,7 +22,7 @@ from helpers import COURT, DEPT, HR, OPERATOR, PDF, cid, court_case, days_ago, p
 
 BANK = "91350100M000100Y43"
 PERSONAL = {"files.read", "checks.run", "authorisations.query", "organisations.read", "objections.handle",
-            "repairs.review", "conflicts.resolve"}
+            "repairs.review", "conflicts.resolve", "reports.counter"}
 
 
 def _person(client: TestClient, session, keys) -> dict[str, str]:
@@ -42,14 +42,14 @@ def _bank(session) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def _query(client: TestClient, session, keys) -> Any:
+def _query(client: TestClient, session, keys, what: str = "query") -> Any:
     person = _person(client, session, keys)
     grant = client.post("/api/v1/me/authorisations", headers=person, json={
         "grantee_uscc": BANK, "purpose_code": "loan", "purpose": "房贷", "scope": ["full_report"],
         "valid_until": (utcnow() + timedelta(days=10)).isoformat(), "use_mode": "single"})
     assert grant.status_code == 201, grant.text
     gid = grant.json()["id"]
-    return client.post(f"/api/v1/authorisations/{gid}/query", headers=_bank(session),
+    return client.post(f"/api/v1/authorisations/{gid}/{what}", headers=_bank(session),
                        json={"purpose_code": "loan", "purpose": "房贷"})
 
 
@@ -134,6 +134,10 @@ REQUESTS: dict[tuple[str, str], Callable[..., Any]] = {
     ("GET", "/api/v1/organisations/{uscc}"): lambda c, s, k: c.get(f"/api/v1/organisations/{BANK}",
                                                                    headers=OPERATOR),
     ("POST", "/api/v1/authorisations/{authorisation_id}/query"): _query,
+    ("POST", "/api/v1/authorisations/{authorisation_id}/report"): lambda c, s, k: _query(c, s, k, "report"),
+    ("POST", "/console/reports/counter"): lambda c, s, k: c.post("/console/reports/counter", headers=with_csrf(
+        OPERATOR), data={"id_type": "citizen_id", "id_number": cid(61), "name": "张三", "variant": "self",
+                         "checked": "yes"}),
     ("GET", "/api/v1/lists/entries"): lambda c, s, k: c.get("/api/v1/lists/entries", headers=COURT),
     ("GET", "/api/v1/objections"): _case_request("GET", "/api/v1/objections", DEPT),
     ("GET", "/api/v1/objections/{objection_id}"): _case_request("GET", "/api/v1/objections/{o}", DEPT),
@@ -183,7 +187,7 @@ REQUESTS: dict[tuple[str, str], Callable[..., Any]] = {
         "scenario": CHECK["scenario"], "purpose": "资格审查"}, files={"file": ("名单.csv", f"证件号码\n{cid(61)}\n")}),
 }
 # Routes holding a personal-data permission that read nobody's data: the empty forms.
-FORMS = {("GET", "/dept/checks"), ("GET", "/dept/checks/batch")}
+FORMS = {("GET", "/dept/checks"), ("GET", "/dept/checks/batch"), ("GET", "/console/reports/counter")}
 # Routes that show again what a batch check already answered (each check was logged when it ran):
 # the department's stored result, not a new read of anyone's credit data.
 ANSWERED = {("GET", "/dept/checks/batches/{check_batch_id}"),
@@ -203,7 +207,7 @@ def test_the_table_covers_every_personal_data_route(app):
 def test_the_forms_read_nobody(client, session):
     before = session.scalar(select(func.count()).select_from(AccessEntry))
     for method, path in FORMS:
-        res = client.request(method, path, headers=HR)
+        res = client.request(method, path, headers=OPERATOR if path.startswith("/console/") else HR)
         assert res.status_code == 200 and "<form" in res.text, path
     assert session.scalar(select(func.count()).select_from(AccessEntry)) == before
 

@@ -104,7 +104,7 @@ OBJECT_PARAMS = {"objection_id": "objection", "repair_id": "repair", "authorisat
 # Parameters naming what is the platform's, not anyone's: handled by the one role that holds the
 # route's permission (tip-offs, alerts, articles, accounts, editions, conflicts), or public.
 PLATFORM_PARAMS = {"tipoff_id", "alert_id", "article_id", "account_id", "token_id", "kind", "version", "code",
-                   "tracking_no", "record_id", "conflict_id"}
+                   "tracking_no", "record_id", "conflict_id", "report_id"}
 # Routes whose objects arrive in the body or the query, or that need one to get past validation;
 # "{kind}" stands for an object of that kind. `refused` is how a foreign object is answered.
 SPECS: dict[tuple[str, str], dict[str, Any]] = {
@@ -122,6 +122,8 @@ SPECS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/lists/entries/{entry_id}/exit"): {"json": {"reason": "revoked", "note": "撤销"}},
     ("POST", "/console/lists/{entry_id}/exit"): {"form": {"reason": "revoked", "note": "撤销"}},
     ("POST", "/api/v1/authorisations/{authorisation_id}/query"): {
+        "json": {"purpose_code": "loan", "purpose": "个人住房贷款审批"}},
+    ("POST", "/api/v1/authorisations/{authorisation_id}/report"): {
         "json": {"purpose_code": "loan", "purpose": "个人住房贷款审批"}},
     ("POST", "/api/v1/objections/{objection_id}/decision"): {"json": {"outcome": "upheld", "reason": "维持"}},
     ("POST", "/console/objections/{objection_id}/decision"): {"form": {"outcome": "upheld", "reason": "维持"}},

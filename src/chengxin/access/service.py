@@ -29,6 +29,7 @@ ACTIONS = {
     "export": "导出",
     "own_view": "本人查询",
     "authorised_query": "经本人授权的第三方查询",
+    "report_verify": "信用报告核验",
     "objection": "异议处理",
     "repair": "信用修复审核",
     "list": "名单管理",

@@ -61,6 +61,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "articles.manage": frozenset({"operator"}),
     "catalog.manage": frozenset({"operator"}),
     "conflicts.resolve": frozenset({"operator"}),
+    "reports.read": frozenset({"operator", "auditor"}),
+    "reports.revoke": frozenset({"operator"}),
+    "reports.counter": frozenset({"operator"}),
     # The staff workbench: every role that works in the console (not a person, not a third party).
     "workbench": frozenset({"platform_admin", "operator", "submitter", "checker", "auditor"}),
 }

@@ -118,11 +118,12 @@ def scope_label(code: str, catalog: Catalog) -> str:
 
 # --- the third party --------------------------------------------------------------------------
 
-def query(session: Session, caller: Caller, authorisation_id: str, body: s.QueryIn, *, catalog: Catalog,
-          keys: Keys, tiers: dict[str, Tier], now: datetime | None = None) -> s.AuthorisedReport:
-    """The person's file as the grant allows, masked; the read and every refusal are logged."""
+def use(session: Session, caller: Caller, authorisation_id: str, body: s.QueryIn, *, catalog: Catalog,
+        now: datetime, action: str = ACTION) -> tuple[Authorisation, list[str], str]:
+    """Check and count one use of a grant by the calling third party: the grant (with the use
+    counted), the categories asked for and the stated purpose. Every refusal is logged under
+    `action` and raised as `Refused`."""
     organisation = _organisation(caller)
-    now = now or utcnow()
     stated = rules.stated_purpose(body.purpose_code, body.purpose)
     ref = body.business_ref
     looks_like_id = len(authorisation_id) == 26 and authorisation_id.isascii() and authorisation_id.isalnum()
@@ -130,7 +131,7 @@ def query(session: Session, caller: Caller, authorisation_id: str, body: s.Query
     if grant_ is None:
         # No person to attribute the attempt to: logged against no subject, for abnormal-use rules.
         _refuse(session, caller, "AUTHZ_NOT_FOUND", subject="", basis=authorisation_id if looks_like_id else None,
-                purpose=stated, business_ref=ref)
+                purpose=stated, business_ref=ref, action=action)
     requested = sorted({c.strip() for c in body.scope or () if c.strip()}) or list(grant_.scope)
     code = rules.refusal(grant_, now=now, grantee=organisation, purpose_code=body.purpose_code,
                          purpose=body.purpose, scope=requested, catalog=catalog)
@@ -142,9 +143,17 @@ def query(session: Session, caller: Caller, authorisation_id: str, body: s.Query
                              purpose=body.purpose, scope=requested, catalog=catalog) or "AUTHZ_USED"
     if code is not None:
         _refuse(session, caller, code, subject=grant_.grantor_key, basis=grant_.id, purpose=stated,
-                business_ref=ref)
+                business_ref=ref, action=action)
     grant_ = repo.get(session, grant_.id)  # with the use just counted
     assert grant_ is not None
+    return grant_, requested, stated
+
+
+def query(session: Session, caller: Caller, authorisation_id: str, body: s.QueryIn, *, catalog: Catalog,
+          keys: Keys, tiers: dict[str, Tier], now: datetime | None = None) -> s.AuthorisedReport:
+    """The person's file as the grant allows, masked; the read and every refusal are logged."""
+    now = now or utcnow()
+    grant_, requested, stated = use(session, caller, authorisation_id, body, catalog=catalog, now=now)
     day = now.astimezone(CHINA).date()
     person_key = current_key(session, grant_.grantor_key)  # the signed grant keeps the key of its day
     person = persons.get(session, person_key)
@@ -155,7 +164,7 @@ def query(session: Session, caller: Caller, authorisation_id: str, body: s.Query
         file = third_party_file(full, birth_date=person.birth_date,
                                 categories=rules.categories_of(requested, catalog))
     log_reads(session, caller, ACTION, [Read(person_key, "ok")], purpose=stated, basis=grant_.id,
-              business_ref=ref)
+              business_ref=body.business_ref)
     return s.AuthorisedReport(
         authorisation_id=grant_.id, grantee_uscc=grant_.grantee_uscc, purpose_code=grant_.purpose_code,
         purpose_label=rules.PURPOSES.get(grant_.purpose_code, grant_.purpose_code), scope=requested, as_of=day,
@@ -163,9 +172,9 @@ def query(session: Session, caller: Caller, authorisation_id: str, body: s.Query
 
 
 def _refuse(session: Session, caller: Caller, code: str, *, subject: str, basis: str | None, purpose: str,
-            business_ref: str | None) -> NoReturn:
+            business_ref: str | None, action: str = ACTION) -> NoReturn:
     """Log a refused attempt (the code as its result, no personal data) and refuse."""
-    log_reads(session, caller, ACTION, [Read(subject, code)], purpose=purpose, basis=basis,
+    log_reads(session, caller, action, [Read(subject, code)], purpose=purpose, basis=basis,
               business_ref=business_ref)
     raise Refused(code)
 

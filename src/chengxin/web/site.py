@@ -86,6 +86,7 @@ def install(app: FastAPI) -> None:
     from chengxin.objections.pages import router as objections_pages
     from chengxin.records.pages import router as records_pages
     from chengxin.repairs.pages import router as repairs_pages
+    from chengxin.reports.pages import router as reports_pages
     from chengxin.sanctions.pages import router as measures_pages
     from chengxin.tipoffs.pages import router as tipoffs_pages
     from chengxin.web.pages import router as home_pages
@@ -99,6 +100,7 @@ def install(app: FastAPI) -> None:
     for router in (home_pages, accounts_pages, catalog_pages, measures_pages, file_pages, access_pages,
                    authorisations_pages, records_pages, checks_pages, alerts_pages, disclosure_pages, tipoffs_pages,
                    objections_pages, repairs_pages, notices_pages, articles_pages,
-                   assessment_pages, lists_pages, editions_pages, conflicts_pages, workbench_pages, admin_pages):
+                   assessment_pages, lists_pages, editions_pages, conflicts_pages, workbench_pages, admin_pages,
+                   reports_pages):
         app.include_router(router, dependencies=page_deps)
     app.include_router(credentials_pages, dependencies=page_deps)
