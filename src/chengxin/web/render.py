@@ -39,6 +39,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("/public/tipoffs", "我要举报", PUBLIC),
     ("/public/articles", "诚信典型与案例", PUBLIC),
     ("/verify", "报告核验", PUBLIC),
+    ("/verify/credential", "凭证核验", PUBLIC),
     ("/me/file", "我的信用档案", "person.own"),
     ("/me/accesses", "谁查询了我", "person.own"),
     ("/me/reports", "信用报告", "person.own"),
