@@ -34,6 +34,7 @@ from chengxin.catalog.endpoints import router as catalog_router
 from chengxin.catalog.rules import Catalog
 from chengxin.checks.endpoints import router as checks_router
 from chengxin.conflicts.endpoints import router as conflicts_router
+from chengxin.credentials.endpoints import router as credentials_router
 from chengxin.creditfile.endpoints import router as file_router
 from chengxin.crypto import Keys, load_keys
 from chengxin.db import checkpoint_in_background, make_engine, make_sessionmaker, reading
@@ -126,6 +127,7 @@ def create_app(
                    tipoffs_router, assessment_router, articles_router, editions_router, conflicts_router,
                    reports_router):
         app.include_router(router)
+    app.include_router(credentials_router)
 
     @app.get("/docs", include_in_schema=False, dependencies=[permit("public")])
     def docs() -> HTMLResponse:

@@ -16,6 +16,7 @@ from chengxin.accounts import cli as accounts_cli
 from chengxin.alerts.cli import alerts_app
 from chengxin.authorisations import cli as authorisations_cli
 from chengxin.backup import cli as backup_cli
+from chengxin.credentials import cli as credentials_cli
 from chengxin.errors import DomainError
 from chengxin.keyring import cli as keyring_cli
 from chengxin.notices.cli import notices_app
@@ -33,6 +34,7 @@ app.add_typer(notices_app, name="notices")
 keyring_cli.register(keys_app)
 backup_cli.register(app)
 authorisations_cli.register(app, keys_app)
+credentials_cli.register(app)
 console = Console(stderr=True)
 
 

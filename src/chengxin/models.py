@@ -12,6 +12,7 @@ def import_all() -> None:
     from chengxin.cases import models as _cases  # noqa: F401
     from chengxin.checks import models as _checks  # noqa: F401
     from chengxin.conflicts import models as _conflicts  # noqa: F401
+    from chengxin.credentials import models as _credentials  # noqa: F401
     from chengxin.departments import models as _departments  # noqa: F401
     from chengxin.editions import models as _editions  # noqa: F401
     from chengxin.keyring import models as _keyring  # noqa: F401

@@ -51,6 +51,7 @@ class Settings(BaseSettings):
                                                                   "到期删除，核查记录与统计保留")
     sql_echo: bool = False
     authorisation_max_days: int = Field(365, ge=1, description="本人授权第三方查询的最长有效期（天）")
+    credential_minutes: int = Field(60, ge=1, le=1440, description="信用凭证的有效期（分钟）：短时有效，出示时当场出具")
 
     # Abnormal use (异常使用告警). Hours are clock hours; nights are in Beijing time.
     alerts_volume_factor: float = Field(
@@ -116,7 +117,8 @@ class Settings(BaseSettings):
     site_privacy_updated: date = Field(date(2026, 11, 1), description="隐私声明的更新日期")
 
     # Credit reports (issue 16).
-    public_url: str = Field("http://127.0.0.1:8000", description="平台对外访问地址：印在报告二维码中，指向核验页面")
+    public_url: str = Field("http://127.0.0.1:8000", description="平台对外访问地址（生产环境为本站的 HTTPS 地址）："
+                            "印在报告二维码中，写入信用凭证的签发者、签名公钥与状态查询地址")
     report_certificate: Path | None = Field(None, description="报告签章证书（PEM，可含证书链）；缺省为 "
                                             "data_dir/report-signing/ 下自动生成的演示证书")
     report_private_key: Path | None = Field(None, description="报告签章证书的私钥（PEM，未加密）")

@@ -1,7 +1,7 @@
 """A small world of two of everything, for the object-level route matrix (test_route_matrix.py).
 
 Two departments (market regulation, tax), two persons, two third parties and two organisations,
-each with its own records, objection, repair application, authorisations, check, direct list
+each with its own records, objection, repair application, authorisations, credential, check, direct list
 entry, subscription, notice, batch and access-log entry. Every object names the identities that
 may address it; the matrix walks every route with every identity over every object and asserts
 that each reaches exactly its own."""
@@ -123,6 +123,9 @@ def build(client, session, settings, keys, signer, factory) -> World:
                 "grantee_uscc": THIRD_PARTIES[t], "purpose_code": purpose, "purpose": "个人住房贷款审批",
                 "scope": ["XZCF"], "valid_until": until, "use_mode": "repeated"})).json()
             w.add(Obj(kind, g["id"], frozenset({p, t}), p))
+        credential = _ok(client.post("/api/v1/me/credentials", headers=headers[p],
+                                     json={"claim": "not_blacklisted"})).json()
+        w.add(Obj("credential", credential["id"], frozenset({p}), p))
         check = _ok(client.post("/api/v1/checks", headers=dept, json={
             "id_number": number, "scenario": "administrative_licensing", "department": DEPARTMENTS[side],
             "purpose": "许可审查", "business_ref": f"REF-{side}"})).json()
@@ -161,7 +164,7 @@ def build(client, session, settings, keys, signer, factory) -> World:
         w.markers[NUMBERS[p]] = frozenset({p, "operator"})
         w.markers[f"MATRIX-{side}-1"] = frozenset({side, p, t, "operator"})
     for kind in ("objection", "objection_evidence", "repair", "repair_evidence", "authorisation", "agent_grant",
-                 "check", "entry", "batch", "notice", "check_batch"):
+                 "check", "entry", "batch", "notice", "check_batch", "credential"):
         for obj in w.objects[kind]:
             w.markers[obj.value] = obj.owners | {obj.person, "operator", "auditor"}
     return w

@@ -99,7 +99,8 @@ def test_roles_without_the_permission_are_refused(client, app, role):
 # (matrix_world.py); `evidence_id` belongs to the case before it.
 OBJECT_PARAMS = {"objection_id": "objection", "repair_id": "repair", "authorisation_id": "authorisation",
                  "entry_id": "entry", "check_id": "check", "message_id": "notice", "seq": "seq",
-                 "batch_id": "batch", "person_key": "person_key", "uscc": "org", "check_batch_id": "check_batch"}
+                 "batch_id": "batch", "person_key": "person_key", "uscc": "org", "check_batch_id": "check_batch",
+                 "credential_id": "credential"}
 # Parameters naming what is the platform's, not anyone's: handled by the one role that holds the
 # route's permission (tip-offs, alerts, articles, accounts, editions, conflicts), or public.
 PLATFORM_PARAMS = {"tipoff_id", "alert_id", "article_id", "account_id", "token_id", "kind", "version", "code",
@@ -111,6 +112,7 @@ SPECS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/records/revocations"): {"json": {"source_record_id": "{source}", "reason": "撤销"}},
     ("PUT", "/api/v1/organisations/{uscc}"): {"json": {"name": "改名公司", "persons": []}, "refused": {202}},
     ("GET", "/api/v1/organisations/{uscc}"): {"open": "organisations are a public register; persons masked"},
+    ("GET", "/api/v1/credentials/{credential_id}/status"): {"open": "anyone checks a credential; no holder data"},
     # Deletes the caller's own subscription to that person, whoever else has one (204 either way).
     ("DELETE", "/api/v1/watch/subscriptions/{person_key}"): {"kinds": {"person_key": "subscription"},
                                                              "refused": {204}},

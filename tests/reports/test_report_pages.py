@@ -83,7 +83,7 @@ def test_the_qr_address_opens_the_verification_and_a_file_is_compared(client, se
     assert blank.status_code == 422 and "校验码" in blank.text
     # The person sees each verification in "谁查询了我", in words.
     seen = _plain(client.get("/me/accesses", headers=person).text)
-    assert "信用报告核验" in seen and "匿名访问者" in seen and "核验结果：有效" in seen
+    assert "信用报告核验" in seen and "您出示信用报告的核验方" in seen and "核验结果：有效" in seen
     assert "anonymous" not in seen and "valid" not in seen
 
 

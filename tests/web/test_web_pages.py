@@ -101,7 +101,7 @@ def test_every_page_renders_clean_for_its_role(client, session, keys, signer):
                 "/console/accounts/{account_id}": "/console/accounts/"
                 + client.get("/api/v1/auth/me", headers=DEPT).json()["account_id"]}
     downloads = {"/me/accesses/{seq}/proof.json", "/me/accesses/{seq}/signed-head.json",
-                 "/me/authorisations/{authorisation_id}/receipt.json",
+                 "/me/authorisations/{authorisation_id}/receipt.json", "/me/credential/{credential_id}.json",
                  "/me/repairs/{repair_id}/commitment.json", "/catalog/items/{code}/template.{kind}",
                  "/dept/batches/{batch_id}/rejected.{kind}", "/dept/checks/batches/{check_batch_id}/result.{kind}",
                  "/console/assessment/report.xlsx",
@@ -123,7 +123,8 @@ def test_every_page_renders_clean_for_its_role(client, session, keys, signer):
             "/console/conflicts", "/console/conflicts/{conflict_id}", "/console",
             "/console/lists/{entry_id}/file", "/console/accounts", "/console/accounts/{account_id}",
             "/console/departments", "/console/editions/{kind}/entries/{code}", "/me/reports", "/me/reports/view",
-            "/verify", "/console/reports", "/console/reports/counter"} <= seen
+            "/verify", "/console/reports", "/console/reports/counter", "/me/credential",
+            "/verify/credential"} <= seen
     names = client.get("/api/v1/conflicts", headers=OPERATOR, params={"kind": "person_name"}).json()["conflicts"]
     _assert_clean(client.get(f"/console/conflicts/{names[0]['id']}", headers=OPERATOR), "a name conflict")
 

@@ -36,12 +36,13 @@ def entry_fields(row: repo.Listed) -> dict[str, Any]:
     sealed = row.leaf_index is not None
     return {
         "seq": e.seq, "at": e.at, "role": e.actor_role, "role_label": ROLE_LABELS.get(e.actor_role, e.actor_role),
-        "who": actor_label(e.actor_role, e.actor_department, row.department_name, e.actor_org, row.organisation_name),
+        "who": actor_label(e.actor_role, e.actor_department, row.department_name, e.actor_org, row.organisation_name,
+                           e.action),
         "department": e.actor_department, "department_name": row.department_name,
         "organisation": e.actor_org, "organisation_name": row.organisation_name,
         "action": e.action, "action_label": access.ACTIONS.get(e.action, e.action), "purpose": e.purpose,
         "basis": e.basis, "business_ref": e.business_ref, "result": e.result,
-        "result_label": result_label(e.result), "status": "sealed" if sealed else "pending",
+        "result_label": result_label(e.result, e.action), "status": "sealed" if sealed else "pending",
         "status_label": sealing.STATUS_LABELS["sealed" if sealed else "pending"], "leaf_index": row.leaf_index,
     }
 

@@ -181,17 +181,26 @@ def check_proof(doc: Any, trusted: Any | None = None) -> ProofCheck:
 
 ACTOR_LABELS = {"person": "本人", "operator": "信用办", "auditor": "审计人员", "platform_admin": "平台管理员",
                 "anonymous": "匿名访问者"}
+# Who an anonymous reader is, by what they did (they verified a document the person showed them).
+ANONYMOUS_ACTORS = {"credential_check": "您出示信用凭证的核验方", "report_verify": "您出示信用报告的核验方"}
 RESULT_LABELS = {"ok": "已查询", "denied": "被拒绝", "block": "拦截", "review": "从严审核", "green": "绿色通道",
                  "clear": "通过",
-                 # a report's verification: what the verifier was told
-                 "valid": "核验结果：有效", "superseded": "核验结果：已有更新", "revoked": "核验结果：已作废",
                  # a report that was not issued, and why
                  "REPORT_NAME_MISMATCH": "未出具（姓名不符）", "REPORT_CERTIFICATE_UNTRUE": "未出具（证明不属实）",
                  "REPORT_RATE_LIMITED": "未出具（超过次数限制）"}
+# What a verifier was told, by what they verified.
+VERIFY_RESULTS = {
+    "credential_check": {"valid": "凭证有效", "expired": "凭证已过期", "superseded": "凭证所证事实已不成立",
+                         "revoked": "凭证已撤销"},
+    "report_verify": {"valid": "核验结果：有效", "superseded": "核验结果：已有更新", "revoked": "核验结果：已作废"},
+}
 
 
-def result_label(result: str) -> str:
+def result_label(result: str, action: str = "") -> str:
     """A log entry's result in words; a refused authorised use by its kind, never as a code."""
+    told = VERIFY_RESULTS.get(action, {})
+    if result in told:
+        return told[result]
     if result in RESULT_LABELS:
         return RESULT_LABELS[result]
     if result.startswith("AUTHZ_"):
@@ -200,8 +209,10 @@ def result_label(result: str) -> str:
 
 
 def actor_label(role: str, department: str | None, department_name: str | None, org: str | None,
-                org_name: str | None) -> str:
+                org_name: str | None, action: str = "") -> str:
     """Who read, as the person is shown it: the department or organisation by name when known."""
+    if role == "anonymous" and action in ANONYMOUS_ACTORS:
+        return ANONYMOUS_ACTORS[action]
     if org or role == "third_party":
         return org_name or (f"第三方机构（统一社会信用代码 {org}）" if org else "第三方机构")
     if department:

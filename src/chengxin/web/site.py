@@ -77,6 +77,7 @@ def install(app: FastAPI) -> None:
     from chengxin.catalog.pages import router as catalog_pages
     from chengxin.checks.pages import router as checks_pages
     from chengxin.conflicts.pages import router as conflicts_pages
+    from chengxin.credentials.pages import router as credentials_pages
     from chengxin.creditfile.pages import router as file_pages
     from chengxin.disclosure.pages import router as disclosure_pages
     from chengxin.editions.pages import router as editions_pages
@@ -102,3 +103,4 @@ def install(app: FastAPI) -> None:
                    assessment_pages, lists_pages, editions_pages, conflicts_pages, workbench_pages, admin_pages,
                    reports_pages):
         app.include_router(router, dependencies=page_deps)
+    app.include_router(credentials_pages, dependencies=page_deps)
