@@ -324,3 +324,48 @@ def test_a_third_party_is_limited_per_person_per_day(client, session, settings, 
     assert [client.post(url, headers=bank, json=body).status_code for _ in range(3)] == [200, 200, 429]
     refused = client.post(url, headers=bank, json=body).json()
     assert refused["code"] == "REPORT_RATE_LIMITED" and "本机构就该信息主体" in refused["detail"]
+
+
+def test_as_served_many_verifications_at_once_are_answered_and_each_is_logged_once(data_dir, keys):
+    """On a database of its own, as `chengxin serve` has it: verifications read outside the write
+    lock (on SQLite on the event loop, on a kept connection) and their log entries are committed in
+    groups; every concurrent request is answered, and logged exactly once, before it is answered."""
+    import asyncio
+
+    import httpx
+    from fastapi.testclient import TestClient as TestClientFor
+    from sqlalchemy import func
+
+    from chengxin.settings import get_settings
+    from helpers import own_database_app
+    from helpers import penalty as penalty_row
+
+    app, engine, factory = own_database_app(keys, tokens=True)
+    try:
+        with TestClientFor(app) as client:
+            assert submit(client, [penalty_row(531)], DEPT).status_code == 201
+            with factory() as s:
+                person = as_person(s, get_settings(), keys, cid(531))
+                s.commit()
+            res = own_report(client, person)
+            assert res.status_code == 200, res.text
+            number, code = res.headers["X-Report-Number"], res.headers["X-Report-Check-Code"]
+
+        async def many() -> list[dict]:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as ac:
+                answers = await asyncio.gather(*(ac.get(VERIFY, params={"number": number, "code": code})
+                                                 for _ in range(40)))
+            return [a.json() for a in answers]
+
+        answers = asyncio.run(many())
+        assert [a["status"] for a in answers] == ["valid"] * 40
+        with factory() as s:
+            logged = s.scalar(select(func.count()).select_from(AccessEntry).where(
+                AccessEntry.action == "report_verify", AccessEntry.ref_id == res.headers["X-Report-Id"]))
+        assert logged == 40
+    finally:
+        conn = getattr(app.state, "verify_connection", None)
+        if conn is not None:
+            conn.close()
+        engine.dispose()

@@ -36,6 +36,7 @@ from chengxin.matters import repository as matters_repo
 from chengxin.persons import repository as persons
 from chengxin.publicity.rules import Tier
 from chengxin.reports import content as c
+from chengxin.reports import repository as repo
 from chengxin.reports import rules
 from chengxin.reports.document import Rendered, font_path, render_pdf
 from chengxin.reports.models import Report
@@ -298,7 +299,7 @@ def recent(session: Session, limit: int = 200, before: datetime | None = None) -
 
 
 def by_number(session: Session, number: str) -> Report | None:
-    return session.scalar(select(Report).where(Report.number == rules.normalise_number(number)))
+    return repo.by_number(session, rules.normalise_number(number))
 
 
 def revoke(session: Session, report_id: str, *, by: str, reason: str, now: datetime | None = None) -> Report:
@@ -322,10 +323,10 @@ def status_of(session: Session, row: Report, ctx_catalog: Catalog, tiers: dict[s
     if row.revoked_at is not None:
         return "revoked"
     if row.stamps:
-        found = matters_repo.by_keys(session, [(s[0], s[1]) for s in row.stamps])
+        found = repo.stamp_columns(session, row.stamps)
         for subject_key, matter_id, token in row.stamps:
-            m = found.get((subject_key, matter_id))
-            if m is None or rules.stamp(subject_key, matter_id, m.record_id, m.end_reason)[2] != token:
+            now = found.get((subject_key, matter_id))
+            if now is None or rules.stamp(subject_key, matter_id, *now)[2] != token:
                 return "superseded"
     if row.variant == "certificate" and not still_clean(session, row, ctx_catalog, tiers):
         return "superseded"
@@ -344,12 +345,26 @@ def still_clean(session: Session, row: Report, catalog: Catalog, tiers: dict[str
     return True
 
 
-def verify(session: Session, number: str, check_code: str, *, catalog: Catalog, tiers: dict[str, Tier],
-           caller: Caller) -> Verification:
-    """The public verification: the same answer for an unknown number and a wrong check code."""
+def check(session: Session, number: str, check_code: str, *, catalog: Catalog,
+          tiers: dict[str, Tier]) -> Verification:
+    """The public verification's answer: the same for an unknown number and a wrong check code."""
     row = by_number(session, number)
     if row is None or not rules.same_check(check_code, row.check_code):
         return Verification("not_found", None)
-    status = status_of(session, row, catalog, tiers)
-    log_reads(session, caller, "report_verify", [Read(row.subject_key, status, row.id)], purpose="核验信用报告")
-    return Verification(status, row)
+    return Verification(status_of(session, row, catalog, tiers), row)
+
+
+def verification_reads(v: Verification) -> list[Read]:
+    """What a verification read, for the access log (nothing when no report was found)."""
+    return [] if v.report is None else [Read(v.report.subject_key, v.status, v.report.id)]
+
+
+VERIFY_PURPOSE = "核验信用报告"
+
+
+def verify(session: Session, number: str, check_code: str, *, catalog: Catalog, tiers: dict[str, Tier],
+           caller: Caller) -> Verification:
+    """`check`, logged in the session's transaction (the pages' path)."""
+    v = check(session, number, check_code, catalog=catalog, tiers=tiers)
+    log_reads(session, caller, "report_verify", verification_reads(v), purpose=VERIFY_PURPOSE)
+    return v
