@@ -185,7 +185,7 @@ def compose(session: Session, req: Request, ctx: Context, *, number: str, check_
                      scenario_text=text + "本报告只列出与所选职业相关的信用信息（职业资格与执业、该职业的相关信息项）"
                      "和红黑名单信息。")
     elif req.variant == "authorised":
-        extra = dict(purpose=req.purpose, scope=", ".join(req.scope) if req.scope else None,
+        extra = dict(purpose=req.purpose, scope="、".join(req.scope) if req.scope else None,
                      recipient=req.recipient, notes=("本报告仅含本人授权范围内的信息；仅政务共享的信息、已撤销的记录和"
                                                      "依法保护的未成年人信息不予提供。",))
     elif req.variant == "self":
