@@ -217,6 +217,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         writer = getattr(app.state, "check_writer", None)
         if writer is not None:
             await writer.aclose()  # the connections the check writer keeps
+        kept = getattr(app.state, "verify_connection", None)
+        if kept is not None:
+            kept.close()  # the one report verifications read on (SQLite)
     finally:
         gc.unfreeze()  # what the app held can be collected once it is gone (tests build many apps)
 

@@ -326,7 +326,7 @@ def test_a_third_party_is_limited_per_person_per_day(client, session, settings, 
     assert refused["code"] == "REPORT_RATE_LIMITED" and "本机构就该信息主体" in refused["detail"]
 
 
-def test_as_served_many_verifications_at_once_are_answered_and_each_is_logged_once(data_dir, keys):
+def test_as_served_many_verifications_at_once_are_answered_and_each_is_logged_once(data_dir, keys, is_postgres):
     """On a database of its own, as `chengxin serve` has it: verifications read outside the write
     lock (on SQLite on the event loop, on a kept connection) and their log entries are committed in
     groups; every concurrent request is answered, and logged exactly once, before it is answered."""
@@ -364,6 +364,11 @@ def test_as_served_many_verifications_at_once_are_answered_and_each_is_logged_on
             logged = s.scalar(select(func.count()).select_from(AccessEntry).where(
                 AccessEntry.action == "report_verify", AccessEntry.ref_id == res.headers["X-Report-Id"]))
         assert logged == 40
+        kept = getattr(app.state, "verify_connection", None)
+        assert (kept is not None) == (not is_postgres)  # SQLite reads on the loop, on a kept connection
+        with TestClientFor(app):
+            pass  # the server stops: what it kept is given back
+        assert kept is None or kept.closed
     finally:
         conn = getattr(app.state, "verify_connection", None)
         if conn is not None:
