@@ -50,6 +50,7 @@ def test_the_page_view_shows_the_same_content_without_number_or_seal(client, ses
     for part in ("个人公共信用信息报告（本人版）", "行政处罚信息", "京朝市监罚〔2026〕522号", "预览", "信息主体的权利"):
         assert part in text, part
     assert number not in page.text
+    assert "/verify?n=" not in page.text and "核验二维码" not in page.text  # nothing to verify in a preview
     assert session.scalar(select(Report).where(Report.subject_key == keys.subject_key("citizen_id", number))) is None
 
 

@@ -56,9 +56,11 @@ def _report_css() -> Markup:
     return Markup((STATIC / "report.css").read_text(encoding="utf-8"))  # our own file, not user input
 
 
-def page_html(content: Content) -> str:
-    """The report body for the page view (inside the site's layout)."""
-    return env.get_template("reports/_body.html").render(c=content, qr=qr_data_uri(content.verify_url))
+def page_html(content: Content, *, issued: bool = True) -> str:
+    """The report body for the page view (inside the site's layout); a preview, not issued, has no
+    number to verify and so no QR code or verification address."""
+    return env.get_template("reports/_body.html").render(c=content, qr=qr_data_uri(content.verify_url) if issued
+                                                         else None)
 
 
 def pdf_html(content: Content, font: Path) -> str:

@@ -109,7 +109,7 @@ def my_report_view(request: Request, caller: Own, session: SessionDep, seal: Sea
         raise DomainError("PERSON_NOT_FOUND", "平台中没有您的信用档案", 404)
     content = service.preview(session, req, context(request, seal))
     log_reads(session, caller, "own_view", [Read(caller.person_key, "ok")], purpose="本人查询")
-    return render(request, "reports/view.html", body=page_html(content), c=content, typed=req)
+    return render(request, "reports/view.html", body=page_html(content, issued=False), c=content, typed=req)
 
 
 # --- verification (public) --------------------------------------------------------------------
