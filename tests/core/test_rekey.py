@@ -214,3 +214,24 @@ def test_authorisations_keep_their_signed_key_and_still_work_after_a_rekey(clien
     assert report.found and report.file is not None
     last = session.scalars(select(AccessEntry).order_by(AccessEntry.seq.desc())).first()
     assert last.subject_key == new1
+
+
+def test_reports_still_verify_and_stay_the_persons_after_a_rekey(client, session, factory, keys, settings):
+    """A report names its person by the register's key, which moves with the re-key like the matters
+    it stamped: verification still says valid, and the person still sees it."""
+    from helpers import as_person
+
+    seed(client, session, keys)
+    person = as_person(session, settings, keys, cid(1))
+    session.commit()
+    res = client.post("/api/v1/me/reports", json={"variant": "self"}, headers=person)
+    assert res.status_code == 200, res.text
+    query = {"number": res.headers["X-Report-Number"], "code": res.headers["X-Report-Check-Code"]}
+    assert client.get("/api/v1/reports/verify", params=query).json()["status"] == "valid"
+    new_keys = rotated(keys)
+    service.rekey(factory, new_keys)
+    session.expire_all()
+    assert client.get("/api/v1/reports/verify", params=query).json()["status"] == "valid"
+    client.app.state.keys = new_keys
+    mine = client.get("/api/v1/me/reports", headers=as_person(session, settings, new_keys, cid(1))).json()
+    assert [(r["number"], r["status"]) for r in mine["items"]] == [(query["number"], "valid")]

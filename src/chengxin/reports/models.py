@@ -44,7 +44,7 @@ class Report(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     pages: Mapped[int] = mapped_column(Integer)
     matters: Mapped[int] = mapped_column(Integer)
-    stamps: Mapped[list[list[str]]] = mapped_column(JSONType)  # [subject_key, matter_id, token] per matter
+    stamps: Mapped[list[list[str]]] = mapped_column(JSONType)  # [matter_id, token] per matter of subject_key
     certificate: Mapped[str] = mapped_column(String(64))  # SHA-256 of the signing certificate
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_by: Mapped[str | None] = mapped_column(String(64))

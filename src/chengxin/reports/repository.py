@@ -22,15 +22,9 @@ def by_number(session: Session, number: str) -> Report | None:
     return session.scalar(_BY_NUMBER, {"number": number})
 
 
-def stamp_columns(session: Session, stamps: Sequence[Sequence[str]]) -> dict[tuple[str, str], tuple[str | None,
-                                                                                                   str | None]]:
-    """(record id, end reason) of the stamped matters now, by (subject key, matter id). A report's
-    matters are one person's: one query on the matters' primary key."""
-    found: dict[tuple[str, str], tuple[str | None, str | None]] = {}
-    by_subject: dict[str, list[str]] = {}
-    for subject_key, matter_id, *_ in stamps:
-        by_subject.setdefault(subject_key, []).append(matter_id)
-    for subject_key, ids in by_subject.items():
-        for matter_id, record_id, end_reason in session.execute(_STAMPED, {"subject_key": subject_key, "ids": ids}):
-            found[(subject_key, matter_id)] = (record_id, end_reason)
-    return found
+def stamp_columns(session: Session, subject_key: str,
+                  matter_ids: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
+    """(record id, end reason) now of the person's matters a report stamped, by matter id: one query on
+    the matters' primary key."""
+    rows = session.execute(_STAMPED, {"subject_key": subject_key, "ids": list(matter_ids)})
+    return {matter_id: (record_id, end_reason) for matter_id, record_id, end_reason in rows}

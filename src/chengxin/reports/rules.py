@@ -74,12 +74,13 @@ def same_check(given: str, expected: str) -> bool:
     return hmac.compare_digest(normalise_check(given).encode(), expected.encode())
 
 
-def stamp(subject_key: str, matter_id: str, record_id: str | None, end_reason: str | None) -> list[str]:
-    """What a report stated about a matter: which version of its record, and whether it had been
-    revoked, repaired or deleted. A later change of either makes the report superseded."""
+def stamp(matter_id: str, record_id: str | None, end_reason: str | None) -> list[str]:
+    """What a report stated about a matter of its person: which version of its record, and whether it
+    had been revoked, repaired or deleted. A later change of either makes the report superseded. The
+    person is the register row's key, not written here: a re-key moves it with the matters."""
     reason = end_reason if end_reason in CHANGES else ""
     token = hashlib.sha256(f"{matter_id}|{record_id or ''}|{reason}".encode()).hexdigest()[:16]
-    return [subject_key, matter_id, token]
+    return [matter_id, token]
 
 
 @dataclass(frozen=True, slots=True)

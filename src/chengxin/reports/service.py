@@ -195,10 +195,8 @@ def compose(session: Session, req: Request, ctx: Context, *, number: str, check_
     matters = [m for m in own_matters(file) if keep is None or m.id in keep]
     content = c.Content(**common, overview=c.overview_of(sections), sections=sections,  # type: ignore[arg-type]
                         lists=c.list_lines(matters), **extra)  # type: ignore[arg-type]
-    found = matters_repo.by_keys(session, [(req.person_key, m.id) for m in matters])
-    stamps = [rules.stamp(req.person_key, m.id, found[(req.person_key, m.id)].record_id,
-                          found[(req.person_key, m.id)].end_reason)
-              for m in matters if (req.person_key, m.id) in found]
+    found = repo.stamp_columns(session, req.person_key, [m.id for m in matters])
+    stamps = [rules.stamp(m.id, *found[m.id]) for m in matters if m.id in found]
     return content, stamps
 
 
@@ -323,10 +321,10 @@ def status_of(session: Session, row: Report, ctx_catalog: Catalog, tiers: dict[s
     if row.revoked_at is not None:
         return "revoked"
     if row.stamps:
-        found = repo.stamp_columns(session, row.stamps)
-        for subject_key, matter_id, token in row.stamps:
-            now = found.get((subject_key, matter_id))
-            if now is None or rules.stamp(subject_key, matter_id, *now)[2] != token:
+        found = repo.stamp_columns(session, row.subject_key, [matter_id for matter_id, _ in row.stamps])
+        for matter_id, token in row.stamps:
+            now = found.get(matter_id)
+            if now is None or rules.stamp(matter_id, *now)[1] != token:
                 return "superseded"
     if row.variant == "certificate" and not still_clean(session, row, ctx_catalog, tiers):
         return "superseded"
