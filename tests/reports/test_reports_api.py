@@ -135,7 +135,8 @@ def test_verification_follows_the_file_valid_then_superseded_then_revoked(client
     assert mine[newest.headers["X-Report-Number"]]["status"] == "revoked"
 
 
-def test_a_correction_supersedes_and_a_file_upload_is_compared_byte_for_byte(client, session, settings, keys):
+def test_a_correction_supersedes_and_a_file_upload_is_compared_byte_for_byte(client, session, settings, keys,
+                                                                             monkeypatch):
     number = seed(client, 505)
     person = as_person(session, settings, keys, number)
     res = own_report(client, person)
@@ -146,6 +147,12 @@ def test_a_correction_supersedes_and_a_file_upload_is_compared_byte_for_byte(cli
     other = client.post("/api/v1/reports/verify-file", data=form,
                         files={"file": ("r.pdf", res.content + b"\n", "application/pdf")}).json()
     assert other["file_matches"] is False
+    from chengxin.reports import endpoints
+
+    monkeypatch.setattr(endpoints, "MAX_VERIFY_FILE", len(res.content) - 1)  # what it costs is bounded
+    big = client.post("/api/v1/reports/verify-file", data=form,
+                      files={"file": ("r.pdf", res.content, "application/pdf")})
+    assert big.status_code == 413 and big.json()["code"] == "REPORT_FILE_TOO_LARGE"
     from helpers import penalty
 
     corrected = submit(client, [penalty(505, fields={"fine_amount": "2.00"})], DEPT)

@@ -138,6 +138,18 @@ def issue_authorised(authorisation_id: str, body: authz_schemas.QueryIn, request
     return pdf_response(service.issue(session, req, context(request, seal), now=now))
 
 
+def upload_digest(file: UploadFile) -> str:
+    """SHA-256 of an uploaded report, read in pieces; refused past MAX_VERIFY_FILE."""
+    digest = hashlib.sha256()
+    size = 0
+    while chunk := file.file.read(1 << 16):
+        size += len(chunk)
+        if size > MAX_VERIFY_FILE:
+            raise DomainError("REPORT_FILE_TOO_LARGE", "报告文件不应超过 20 MB", 413)
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
 def verification_out(v: service.Verification, issuer: str, file_matches: bool | None = None) -> s.VerifyOut:
     row = v.report
     if row is None:
@@ -204,15 +216,9 @@ def verify_file(request: Request, caller: Annotated[Caller, permit("public")], s
                 file: Annotated[UploadFile, File(description="报告 PDF")]) -> s.VerifyOut:
     """核验报告编号、校验码，并比对上传的 PDF 是否与登记的报告文件逐字节一致（SHA-256）。"""
     state = request.app.state
-    digest = hashlib.sha256()
-    size = 0
-    while chunk := file.file.read(1 << 16):
-        size += len(chunk)
-        if size > MAX_VERIFY_FILE:
-            raise DomainError("REPORT_FILE_TOO_LARGE", "报告文件不应超过 20 MB", 413)
-        digest.update(chunk)
+    digest = upload_digest(file)
     v = service.verify(session, number, code, catalog=state.catalog, tiers=state.tiers, caller=caller)
-    matches = None if v.report is None else digest.hexdigest() == v.report.sha256
+    matches = None if v.report is None else digest == v.report.sha256
     return verification_out(v, state.site.operator, matches)
 
 

@@ -4,7 +4,6 @@ office keeps the register and prints a report at the counter for a person who sh
 
 from __future__ import annotations
 
-import hashlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
@@ -20,7 +19,7 @@ from chengxin.keyring.service import resolve_one
 from chengxin.persons import repository as persons
 from chengxin.reports import rules, service
 from chengxin.reports.document import page_html
-from chengxin.reports.endpoints import MAX_VERIFY_FILE, SealDep, context, own_request, pdf_response
+from chengxin.reports.endpoints import SealDep, context, own_request, pdf_response, upload_digest
 from chengxin.reports.schemas import OwnReportIn
 from chengxin.reports.standing import standing
 from chengxin.web.render import render
@@ -145,16 +144,7 @@ def verify_file_page(request: Request, caller: Annotated[Caller, permit("public"
                      n: Annotated[str, Form(max_length=40)], c: Annotated[str, Form(max_length=16)],
                      file: Annotated[UploadFile | None, File()] = None) -> HTMLResponse:
     """核验报告，并可上传收到的 PDF，比对是否与平台出具的文件一致。"""
-    digest = None
-    if file is not None and file.filename:
-        h = hashlib.sha256()
-        size = 0
-        while chunk := file.file.read(1 << 16):
-            size += len(chunk)
-            if size > MAX_VERIFY_FILE:
-                raise DomainError("REPORT_FILE_TOO_LARGE", "报告文件不应超过 20 MB", 413)
-            h.update(chunk)
-        digest = h.hexdigest()
+    digest = upload_digest(file) if file is not None and file.filename else None
     return _verify_page(request, session, caller, n, c, digest)
 
 
