@@ -130,11 +130,28 @@ class Settings(BaseSettings):
     report_per_organisation_person_day: int = Field(3, ge=0,
                                                     description="每个第三方机构每天可就同一人取得的报告份数")
 
+    # Exchange between platforms (issue 17, GB/T 39443): this node and its neighbours.
+    node_code: str = Field("990100", pattern=r"^\d{6}$",
+                           description="本平台（交换节点）的行政区划代码（GB/T 2260，6 位）；演示值 990100")
+    node_name: str = Field("示范市公共信用信息平台", description="本平台（交换节点）的名称")
+    neighbours_file: Path | None = Field(None, description="相邻平台配置文件（YAML）：上级与下级平台、各自的公钥、"
+                                         "交换方式与可发送的信息；缺省取 data_dir/neighbours.yaml（不存在时不交换）")
+    exchange_interval_seconds: float = Field(2.0, ge=0, description="serve 内置交换任务（发送变更、读取收件目录）"
+                                             "的间隔（秒）；0 为不运行")
+    exchange_batch_changes: int = Field(2000, ge=1, le=100_000, description="一个交换批次最多包含的变更数")
+    exchange_ack_hours: int = Field(24, ge=1, le=24 * 30, description="发出的变更多少小时未获确认即视为逾期，"
+                                    "在信用办工作台提示")
+    exchange_max_batch_bytes: int = Field(64 * 1024 * 1024, ge=1024, description="接收的交换批次大小上限（字节）")
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'chengxin.db').resolve()}"
+
+    @property
+    def resolved_neighbours_file(self) -> Path:
+        return self.neighbours_file or self.data_dir / "neighbours.yaml"
 
     @property
     def resolved_key_file(self) -> Path:
