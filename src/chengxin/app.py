@@ -42,6 +42,8 @@ from chengxin.disclosure.endpoints import router as disclosure_router
 from chengxin.editions.endpoints import router as editions_router
 from chengxin.editions.service import current_or_packaged
 from chengxin.errors import BodyRefused, DomainError, answer, install_handlers
+from chengxin.exchange import feed as exchange_feed
+from chengxin.exchange.endpoints import router as exchange_router
 from chengxin.lists.endpoints import router as lists_router
 from chengxin.notices.endpoints import router as notices_router
 from chengxin.objections.endpoints import router as objections_router
@@ -108,6 +110,7 @@ def create_app(
     app.state.catalog = catalog or in_force_catalog
     app.state.tiers = default_tiers()
     app.state.keys = keys or load_keys(settings)
+    exchange_feed.install(settings)
     app.state.authenticate = TokenAuthenticator(app.state)
     app.state.login_limiter = login_limiter(settings.login_rate_per_minute)
     app.state.public_limiter = public_limiter(settings.public_rate_per_minute)
@@ -125,7 +128,7 @@ def create_app(
                    lists_router, watch_router, measures_router, alerts_router, authorisations_router,
                    access_router, objections_router, repairs_router, disclosure_router, notices_router,
                    tipoffs_router, assessment_router, articles_router, editions_router, conflicts_router,
-                   reports_router):
+                   reports_router, exchange_router):
         app.include_router(router)
     app.include_router(credentials_router)
 

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
-from chengxin.accounts.rules import DEPARTMENT_ROLES, PERMISSIONS, PUBLIC, ROLES, allowed
+from chengxin.accounts.rules import DEPARTMENT_ROLES, NODE, PERMISSIONS, PUBLIC, ROLES, allowed
 from chengxin.errors import DomainError
 
 ROLE_LABELS = {"anonymous": "匿名访问者", **ROLES}
@@ -81,6 +81,8 @@ class Permit:
         self.permission = permission
 
     async def __call__(self, request: Request) -> Caller:
+        if self.permission == NODE:
+            return ANONYMOUS
         if self.permission == PUBLIC:
             limiter = getattr(request.app.state, "public_limiter", None)
             if limiter is not None:

@@ -18,6 +18,7 @@ from chengxin.authorisations import cli as authorisations_cli
 from chengxin.backup import cli as backup_cli
 from chengxin.credentials import cli as credentials_cli
 from chengxin.errors import DomainError
+from chengxin.exchange.cli import exchange_app
 from chengxin.keyring import cli as keyring_cli
 from chengxin.notices.cli import notices_app
 from chengxin.settings import Settings, get_settings
@@ -31,6 +32,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(accounts_cli.app, name="accounts")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(notices_app, name="notices")
+app.add_typer(exchange_app, name="exchange")
 keyring_cli.register(keys_app)
 backup_cli.register(app)
 authorisations_cli.register(app, keys_app)
@@ -114,6 +116,11 @@ def serve(
 
         start_background(application.state.sessionmaker, application.state.keys,
                          settings.jobs_interval_seconds)
+    if settings.exchange_interval_seconds > 0:
+        from chengxin.exchange.cli import start_background as start_exchange
+
+        start_exchange(application.state.sessionmaker, application.state.keys, application.state.catalog, settings,
+                       settings.exchange_interval_seconds)
     console.print(f"服务地址：http://{host or settings.host}:{port or settings.port}/")
     from chengxin.app import warm_in_background
     from chengxin.serving import ProblemH11Protocol

@@ -152,6 +152,10 @@ class Signer:
         """A 64-byte Ed25519 signature over `message` by the active key."""
         return self._private.sign(message)
 
+    def seed(self) -> bytes:
+        """The active key's 32-byte seed: the exchange opens batches sealed to this key with it."""
+        return self._private.private_bytes_raw()
+
     def public_key(self) -> bytes:
         """The active key's raw 32-byte public key."""
         return raw_public(self._public)

@@ -32,8 +32,12 @@ KIND_ROLES: dict[str, frozenset[str]] = {
 }
 
 PUBLIC = "public"
+NODE = "node"
 PERMISSIONS: dict[str, frozenset[str]] = {
     PUBLIC: frozenset(),  # anyone, no credentials
+    # Another platform (a configured neighbour): no account, every request signed by its node key and
+    # verified by the exchange itself; not held to the public rate limit.
+    NODE: frozenset(),
     "self": frozenset(ROLES),  # any signed-in caller, about themselves
     "records.submit": frozenset({"submitter"}),
     "records.read_own": frozenset({"submitter"}),
@@ -64,6 +68,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "reports.read": frozenset({"operator", "auditor"}),
     "reports.revoke": frozenset({"operator"}),
     "reports.counter": frozenset({"operator"}),
+    "exchange.read": frozenset({"operator", "auditor"}),
+    "exchange.manage": frozenset({"operator"}),
     # The staff workbench: every role that works in the console (not a person, not a third party).
     "workbench": frozenset({"platform_admin", "operator", "submitter", "checker", "auditor"}),
 }

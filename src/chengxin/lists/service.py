@@ -14,6 +14,7 @@ from chengxin.conflicts.service import Origin
 from chengxin.crypto import Keys
 from chengxin.departments import repository as departments_repo
 from chengxin.errors import DomainError, NotFound
+from chengxin.exchange import feed as exchange
 from chengxin.identity.rules import normalise_uscc, parse_identifier
 from chengxin.lists.rules import default_terms
 from chengxin.lists.schemas import DirectEntryIn
@@ -106,6 +107,7 @@ def add_direct(session: Session, catalog: Catalog, keys: Keys, department_code: 
     session.flush()
     if _holds(m.start_date, m.planned_end):
         watch.emit(session, m, "listed", None, now)
+    exchange.follow_listing(session, catalog, m, now)
     return m
 
 

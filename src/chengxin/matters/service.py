@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from chengxin.catalog.rules import Catalog
 from chengxin.clock import CHINA, today, utcnow
 from chengxin.errors import DomainError
+from chengxin.exchange import feed as exchange
 from chengxin.lists.rules import Terms, default_terms
 from chengxin.matters import repository as repo
 from chengxin.matters import rules
@@ -153,11 +154,13 @@ class Told:
 
 def end(session: Session, m: Matter, reason: str, note: str | None, *, told: Told | None = None,
         on: date | None = None, now: datetime | None = None, settings: Settings | None = None,
-        upstream: tuple[str, str, dict[str, Any]] | None = None) -> rules.Stopped:
+        upstream: tuple[str, str, dict[str, Any]] | None = None,
+        extra: dict[str, Any] | None = None) -> rules.Stopped:
     """End the whole matter (revoked, repaired, court_deleted) from `on` (today by default): it
     leaves its list, its publicity and measures stop. Returns what that stopped; the person is
     told exactly that (`told` gives the first words), the upper-level platform is told (`upstream`
-    is the payload; a default one names the matter)."""
+    is the payload; a default one names the matter), and every neighbouring platform that holds
+    the matter is owed its end (`extra`: what a forwarded end says of who decided it)."""
     if reason not in rules.END_REASONS:
         raise DomainError("MATTER_END_REASON_UNKNOWN", "结束事项的理由应为 " + "、".join(rules.END_REASONS), 422)
     if m.ended_on is not None:
@@ -179,6 +182,8 @@ def end(session: Session, m: Matter, reason: str, note: str | None, *, told: Tol
         "source_record_id": m.source_record_id, "item_code": m.item_code, "list_type": m.list_type,
         "ended_on": on.isoformat()})
     notices.tell_upstream(session, subject_key=m.subject_key, kind=kind, key=key, payload=payload, settings=settings)
+    exchange.follow_end(session, m, "end", {"reason": reason, "note": (note or "")[:500], "ended_on": on.isoformat(),
+                                            **(extra or {})}, now)
     return stopped
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from chengxin.catalog.rules import Catalog
 from chengxin.clock import utcnow
+from chengxin.exchange import feed as exchange
 from chengxin.matters import repository as matters_repo
 from chengxin.matters.models import Matter
 from chengxin.matters.rules import LIST_LABELS, STATE_LABELS, last_day
@@ -126,6 +127,7 @@ def notify_ended(session: Session, catalog: Catalog, tiers: dict[str, Tier], on:
                                   payload={"type": "publicity_ended", "matter": m.id, "record_id": m.record_id,
                                            "department": m.department_code, "source_record_id": m.source_record_id,
                                            "ended_on": ended_on.isoformat()}, settings=settings)
+            exchange.follow_end(session, m, "publicity_end", {"ended_on": ended_on.isoformat()}, now)
         notices.enqueue_many(session, batch, settings)
         count += len(batch)
     repo.set_mark(session, ENDED, on.isoformat(), now)

@@ -105,6 +105,10 @@ class RowContext:
     today: date
     subject_key: Callable[[str, str], str]
     default_item_code: str | None = None
+    # A record received from another platform (chengxin.exchange) is stored under a local code for
+    # its origin department ("341021.market_regulation"); the catalog's source departments name the
+    # department itself.
+    acting_department: str | None = None
 
 
 def _text(value: object) -> str | None:
@@ -223,7 +227,7 @@ def validate_row(ctx: RowContext, row: int, raw: Mapping[str, object]) -> tuple[
         else:
             errors.append(Issue(row, "item_code", "RECORD_ITEM_MISSING", "缺少目录项编码"))
         return None, errors
-    if item.source_departments and ctx.department_code not in item.source_departments:
+    if item.source_departments and (ctx.acting_department or ctx.department_code) not in item.source_departments:
         errors.append(Issue(row, "item_code", "RECORD_DEPARTMENT_NOT_SOURCE",
                             f"本部门不是信息项“{item.name}”的报送部门"))
         return None, errors

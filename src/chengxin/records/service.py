@@ -25,6 +25,7 @@ from chengxin.conflicts import service as conflicts
 from chengxin.crypto import Keys
 from chengxin.departments import repository as departments_repo
 from chengxin.errors import DomainError, NotFound
+from chengxin.exchange import feed as exchange
 from chengxin.keyring.service import remap_rows
 from chengxin.matters import repository as matter_repo
 from chengxin.matters import service as matters
@@ -270,8 +271,9 @@ class Collector:
             repo.supersede(session, plan.superseded, now)
             repo.insert_records(session, plan.records)
             # Each version makes or updates its matter, which holds the state for all versions.
-            matters.follow_records(session, self.ctx.department_code, list(zip(plan.kept, plan.records, strict=True)),
-                                   now)
+            stored = list(zip(plan.kept, plan.records, strict=True))
+            matters.follow_records(session, self.ctx.department_code, stored, now)
+            exchange.follow_records(session, self.ctx.department_code, stored, now)
             matters.end_moved(session, self.catalog, plan.moved, now)
         repo.insert_issues(session, self.batch.id, plan.issue_seq, plan.result.issues, plan.issue_notes)
         repo.insert_rejected(session, plan.rejected_rows)

@@ -1,0 +1,71 @@
+"""Exchange API: this node's identity, the service-mode intake of a neighbour's batches and
+reconciliation statements (signed by the neighbour's node key, no account), and the operators'
+view of the neighbours."""
+
+from __future__ import annotations
+
+import base64
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Request
+from starlette.concurrency import run_in_threadpool
+
+from chengxin.callers import Caller, permit
+from chengxin.deps import SessionDep, SignerDep
+from chengxin.errors import PROBLEM_RESPONSES, DomainError
+from chengxin.exchange import feed, service
+from chengxin.exchange import schemas as s
+
+router = APIRouter(prefix="/api/v1/exchange", tags=["平台交换"], responses=PROBLEM_RESPONSES)
+
+
+@router.get("/node", response_model=s.NodeOut, summary="本平台的交换节点信息", dependencies=[permit("public")])
+def node_info(request: Request, signer: SignerDep) -> s.NodeOut:
+    """本平台作为交换节点的行政区划代码、名称与 Ed25519 公钥（相邻平台据此验证本平台签发的批次、回执与对账单，
+    并用它加密发给本平台的批次）。"""
+    node = feed.current_node(request.app.state.settings)
+    return s.NodeOut(code=node.code, name=node.name, key_id=signer.key_id, algorithm="Ed25519",
+                     public_key=base64.b64encode(signer.public_key()).decode())
+
+
+@router.post("/batches", summary="接收相邻平台的交换批次（服务方式）", dependencies=[permit("node")],
+             response_model=s.ReceiptOut, openapi_extra={"requestBody": {"required": True, "content": {
+                 "application/json": {"schema": {"type": "object"}, "example": s.BATCH_EXAMPLE}}}})
+async def receive_batch(request: Request, signer: SignerDep) -> dict[str, Any]:
+    """相邻平台发来一个交换批次：清单须由配置的相邻平台签名、发给本平台，内容摘要、条数与序号须与清单一致；
+    合格的批次在一个事务中整体应用（已应用过的序号不重复应用），返回本平台签名的回执（applied_through：
+    已连续应用到的序号）。不合格的整批拒收，不应用任何变更，返回错误码与原因；序号有缺口时返回 409 与
+    本平台的回执，发送方据此补发。"""
+    data = await request.body()
+    state = request.app.state
+    return await run_in_threadpool(service.receive, state.sessionmaker, state.keys, state.catalog, signer,
+                                   feed.current_node(state.settings), data, "service")
+
+
+@router.post("/statements", summary="出具对账单（应相邻平台的签名请求）", dependencies=[permit("node")],
+             response_model=s.StatementOut)
+def give_statement(request: Request, signer: SignerDep,
+                   ask: Annotated[dict[str, Any], Body(examples=[s.STATEMENT_ASK_EXAMPLE])]) -> dict[str, Any]:
+    """相邻平台请求本平台就某一期间从它收到并应用的变更出具对账单：按类别和日期列出条数与摘要，由本平台签名。
+    请求须由该相邻平台签名。"""
+    state = request.app.state
+    return service.answer_statement(state.sessionmaker, feed.current_node(state.settings), signer, ask)
+
+
+@router.get("/neighbours", response_model=s.NeighboursOut, summary="相邻平台与交换状态")
+def neighbours(request: Request, session: SessionDep,
+               caller: Annotated[Caller, permit("exchange.read")]) -> s.NeighboursOut:
+    """每个相邻平台：方向、方式、已编号与已确认的序号、积压条数、滞后、最近一次确认与对账、最近的错误；
+    以及最近拒收的批次与原因。"""
+    node = feed.current_node(request.app.state.settings)
+    return s.neighbours_out(node, service.status(session, node), service.refusals(session))
+
+
+@router.post("/neighbours/{code}/resend", response_model=s.ResendOut, summary="从某序号起重发")
+def resend(code: str, session: SessionDep, request: Request, caller: Annotated[Caller, permit("exchange.manage")],
+           body: s.ResendIn) -> s.ResendOut:
+    """相邻平台丢失了批次文件或恢复了备份时，从指定序号起重新发送（对方按序号去重，不会重复应用）。"""
+    node = feed.current_node(request.app.state.settings)
+    if node.neighbour(code[:6]) is None:
+        raise DomainError("EXCHANGE_NEIGHBOUR_UNKNOWN", "没有该相邻平台", 404)
+    return s.ResendOut(neighbour=code, from_seq=body.from_seq, changes=service.resend(session, code, body.from_seq))

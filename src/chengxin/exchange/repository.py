@@ -1,0 +1,157 @@
+"""All SQL of the exchange."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from chengxin.exchange.models import AppliedChange, OutgoingChange, Peer, Reconciliation, Refusal
+
+OUTGOING_COLUMNS = ("neighbour", "numbered", "kind", "subject_key", "matter_id", "ref", "extra", "created_at")
+
+
+def owe(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Add changes owed to neighbours (no numbers yet)."""
+    if rows:
+        session.execute(insert(OutgoingChange), list(rows))
+
+
+def peer(session: Session, code: str, *, lock: bool = False) -> Peer:
+    """The state with a neighbour, made on first use; `lock` holds its row until commit (the one
+    numbering or applying its feed)."""
+    stmt = select(Peer).where(Peer.code == code)
+    if lock:
+        stmt = stmt.with_for_update()
+    found = session.scalars(stmt).first()
+    if found is None:
+        found = Peer(code=code, last_seq=0, acked_through=0, applied_through=0)
+        session.add(found)
+        session.flush()
+    return found
+
+
+def acked_through(session: Session, code: str) -> int:
+    return session.scalar(select(Peer.acked_through).where(Peer.code == code)) or 0
+
+
+def applied_through(session: Session, code: str) -> int:
+    return session.scalar(select(Peer.applied_through).where(Peer.code == code)) or 0
+
+
+def peers(session: Session) -> dict[str, Peer]:
+    return {p.code: p for p in session.scalars(select(Peer))}
+
+
+def unnumbered(session: Session, neighbour: str, limit: int) -> list[OutgoingChange]:
+    return list(session.scalars(
+        select(OutgoingChange).where(OutgoingChange.neighbour == neighbour, OutgoingChange.numbered == 0)
+        .order_by(OutgoingChange.id).limit(limit)))
+
+
+def backlog(session: Session, neighbour: str) -> int:
+    """Changes owed to the neighbour and not yet confirmed by it."""
+    return session.scalar(select(func.count()).select_from(OutgoingChange).where(
+        OutgoingChange.neighbour == neighbour, OutgoingChange.acked_at.is_(None))) or 0
+
+
+def oldest_unacked(session: Session, neighbour: str) -> datetime | None:
+    return session.scalar(select(func.min(OutgoingChange.created_at)).where(
+        OutgoingChange.neighbour == neighbour, OutgoingChange.acked_at.is_(None)))
+
+
+def to_send(session: Session, neighbour: str, after: int, limit: int, *, unsent_only: bool) -> list[OutgoingChange]:
+    """Numbered changes after `after`, in order (file mode: only those not yet written out)."""
+    stmt = select(OutgoingChange).where(OutgoingChange.neighbour == neighbour, OutgoingChange.numbered == 1,
+                                        OutgoingChange.seq > after)
+    if unsent_only:
+        stmt = stmt.where(OutgoingChange.sent_at.is_(None))
+    return list(session.scalars(stmt.order_by(OutgoingChange.seq).limit(limit)))
+
+
+def mark_sent(session: Session, neighbour: str, first: int, last: int, at: datetime) -> None:
+    session.execute(update(OutgoingChange).where(
+        OutgoingChange.neighbour == neighbour, OutgoingChange.numbered == 1,
+        OutgoingChange.seq.between(first, last)).values(sent_at=at))
+
+
+def mark_acked(session: Session, neighbour: str, after: int, through: int, at: datetime) -> int:
+    return session.execute(update(OutgoingChange).where(
+        OutgoingChange.neighbour == neighbour, OutgoingChange.numbered == 1,
+        OutgoingChange.seq > after, OutgoingChange.seq <= through).values(acked_at=at)).rowcount or 0
+
+
+def unsend(session: Session, neighbour: str, from_seq: int) -> int:
+    """Send again from a number: the changes from it on count as neither sent nor confirmed."""
+    return session.execute(update(OutgoingChange).where(
+        OutgoingChange.neighbour == neighbour, OutgoingChange.numbered == 1,
+        OutgoingChange.seq >= from_seq).values(sent_at=None, acked_at=None)).rowcount or 0
+
+
+def sent_about(session: Session, subject_key: str, matter_id: str) -> list[OutgoingChange]:
+    """Every change about a matter owed to a neighbour, oldest first."""
+    return list(session.scalars(select(OutgoingChange).where(
+        OutgoingChange.subject_key == subject_key, OutgoingChange.matter_id == matter_id)
+        .order_by(OutgoingChange.id)))
+
+
+def senders_of(session: Session, subject_key: str, matter_id: str) -> set[str]:
+    """The neighbours a matter came from."""
+    return set(session.scalars(select(AppliedChange.sender).where(
+        AppliedChange.subject_key == subject_key, AppliedChange.matter_id == matter_id)))
+
+
+def add_applied(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(AppliedChange), list(rows))
+
+
+def add_refusal(session: Session, refusal: Refusal) -> None:
+    session.add(refusal)
+    session.flush()
+
+
+def refusals(session: Session, limit: int = 50) -> list[Refusal]:
+    return list(session.scalars(select(Refusal).order_by(Refusal.at.desc(), Refusal.id.desc()).limit(limit)))
+
+
+def refused_before(session: Session, sha256: str) -> bool:
+    return session.scalar(select(func.count()).select_from(Refusal).where(
+        Refusal.direction == "in", Refusal.sha256 == sha256)) != 0
+
+
+def sent_digests(session: Session, neighbour: str, day_from: date, day_to: date) -> list[tuple[str, date, str]]:
+    """(category, day, digest) of every change sent to the neighbour and confirmed, in the days."""
+    return [tuple(r) for r in session.execute(select(  # type: ignore[misc]
+        OutgoingChange.category, OutgoingChange.day, OutgoingChange.digest).where(
+        OutgoingChange.neighbour == neighbour, OutgoingChange.acked_at.is_not(None),
+        OutgoingChange.day.between(day_from, day_to)))]
+
+
+def applied_digests(session: Session, sender: str, day_from: date, day_to: date) -> list[tuple[str, date, str]]:
+    return [tuple(r) for r in session.execute(select(  # type: ignore[misc]
+        AppliedChange.category, AppliedChange.day, AppliedChange.digest).where(
+        AppliedChange.sender == sender, AppliedChange.day.between(day_from, day_to)))]
+
+
+def add_reconciliation(session: Session, row: Reconciliation) -> None:
+    session.add(row)
+    session.flush()
+
+
+def last_reconciliations(session: Session) -> dict[str, Reconciliation]:
+    newest = select(Reconciliation.neighbour, func.max(Reconciliation.at).label("at")).group_by(
+        Reconciliation.neighbour).subquery()
+    rows = session.scalars(select(Reconciliation).join(newest, and_(
+        Reconciliation.neighbour == newest.c.neighbour, Reconciliation.at == newest.c.at)))
+    return {r.neighbour: r for r in rows}
+
+
+def overdue(session: Session, before: datetime, limit: int = 100) -> list[OutgoingChange]:
+    """Ends (revocations, repairs, deletions) owed to a neighbour and not confirmed since `before`."""
+    return list(session.scalars(select(OutgoingChange).where(
+        OutgoingChange.kind == "end", OutgoingChange.acked_at.is_(None),
+        or_(OutgoingChange.created_at < before)).order_by(OutgoingChange.created_at).limit(limit)))

@@ -1,0 +1,137 @@
+"""Pydantic shapes of the exchange API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chengxin.exchange import rules
+
+BATCH_EXAMPLE = {
+    "manifest": {"type": rules.BATCH_TYPE, "sender": {"code": "341021", "name": "凤台县公共信用信息平台",
+                                                      "key_id": "ed25519:0123456789abcdef"},
+                 "receiver": "340400", "first_seq": 1, "last_seq": 2, "count": 2, "counts": {"record": 2},
+                 "changes_sha256": "…", "created_at": "2026-12-07T02:00:00+00:00"},
+    "signature": "（发送方对清单的 Ed25519 签名，base64）",
+    "sealed": "（加密给接收方的变更内容，base64）",
+}
+STATEMENT_ASK_EXAMPLE = {"type": rules.RECONCILE_TYPE, "sender": "341021", "receiver": "340400",
+                         "day_from": "2026-12-01", "day_to": "2026-12-06", "at": "2026-12-07T01:00:00+00:00",
+                         "ask": True, "signature": "（请求方签名，base64）"}
+
+
+class NodeOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "code": "340400", "name": "淮南市公共信用信息平台", "key_id": "ed25519:0123456789abcdef",
+        "algorithm": "Ed25519", "public_key": "MCowBQYDK2VwAyEA…"}]})
+    code: str = Field(description="行政区划代码（GB/T 2260）")
+    name: str
+    key_id: str
+    algorithm: str
+    public_key: str = Field(description="Ed25519 公钥（32 字节的 base64）")
+
+
+class ReceiptOut(BaseModel):
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [{
+        "type": rules.RECEIPT_TYPE, "receiver": "340400", "sender": "341021", "applied_through": 2,
+        "batch": [1, 2], "rejected": [], "at": "2026-12-07T02:00:01+00:00", "key_id": "ed25519:0123456789abcdef",
+        "signature": "…"}]})
+    type: str
+    receiver: str
+    sender: str
+    applied_through: int = Field(description="已连续应用到的序号")
+    batch: list[int] | None
+    rejected: list[list[Any]] = Field(description="收下但未能应用的变更：[序号, 错误码]")
+    at: str
+    key_id: str
+    signature: str
+
+
+class StatementOut(BaseModel):
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [{
+        "type": rules.RECONCILE_TYPE, "receiver": "340400", "sender": "341021", "day_from": "2026-12-01",
+        "day_to": "2026-12-06", "days": {"XZCF|2026-12-05": [12, "9f…"]}, "at": "2026-12-07T01:00:01+00:00",
+        "signature": "…"}]})
+    type: str
+    receiver: str
+    sender: str
+    day_from: str
+    day_to: str
+    days: dict[str, list[Any]] = Field(description="“类别|日期” → [条数, 摘要]")
+    at: str
+    signature: str
+
+
+class NeighbourOut(BaseModel):
+    code: str
+    name: str
+    direction: str
+    direction_label: str
+    mode: str
+    mode_label: str
+    last_seq: int = Field(description="已编号的最后一个序号（发往对方）")
+    acked_through: int = Field(description="对方已确认到的序号")
+    applied_through: int = Field(description="对方发来的、本平台已应用到的序号")
+    backlog: int = Field(description="发往对方尚未确认的变更数")
+    lag_seconds: float | None = Field(description="最早一条未确认变更的等待时间（秒）")
+    last_ack_at: datetime | None
+    last_received_at: datetime | None
+    last_error: str | None
+    reconciliation: dict[str, Any] | None
+
+
+class RefusalOut(BaseModel):
+    id: str
+    direction: str = Field(description="in：本平台拒收的；out：对方拒收的")
+    neighbour: str | None
+    at: datetime
+    code: str
+    message: str
+    first_seq: int | None
+    last_seq: int | None
+    source: str | None
+
+
+class NeighboursOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "node": {"code": "340400", "name": "淮南市公共信用信息平台"}, "neighbours": [], "refusals": []}]})
+    node: dict[str, str]
+    neighbours: list[NeighbourOut]
+    refusals: list[RefusalOut]
+
+
+class ResendIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"from_seq": 1201}]})
+    from_seq: int = Field(ge=1, description="从该序号起重发")
+
+
+class ResendOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"neighbour": "340400", "from_seq": 1201,
+                                                               "changes": 800}]})
+    neighbour: str
+    from_seq: int
+    changes: int
+
+
+def neighbours_out(node: rules.Node, statuses: list[Any], refusals: list[Any]) -> NeighboursOut:
+    out = []
+    for st in statuses:
+        n = st.neighbour
+        rec = st.reconciliation
+        out.append(NeighbourOut(
+            code=n.code, name=n.name, direction=n.direction, direction_label=rules.DIRECTIONS[n.direction],
+            mode=n.mode, mode_label=rules.MODES[n.mode], last_seq=st.last_seq, acked_through=st.acked_through,
+            applied_through=st.applied_through, backlog=st.backlog, lag_seconds=st.lag_seconds,
+            last_ack_at=st.last_ack_at, last_received_at=st.last_received_at, last_error=st.last_error,
+            reconciliation=None if rec is None else {"at": rec.at.isoformat(), "status": rec.status,
+                                                     "day_from": _day(rec.day_from), "day_to": _day(rec.day_to),
+                                                     "details": rec.details}))
+    return NeighboursOut(node={"code": node.code, "name": node.name}, neighbours=out, refusals=[
+        RefusalOut(id=r.id, direction=r.direction, neighbour=r.neighbour, at=r.at, code=r.code, message=r.message,
+                   first_seq=r.first_seq, last_seq=r.last_seq, source=r.source) for r in refusals])
+
+
+def _day(d: date) -> str:
+    return d.isoformat()
