@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import sys
 from datetime import date
 from typing import Any
 
@@ -235,6 +236,65 @@ def scratch_database(database_url: str, tmp: Any, name: str, *, create: bool = T
             conn.execute(text(f'CREATE DATABASE "{fresh.database}"'))
     admin.dispose()
     return fresh.render_as_string(hide_password=False)
+
+
+def drop_database(url: str) -> None:
+    """Drop a PostgreSQL database a test made (a SQLite file goes with its directory)."""
+    from sqlalchemy import create_engine, make_url, text
+
+    if url.startswith("postgresql"):
+        target = make_url(url)
+        admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now (for a server a test starts)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+SERVE = [sys.executable, "-c", "from chengxin.cli import app; app()"]  # `chengxin`, with this interpreter
+
+
+def serve(env: dict[str, str], port: int, lines: list[str], *, timeout: float = 60,
+          what: str = "测试平台") -> Any:
+    """`chengxin serve` on 127.0.0.1:`port` in a subprocess with `env`, its console (stdout and
+    stderr) appended to `lines` as it comes; returns the process once /healthz answers 200. When it
+    exits first or `timeout` seconds pass, kills it and raises with the console's last lines."""
+    import subprocess
+    import threading
+    import time
+
+    import httpx
+
+    proc = subprocess.Popen([*SERVE, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8")
+    threading.Thread(target=_collect, args=(proc, lines), daemon=True).start()
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            gone = proc.poll() is not None
+            proc.kill()
+            proc.wait()
+            why = f"进程已退出（{proc.returncode}）" if gone else f"{timeout:.0f} 秒内 /healthz 未答 200"
+            raise RuntimeError(f"{what}未能启动（端口 {port}）：{why}。控制台输出：\n" + "".join(lines[-60:]))
+        time.sleep(0.1)
+
+
+def _collect(proc: Any, lines: list[str]) -> None:
+    for line in iter(proc.stdout.readline, ""):
+        lines.append(line)
 
 
 def own_database_app(keys, tokens: bool = False):

@@ -7,7 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 from browser_tab import Tab
-from live_server import Live, drop_database, start
+from live_server import Live, start
+
+from helpers import drop_database
 
 CHROMIUM = "/usr/bin/chromium"
 

@@ -5,18 +5,12 @@ seen by another process)."""
 from __future__ import annotations
 
 import re
-import socket
 import subprocess
-import sys
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from chengxin.access import verify as audit
 from chengxin.access.sealing import seal_all
@@ -28,7 +22,7 @@ from chengxin.crypto import create_key_file, load_keys
 from chengxin.db import make_engine, make_sessionmaker, unit_of_work
 from chengxin.settings import Settings
 from chengxin.signing import load_signer
-from helpers import check, cid, court_case, penalty, process_env, scratch_database
+from helpers import check, cid, court_case, free_port, penalty, process_env, scratch_database, serve
 
 PASSWORD = "Browser-Test-Pw1!"
 CITIZEN, CITIZEN_NAME = 91, "张三"
@@ -58,15 +52,6 @@ class Live:
             time.sleep(0.05)
         raise AssertionError(f"服务器控制台没有打印挑战 {challenge_id} 的验证码")
 
-
-
-def drop_database(url: str) -> None:
-    if url.startswith("postgresql"):
-        target = make_url(url)
-        admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def seed(settings: Settings) -> None:
@@ -106,17 +91,6 @@ def seed(settings: Settings) -> None:
     engine.dispose()
 
 
-def _collect(proc: subprocess.Popen, lines: list[str]) -> None:
-    for line in iter(proc.stderr.readline, ""):
-        lines.append(line)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start(data_dir: Path, base_url: str) -> tuple[Live, subprocess.Popen, str]:
     """Prepare the database, seed it and start `chengxin serve`; returns once /healthz answers."""
     url = scratch_database(base_url, data_dir, "live", sqlite_file="chengxin.db")
@@ -125,22 +99,9 @@ def start(data_dir: Path, base_url: str) -> tuple[Live, subprocess.Popen, str]:
     load_keys(settings)
     prepare_database(settings)
     seed(settings)
-    port = _free_port()
+    port = free_port()
     env = process_env(CHENGXIN_DATA_DIR=str(data_dir), CHENGXIN_DATABASE_URL=url,
                       CHENGXIN_JOBS_INTERVAL_SECONDS="0", CHENGXIN_LOGIN_RATE_PER_MINUTE="1000")
-    proc = subprocess.Popen([sys.executable, "-c", "from chengxin.cli import app; app()", "serve", "--host",
-                             "127.0.0.1", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True, encoding="utf-8")
     live = Live(f"http://127.0.0.1:{port}", cid(CITIZEN), CITIZEN_NAME)
-    threading.Thread(target=_collect, args=(proc, live.lines), daemon=True).start()
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{live.url}/healthz", timeout=1).status_code == 200:
-                return live, proc, url
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError("浏览器测试的服务未能启动：\n" + "".join(live.lines[-30:]))
-        time.sleep(0.2)
+    proc = serve(env, port, live.lines, what="浏览器测试的服务")
+    return live, proc, url
