@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from fastapi.routing import APIRoute
 
-from chengxin.accounts.rules import PERMISSIONS, PUBLIC, allowed
+from chengxin.accounts.rules import NODE, PERMISSIONS, PUBLIC, allowed
 from chengxin.callers import Permit
 from chengxin.errors import is_page
 from helpers import api_routes, as_role, error_code, with_csrf
@@ -62,6 +62,8 @@ def test_only_public_routes_answer_without_credentials(client, app):
             if perm == PUBLIC:
                 public.append(path)
                 assert res.status_code != 401, (method, path)
+            elif perm == NODE:  # another platform: no account, but nothing without its node signature
+                assert res.status_code in (403, 422) and error_code(res).startswith("EXCHANGE_"), (method, path)
             else:
                 private.append(path)
                 if is_page(path) and method == "GET":  # a page sends the visitor to sign in, and back
@@ -80,7 +82,7 @@ def test_only_public_routes_answer_without_credentials(client, app):
 def test_roles_without_the_permission_are_refused(client, app, role):
     """The role-by-route matrix: a staff role reaches exactly the routes its permissions name."""
     for path, route, perm in _routes(app):
-        if perm in (PUBLIC, "self"):
+        if perm in (PUBLIC, NODE, "self"):
             continue
         for method in sorted(route.methods - {"HEAD", "OPTIONS"}):
             res = _send(client, method, path, as_role(role))

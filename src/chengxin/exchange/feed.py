@@ -161,20 +161,21 @@ def number(session: Session, keys: Keys, catalog: Catalog, node: rules.Node, nei
         row.seq, row.numbered, row.category, row.day = seq, 1, category, today
         row.digest = rules.digest(body)
         row.body_cipher = keys.encrypt(json.dumps(body, ensure_ascii=False, separators=(",", ":")),
-                                       _context(neighbour, seq))
+                                       _context(row.id))
     peer.last_seq = seq
     session.flush()
     return len(rows)
 
 
-def _context(neighbour: str, seq: int) -> bytes:
-    return f"exchange:{neighbour}:{seq}".encode()
+def _context(row_id: int) -> bytes:
+    """What a sealed body is bound to (keyring.rules.CIPHERS says the same)."""
+    return f"exchange:{row_id}".encode()
 
 
 def opened(keys: Keys, row: OutgoingChange) -> dict[str, Any]:
     """The body of a numbered change, as it was numbered (a re-send sends the same bytes)."""
     assert row.body_cipher is not None and row.seq is not None
-    return json.loads(keys.decrypt(row.body_cipher, _context(row.neighbour, row.seq)))
+    return json.loads(keys.decrypt(row.body_cipher, _context(row.id)))
 
 
 class Bodies:
