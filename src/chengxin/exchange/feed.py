@@ -38,7 +38,7 @@ _node: tuple[tuple[Any, ...], rules.Node] | None = None
 _installed: Settings | None = None
 
 
-def install(settings: Settings) -> None:
+def install(settings: Settings | None) -> None:
     """Make `settings` the ones the hooks read the node from (the app and CLI do this at start)."""
     global _installed, _node
     _installed, _node = settings, None
