@@ -217,7 +217,7 @@ def _resolve_by_registry(session: Session, conflict: Conflict, check: RegistryCh
         raise NotFound("PERSON_NOT_FOUND", "平台中已没有此人")
     persons.set_names(session, [(key, check.registry_name, rules.REGISTRY)], now)
     answered = f"{check.checked_at.astimezone(CHINA):%Y-%m-%d %H:%M}"
-    recorded = f"按户籍信息处理。{check.source}{answered}答复：{check.summary.removeprefix('户籍核验：')}"
+    recorded = f"按户籍信息处理。{check.source}于 {answered} 答复：{check.summary.removeprefix('户籍核验：')}"
     if note:
         recorded += f"。{note}"
     repo.close(session, conflict, status=rules.registry_status(check.confirms), at=now, by=actor,
