@@ -6,7 +6,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -84,6 +84,10 @@ class Settings(BaseSettings):
     evidence_max_files: int = Field(5, ge=1, le=20, description="一次异议或修复申请最多可附的证明材料数")
     evidence_max_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="每个证明材料的大小上限（字节）")
     identity_provider: str = Field("demo", description="身份认证服务：demo（演示，验证码打印在服务器控制台）")
+    population_registry: str = Field("demo", description="人口基础信息库（户籍核验）：demo（演示户籍库，"
+                                     "姓名按号码推算，与演示数据一致）、none（不核验）或户籍核验网关的 https 地址")
+    population_registry_timeout: float = Field(5.0, gt=0, le=60, description="等待户籍核验网关答复的秒数，"
+                                               "超时即“未能核验”")
     # Behind a reverse proxy that terminates HTTPS the request looks like http: set this to true there.
     secure_cookies: bool | None = Field(None, description="Cookie 是否带 Secure 属性；缺省按请求是否为 https 决定")
 
@@ -142,6 +146,19 @@ class Settings(BaseSettings):
     exchange_ack_hours: int = Field(24, ge=1, le=24 * 30, description="发出的变更多少小时未获确认即视为逾期，"
                                     "在信用办工作台提示")
     exchange_max_batch_bytes: int = Field(64 * 1024 * 1024, ge=1024, description="接收的交换批次大小上限（字节）")
+
+    @field_validator("population_registry")
+    @classmethod
+    def _known_registry(cls, value: str) -> str:
+        """A wrong registry setting stops the platform at start, not at the office's first conflict."""
+        from chengxin.errors import DomainError
+        from chengxin.identity.registry import population_registry
+
+        try:
+            population_registry(value, 1.0)
+        except DomainError as exc:
+            raise ValueError(exc.message) from None
+        return value
 
     @property
     def resolved_database_url(self) -> str:

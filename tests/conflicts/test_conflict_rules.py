@@ -51,3 +51,16 @@ def test_roles_compare_as_sets_and_open_keys_name_one_claim():
     assert roles_of_json(roles_json(a)) == sorted(a)
     assert open_key("person_name", "tax", "李四") == open_key("person_name", "tax", "李四")
     assert open_key("person_name", "tax", "李四") != open_key("person_name", "court", "李四")
+
+
+def test_which_name_the_registry_confirms():
+    from chengxin.conflicts.rules import registry_confirms, registry_status, registry_summary
+
+    assert registry_confirms("张三", "张叁", "张 三") == "platform"
+    assert registry_confirms("张三", "张叁", "张叁") == "department"
+    assert registry_confirms("张三", "张叁", "王五") == "neither"
+    assert registry_confirms("张三", "张叁", None) is None
+    assert [registry_status(c) for c in ("platform", "department", "neither")] == ["kept", "accepted", "corrected"]
+    assert registry_summary(None, "张三", "张叁", None, "unavailable", "户籍核验服务超过 5 秒未答复") == (
+        "户籍核验：未能核验（户籍核验服务超过 5 秒未答复）")
+    assert registry_summary(None, "张三", "张叁", None, "not_found", None) == "户籍核验：户籍库中没有此号码"

@@ -34,6 +34,7 @@ ACTIONS = {
     "repair": "信用修复审核",
     "list": "名单管理",
     "conflict": "信息冲突核实",
+    "registry_verify": "户籍信息核验",
     "credential_check": "信用凭证核验",
 }
 

@@ -14,8 +14,9 @@ from chengxin.conflicts import repository as repo
 from chengxin.conflicts import rules, service
 from chengxin.conflicts.models import Conflict
 from chengxin.conflicts.schemas import ConflictOut
-from chengxin.deps import KeysDep, SessionDep, writes
+from chengxin.deps import KeysDep, SessionDep, SettingsDep, writes
 from chengxin.errors import DomainError
+from chengxin.identity.registry import from_settings
 from chengxin.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -24,9 +25,13 @@ QUEUE_STATUSES = {"open": "待核实", "kept": "维持原登记", "accepted": "�
                   "all": "全部"}
 
 
-def _shown(session: SessionDep, keys: KeysDep, caller: Caller, rows: list[Conflict]) -> list[ConflictOut]:
+def _shown(session: SessionDep, keys: KeysDep, caller: Caller, rows: list[Conflict],
+           asked: service.RegistryAsked | None = None) -> list[ConflictOut]:
     views, persons = service.describe(session, keys, rows)
     log_reads(session, caller, "conflict", [Read(k, "ok") for k in persons])
+    if asked is not None:
+        service.log_registry(session, caller, rows[0].id, asked)
+        views[0].registry = asked.check
     return views
 
 
@@ -44,20 +49,25 @@ def queue_page(request: Request, caller: Resolver, session: SessionDep, keys: Ke
 @router.get("/console/conflicts/{conflict_id}", response_class=HTMLResponse)
 @writes  # it logs the person it shows
 def detail_page(conflict_id: str, request: Request, caller: Resolver, session: SessionDep,
-                keys: KeysDep) -> HTMLResponse:
-    """一项信息冲突：平台登记与部门报送的内容、来源，以及处理表单。"""
-    (c,) = _shown(session, keys, caller, [service.get(session, conflict_id)])
+                keys: KeysDep, settings: SettingsDep) -> HTMLResponse:
+    """一项信息冲突：平台登记与部门报送的内容、来源，户籍核验的答复，以及处理表单。"""
+    asked = service.registry_check(session, keys, from_settings(settings), conflict_id)
+    (c,) = _shown(session, keys, caller, [service.get(session, conflict_id)], asked)
     return render(request, "conflicts/detail.html", c=c, may_correct=c.kind != rules.ORG_ROLES)
 
 
 @router.post("/console/conflicts/{conflict_id}/resolution")
-def resolve_page(conflict_id: str, caller: Resolver, session: SessionDep, keys: KeysDep,
+def resolve_page(conflict_id: str, caller: Resolver, session: SessionDep, keys: KeysDep, settings: SettingsDep,
                  decision: Annotated[str, Form(max_length=12)], note: Annotated[str, Form(max_length=2000)] = "",
                  value: Annotated[str, Form(max_length=200)] = "") -> Response:
-    """维持、采用报送内容或更正，写明核实情况。"""
+    """维持、采用报送内容或更正，写明核实情况；或按户籍信息处理。"""
     if decision not in rules.DECISIONS:
         raise DomainError("CONFLICT_DECISION_UNKNOWN", "请选择处理方式", 422)
+    asked = None
+    if decision == "registry":
+        asked = service.registry_check(session, keys, from_settings(settings), conflict_id)
     conflict = service.resolve(session, conflict_id, decision=decision, value=value or None, note=note,
-                               actor=actor_of(caller))
-    _shown(session, keys, caller, [conflict])  # deciding on a person's data reads it, as the API's answer does
+                               actor=actor_of(caller), registry=asked.check if asked else None)
+    # deciding on a person's data reads it, as the API's answer does
+    _shown(session, keys, caller, [conflict], asked)
     return RedirectResponse(f"/console/conflicts/{conflict.id}", status_code=303)

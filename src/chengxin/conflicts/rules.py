@@ -41,7 +41,9 @@ ACCEPTED = "accepted"
 CORRECTED = "corrected"
 STATUS_LABELS = {OPEN: "待核实", KEPT: "维持原登记", ACCEPTED: "采用报送内容", CORRECTED: "更正为核实结果"}
 # decision -> status it leaves; `correct` sets a value the office verified itself (names only).
-DECISIONS = {"keep": KEPT, "accept": ACCEPTED, "correct": CORRECTED}
+# `registry` (a person's name) sets the population registry's name: its status follows what that
+# name turns out to be (`registry_status`).
+DECISIONS = {"keep": KEPT, "accept": ACCEPTED, "correct": CORRECTED, "registry": CORRECTED}
 
 ORIGIN_LABELS = {"record": "信用记录", "organisation": "组织登记", "list_entry": "直接列入名单"}
 
@@ -151,3 +153,39 @@ def plan_names(known: dict[str, Named], claims: Iterable[tuple[str, str | None, 
         elif outcome == "conflict":
             plan.conflicts.append((i, current[0]))
     return plan
+
+
+Confirms = Literal["platform", "department", "neither"]
+
+
+def registry_confirms(platform: str | None, claimed: str, registry_name: str | None) -> Confirms | None:
+    """Which of the two names of a person-name conflict the population registry confirms: the
+    platform's, the department's, or neither; None when the registry gave no name to compare."""
+    if registry_name is None:
+        return None
+    if same_name(registry_name, platform):
+        return "platform"
+    if same_name(registry_name, claimed):
+        return "department"
+    return "neither"
+
+
+def registry_status(confirms: Confirms) -> str:
+    """The status a resolution by the registry's name leaves: kept, accepted or corrected."""
+    return {"platform": KEPT, "department": ACCEPTED}.get(confirms, CORRECTED)
+
+
+def registry_summary(confirms: Confirms | None, platform: str | None, claimed: str, registry_name: str | None,
+                     result: str, reason: str | None) -> str:
+    """What the credit office reads about the registry's answer (户籍核验：…)."""
+    if confirms == "platform":
+        return f"户籍核验：与户籍一致的是“{platform}”（平台登记的姓名）"
+    if confirms == "department":
+        return f"户籍核验：与户籍一致的是“{claimed}”（部门报送的姓名）"
+    if confirms == "neither":
+        return f"户籍核验：两个姓名都与户籍不一致，户籍登记的姓名为“{registry_name}”"
+    if result == "not_found":
+        return "户籍核验：户籍库中没有此号码" + (f"（{reason}）" if reason else "")
+    if result == "name_differs":
+        return "户籍核验：两个姓名都与户籍不一致"
+    return "户籍核验：未能核验" + (f"（{reason}）" if reason else "")

@@ -13,14 +13,18 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from chengxin.clock import utcnow
+from chengxin.access.service import Read, log_reads
+from chengxin.callers import Caller
+from chengxin.clock import CHINA, utcnow
 from chengxin.conflicts import repository as repo
 from chengxin.conflicts import rules
 from chengxin.conflicts.models import Conflict
-from chengxin.conflicts.schemas import ConflictOut, RoleOut
+from chengxin.conflicts.schemas import ConflictOut, RegistryCheckOut, RoleOut
 from chengxin.crypto import Keys
+from chengxin.db import read_transaction
 from chengxin.departments import repository as departments
 from chengxin.errors import DomainError, NotFound
+from chengxin.identity.registry import PopulationRegistry
 from chengxin.ids import new_id
 from chengxin.keyring.service import current_key
 from chengxin.notices import service as notices
@@ -101,19 +105,83 @@ def get(session: Session, conflict_id: str) -> Conflict:
     return conflict
 
 
+@dataclass(frozen=True, slots=True)
+class RegistryAsked:
+    """A registry check of an open person-name conflict: whom it was about and what it said."""
+
+    person_key: str
+    check: RegistryCheckOut
+
+
+def registry_check(session: Session, keys: Keys, registry: PopulationRegistry | None,
+                   conflict_id: str) -> RegistryAsked | None:
+    """Ask the population registry about an open person-name conflict's person; None for any other
+    conflict, or with no registry configured. The person is read in a transaction that only reads
+    when the session has none yet, so that the registry's answer (seconds, at worst) is awaited
+    without holding SQLite's write lock; the caller logs the read (action registry_verify)."""
+    if registry is None:
+        return None
+    if session.in_transaction():
+        asked = _question(session, keys, conflict_id)
+    else:
+        with read_transaction(session):
+            asked = _question(session, keys, conflict_id)
+    if asked is None:
+        return None
+    person_key, id_type, number, platform, claimed = asked
+    verdict = registry.verify(id_type, number, platform or claimed)
+    registry_name = None
+    if verdict.result == "match":
+        registry_name = platform or claimed
+    elif verdict.result == "name_differs":
+        registry_name = verdict.name
+        if registry_name is None and platform:  # a gateway that does not say its name: ask with the other
+            second = registry.verify(id_type, number, claimed)
+            if second.result == "match":
+                verdict, registry_name = second, claimed
+    confirms = rules.registry_confirms(platform, claimed, registry_name)
+    return RegistryAsked(person_key, RegistryCheckOut(
+        source=verdict.source, demo=verdict.demo, result=verdict.result, confirms=confirms,
+        registry_name=registry_name, reason=verdict.reason, checked_at=verdict.at,
+        summary=rules.registry_summary(confirms, platform, claimed, registry_name, verdict.result, verdict.reason)))
+
+
+def log_registry(session: Session, caller: Caller, conflict_id: str, asked: RegistryAsked) -> None:
+    """The registry's answer about a person is a read of their data: logged like the other reads."""
+    log_reads(session, caller, "registry_verify", [Read(asked.person_key, asked.check.result, conflict_id)],
+              purpose="信息冲突核实")
+
+
+def _question(session: Session, keys: Keys, conflict_id: str) -> tuple[str, str, str, str | None, str] | None:
+    conflict = get(session, conflict_id)
+    if conflict.kind != rules.PERSON_NAME or conflict.status != rules.OPEN:
+        return None
+    person = persons.get(session, current_key(session, conflict.subject_key))
+    if person is None:
+        return None
+    number = keys.decrypt(person.id_cipher, person.person_key.encode())
+    return person.person_key, person.id_type, number, person.name, conflict.claimed_value
+
+
 def resolve(session: Session, conflict_id: str, *, decision: str, note: str, actor: str,
-            value: str | None = None) -> Conflict:
+            value: str | None = None, registry: RegistryCheckOut | None = None) -> Conflict:
     """The credit office's decision: keep what the platform holds, accept the department's claim,
     or (for a name) correct it to a value it verified itself. Accepting or correcting sets the data;
-    a person's name so set comes from the office (an authority) and the person is told."""
+    a person's name so set comes from the office (an authority) and the person is told.
+
+    `registry` (a person's name, with the registry's answer `registry_check` just gave) sets the
+    registry's name with source registry, whichever of the two names it is, and writes the answer
+    into the note."""
     conflict = get(session, conflict_id)
     if conflict.status != rules.OPEN:
         raise DomainError("CONFLICT_RESOLVED", "该信息冲突已经处理", 409)
     status = rules.DECISIONS.get(decision)
     if status is None:
-        raise DomainError("CONFLICT_DECISION_UNKNOWN",
-                          "处理方式应为 keep（维持）、accept（采用报送内容）或 correct（更正）", 422)
+        raise DomainError("CONFLICT_DECISION_UNKNOWN", "处理方式应为 keep（维持）、accept（采用报送内容）、"
+                          "correct（更正）或 registry（按户籍信息处理）", 422)
     note = note.strip()
+    if decision == "registry":
+        return _resolve_by_registry(session, conflict, registry, note, actor)
     if not note:
         raise DomainError("CONFLICT_NOTE_REQUIRED", "处理信息冲突须写明核实情况", 422)
     now = utcnow()
@@ -130,6 +198,35 @@ def resolve(session: Session, conflict_id: str, *, decision: str, note: str, act
     if result is not None:
         _apply(session, conflict, result, now)
     repo.close(session, conflict, status=status, at=now, by=actor, value=result, note=note[:2000])
+    _tell_resolved(session, conflict)
+    return conflict
+
+
+def _resolve_by_registry(session: Session, conflict: Conflict, check: RegistryCheckOut | None, note: str,
+                         actor: str) -> Conflict:
+    if conflict.kind != rules.PERSON_NAME:
+        raise DomainError("CONFLICT_REGISTRY_NOT_APPLICABLE", "只有自然人姓名冲突可以按户籍信息处理", 422)
+    if check is None:
+        raise DomainError("CONFLICT_REGISTRY_OFF", "本平台未配置户籍核验，请选择其他处理方式", 422)
+    if check.registry_name is None or check.confirms is None:
+        raise DomainError("CONFLICT_REGISTRY_UNCONFIRMED",
+                          f"户籍库未能确认此人的姓名，不能按户籍信息处理。{check.summary}", 409)
+    now = utcnow()
+    key = current_key(session, conflict.subject_key)
+    if persons.get(session, key) is None:
+        raise NotFound("PERSON_NOT_FOUND", "平台中已没有此人")
+    persons.set_names(session, [(key, check.registry_name, rules.REGISTRY)], now)
+    answered = f"{check.checked_at.astimezone(CHINA):%Y-%m-%d %H:%M}"
+    recorded = f"按户籍信息处理。{check.source}于 {answered} 答复：{check.summary.removeprefix('户籍核验：')}"
+    if note:
+        recorded += f"。{note}"
+    repo.close(session, conflict, status=rules.registry_status(check.confirms), at=now, by=actor,
+               value=check.registry_name, note=recorded[:2000])
+    _tell_resolved(session, conflict)
+    return conflict
+
+
+def _tell_resolved(session: Session, conflict: Conflict) -> None:
     if conflict.kind == rules.PERSON_NAME:
         person = persons.get(session, current_key(session, conflict.subject_key))
         name = person.name if person is not None else None
@@ -137,7 +234,6 @@ def resolve(session: Session, conflict_id: str, *, decision: str, note: str, act
             session, person_key=conflict.subject_key, kind="identity_name_resolved", key=conflict.id,
             title="姓名不一致的信息已核实",
             body=f"信用办已核实以您的证件号码报送但姓名不一致的信息，平台登记的您的姓名为“{name}”。")
-    return conflict
 
 
 def _apply(session: Session, conflict: Conflict, value: str, now: datetime) -> None:

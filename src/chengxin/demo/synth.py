@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 from datetime import date, timedelta
 
@@ -43,6 +44,13 @@ def person_name(rng: random.Random, sex: str) -> str:
     return surname + given
 
 
+def registered_name(number: str) -> str:
+    """The name the demo population registry (演示户籍库) holds for a citizen ID number: derived from
+    the number alone, so the demo generator and the demo registry agree without sharing any state."""
+    sex = "male" if int(number[16]) % 2 else "female"
+    return person_name(random.Random(hashlib.sha256(b"chengxin-demo-registry:" + number.encode()).digest()), sex)
+
+
 def birth_date(rng: random.Random, today: date) -> date:
     """Adult-heavy ages (18-80), with about 4 % minors."""
     years = rng.uniform(8, 17.9) if rng.random() < 0.04 else rng.triangular(18, 80, 38)
@@ -51,7 +59,8 @@ def birth_date(rng: random.Random, today: date) -> date:
 
 def synthetic_person(rng: random.Random, county_pool: list[str], today: date,
                      used: set[str]) -> tuple[str, str, str, date]:
-    """(citizen id, name, sex, birth date), unique within `used`."""
+    """(citizen id, name, sex, birth date), unique within `used`; the name is the one the demo
+    population registry holds for the number (`registered_name`)."""
     while True:
         sex = "male" if rng.random() < 0.51 else "female"
         born = birth_date(rng, today)
@@ -59,7 +68,7 @@ def synthetic_person(rng: random.Random, county_pool: list[str], today: date,
         number = citizen_id(rng.choice(county_pool), born, seq)
         if number not in used:
             used.add(number)
-            return number, person_name(rng, sex), sex, born
+            return number, registered_name(number), sex, born
 
 
 def uscc(rng: random.Random, county: str) -> str:
