@@ -129,6 +129,9 @@ REQUESTS: dict[tuple[str, str], Callable[..., Any]] = {
         f"/api/v1/persons/{k.subject_key('citizen_id', cid(61))}/file", headers=OPERATOR),
     ("GET", "/api/v1/me/file"): lambda c, s, k: c.get("/api/v1/me/file", headers=_person(c, s, k)),
     ("POST", "/api/v1/checks"): lambda c, s, k: c.post("/api/v1/checks", headers=HR, json=CHECK),
+    # Asks the neighbouring platforms (none configured here) and logs the department's query itself.
+    ("POST", "/api/v1/exchange/queries"): lambda c, s, k: c.post("/api/v1/exchange/queries", headers=HR, json={
+        "id_number": cid(61), "purpose": "资格审查"}),
     ("POST", "/api/v1/checks/batch"): lambda c, s, k: c.post("/api/v1/checks/batch", headers=HR, json={
         **{x: CHECK[x] for x in ("scenario", "department", "purpose")}, "identifiers": [cid(61)]}),
     ("GET", "/api/v1/organisations/{uscc}"): lambda c, s, k: c.get(f"/api/v1/organisations/{BANK}",

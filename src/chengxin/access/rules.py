@@ -184,7 +184,7 @@ ACTOR_LABELS = {"person": "本人", "operator": "信用办", "auditor": "审计�
 # Who an anonymous reader is, by what they did (they verified a document the person showed them).
 ANONYMOUS_ACTORS = {"credential_check": "您出示信用凭证的核验方", "report_verify": "您出示信用报告的核验方"}
 RESULT_LABELS = {"ok": "已查询", "denied": "被拒绝", "block": "拦截", "review": "从严审核", "green": "绿色通道",
-                 "clear": "通过",
+                 "clear": "通过", "not_found": "未查到该人",
                  # a report that was not issued, and why
                  "REPORT_NAME_MISMATCH": "未出具（姓名不符）", "REPORT_CERTIFICATE_UNTRUE": "未出具（证明不属实）",
                  "REPORT_RATE_LIMITED": "未出具（超过次数限制）"}

@@ -36,6 +36,7 @@ ACTIONS = {
     "conflict": "信息冲突核实",
     "registry_verify": "户籍信息核验",
     "credential_check": "信用凭证核验",
+    "exchange_query": "跨区域查询（互查）",
 }
 
 

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from chengxin.callers import Caller, permit
 from chengxin.deps import SessionDep, SignerDep
 from chengxin.errors import PROBLEM_RESPONSES, DomainError
-from chengxin.exchange import feed, service
+from chengxin.exchange import feed, query, service
 from chengxin.exchange import schemas as s
 
 router = APIRouter(prefix="/api/v1/exchange", tags=["平台交换"], responses=PROBLEM_RESPONSES)
@@ -50,6 +50,30 @@ def give_statement(request: Request, signer: SignerDep,
     请求须由该相邻平台签名。"""
     state = request.app.state
     return service.answer_statement(state.sessionmaker, feed.current_node(state.settings), signer, ask)
+
+
+@router.post("/queries", summary="跨区域查询（互查）", response_model=s.QueryOut)
+def cross_query(request: Request, body: s.QueryIn, signer: SignerDep,
+                caller: Annotated[Caller, permit("checks.run")]) -> dict[str, Any]:
+    """部门经本平台向可互查的相邻平台查询某人：本平台与对方平台都把这次查询记入查询日志（本人可见），对方的
+    答复由对方签名并加密给本平台；返回合并后的事项，每项注明来源平台与部门。对方无法连接或拒绝时注明原因，
+    不影响其他平台的答复。只含向社会公开或向政府部门共享的信息。"""
+    state = request.app.state
+    return query.ask_neighbours(state.sessionmaker, state.keys, state.catalog, signer,
+                                feed.current_node(state.settings), caller, id_type=body.id_type,
+                                id_number=body.id_number, purpose=body.purpose, reference=body.business_ref,
+                                only=body.neighbours)
+
+
+@router.post("/lookups", summary="答复相邻平台的跨区域查询", dependencies=[permit("node")],
+             response_model=s.SignedOut)
+def lookup(request: Request, signer: SignerDep,
+           ask: Annotated[dict[str, Any], Body(examples=[s.LOOKUP_EXAMPLE])]) -> dict[str, Any]:
+    """相邻平台代其部门查询某人：询问须由该平台签名、5 分钟内有效，证件号码加密给本平台；本平台把这次查询
+    记入查询日志（询问平台的部门、目的、业务编号），答复由本平台签名并加密给询问平台。"""
+    state = request.app.state
+    return query.answer(state.sessionmaker, state.keys, state.catalog, signer, feed.current_node(state.settings),
+                        ask)
 
 
 @router.get("/neighbours", response_model=s.NeighboursOut, summary="相邻平台与交换状态")

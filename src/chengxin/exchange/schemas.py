@@ -135,3 +135,44 @@ def neighbours_out(node: rules.Node, statuses: list[Any], refusals: list[Any]) -
 
 def _day(d: date) -> str:
     return d.isoformat()
+
+
+LOOKUP_EXAMPLE = {"type": rules.QUERY_TYPE, "sender": "340400", "receiver": "341021",
+                  "at": "2026-12-07T02:00:00+00:00", "nonce": "3f2a9c01d4e5b6a7",
+                  "caller": {"department": "human_resources", "department_name": "市人力资源和社会保障局"},
+                  "purpose": "公务员录用考察", "reference": "HR-2026-0001",
+                  "sealed": "（加密的证件类型与号码，base64）", "signature": "（询问平台签名，base64）"}
+
+
+class QueryIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "id_type": "citizen_id", "id_number": "11010519491231002X", "purpose": "公务员录用考察",
+        "business_ref": "HR-2026-0001"}]})
+    id_type: str = Field("citizen_id", max_length=32)
+    id_number: str = Field(min_length=1, max_length=64)
+    purpose: str = Field(min_length=1, max_length=200, description="查询目的（对方平台与本人都能看到）")
+    business_ref: str | None = Field(None, max_length=100, description="业务编号")
+    neighbours: list[str] | None = Field(None, max_length=50, description="只问这些相邻平台（缺省：全部可互查的）")
+
+
+class QueryOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "node": {"code": "340400", "name": "淮南市公共信用信息平台"}, "local_found": True,
+        "answers": [{"node": "341021", "name": "凤台县公共信用信息平台", "status": "answered",
+                     "status_label": "已答复（签名有效）", "found": True, "answered_at": "2026-12-07T02:00:01+00:00"}],
+        "matters": [{"origin_node": "341021", "origin_name": "凤台县公共信用信息平台",
+                     "department_name": "县市场监督管理局", "item_code": "XZCF-01", "item_name": "行政处罚信息",
+                     "category": "XZCF", "nature": "negative", "severity": "general", "decision_date": "2026-05-20",
+                     "state": "in_effect", "state_label": "有效", "list_type": None, "answered_by": "341021"}]}]})
+    node: dict[str, str]
+    local_found: bool
+    answers: list[dict[str, Any]]
+    matters: list[dict[str, Any]] = Field(description="合并后的事项，每项注明来源平台（origin_node）与答复平台")
+
+
+class SignedOut(BaseModel):
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [{
+        "type": rules.ANSWER_TYPE, "sender": "341021", "receiver": "340400", "nonce": "3f2a9c01d4e5b6a7",
+        "found": True, "at": "2026-12-07T02:00:01+00:00", "sealed": "…", "signature": "…"}]})
+    type: str
+    signature: str
