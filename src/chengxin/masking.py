@@ -141,8 +141,9 @@ def third_party_file(file: CreditFile, *, birth_date: date | None, categories: f
         "negative": sum(r.nature == "negative" for r in own),
         "neutral": sum(r.nature == "neutral" for r in own),
         "in_publicity": sum(r.publicity.status == "in_publicity" for r in own), "listed": listed})
+    # A reference source's information (R15) is for the bodies that apply measures, not for third parties.
     return file.model_copy(update={"identity": identity, "summary": summary, "categories": own_categories,
-                                   "organisations": organisations})
+                                   "organisations": organisations, "references": []})
 
 
 def _no_history(matter: MatterOut) -> MatterOut:

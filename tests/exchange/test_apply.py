@@ -25,6 +25,7 @@ from helpers import OPERATOR, check, cid, court_case, file_of, penalty, submit
 
 COUNTY, CITY, PROVINCE = "341021", "340400", "340000"
 COUNTY_KEY, PROVINCE_KEY = Signer.from_seed(b"c" * 32), Signer.from_seed(b"p" * 32)
+PBOC_KEY, AGENCY_KEY = Signer.from_seed(b"b" * 32), Signer.from_seed(b"a" * 32)
 
 
 @pytest.fixture
@@ -35,7 +36,13 @@ def city(settings, tmp_path: Path, app) -> Iterator[rules.Node]:
          "url": "https://county.example", "public_key": base64.b64encode(COUNTY_KEY.public_key()).decode()},
         {"code": PROVINCE, "name": "安徽省公共信用信息平台", "direction": "up", "mode": "file",
          "outbox": "to-province", "inbox": "from-province",
-         "public_key": base64.b64encode(PROVINCE_KEY.public_key()).decode()}]}
+         "public_key": base64.b64encode(PROVINCE_KEY.public_key()).decode()},
+        {"code": "PBOC", "name": "金融信用信息基础数据库", "role": "financial_database", "direction": "up",
+         "mode": "file", "outbox": "to-pboc", "inbox": "from-pboc", "agreement": "淮南人行信用共享协议〔2026〕1号",
+         "public_key": base64.b64encode(PBOC_KEY.public_key()).decode()},
+        {"code": "AGY01", "name": "示范信用服务有限公司", "role": "credit_agency", "direction": "down",
+         "mode": "file", "outbox": "to-agency", "inbox": "from-agency",
+         "public_key": base64.b64encode(AGENCY_KEY.public_key()).decode()}]}
     (tmp_path / "neighbours.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
     city_settings = settings.model_copy(update={"node_code": CITY, "node_name": "淮南市公共信用信息平台"})
     feed.install(city_settings)
@@ -45,7 +52,8 @@ def city(settings, tmp_path: Path, app) -> Iterator[rules.Node]:
 
 
 def _origin(node: str, dept: str, ref: str, **extra) -> dict:
-    names = {COUNTY: "凤台县公共信用信息平台", PROVINCE: "安徽省公共信用信息平台", CITY: "淮南市公共信用信息平台"}
+    names = {COUNTY: "凤台县公共信用信息平台", PROVINCE: "安徽省公共信用信息平台", CITY: "淮南市公共信用信息平台",
+             "AGY01": "示范信用服务有限公司"}
     return {"node": node, "node_name": names[node], "department": dept, "department_name": "市场监督管理局",
             "ref": ref, **extra}
 
@@ -93,7 +101,7 @@ def test_a_county_batch_is_applied_once_shown_as_the_countys_and_forwarded_up_no
     assert got.status_code == 200, got.text
     assert "凤台县公共信用信息平台·市场监督管理局" in got.text
     # Owed to the province (up), never back to the county it came from.
-    owed = session.scalars(select(OutgoingChange)).all()
+    owed = session.scalars(select(OutgoingChange)).all()  # general penalties: nothing for the financial database
     assert sorted((o.neighbour, o.kind) for o in owed) == [(PROVINCE, "record"), (PROVINCE, "record")]
     # The same batch again: nothing new anywhere.
     again = receive(factory, keys, catalog, signer, city, data)
@@ -130,12 +138,14 @@ def test_a_repair_decided_above_ends_the_matter_here_and_reaches_the_county_not_
     assert (m.end_reason, m.ended_on.isoformat()) == ("repaired", "2026-11-18")
     assert "安徽省公共信用信息平台决定信用修复" in (m.end_note or "")
     assert not check(client, cid(7), "civil_service_recruitment").json()["hits"]
-    owed = [(o.neighbour, o.kind) for o in session.scalars(select(OutgoingChange).where(OutgoingChange.kind == "end"))]
-    assert owed == [(COUNTY, "end")]  # to the county it came from; the province told us
+    owed = sorted((o.neighbour, o.kind) for o in session.scalars(select(OutgoingChange).where(
+        OutgoingChange.kind == "end")))
+    # To the county it came from and the financial database that got the listing; the province told us.
+    assert owed == [(COUNTY, "end"), ("PBOC", "end")]
     # The province's word again: applied once, nothing more owed.
     receive(factory, keys, catalog, signer, city, batch(PROVINCE_KEY, PROVINCE, [
         end_change(1, row["source_record_id"], COUNTY, dept="court")]))
-    assert _count(session, OutgoingChange, OutgoingChange.kind == "end") == 1
+    assert _count(session, OutgoingChange, OutgoingChange.kind == "end") == 2
 
 
 def test_the_upper_version_prevails_over_the_citys_own_matter_and_the_person_is_told(
@@ -197,3 +207,41 @@ def test_the_citys_feed_to_a_file_mode_neighbour_is_sealed_to_it_and_confirmed_b
     service.send_round(factory, keys, catalog, signer, city, province, batch=1)
     assert (inbox / "refused" / rules.receipt_file_name(CITY, PROVINCE, 9)).exists()
     assert session.scalars(select(Refusal)).one().code == "EXCHANGE_SIGNATURE_INVALID"
+
+
+def test_serious_dishonesty_goes_to_the_financial_database_under_its_agreement_and_nothing_else(
+        city, factory, session, keys, catalog, signer, client, tmp_path):
+    assert submit(client, [penalty(31)]).status_code == 201
+    assert submit(client, [court_case(32)], headers=_court()).status_code == 201
+    owed = sorted((o.neighbour, o.kind) for o in session.scalars(select(OutgoingChange)))
+    # Both up to the province; the court's list entry also down to the county (lists are kept above).
+    assert owed == [(PROVINCE, "record"), (PROVINCE, "record"), (COUNTY, "record"), ("PBOC", "record")]
+    pboc = city.neighbour("PBOC")
+    assert service.send_round(factory, keys, catalog, signer, city, pboc, batch=10).files_written == 1
+    (written,) = (tmp_path / "to-pboc").glob("*.batch.json")
+    manifest = json.loads(written.read_bytes())["manifest"]
+    assert manifest["agreement"] == "淮南人行信用共享协议〔2026〕1号" and manifest["counts"] == {"record": 1}
+
+
+def _court() -> dict:
+    from helpers import COURT
+
+    return COURT
+
+
+def test_a_credit_agencys_records_are_kept_as_reference_only_never_a_measure(
+        city, factory, session, keys, catalog, signer, client):
+    row = court_case(41)  # even a black-list item from such a source is not a listing here (R15)
+    receipt = receive(factory, keys, catalog, signer, city, batch(AGENCY_KEY, "AGY01", [
+        record_change(1, {**row, "id_type": "citizen_id"}, node="AGY01", dept="agency")]))
+    assert receipt["rejected"] == []
+    assert _count(session, Matter) == 0 and _count(session, Record) == 0
+    assert not check(client, cid(41), "civil_service_recruitment").json()["hits"]
+    got = file_of(client, cid(41)).json()
+    assert got["summary"]["total"] == 0 and got["categories"] == []
+    (ref,) = got["references"]
+    assert (ref["source_name"], ref["item_name"], ref["state"]) == ("示范信用服务有限公司", "失信被执行人信息", "in_effect")
+    assert "不作为本平台联合奖惩措施的依据" in ref["note"]
+    receive(factory, keys, catalog, signer, city, batch(AGENCY_KEY, "AGY01", [
+        end_change(2, row["source_record_id"], "AGY01", reason="revoked", dept="agency")]))
+    assert file_of(client, cid(41)).json()["references"][0]["state"] == "revoked"

@@ -156,6 +156,19 @@ class SummaryOut(BaseModel):
     listed: dict[str, int] = Field(default_factory=dict, description="当日在列的事项数，按名单")
 
 
+class ReferenceOut(BaseModel):
+    """A record from a source that is only a reference (R15): never the basis of a platform measure."""
+
+    id: str
+    source: str
+    source_name: str = Field(description="来源，如金融信用信息基础数据库、信用服务机构")
+    item_name: str
+    decision_date: date
+    state: str = Field(description="in_effect（有效）或来源已撤销、修复的：revoked、repaired …")
+    state_label: str
+    note: str = Field(description="参考信息的说明：仅供实施措施的单位参考，不作为本平台联合奖惩措施的依据")
+
+
 class CreditFile(BaseModel):
     """A person's credit file as it stood on `as_of`."""
 
@@ -173,5 +186,7 @@ class CreditFile(BaseModel):
     as_of: date
     identity: IdentityOut
     summary: SummaryOut
+    references: list[ReferenceOut] = Field(default_factory=list, description="来自仅供参考来源的信息（R15），"
+                                           "不计入概况、不作为本平台措施的依据")
     categories: list[CategoryOut]
     organisations: list[OrganisationOut]

@@ -123,7 +123,28 @@ def build_file(
         for u in sorted(org_names)
     ]
     return s.CreditFile(person_key=person_key, as_of=day, identity=identity, summary=summary,
-                        categories=_by_category(own, catalog), organisations=organisations)
+                        categories=_by_category(own, catalog), organisations=organisations,
+                        references=references_of(session, person_key, day))
+
+
+REFERENCE_NOTE = "来源推送的参考信息，仅供实施措施的单位参考，不作为本平台联合奖惩措施的依据"
+
+
+def references_of(session: Session, person_key: str, day: date) -> list[s.ReferenceOut]:
+    """What sources that are only a reference (R15) pushed about the person, as known on `day`."""
+    from chengxin.exchange import repository as exchange_repo
+    from chengxin.matters.rules import STATE_LABELS
+
+    out = []
+    for r in exchange_repo.references(session, person_key):
+        if r.decision_date > day:
+            continue
+        ended = r.ended_on is not None and r.ended_on <= day
+        state = (r.end_reason or "revoked") if ended else "in_effect"
+        out.append(s.ReferenceOut(id=r.id, source=r.source, source_name=r.source_name, item_name=r.item_name,
+                                  decision_date=r.decision_date, state=state,
+                                  state_label=STATE_LABELS.get(state, state), note=REFERENCE_NOTE))
+    return out
 
 
 def _not_found(department: str | None) -> NotFound:

@@ -20,6 +20,7 @@ from chengxin.departments import repository as departments
 from chengxin.errors import DomainError
 from chengxin.exchange import feed, rules
 from chengxin.exchange import repository as repo
+from chengxin.exchange.models import ReferenceRecord
 from chengxin.identity.rules import parse_identifier
 from chengxin.matters import service as matters
 from chengxin.matters.models import Matter
@@ -41,6 +42,12 @@ class Applier:
 
     def apply(self, changes: Sequence[dict[str, Any]]) -> list[tuple[int, str]]:
         """Apply changes in order; returns (number, code) of those refused."""
+        source = self.node.neighbour(self.sender)
+        if source is not None and source.reference_only:
+            for change in changes:
+                self._reference(change, source)
+            repo.add_applied(self.session, self.noted)
+            return self.rejected
         with feed.applying(self.sender):
             run: list[dict[str, Any]] = []
             for change in changes:
@@ -167,6 +174,50 @@ class Applier:
         matters.end(self.session, m, reason, note, told=told, on=on, now=self.now,
                     extra={"decided_by": decided} if decided else None)
         return m
+
+
+    def _reference(self, change: dict[str, Any], source: rules.Neighbour) -> None:
+        """A source that is only a reference (R15): its records are kept as such, apart from records;
+        its ends end them."""
+        try:
+            origin = change["origin"]
+            ref = str(origin["ref"])[:64]
+            found = self.session.scalars(select(ReferenceRecord).where(
+                ReferenceRecord.source == source.code, ReferenceRecord.source_ref == ref)).first()
+            if change["kind"] == rules.END:
+                if found is None:
+                    raise DomainError("EXCHANGE_MATTER_UNKNOWN", "本平台没有该参考信息", 422)
+                found.ended_on = date.fromisoformat(change["ended_on"]) if change.get("ended_on") else today()
+                found.end_reason = str(change.get("reason") or "revoked")[:16]
+            elif change["kind"] in (rules.RECORD, rules.LISTING):
+                subject, body = change["subject"], change.get("record") or change.get("listing") or {}
+                if subject.get("kind") != "person":
+                    raise DomainError("EXCHANGE_SUBJECT_UNSUPPORTED", "参考信息的主体须为自然人", 422)
+                ident = parse_identifier(str(subject["id_type"]), str(subject["id_number"]))
+                (key,) = persons.ensure(self.session, self.keys, [(ident, subject.get("name"))], self.now,
+                                        origin=Origin(self._department(origin), "record",
+                                                      f"{source.name}推送的参考信息"))
+                fields = body.get("fields") or {}
+                item = self.catalog.item(str(body.get("item_code") or ""))
+                values = dict(subject_key=key, source=source.code, source_name=source.name, source_ref=ref,
+                              item_code=str(body.get("item_code") or "")[:32] or None,
+                              item_name=(item.name if item else str(fields.get("item_name") or body.get("item_code")
+                                                                    or "参考信息"))[:200],
+                              decision_date=date.fromisoformat(body.get("decision_date") or body["start_date"]),
+                              content=fields, received_at=self.now)
+                if found is None:
+                    self.session.add(ReferenceRecord(id=ids.new_id(), **values))
+                else:
+                    for name, value in values.items():
+                        setattr(found, name, value)
+            self.session.flush()
+        except DomainError as exc:
+            self._note(change, exc.code, None)
+            return
+        except (KeyError, TypeError, ValueError):
+            self._note(change, "EXCHANGE_CHANGE_MALFORMED", None)
+            return
+        self._note(change, None, None)
 
 
 def _flat(change: dict[str, Any]) -> dict[str, Any]:

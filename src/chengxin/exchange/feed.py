@@ -85,11 +85,19 @@ def _skipped(department_code: str) -> set[str]:
     return {c for c in (receiving_from.get(), origin) if c}
 
 
-def _targets(node: rules.Node, department_code: str, disclosure: str, category: str,
-             listed: bool) -> list[str]:
+def _targets(node: rules.Node, department_code: str, disclosure: str, category: str, listed: bool,
+             serious: bool) -> list[str]:
+    """Platforms: upward what they admit, downward lists only. The financial credit database: serious
+    dishonesty only, under its sharing agreement. A credit agency: nothing (it only sends, R15)."""
     skip = _skipped(department_code)
-    return [n.code for n in node.neighbours
-            if n.code not in skip and (n.direction == rules.UP or listed) and n.admits(disclosure, category)]
+    out = []
+    for n in node.neighbours:
+        if n.code in skip or not n.admits(disclosure, category):
+            continue
+        platform = n.role == rules.PLATFORM and (n.direction == rules.UP or listed)
+        if platform or (n.role == rules.FINANCIAL and serious):
+            out.append(n.code)
+    return out
 
 
 def follow_records(session: Session, department_code: str, stored: Sequence[tuple[Any, Sequence[Any]]],
@@ -103,7 +111,9 @@ def follow_records(session: Session, department_code: str, stored: Sequence[tupl
     rows = []
     for row, rec in stored:
         item = row.item
-        for code in _targets(node, department_code, item.disclosure, item.category, item.list_type is not None):
+        serious = item.list_type == "black" or row.severity == "serious"
+        for code in _targets(node, department_code, item.disclosure, item.category, item.list_type is not None,
+                             serious):
             rows.append({"neighbour": code, "numbered": 0, "kind": rules.RECORD, "subject_key": rec[0],
                          "matter_id": rec[17], "ref": rec[1], "extra": None, "created_at": now})
     repo.owe(session, rows)
@@ -119,7 +129,8 @@ def follow_listing(session: Session, catalog: Catalog, m: Matter, now: datetime)
     disclosure = item.disclosure if item else "public"
     repo.owe(session, [{"neighbour": code, "numbered": 0, "kind": rules.LISTING, "subject_key": m.subject_key,
                         "matter_id": m.id, "ref": m.id, "extra": None, "created_at": now}
-                       for code in _targets(node, m.department_code, disclosure, category, True)])
+                       for code in _targets(node, m.department_code, disclosure, category, True,
+                                            m.list_type == "black")])
 
 
 def receivers(session: Session, m: Matter) -> set[str]:

@@ -123,3 +123,25 @@ class Reconciliation(Base):
     status: Mapped[str] = mapped_column(String(8))  # ok | drift | failed
     # [{category, day, ours: [count, hash], theirs: [count, hash]}] where they differ; or the error.
     details: Mapped[list[Any] | dict[str, Any]] = mapped_column(JSONType)
+
+
+class ReferenceRecord(Base):
+    """A record from a source that is only a reference (R15: the financial credit database, a credit
+    agency): shown to the person and to the bodies that apply measures as such, never the basis
+    of a platform measure (no matter, no check, no list, no public page)."""
+
+    __tablename__ = "exchange_references"
+    __table_args__ = (Index("ix_exchange_references_source", "source", "source_ref"),)
+
+    subject_key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    id: Mapped[str] = mapped_column(String(26), primary_key=True)
+    source: Mapped[str] = mapped_column(String(6))
+    source_name: Mapped[str] = mapped_column(String(200))
+    source_ref: Mapped[str] = mapped_column(String(64))
+    item_code: Mapped[str | None] = mapped_column(String(32))
+    item_name: Mapped[str] = mapped_column(String(200))
+    decision_date: Mapped[date] = mapped_column(Date)
+    content: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    end_reason: Mapped[str | None] = mapped_column(String(16))

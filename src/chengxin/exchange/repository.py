@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from chengxin.exchange.models import AppliedChange, OutgoingChange, Peer, Reconciliation, Refusal
+from chengxin.exchange.models import AppliedChange, OutgoingChange, Peer, Reconciliation, ReferenceRecord, Refusal
 
 OUTGOING_COLUMNS = ("neighbour", "numbered", "kind", "subject_key", "matter_id", "ref", "extra", "created_at")
 
@@ -155,3 +155,8 @@ def overdue(session: Session, before: datetime, limit: int = 100) -> list[Outgoi
     return list(session.scalars(select(OutgoingChange).where(
         OutgoingChange.kind == "end", OutgoingChange.acked_at.is_(None),
         or_(OutgoingChange.created_at < before)).order_by(OutgoingChange.created_at).limit(limit)))
+
+
+def references(session: Session, subject_key: str) -> list[ReferenceRecord]:
+    return list(session.scalars(select(ReferenceRecord).where(ReferenceRecord.subject_key == subject_key)
+                                .order_by(ReferenceRecord.decision_date.desc(), ReferenceRecord.id)))

@@ -58,6 +58,15 @@ RECORD, LISTING, END, PUBLICITY_END = "record", "listing", "end", "publicity_end
 KINDS = {RECORD: "信用记录（含更正）", LISTING: "名单条目", END: "撤销、修复与删除", PUBLICITY_END: "公示期满"}
 
 _CODE = re.compile(r"^\d{6}$")
+# A source or receiver that is not a credit platform (the PBOC credit reference centre, a credit
+# agency) has a short code of its own: capital letters and digits.
+_OTHER_CODE = re.compile(r"^[0-9A-Z]{2,6}$")
+
+PLATFORM, FINANCIAL, AGENCY = "platform", "financial_database", "credit_agency"
+ROLES = {PLATFORM: "信用信息共享平台", FINANCIAL: "金融信用信息基础数据库", AGENCY: "信用服务机构"}
+# Sources whose records are a reference for the bodies that apply measures and never the basis of
+# a platform measure (R15): kept apart from records, shown as reference, never in checks or lists.
+REFERENCE_ONLY = frozenset({FINANCIAL, AGENCY})
 
 
 def region_code(text: Any, where: str) -> str:
@@ -82,6 +91,12 @@ class Neighbour:
     disclosure: frozenset[str] = frozenset({"public", "government"})
     categories: frozenset[str] | None = None  # None: every category
     answers: bool = False  # it answers cross-region queries from this platform
+    role: str = PLATFORM
+    agreement: str | None = None  # the sharing agreement a non-platform receiver is sent under
+
+    @property
+    def reference_only(self) -> bool:
+        return self.role in REFERENCE_ONLY
 
     @property
     def key_id(self) -> str:
@@ -129,7 +144,20 @@ def parse_neighbours(doc: Any, *, code: str, name: str, base: Path) -> Node:
 def _neighbour(entry: Any, where: str, base: Path) -> Neighbour:
     if not isinstance(entry, dict):
         raise DomainError("EXCHANGE_CONFIG_INVALID", f"{where}应为键值对", 500)
-    code = region_code(entry.get("code"), where)
+    role = entry.get("role", PLATFORM)
+    if role not in ROLES:
+        raise DomainError("EXCHANGE_CONFIG_INVALID", f"{where}：role 应为 platform、financial_database 或 "
+                          "credit_agency", 500)
+    if role == PLATFORM:
+        code = region_code(entry.get("code"), where)
+    else:
+        code = str(entry.get("code") or "").strip()
+        if not _OTHER_CODE.match(code):
+            raise DomainError("EXCHANGE_CONFIG_INVALID", f"{where}：非平台机构的代码应为 2–6 位大写字母或数字", 500)
+    agreement = str(entry.get("agreement") or "").strip() or None
+    if role == FINANCIAL and agreement is None:
+        raise DomainError("EXCHANGE_CONFIG_INVALID",
+                          f"{where}：向金融信用信息基础数据库共享须写明共享协议 agreement", 500)
     name = str(entry.get("name") or "").strip()
     if not name:
         raise DomainError("EXCHANGE_CONFIG_INVALID", f"{where}：缺少平台名称 name", 500)
@@ -163,7 +191,7 @@ def _neighbour(entry: Any, where: str, base: Path) -> Neighbour:
     return Neighbour(code=code, name=name, direction=direction, mode=mode, public_key=key, url=url, outbox=outbox,
                      inbox=inbox, disclosure=frozenset(disclosure),
                      categories=None if categories == "all" else frozenset(categories),
-                     answers=bool(entry.get("answers", False)))
+                     answers=bool(entry.get("answers", False)) and role == PLATFORM, role=role, agreement=agreement)
 
 
 # --- sealing to a node's published Ed25519 key -------------------------------------------------
@@ -244,7 +272,7 @@ def digest(change: Mapping[str, Any]) -> str:
 
 
 def build_batch(*, sender: tuple[str, str, str], receiver: str, changes: Sequence[dict[str, Any]],
-                recipient_key: bytes, sign: Any, created_at: datetime) -> bytes:
+                recipient_key: bytes, sign: Any, created_at: datetime, agreement: str | None = None) -> bytes:
     """The batch bytes: {"manifest", "signature", "sealed"}; `sign` signs bytes with the sender's key."""
     if not changes:
         raise ValueError("an empty batch")
@@ -258,6 +286,8 @@ def build_batch(*, sender: tuple[str, str, str], receiver: str, changes: Sequenc
         "count": len(changes), "counts": counts, "changes_sha256": hashlib.sha256(plain).hexdigest(),
         "created_at": created_at.isoformat(),
     }
+    if agreement:
+        manifest["agreement"] = agreement  # the sharing agreement it is sent under
     head = canonical_json(manifest)
     sealed = seal(plain, recipient_key, head)
     return canonical_json({"manifest": manifest, "signature": base64.b64encode(sign(head)).decode(),
@@ -377,6 +407,6 @@ def local_department(origin_node: str, department: str, own_code: str) -> str:
 def split_department(code: str) -> tuple[str | None, str]:
     """(origin node, its department code) of a local department code; node None for our own."""
     head, dot, rest = code.partition(".")
-    if dot and _CODE.match(head):
+    if dot and (_CODE.match(head) or _OTHER_CODE.match(head)):
         return head, rest
     return None, code

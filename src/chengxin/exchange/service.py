@@ -87,7 +87,7 @@ def send_round(factory: sessionmaker[Session], keys: Keys, catalog: Catalog, sig
             break
         data = rules.build_batch(sender=(node.code, node.name, signer.key_id), receiver=neighbour.code,
                                  changes=changes, recipient_key=neighbour.public_key, sign=signer.sign,
-                                 created_at=utcnow())
+                                 created_at=utcnow(), agreement=neighbour.agreement)
         first, last = changes[0]["seq"], changes[-1]["seq"]
         if neighbour.mode == rules.FILE:
             _write_file(neighbour, rules.batch_file_name(node.code, neighbour.code, first, last), data)

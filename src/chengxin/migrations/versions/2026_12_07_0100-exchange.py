@@ -107,9 +107,26 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id', name=op.f('pk_exchange_reconciliations')),
     )
     op.create_index('ix_exchange_reconciliations_neighbour', 'exchange_reconciliations', ['neighbour', 'at'])
+    op.create_table(
+        'exchange_references',
+        sa.Column('subject_key', sa.String(length=32), nullable=False),
+        sa.Column('id', sa.String(length=26), nullable=False),
+        sa.Column('source', sa.String(length=6), nullable=False),
+        sa.Column('source_name', sa.String(length=200), nullable=False),
+        sa.Column('source_ref', sa.String(length=64), nullable=False),
+        sa.Column('item_code', sa.String(length=32), nullable=True),
+        sa.Column('item_name', sa.String(length=200), nullable=False),
+        sa.Column('decision_date', sa.Date(), nullable=False),
+        sa.Column('content', chengxin.coltypes.JSONType, nullable=False),
+        sa.Column('received_at', TS, nullable=False),
+        sa.Column('ended_on', sa.Date(), nullable=True),
+        sa.Column('end_reason', sa.String(length=16), nullable=True),
+        sa.PrimaryKeyConstraint('subject_key', 'id', name=op.f('pk_exchange_references')),
+    )
+    op.create_index('ix_exchange_references_source', 'exchange_references', ['source', 'source_ref'])
 
 
 def downgrade() -> None:
-    for table in ('exchange_reconciliations', 'exchange_refusals', 'exchange_applied', 'exchange_peers',
+    for table in ('exchange_references', 'exchange_reconciliations', 'exchange_refusals', 'exchange_applied', 'exchange_peers',
                   'exchange_outgoing'):
         op.drop_table(table)
