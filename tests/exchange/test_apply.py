@@ -240,7 +240,8 @@ def test_a_credit_agencys_records_are_kept_as_reference_only_never_a_measure(
     got = file_of(client, cid(41)).json()
     assert got["summary"]["total"] == 0 and got["categories"] == []
     (ref,) = got["references"]
-    assert (ref["source_name"], ref["item_name"], ref["state"]) == ("示范信用服务有限公司", "失信被执行人信息", "in_effect")
+    assert (ref["source_name"], ref["item_name"], ref["state"]) == (
+        "示范信用服务有限公司", "失信被执行人信息", "in_effect")
     assert "不作为本平台联合奖惩措施的依据" in ref["note"]
     receive(factory, keys, catalog, signer, city, batch(AGENCY_KEY, "AGY01", [
         end_change(2, row["source_record_id"], "AGY01", reason="revoked", dept="agency")]))
