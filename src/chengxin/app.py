@@ -44,6 +44,7 @@ from chengxin.editions.service import current_or_packaged
 from chengxin.errors import BodyRefused, DomainError, answer, install_handlers
 from chengxin.exchange import feed as exchange_feed
 from chengxin.exchange.endpoints import router as exchange_router
+from chengxin.exchange.endpoints import third_parties as exchange_third_parties
 from chengxin.lists.endpoints import router as lists_router
 from chengxin.notices.endpoints import router as notices_router
 from chengxin.objections.endpoints import router as objections_router
@@ -131,6 +132,7 @@ def create_app(
                    reports_router, exchange_router):
         app.include_router(router)
     app.include_router(credentials_router)
+    app.include_router(exchange_third_parties)
 
     @app.get("/docs", include_in_schema=False, dependencies=[permit("public")])
     def docs() -> HTMLResponse:

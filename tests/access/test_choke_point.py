@@ -197,14 +197,19 @@ ANSWERED = {("GET", "/dept/checks/batches/{check_batch_id}"),
             ("GET", "/dept/checks/batches/{check_batch_id}/result.{kind}")}
 
 
+# Routes telling a third party that what it received has since changed: the matter's id and the
+# change (revoked, repaired), no one's data; reading them is the notice itself (R14).
+CHANGES = {("GET", "/api/v1/disclosures/updates"), ("POST", "/api/v1/disclosures/{disclosure_id}/confirmation")}
+
+
 def test_the_table_covers_every_personal_data_route(app):
     from accounts.test_route_matrix import _routes
 
     personal = {(m, path) for path, route, perm in _routes(app) for m in route.methods
                 if perm in PERSONAL or path.endswith("/me/file")
                 or perm == "lists.read"}  # who is listed, by key (API) or by name (pages)
-    assert personal == set(REQUESTS) | FORMS | ANSWERED
-    assert not (FORMS | ANSWERED) & set(REQUESTS)
+    assert personal == set(REQUESTS) | FORMS | ANSWERED | CHANGES
+    assert not (FORMS | ANSWERED | CHANGES) & set(REQUESTS)
 
 
 def test_the_forms_read_nobody(client, session):

@@ -12,10 +12,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import select
+
 from chengxin.access.sealing import seal
 from chengxin.accounts import repository as accounts_repo
 from chengxin.accounts import service as accounts
 from chengxin.clock import utcnow
+from chengxin.exchange.models import Disclosure
 from chengxin.identity.rules import uscc_check_char
 from chengxin.notices import service as notices
 from helpers import DEPT, OPERATOR, PDF, as_dept, as_role, cid, days_ago, penalty, submit, with_csrf
@@ -123,6 +126,11 @@ def build(client, session, settings, keys, signer, factory) -> World:
                 "grantee_uscc": THIRD_PARTIES[t], "purpose_code": purpose, "purpose": "个人住房贷款审批",
                 "scope": ["XZCF"], "valid_until": until, "use_mode": "repeated"})).json()
             w.add(Obj(kind, g["id"], frozenset({p, t}), p))
+            if kind == "authorisation":  # the third party uses it: what it received is noted (R14)
+                _ok(client.post(f"/api/v1/authorisations/{g['id']}/query", headers=headers[t], json={
+                    "purpose_code": "loan", "purpose": "个人住房贷款审批"}))
+                got = session.scalars(select(Disclosure).where(Disclosure.receiver == THIRD_PARTIES[t])).first()
+                w.add(Obj("disclosure", got.id, frozenset({t}), p))
         credential = _ok(client.post("/api/v1/me/credentials", headers=headers[p],
                                      json={"claim": "not_blacklisted"})).json()
         w.add(Obj("credential", credential["id"], frozenset({p}), p))
@@ -164,7 +172,7 @@ def build(client, session, settings, keys, signer, factory) -> World:
         w.markers[NUMBERS[p]] = frozenset({p, "operator"})
         w.markers[f"MATRIX-{side}-1"] = frozenset({side, p, t, "operator"})
     for kind in ("objection", "objection_evidence", "repair", "repair_evidence", "authorisation", "agent_grant",
-                 "check", "entry", "batch", "notice", "check_batch", "credential"):
+                 "check", "entry", "batch", "notice", "check_batch", "credential", "disclosure"):
         for obj in w.objects[kind]:
             w.markers[obj.value] = obj.owners | {obj.person, "operator", "auditor"}
     return w

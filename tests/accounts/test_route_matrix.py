@@ -102,7 +102,7 @@ def test_roles_without_the_permission_are_refused(client, app, role):
 OBJECT_PARAMS = {"objection_id": "objection", "repair_id": "repair", "authorisation_id": "authorisation",
                  "entry_id": "entry", "check_id": "check", "message_id": "notice", "seq": "seq",
                  "batch_id": "batch", "person_key": "person_key", "uscc": "org", "check_batch_id": "check_batch",
-                 "credential_id": "credential"}
+                 "credential_id": "credential", "disclosure_id": "disclosure"}
 # Parameters naming what is the platform's, not anyone's: handled by the one role that holds the
 # route's permission (tip-offs, alerts, articles, accounts, editions, conflicts), or public.
 PLATFORM_PARAMS = {"tipoff_id", "alert_id", "article_id", "account_id", "token_id", "kind", "version", "code",

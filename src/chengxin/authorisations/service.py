@@ -25,6 +25,7 @@ from chengxin.clock import CHINA, utcnow
 from chengxin.creditfile.service import build_file
 from chengxin.crypto import Keys
 from chengxin.errors import DomainError, NotFound
+from chengxin.exchange import disclosures
 from chengxin.identity.rules import normalise_uscc
 from chengxin.ids import new_id
 from chengxin.keyring.service import current_key, history_keys
@@ -163,6 +164,9 @@ def query(session: Session, caller: Caller, authorisation_id: str, body: s.Query
                           caller=caller, as_of=day)
         file = third_party_file(full, birth_date=person.birth_date,
                                 categories=rules.categories_of(requested, catalog))
+        # What it received: should a matter later be revoked or repaired, it is told (R14).
+        disclosures.record(session, person_key, [m.id for c in file.categories for m in c.matters],
+                           receiver=grant_.grantee_uscc, via="authorised_query", via_ref=grant_.id, now=now)
     log_reads(session, caller, ACTION, [Read(person_key, "ok")], purpose=stated, basis=grant_.id,
               business_ref=body.business_ref)
     return s.AuthorisedReport(

@@ -11,9 +11,9 @@ from fastapi import APIRouter, Body, Request
 from starlette.concurrency import run_in_threadpool
 
 from chengxin.callers import Caller, permit
-from chengxin.deps import SessionDep, SignerDep
+from chengxin.deps import SessionDep, SignerDep, writes
 from chengxin.errors import PROBLEM_RESPONSES, DomainError
-from chengxin.exchange import feed, query, service
+from chengxin.exchange import disclosures, feed, query, service
 from chengxin.exchange import schemas as s
 
 router = APIRouter(prefix="/api/v1/exchange", tags=["平台交换"], responses=PROBLEM_RESPONSES)
@@ -93,3 +93,25 @@ def resend(code: str, session: SessionDep, request: Request, caller: Annotated[C
     if node.neighbour(code[:6]) is None:
         raise DomainError("EXCHANGE_NEIGHBOUR_UNKNOWN", "没有该相邻平台", 404)
     return s.ResendOut(neighbour=code, from_seq=body.from_seq, changes=service.resend(session, code, body.from_seq))
+
+
+third_parties = APIRouter(prefix="/api/v1/disclosures", tags=["第三方机构"], responses=PROBLEM_RESPONSES)
+
+
+@third_parties.get("/updates", response_model=s.UpdatesOut, summary="已取得信息的后续变更（撤销、修复）")
+@writes
+def updates(session: SessionDep, caller: Annotated[Caller, permit("authorisations.query")]) -> s.UpdatesOut:
+    """本机构经授权查询或信用报告取得的信用信息中，此后被撤销、信用修复或由人民法院删除的：逐条列出取得
+    途径（授权编号或报告编号）与变更，请同步更新、不再使用，并逐条确认。首次列出即记为“已通知”。"""
+    assert caller.org_uscc is not None
+    return s.UpdatesOut(items=[s.UpdateOut(**u) for u in disclosures.updates(session, caller.org_uscc)])
+
+
+@third_parties.post("/{disclosure_id}/confirmation", response_model=s.UpdateConfirmed, summary="确认已同步变更")
+def confirm_update(disclosure_id: str, session: SessionDep,
+                   caller: Annotated[Caller, permit("authorisations.query")]) -> s.UpdateConfirmed:
+    """确认本机构已按变更更新自己的记录（信用办据此看到“已确认”）。"""
+    assert caller.org_uscc is not None
+    d = disclosures.confirm(session, caller.org_uscc, disclosure_id)
+    assert d.confirmed_at is not None
+    return s.UpdateConfirmed(id=d.id, confirmed_at=d.confirmed_at)

@@ -145,3 +145,24 @@ class ReferenceRecord(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ended_on: Mapped[date | None] = mapped_column(Date)
     end_reason: Mapped[str | None] = mapped_column(String(16))
+
+
+class Disclosure(Base):
+    """A matter a third party received (in an authorised query or a report): if the matter later
+    ends (revoked, repaired, deleted by a court), the third party is owed word of it (R14). It learns
+    through its updates feed (`notified_at`: the first time the feed showed it) and confirms
+    (`confirmed_at`)."""
+
+    __tablename__ = "exchange_disclosures"
+    __table_args__ = (Index("ix_exchange_disclosures_matter", "subject_key", "matter_id"),
+                      Index("ix_exchange_disclosures_receiver", "receiver", "confirmed_at"))
+
+    subject_key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    id: Mapped[str] = mapped_column(String(26), primary_key=True)
+    matter_id: Mapped[str] = mapped_column(String(26))
+    receiver: Mapped[str] = mapped_column(String(18))  # the third party's USCC
+    via: Mapped[str] = mapped_column(String(16))  # authorised_query | report
+    via_ref: Mapped[str] = mapped_column(String(26))  # the authorisation or the report
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

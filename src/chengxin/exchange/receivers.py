@@ -16,18 +16,18 @@ from sqlalchemy.orm import Session
 
 from chengxin.clock import utcnow
 from chengxin.departments import repository as departments
-from chengxin.exchange import feed, rules
+from chengxin.exchange import disclosures, feed, rules
 from chengxin.exchange import repository as repo
 from chengxin.exchange.models import OutgoingChange
 from chengxin.matters.models import Matter
 from chengxin.watch.models import Delivery, WatchEvent
 
-KIND_LABELS = {"node": "相邻平台", "watch": "关注该人的部门"}
+KIND_LABELS = {"node": "相邻平台", "watch": "关注该人的部门", "organisation": "第三方机构"}
 
 
 @dataclass(frozen=True, slots=True)
 class Receiver:
-    kind: str  # node | watch
+    kind: str  # node | watch | organisation
     code: str
     name: str
     how: str  # 发送 | 来源 | 关注推送
@@ -70,6 +70,18 @@ def of_matter(session: Session, m: Matter, ack_hours: int, now: datetime | None 
             max((c.acked_at for c in got if c.acked_at), default=None), owed,
             end.sent_at if end else None, end.acked_at if end else None, overdue))
     out.extend(_watchers(session, m, now, limit))
+    out.extend(_third_parties(session, m, now, limit))
+    return out
+
+
+def _third_parties(session: Session, m: Matter, now: datetime, limit: timedelta) -> list[Receiver]:
+    out = []
+    for d in disclosures.of_matter(session, m.subject_key, m.id):
+        owed = m.ended_on is not None
+        overdue = owed and d.confirmed_at is None and m.updated_at < now - limit
+        out.append(Receiver("organisation", d.receiver, f"第三方机构（统一社会信用代码 {d.receiver}）",
+                            disclosures.VIA_LABELS.get(d.via, d.via), d.received_at, owed, d.notified_at,
+                            d.confirmed_at, overdue))
     return out
 
 

@@ -176,3 +176,35 @@ class SignedOut(BaseModel):
         "found": True, "at": "2026-12-07T02:00:01+00:00", "sealed": "…", "signature": "…"}]})
     type: str
     signature: str
+
+
+class UpdateOut(BaseModel):
+    id: str = Field(description="变更通知编号（确认时使用）")
+    matter_id: str
+    via: str
+    via_label: str
+    via_ref: str = Field(description="取得该信息的授权编号或报告编号")
+    received_at: datetime
+    change: str | None
+    change_label: str
+    changed_on: date | None
+    notified_at: datetime | None
+    message: str
+
+
+class UpdatesOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [{
+        "id": "01JD3Z8Q2W0000000000000000", "matter_id": "01JD3Z8Q2W0000000000000001", "via": "report",
+        "via_label": "信用报告", "via_ref": "01JD3Z8Q2W0000000000000002", "received_at": "2026-11-20T02:00:00Z",
+        "change": "repaired", "change_label": "已信用修复", "changed_on": "2026-12-01",
+        "notified_at": "2026-12-07T02:00:00Z",
+        "message": "贵机构于 2026-11-20 经信用报告（…）取得的一项信用信息已于 2026-12-01 完成信用修复，"
+                   "请同步更新、不再使用。"}]}]})
+    items: list[UpdateOut]
+
+
+class UpdateConfirmed(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"id": "01JD3Z8Q2W0000000000000000",
+                                                               "confirmed_at": "2026-12-07T02:05:00Z"}]})
+    id: str
+    confirmed_at: datetime

@@ -29,6 +29,7 @@ from chengxin.crypto import Keys
 from chengxin.db import read_transaction
 from chengxin.departments import repository as departments_repo
 from chengxin.errors import DomainError, NotFound
+from chengxin.exchange import disclosures
 from chengxin.ids import new_id
 from chengxin.keyring.repository import aliases_of
 from chengxin.masking import third_party_file
@@ -261,6 +262,9 @@ def issue(session: Session, req: Request, ctx: Context, *, now: datetime | None 
                  stamps=p.stamps, certificate=ctx.seal.fingerprint)
     session.add(row)
     session.flush()
+    if req.requester_kind == "organisation":  # told if a matter on it is later revoked or repaired (R14)
+        disclosures.record(session, req.person_key, [stamp[0] for stamp in p.stamps], receiver=req.requester,
+                           via="report", via_ref=row.id, now=now)
     log_reads(session, req.caller, "report", [Read(req.person_key, "ok", row.id)],
               purpose=f"{rules.VARIANTS[req.variant]}：{req.purpose}"[:200], basis=req.authorisation_id,
               business_ref=req.business_ref, at=now)

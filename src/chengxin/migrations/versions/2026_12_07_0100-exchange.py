@@ -124,9 +124,24 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('subject_key', 'id', name=op.f('pk_exchange_references')),
     )
     op.create_index('ix_exchange_references_source', 'exchange_references', ['source', 'source_ref'])
+    op.create_table(
+        'exchange_disclosures',
+        sa.Column('subject_key', sa.String(length=32), nullable=False),
+        sa.Column('id', sa.String(length=26), nullable=False),
+        sa.Column('matter_id', sa.String(length=26), nullable=False),
+        sa.Column('receiver', sa.String(length=18), nullable=False),
+        sa.Column('via', sa.String(length=16), nullable=False),
+        sa.Column('via_ref', sa.String(length=26), nullable=False),
+        sa.Column('received_at', TS, nullable=False),
+        sa.Column('notified_at', TS, nullable=True),
+        sa.Column('confirmed_at', TS, nullable=True),
+        sa.PrimaryKeyConstraint('subject_key', 'id', name=op.f('pk_exchange_disclosures')),
+    )
+    op.create_index('ix_exchange_disclosures_matter', 'exchange_disclosures', ['subject_key', 'matter_id'])
+    op.create_index('ix_exchange_disclosures_receiver', 'exchange_disclosures', ['receiver', 'confirmed_at'])
 
 
 def downgrade() -> None:
-    for table in ('exchange_references', 'exchange_reconciliations', 'exchange_refusals', 'exchange_applied', 'exchange_peers',
+    for table in ('exchange_disclosures', 'exchange_references', 'exchange_reconciliations', 'exchange_refusals', 'exchange_applied', 'exchange_peers',
                   'exchange_outgoing'):
         op.drop_table(table)
