@@ -233,6 +233,7 @@ def start_background(factory: Any, keys: Any, catalog: Any, settings: Any, every
                                              max_bytes=settings.exchange_max_batch_bytes)
                     service.send_round(factory, keys, catalog, signer, node, n,
                                        batch=settings.exchange_batch_changes)
+                    service.reconcile_if_due(factory, node, signer, n)
                 except Exception as exc:  # the next round retries
                     log.error("exchange with %s failed: %s", n.code, type(exc).__name__)
 

@@ -355,6 +355,11 @@ def batch_file_name(sender: str, receiver: str, first: int, last: int) -> str:
     return f"{sender}-{receiver}-{first:012d}-{last:012d}.batch.json"
 
 
+def statement_file_name(sender: str, receiver: str, day: str) -> str:
+    """File mode: the receiver's signed account of what it applied from the sender (reconciliation)."""
+    return f"{sender}-{receiver}-{day.replace('-', '')}.statement.json"
+
+
 def receipt_file_name(sender: str, receiver: str, through: int) -> str:
     return f"{sender}-{receiver}-{through:012d}.receipt.json"
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from chengxin import ids
 from chengxin.catalog.rules import Catalog
-from chengxin.clock import today, utcnow
+from chengxin.clock import CHINA, today, utcnow
 from chengxin.crypto import Keys
 from chengxin.db import unit_of_work
 from chengxin.errors import DomainError
@@ -35,6 +35,7 @@ from chengxin.exchange.models import Reconciliation, Refusal
 from chengxin.signing import Signer
 
 HTTP_TIMEOUT = 60.0
+RECONCILE_DAYS = 7  # what a daily reconciliation compares: the last week, by category and day
 Progress = Callable[[int], None]
 
 
@@ -113,7 +114,7 @@ def send_round(factory: sessionmaker[Session], keys: Keys, catalog: Catalog, sig
         if progress:
             progress(len(changes))
     if neighbour.mode == rules.FILE:
-        out.files_read += read_receipts(factory, node, neighbour)
+        out.files_read += read_receipts(factory, node, neighbour, signer)
     return out
 
 
@@ -300,11 +301,19 @@ def import_inbox(factory: sessionmaker[Session], keys: Keys, catalog: Catalog, s
         _move(path, "done")
         if progress:
             progress(1)
+    if out.applied:  # file mode reconciles by statements: ours of what we applied from it, the last week
+        day = today()
+        with unit_of_work(factory, writes=False) as session:
+            doc = statement(session, node, signer, neighbour.code, day - timedelta(days=RECONCILE_DAYS - 1), day)
+        _write_file(neighbour, rules.statement_file_name(neighbour.code, node.code, day.isoformat()),
+                    json.dumps(doc, ensure_ascii=False).encode())
     return out
 
 
-def read_receipts(factory: sessionmaker[Session], node: rules.Node, neighbour: rules.Neighbour) -> int:
-    """Take the signed receipts the neighbour left in its inbox for us."""
+def read_receipts(factory: sessionmaker[Session], node: rules.Node, neighbour: rules.Neighbour,
+                  signer: Signer) -> int:
+    """Take the signed receipts the neighbour left in its inbox for us, and reconcile with the
+    statements it left there."""
     assert neighbour.inbox is not None
     if not neighbour.inbox.is_dir():
         return 0
@@ -325,6 +334,13 @@ def read_receipts(factory: sessionmaker[Session], node: rules.Node, neighbour: r
             continue
         _move(path, "done")
         count += 1
+    for path in sorted(neighbour.inbox.glob(f"{node.code}-{neighbour.code}-*.statement.json")):
+        try:
+            theirs = json.loads(path.read_bytes())
+        except ValueError:
+            theirs = {}
+        reconcile(factory, node, signer, neighbour, today(), today(), theirs=theirs)
+        _move(path, "done")
     return count
 
 
@@ -380,6 +396,17 @@ def reconcile(factory: sessionmaker[Session], node: rules.Node, signer: Signer, 
     with unit_of_work(factory) as session:
         repo.add_reconciliation(session, row)
     return row
+
+
+def reconcile_if_due(factory: sessionmaker[Session], node: rules.Node, signer: Signer,
+                     neighbour: rules.Neighbour) -> Reconciliation | None:
+    """The daily reconciliation with a service-mode neighbour: once a day, the last week."""
+    day = today()
+    with unit_of_work(factory, writes=False) as session:
+        last = repo.last_reconciliations(session).get(neighbour.code)
+    if neighbour.mode != rules.SERVICE or (last is not None and last.at.astimezone(CHINA).date() == day):
+        return None
+    return reconcile(factory, node, signer, neighbour, day - timedelta(days=RECONCILE_DAYS - 1), day)
 
 
 def _ask_statement(node: rules.Node, signer: Signer, neighbour: rules.Neighbour, day_from: date,
