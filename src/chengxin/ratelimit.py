@@ -37,6 +37,20 @@ class RateLimiter:
         window.append(now)
 
 
+    def check(self, key: str | None, now: float | None = None) -> None:
+        """Raise 429 when the key is over its limit, without counting a hit (for limits on failures:
+        the failures are counted with `hit`, and every request checks first)."""
+        if self.per_minute <= 0:
+            return
+        now = time.monotonic() if now is None else now
+        window = self.hits.get(key or "")
+        while window and window[0] <= now - WINDOW_SECONDS:
+            window.popleft()
+        if window is not None and len(window) >= self.per_minute:
+            raise DomainError(self.code, self.message, 429,
+                              retry_after=max(1, int(window[0] + WINDOW_SECONDS - now) + 1))
+
+
 def login_limiter(per_minute: int) -> RateLimiter:
     return RateLimiter(per_minute, "RATE_LIMITED_LOGIN", "登录尝试过于频繁，请稍后再试")
 
@@ -47,3 +61,9 @@ def public_limiter(per_minute: int) -> RateLimiter:
 
 def tipoff_limiter(per_minute: int) -> RateLimiter:
     return RateLimiter(per_minute, "RATE_LIMITED_TIPOFF", "举报提交或查询过于频繁，请稍后再试")
+
+
+def refusal_limiter(per_minute: int = 30) -> RateLimiter:
+    """Requests to the exchange's node routes refused (bad signature, tampered, unknown sender) per
+    address: past the limit, the address is refused at once and nothing more is recorded."""
+    return RateLimiter(per_minute, "RATE_LIMITED_EXCHANGE", "被拒收的交换请求过于频繁，请稍后再试")

@@ -246,3 +246,15 @@ def test_a_credit_agencys_records_are_kept_as_reference_only_never_a_measure(
     receive(factory, keys, catalog, signer, city, batch(AGENCY_KEY, "AGY01", [
         end_change(2, row["source_record_id"], "AGY01", reason="revoked", dept="agency")]))
     assert file_of(client, cid(41)).json()["references"][0]["state"] == "revoked"
+
+
+def test_refused_batches_from_one_address_are_limited_and_then_cost_nothing(city, client, session):
+    stranger = Signer.from_seed(b"x" * 32)
+    forged = batch(stranger, COUNTY, [record_change(1, penalty(51))])  # the county's code, not its key
+    codes = [client.post("/api/v1/exchange/batches", content=forged,
+                         headers={"content-type": "application/json"}).json()["code"] for _ in range(32)]
+    assert codes[:30] == ["EXCHANGE_SIGNATURE_INVALID"] * 30
+    assert codes[30:] == ["RATE_LIMITED_EXCHANGE"] * 2
+    assert _count(session, Refusal) == 30 and _count(session, Record) == 0
+    garbage = client.post("/api/v1/exchange/batches", content=b"{}", headers={"content-type": "application/json"})
+    assert garbage.status_code == 429

@@ -5,7 +5,8 @@ view of the neighbours."""
 from __future__ import annotations
 
 import base64
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Body, Request
 from starlette.concurrency import run_in_threadpool
@@ -15,8 +16,31 @@ from chengxin.deps import SessionDep, SignerDep, writes
 from chengxin.errors import PROBLEM_RESPONSES, DomainError
 from chengxin.exchange import disclosures, feed, query, service
 from chengxin.exchange import schemas as s
+from chengxin.ratelimit import RateLimiter, refusal_limiter
 
 router = APIRouter(prefix="/api/v1/exchange", tags=["平台交换"], responses=PROBLEM_RESPONSES)
+T = TypeVar("T")
+
+
+def _limiter(request: Request) -> RateLimiter:
+    state = request.app.state
+    limiter = getattr(state, "exchange_refusals", None)
+    if limiter is None:
+        limiter = state.exchange_refusals = refusal_limiter()
+    return limiter
+
+
+async def _guarded(request: Request, work: Callable[[], T]) -> T:
+    """Run a node route's work in the thread pool; its refusals are counted per address, and an
+    address past the limit is refused before any work (nothing recorded for it)."""
+    limiter, ip = _limiter(request), request.client.host if request.client else None
+    limiter.check(ip)
+    try:
+        return await run_in_threadpool(work)
+    except DomainError as exc:
+        if exc.status < 500 and exc.code != "EXCHANGE_BATCH_OUT_OF_ORDER":
+            limiter.hit(ip)
+        raise
 
 
 @router.get("/node", response_model=s.NodeOut, summary="本平台的交换节点信息", dependencies=[permit("public")])
@@ -38,18 +62,19 @@ async def receive_batch(request: Request, signer: SignerDep) -> dict[str, Any]:
     本平台的回执，发送方据此补发。"""
     data = await request.body()
     state = request.app.state
-    return await run_in_threadpool(service.receive, state.sessionmaker, state.keys, state.catalog, signer,
-                                   feed.current_node(state.settings), data, "service")
+    return await _guarded(request, lambda: service.receive(state.sessionmaker, state.keys, state.catalog, signer,
+                                                           feed.current_node(state.settings), data, "service"))
 
 
 @router.post("/statements", summary="出具对账单（应相邻平台的签名请求）", dependencies=[permit("node")],
              response_model=s.StatementOut)
-def give_statement(request: Request, signer: SignerDep,
-                   ask: Annotated[dict[str, Any], Body(examples=[s.STATEMENT_ASK_EXAMPLE])]) -> dict[str, Any]:
+async def give_statement(request: Request, signer: SignerDep,
+                         ask: Annotated[dict[str, Any], Body(examples=[s.STATEMENT_ASK_EXAMPLE])]) -> dict[str, Any]:
     """相邻平台请求本平台就某一期间从它收到并应用的变更出具对账单：按类别和日期列出条数与摘要，由本平台签名。
     请求须由该相邻平台签名。"""
     state = request.app.state
-    return service.answer_statement(state.sessionmaker, feed.current_node(state.settings), signer, ask)
+    return await _guarded(request, lambda: service.answer_statement(state.sessionmaker,
+                                                                     feed.current_node(state.settings), signer, ask))
 
 
 @router.post("/queries", summary="跨区域查询（互查）", response_model=s.QueryOut)
@@ -67,13 +92,13 @@ def cross_query(request: Request, body: s.QueryIn, signer: SignerDep,
 
 @router.post("/lookups", summary="答复相邻平台的跨区域查询", dependencies=[permit("node")],
              response_model=s.SignedOut)
-def lookup(request: Request, signer: SignerDep,
-           ask: Annotated[dict[str, Any], Body(examples=[s.LOOKUP_EXAMPLE])]) -> dict[str, Any]:
+async def lookup(request: Request, signer: SignerDep,
+                 ask: Annotated[dict[str, Any], Body(examples=[s.LOOKUP_EXAMPLE])]) -> dict[str, Any]:
     """相邻平台代其部门查询某人：询问须由该平台签名、5 分钟内有效，证件号码加密给本平台；本平台把这次查询
     记入查询日志（询问平台的部门、目的、业务编号），答复由本平台签名并加密给询问平台。"""
     state = request.app.state
-    return query.answer(state.sessionmaker, state.keys, state.catalog, signer, feed.current_node(state.settings),
-                        ask)
+    return await _guarded(request, lambda: query.answer(state.sessionmaker, state.keys, state.catalog, signer,
+                                                        feed.current_node(state.settings), ask))
 
 
 @router.get("/neighbours", response_model=s.NeighboursOut, summary="相邻平台与交换状态")
