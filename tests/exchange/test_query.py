@@ -98,3 +98,32 @@ def test_an_unreachable_neighbour_is_said_and_the_rest_still_answers(client, set
         feed.install(None)
     assert res.status_code == 200, res.text
     assert [(a["status"], a["status_label"]) for a in res.json()["answers"]] == [("unreachable", "未能连接")]
+
+
+def test_service_mode_to_a_real_county_then_its_refusal_is_kept_once_with_the_reason(
+        county_and_city, client, session, factory, keys, catalog, signer):
+    from helpers import COURT, court_case, submit
+
+    from chengxin.exchange import service
+    from chengxin.exchange.models import Peer, Refusal
+
+    county, node = county_and_city
+    assert submit(client, [court_case(24)], headers=COURT).status_code == 201  # a list entry: it goes down
+    done = service.send_round(factory, keys, catalog, signer, node, node.neighbour(COUNTY), batch=100)
+    assert (done.numbered, done.sent, done.acked_through, done.error) == (1, 1, 1, None)
+    with county.client() as http:
+        got = http.post("/api/v1/files/query", json={"id_number": cid(24)}, headers=county.headers("operator"))
+    assert got.status_code == 200 and "淮南市公共信用信息平台·" in got.text
+    # The county no longer trusts our key: every later batch is refused, and we keep that once.
+    _write(county.data_dir / "neighbours.yaml", {
+        "code": CITY, "name": "淮南市公共信用信息平台", "direction": "up", "mode": "service",
+        "url": "http://127.0.0.1:9", "public_key": base64.b64encode(Signer.from_seed(new_seed()).public_key()).decode()})
+    assert submit(client, [court_case(25)], headers=COURT).status_code == 201
+    for _ in range(2):
+        done = service.send_round(factory, keys, catalog, signer, node, node.neighbour(COUNTY), batch=100)
+        assert done.error is not None and "EXCHANGE_SIGNATURE_INVALID" in done.error
+    (refused,) = session.scalars(select(Refusal).where(Refusal.direction == "out")).all()
+    assert (refused.code, refused.first_seq, refused.last_seq) == ("EXCHANGE_SIGNATURE_INVALID", 2, 2)
+    session.expire_all()
+    peer = session.get(Peer, COUNTY)
+    assert (peer.acked_through, peer.last_error_code) == (1, "EXCHANGE_SIGNATURE_INVALID")

@@ -160,3 +160,10 @@ def overdue(session: Session, before: datetime, limit: int = 100) -> list[Outgoi
 def references(session: Session, subject_key: str) -> list[ReferenceRecord]:
     return list(session.scalars(select(ReferenceRecord).where(ReferenceRecord.subject_key == subject_key)
                                 .order_by(ReferenceRecord.decision_date.desc(), ReferenceRecord.id)))
+
+
+def same_refusal(session: Session, neighbour: str, code: str, first: int, last: int) -> bool:
+    """Whether the neighbour's latest refusal of our batches was this one (a retry is not news)."""
+    last_one = session.scalars(select(Refusal).where(Refusal.direction == "out", Refusal.neighbour == neighbour)
+                               .order_by(Refusal.at.desc(), Refusal.id.desc()).limit(1)).first()
+    return last_one is not None and (last_one.code, last_one.first_seq, last_one.last_seq) == (code[:48], first, last)

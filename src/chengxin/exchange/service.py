@@ -34,7 +34,8 @@ from chengxin.exchange.apply import Applier
 from chengxin.exchange.models import Reconciliation, Refusal
 from chengxin.signing import Signer
 
-HTTP_TIMEOUT = 60.0
+# A neighbour that does not answer must not hold up the others for long: 5 s to connect.
+HTTP_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 RECONCILE_DAYS = 7  # what a daily reconciliation compares: the last week, by category and day
 Progress = Callable[[int], None]
 
@@ -142,7 +143,7 @@ def _failed(factory: sessionmaker[Session], code: str, exc: DomainError, first: 
     with unit_of_work(factory) as session:
         peer = repo.peer(session, code, lock=True)
         peer.last_error_code, peer.last_error, peer.last_error_at = exc.code[:48], exc.message, utcnow()
-        if exc.code != "EXCHANGE_UNREACHABLE":
+        if exc.code != "EXCHANGE_UNREACHABLE" and not repo.same_refusal(session, code, exc.code, first, last):
             repo.add_refusal(session, Refusal(id=ids.new_id(), direction="out", neighbour=code, at=utcnow(),
                                               code=exc.code[:48], message=exc.message, first_seq=first,
                                               last_seq=last, source="service", sha256=None))
