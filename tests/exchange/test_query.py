@@ -102,10 +102,9 @@ def test_an_unreachable_neighbour_is_said_and_the_rest_still_answers(client, set
 
 def test_service_mode_to_a_real_county_then_its_refusal_is_kept_once_with_the_reason(
         county_and_city, client, session, factory, keys, catalog, signer):
-    from helpers import COURT, court_case, submit
-
     from chengxin.exchange import service
     from chengxin.exchange.models import Peer, Refusal
+    from helpers import COURT, court_case, submit
 
     county, node = county_and_city
     assert submit(client, [court_case(24)], headers=COURT).status_code == 201  # a list entry: it goes down
