@@ -116,7 +116,8 @@ def test_service_mode_to_a_real_county_then_its_refusal_is_kept_once_with_the_re
     # The county no longer trusts our key: every later batch is refused, and we keep that once.
     _write(county.data_dir / "neighbours.yaml", {
         "code": CITY, "name": "淮南市公共信用信息平台", "direction": "up", "mode": "service",
-        "url": "http://127.0.0.1:9", "public_key": base64.b64encode(Signer.from_seed(new_seed()).public_key()).decode()})
+        "url": "http://127.0.0.1:9",
+        "public_key": base64.b64encode(Signer.from_seed(new_seed()).public_key()).decode()})
     assert submit(client, [court_case(25)], headers=COURT).status_code == 201
     for _ in range(2):
         done = service.send_round(factory, keys, catalog, signer, node, node.neighbour(COUNTY), batch=100)
