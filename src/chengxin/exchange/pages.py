@@ -20,6 +20,7 @@ from chengxin.errors import DomainError
 from chengxin.exchange import feed, receivers, rules, schemas, service
 from chengxin.matters import repository as matters
 from chengxin.matters.rules import END_REASONS
+from chengxin.params import INT64_MAX
 from chengxin.settings import Settings
 from chengxin.web.render import render
 
@@ -80,8 +81,8 @@ def _page(request: Request, session: Session, caller: Caller, settings: Settings
 @router.get("/console/exchange", response_class=HTMLResponse)
 def exchange_page(request: Request, caller: Reader, session: SessionDep, settings: SettingsDep, signer: SignerDep,
                   catalog: CatalogDep, resent: Annotated[str, Query(max_length=6)] = "",
-                  from_seq: Annotated[int, Query(ge=0)] = 0,
-                  changes: Annotated[int, Query(ge=0)] = 0) -> HTMLResponse:
+                  from_seq: Annotated[int, Query(ge=0, le=INT64_MAX)] = 0,
+                  changes: Annotated[int, Query(ge=0, le=INT64_MAX)] = 0) -> HTMLResponse:
     """平台交换：本平台（交换节点）及其公钥，每个相邻平台的发送、确认、积压、滞后、对账与错误，拒收的批次。"""
     done = {"neighbour": resent, "from_seq": from_seq, "changes": changes} if resent else None
     return _page(request, session, caller, settings, signer, catalog, done=done)
