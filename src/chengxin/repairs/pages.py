@@ -23,6 +23,8 @@ from chengxin.catalog.rules import Catalog
 from chengxin.clock import today
 from chengxin.deps import CatalogDep, KeysDep, SessionDep, SettingsDep, SignerDep, writes
 from chengxin.errors import DomainError
+from chengxin.exchange import receivers
+from chengxin.exchange.pages import matter_receivers
 from chengxin.identity.rules import ID_TYPES
 from chengxin.masking import mask_id, mask_name
 from chengxin.persons import repository as persons
@@ -181,7 +183,8 @@ def review_page(repair_id: str, request: Request, caller: Reviewer, session: Ses
                   reviewer=True, target=target, fields=fields, progress=None,
                   applicant=_applicant(session, keys, r.subject_key),
                   eligibility=EligibilityOut.of(target.kind, target.id, target.item_name, elig),
-                  filed_on=targets.day_of(r.filed_at))
+                  filed_on=targets.day_of(r.filed_at), kind_labels=receivers.KIND_LABELS,
+                  receivers=matter_receivers(session, request.app.state.settings, r.subject_key, r.matter_id))
 
 
 def _applicant(session: SessionDep, keys: KeysDep, person_key: str) -> dict[str, str]:

@@ -21,6 +21,7 @@ SHORTCUTS: tuple[tuple[str, str, str, str], ...] = (
     ("lists.read", "/console/lists", "名单管理", "查看名单条目及其档案"),
     ("audit.read", "/audit/log", "查询日志", "检索谁在何时为何查询了谁"),
     ("catalog.manage", "/console/editions/catalog", "目录与措施修订", "修改目录或措施，核对差异后发布"),
+    ("exchange.read", "/console/exchange", "平台交换", "与上级、下级平台的发送、确认、对账和拒收的批次"),
     ("accounts.manage", "/console/accounts", "账号管理", "账号、API 令牌（签发、吊销）、停用账号"),
     ("accounts.manage", "/console/departments", "部门管理", "已登记的部门，登记新部门"),
 )
