@@ -63,8 +63,9 @@ def current_node(settings: Settings | None = None) -> rules.Node:
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
             from chengxin.errors import DomainError
 
-            raise DomainError("EXCHANGE_CONFIG_INVALID", f"无法读取相邻平台配置文件 {path.name}：{type(exc).__name__}",
-                              500) from None
+            why = ("YAML 格式有误" if isinstance(exc, yaml.YAMLError) else
+                   "不是 UTF-8 编码" if isinstance(exc, UnicodeDecodeError) else "无法打开")
+            raise DomainError("EXCHANGE_CONFIG_INVALID", f"无法读取相邻平台配置文件 {path.name}：{why}", 500) from None
     node = rules.parse_neighbours(doc, code=settings.node_code, name=settings.node_name, base=Path(path).parent)
     _node = (key, node)
     return node

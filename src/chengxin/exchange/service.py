@@ -124,7 +124,7 @@ def _post(neighbour: rules.Neighbour, data: bytes) -> dict[str, Any]:
         res = httpx.post(f"{neighbour.url}/api/v1/exchange/batches", content=data, timeout=HTTP_TIMEOUT,
                          headers={"content-type": "application/json"})
     except httpx.HTTPError as exc:
-        raise DomainError("EXCHANGE_UNREACHABLE", f"无法连接{neighbour.name}：{type(exc).__name__}", 502) from None
+        raise DomainError("EXCHANGE_UNREACHABLE", f"无法连接{neighbour.name}：{why_unreachable(exc)}", 502) from None
     try:
         doc = res.json()
     except ValueError:
@@ -137,6 +137,19 @@ def _post(neighbour: rules.Neighbour, data: bytes) -> dict[str, Any]:
     detail = doc.get("detail") if isinstance(doc, dict) else None
     raise DomainError(str(code or "EXCHANGE_REFUSED")[:48], f"{neighbour.name}拒收（HTTP {res.status_code}）"
                       + (f"：{str(detail)[:300]}" if detail else ""), 502)
+
+
+def why_unreachable(exc: Exception) -> str:
+    """An HTTP failure in the words an operator reads."""
+    if isinstance(exc, httpx.ConnectTimeout):
+        return "连接超时（对方地址不通或被防火墙拦截）"
+    if isinstance(exc, httpx.TimeoutException):
+        return "对方超时未答复"
+    if isinstance(exc, httpx.ConnectError):
+        return "连接被拒绝或地址无法解析（对方服务未启动、地址或端口有误）"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return "对方的答复不完整（连接中断）"
+    return "网络错误"
 
 
 def _failed(factory: sessionmaker[Session], code: str, exc: DomainError, first: int, last: int) -> None:
