@@ -62,6 +62,17 @@ def status(node: Platform) -> dict[str, Any]:
     return doc
 
 
+def neighbours(node: Platform) -> dict[str, Any]:
+    """The same account as `status`, from GET /api/v1/exchange/neighbours (an auditor's view): no
+    process to start, for the looks between the steps."""
+    with node.client() as http:
+        res = http.get("/api/v1/exchange/neighbours", headers=node.headers("auditor"))
+    assert res.status_code == 200, res.text
+    doc = res.json()
+    doc["by_code"] = {n["code"]: n for n in doc["neighbours"]}
+    return doc
+
+
 def credit_file(node: Platform, n: int) -> dict[str, Any] | None:
     """The person's credit file at the node as its operator reads it; None when it does not know them."""
     with node.client() as http:

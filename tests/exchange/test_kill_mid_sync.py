@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import time
 
+import network as x
 from network import CITY, COUNTY, applied, from_county, link, run, scalar, status
 
 from helpers import penalty
@@ -44,7 +45,7 @@ def test_city_killed_mid_sync_ends_with_exactly_the_county_data(platforms) -> No
     city.start()
     for _ in range(3):
         said = run(county, "send")
-        if status(county)["by_code"]["340400"]["backlog"] == 0:
+        if x.neighbours(county)["by_code"]["340400"]["backlog"] == 0:
             break
     assert "已确认到第2000号" in said, said
 
@@ -54,4 +55,4 @@ def test_city_killed_mid_sync_ends_with_exactly_the_county_data(platforms) -> No
     assert scalar(city, "SELECT applied_through FROM exchange_peers WHERE code = '341021'") == TOTAL
     up = status(county)["by_code"]["340400"]
     assert (up["last_seq"], up["acked_through"], up["backlog"], up["last_error"]) == (TOTAL, TOTAL, 0, None), up
-    assert status(city)["by_code"]["341021"]["applied_through"] == TOTAL
+    assert x.neighbours(city)["by_code"]["341021"]["applied_through"] == TOTAL
