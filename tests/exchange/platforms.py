@@ -110,6 +110,12 @@ class Platform:
         return subprocess.run([*SERVE, *args], env=self._process_env(), capture_output=True, text=True,
                               encoding="utf-8", check=False, timeout=timeout)
 
+    def cli_background(self, *args: str) -> subprocess.Popen[str]:
+        """`chengxin <args>` started in the background with the platform's environment (output
+        captured): a test that does something to a neighbour while it runs waits on it itself."""
+        return subprocess.Popen([*SERVE, *args], env=self._process_env(), stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True, encoding="utf-8")
+
     def client(self, **kwargs: Any) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=kwargs.pop("timeout", 30), **kwargs)
 

@@ -194,10 +194,12 @@ def resend(session: Session, neighbour: str, from_seq: int) -> int:
 # --- receiving -----------------------------------------------------------------------------------
 
 def receive(factory: sessionmaker[Session], keys: Keys, catalog: Catalog, signer: Signer, node: rules.Node,
-            data: bytes, source: str) -> dict[str, Any]:
+            data: bytes, source: str, *, waits: bool = False) -> dict[str, Any]:
     """Verify a batch and apply it whole, in one transaction; answer with a signed receipt.
     A batch refused (unknown sender, bad signature, tampered, addressed elsewhere, out of order)
-    applies nothing and is noted with its reason."""
+    applies nothing and is noted with its reason. With `waits` (a file in an inbox, read again
+    next round) a batch whose predecessors are missing is not refused, only left: noting it would
+    show a refusal of a file that applies later, once per round while it waits."""
     sha = hashlib.sha256(data).hexdigest()
     try:
         batch = rules.open_batch(data, own_code=node.code, own_seed=signer.seed(), neighbours=node.by_code)
@@ -220,7 +222,8 @@ def receive(factory: sessionmaker[Session], keys: Keys, catalog: Catalog, signer
             peer.last_received_at = utcnow()
             receipt = _receipt(node, signer, batch.sender, peer.applied_through, (batch.first, batch.last), rejected)
     if gap is not None:
-        _refused(factory, gap, data, source, sha, batch.first, batch.last)
+        if not waits:
+            _refused(factory, gap, data, source, sha, batch.first, batch.last)
         raise gap
     return receipt
 
@@ -297,7 +300,7 @@ def import_inbox(factory: sessionmaker[Session], keys: Keys, catalog: Catalog, s
         try:
             with unit_of_work(factory, writes=False) as session:
                 before = repo.applied_through(session, neighbour.code)
-            receipt = receive(factory, keys, catalog, signer, node, data, path.name)
+            receipt = receive(factory, keys, catalog, signer, node, data, path.name, waits=True)
         except DomainError as exc:
             if exc.code == "EXCHANGE_BATCH_OUT_OF_ORDER":
                 out.waiting.append(path.name)
