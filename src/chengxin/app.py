@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -108,6 +109,7 @@ def create_app(
     app.state.sessionmaker = make_sessionmaker(engine)
     # The catalog and measure list in force: the newest published editions, else the packaged YAML.
     in_force_catalog, in_force_measures = current_or_packaged(app.state.sessionmaker)
+    _known_departments(app.state.sessionmaker)
     app.state.catalog = catalog or in_force_catalog
     app.state.tiers = default_tiers()
     app.state.keys = keys or load_keys(settings)
@@ -164,6 +166,17 @@ def create_app(
     # the effect of the app's two middleware replicated (`routing.HotRouteApp`).
     app.serve_hot_routes((SecurityHeaders, GuardRequestBodies), _hot_channels)
     return app
+
+
+def _known_departments(factory: Any) -> None:
+    """The exchanged departments' names, for the check's answers (departments.label)."""
+    from chengxin.departments import repository as departments
+
+    try:
+        with factory() as session:
+            departments.remember(departments.names(session))
+    except DBAPIError:  # not upgraded yet: nothing exchanged either
+        pass
 
 
 def openapi_answer(app: FastAPI, request: Request) -> Response:

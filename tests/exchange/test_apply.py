@@ -132,6 +132,8 @@ def test_a_repair_decided_above_ends_the_matter_here_and_reaches_the_county_not_
         record_change(1, {**row, "id_type": "citizen_id"}, dept="court")]))
     hit = check(client, cid(7), "civil_service_recruitment")
     assert hit.status_code == 200 and hit.json()["hits"], hit.text
+    # The hit names the county platform's department, as the file does.
+    assert {h["source"]["department_name"] for h in hit.json()["hits"]} == {"凤台县公共信用信息平台·市场监督管理局"}
     receive(factory, keys, catalog, signer, city, batch(PROVINCE_KEY, PROVINCE, [
         end_change(1, row["source_record_id"], COUNTY, dept="court")]))
     m = session.scalars(select(Matter).where(Matter.department_code == f"{COUNTY}.court")).one()

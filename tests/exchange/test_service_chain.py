@@ -52,9 +52,10 @@ def test_county_to_city_to_province_then_ends_and_reconciliation(platforms) -> N
     blocked = x.check(province, 5)
     assert blocked["decision"] == "block", blocked
     hit = next(h for h in blocked["hits"] if h["measure_code"] == "P-GWY-01")
-    # The hit names its source by code: checks name departments from the catalog, which does not
-    # hold the county's (reported with issue 17, left to the checks' owners).
+    # The hit names its source as the file does: the county platform's court (the province's server
+    # learnt the name when the city's batch registered the department).
     assert hit["source"]["department_code"] == "341021.court"
+    assert hit["source"]["department_name"] == COURT
     (entry,) = x.public_black_list(province, "赵六")
     assert entry["department_name"] == COURT and entry["list_type"] == "black"
 

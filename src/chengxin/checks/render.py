@@ -11,6 +11,7 @@ from chengxin.catalog.rules import Catalog
 from chengxin.checks import schemas as s
 from chengxin.checks.rules import CONDITION_LABELS, DECISION_LABELS, Hit
 from chengxin.checks.service import Outcome
+from chengxin.departments import repository as departments
 from chengxin.matters.rules import LIST_LABELS
 from chengxin.organisations.models import ROLES
 from chengxin.sanctions.measures import MeasureList
@@ -25,7 +26,7 @@ def hit_out(hit: Hit, catalog: Catalog) -> s.HitOut:
             kind=c.kind, id=c.id, matter=c.chain, list_type=c.list_type,  # type: ignore[arg-type]
             list_label=LIST_LABELS.get(c.list_type or ""), item_code=c.item_code,
             item_name=item.name if item else None, department_code=c.department_code,
-            department_name=catalog.departments.get(c.department_code, c.department_code),
+            department_name=departments.label(c.department_code, catalog.departments),
             basis=c.basis, start=c.start, holds_until=c.holds_until,
             via=None if c.via is None else s.ViaOut(uscc=c.via.uscc, org_name=c.via.org_name,
                                                     role=c.via.role,
@@ -90,7 +91,7 @@ def hit_dict(hit: Hit, catalog: Catalog) -> dict[str, Any]:
             "kind": c.kind, "id": c.id, "matter": c.chain, "list_type": c.list_type,
             "list_label": LIST_LABELS.get(c.list_type or ""), "item_code": c.item_code,
             "item_name": item.name if item else None, "department_code": c.department_code,
-            "department_name": catalog.departments.get(c.department_code, c.department_code),
+            "department_name": departments.label(c.department_code, catalog.departments),
             "basis": c.basis, "start": c.start.isoformat(),
             "holds_until": c.holds_until.isoformat() if c.holds_until else None,
             "via": None if c.via is None else {"uscc": c.via.uscc, "org_name": c.via.org_name,

@@ -213,6 +213,7 @@ def resend(neighbour: Annotated[str, typer.Argument(help="相邻平台的行政�
 def start_background(factory: Any, keys: Any, catalog: Any, settings: Any, every: float) -> threading.Event:
     """`chengxin serve`'s exchange loop: every `every` seconds, send to each neighbour and read the
     file-mode inboxes. A failing neighbour never stops the others; its error is kept on its row."""
+    from chengxin.departments import repository as departments
     from chengxin.exchange import feed, service
     from chengxin.signing import load_signer
 
@@ -226,6 +227,11 @@ def start_background(factory: Any, keys: Any, catalog: Any, settings: Any, every
             except DomainError as exc:
                 log.error("exchange config: %s", exc.code)
                 continue
+            try:  # the departments other processes registered since (their names for the checks' answers)
+                with factory() as session:
+                    departments.remember(departments.names(session))
+            except Exception as exc:
+                log.error("exchange: department names: %s", type(exc).__name__)
             for n in node.neighbours:
                 try:
                     if n.mode == "file":
