@@ -89,6 +89,8 @@ def observe(client, session, keys, path: Path) -> Seen:
     assert (f'href="/public/records/{path.matter_id}"' in page) == bool(shown)
     assert detail.status_code == (200 if shown else 404)
     assert (path.matter_id in list_page or bool(listed)) == bool(listed)
+    for entry in listed:  # the API names the item as the page does
+        assert entry["item_name"] and entry["item_name"] in list_page
     if shown and shown[0]["status_label"]:
         assert shown[0]["status_label"] in detail.text
     events = client.get("/api/v1/watch/events", headers=WATCHER).json()["events"]

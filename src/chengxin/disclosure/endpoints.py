@@ -37,9 +37,10 @@ def public_record(record_id: str, request: Request, session: SessionDep, catalog
 
 
 @router.get("/lists", response_model=s.PublicEntryPage, summary="红黑名单公示", dependencies=[permit("public")])
-def public_lists(session: SessionDep, keys: KeysDep, list_type: Annotated[Literal["black", "red"] | None, Query(
-        description="black 严重失信主体名单 / red 守信激励对象名单；缺省为两者")] = None,
+def public_lists(session: SessionDep, keys: KeysDep, catalog: CatalogDep,
+                 list_type: Annotated[Literal["black", "red"] | None, Query(
+                     description="black 严重失信主体名单 / red 守信激励对象名单；缺省为两者")] = None,
                  q: Name = None, page: Page = 1) -> s.PublicEntryPage:
     """当前在列的红黑名单（重点关注名单不公开），姓名和证件号码脱敏，不含未成年人。"""
     return service.search_entries(session, keys, as_of=today(), list_type=list_type, name=(q or "").strip() or None,
-                                  page=page)
+                                  page=page, catalog=catalog)
