@@ -69,3 +69,23 @@ def test_an_unconfirmed_change_becomes_overdue_for_the_office(client, session, s
     (r,) = [r for r in receivers.of_matter(session, m, 24, now=clock.now() + timedelta(hours=25))
             if r.kind == "organisation"]
     assert (r.label, r.overdue) == ("待通知（已逾期）", True)
+
+
+def test_the_workbench_flags_a_third_party_that_has_not_confirmed_in_time(client, session, settings, keys, clock):
+    from helpers import OPERATOR
+
+    seed_records(client)
+    person = bearer(session, settings, kind="person", roles=["person"],
+                    person_key=keys.subject_key("citizen_id", cid(1)))
+    bank = bearer(session, settings, kind="third_party", roles=["third_party"], org_uscc=BANK)
+    ask(client, bank, create(client, person).json()["id"])
+    client.post("/api/v1/records/revocations", headers=DEPT, json={
+        "source_record_id": penalty(1)["source_record_id"], "reason": "撤销"})
+    assert "逾期未确认" not in client.get("/console", headers=OPERATOR).text
+    clock.advance(timedelta(hours=25))
+    page = client.get("/console", headers=OPERATOR).text
+    assert "逾期未确认" in page and f"统一社会信用代码 {BANK}" in page and "对方尚未读取" in page
+    (item,) = client.get(UPDATES, headers=bank).json()["items"]
+    assert "对方尚未读取" not in client.get("/console", headers=OPERATOR).text  # read: notified, not confirmed
+    client.post(f"/api/v1/disclosures/{item['id']}/confirmation", headers=bank)
+    assert "逾期未确认" not in client.get("/console", headers=OPERATOR).text

@@ -221,7 +221,7 @@ def test_a_repair_shows_who_received_the_matter_and_the_workbench_the_ends_not_c
     assert "已通知，待确认（已逾期）" in city_row and "待通知（已逾期）" in province_row
     desk = client.get("/console", headers=OPERATOR).text
     alert = desk.split('id="h-overdue"')[1].split("</section>")[0]
-    assert "逾期未确认的撤销、修复通知" in desk and "超过 24 小时仍未获相邻平台确认" in alert
+    assert "逾期未确认的撤销、修复通知" in desk and "超过 24 小时仍未获接收方确认" in alert
     assert "淮南市公共信用信息平台" in alert and "安徽省公共信用信息平台" in alert
     assert "信用修复：" in alert and "尚未发出" in alert
     assert rid in alert  # the matter

@@ -134,7 +134,10 @@ def overdue_ends(session: Session, settings: Settings, catalog: Any) -> list[dic
     for r in rows:
         m = found.get((r.subject_key, r.matter_id))
         item = catalog.items.get(m.item_code) if m is not None and m.item_code else None
-        out.append({"name": r.name, "since": r.created_at, "sent_at": r.sent_at, "matter_id": r.matter_id,
+        kind = {"watch": "watch", "organisation": "organisation"}.get(r.kind, "node")
+        out.append({"name": r.name, "kind_label": receivers.KIND_LABELS[kind],
+                    "unsent": {"watch": "回调尚未成功", "organisation": "对方尚未读取"}.get(kind, "尚未发出"),
+                    "since": r.created_at, "sent_at": r.sent_at, "matter_id": r.matter_id,
                     "what": (item.name if item else "名单条目" if m is not None and m.list_type else "信用记录"),
                     "reason": END_REASONS.get(m.end_reason or "", "终止") if m is not None else "终止",
                     "entry": m is not None and m.origin == "direct"})

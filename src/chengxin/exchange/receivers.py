@@ -18,7 +18,7 @@ from chengxin.clock import utcnow
 from chengxin.departments import repository as departments
 from chengxin.exchange import disclosures, feed, rules
 from chengxin.exchange import repository as repo
-from chengxin.exchange.models import OutgoingChange
+from chengxin.exchange.models import Disclosure, OutgoingChange
 from chengxin.matters.models import Matter
 from chengxin.watch.models import Delivery, WatchEvent
 
@@ -136,9 +136,27 @@ class Overdue:
 
 
 def overdue(session: Session, ack_hours: int, now: datetime | None = None, limit: int = 100) -> list[Overdue]:
-    """Ends owed to neighbouring platforms and not confirmed within the hours (for the workbench)."""
+    """Ends not confirmed within the hours (for the workbench): owed to neighbouring platforms, to
+    departments watching the person (their webhook has not taken the delisting), and to third
+    parties that received the matter (they have not confirmed the change)."""
     now = now or utcnow()
+    before = now - timedelta(hours=ack_hours)
     names = {n.code: n.name for n in feed.current_node().neighbours}
-    return [Overdue(c.neighbour, names.get(c.neighbour, c.neighbour), c.subject_key, c.matter_id, c.kind,
-                    c.created_at, c.sent_at)
-            for c in repo.overdue(session, now - timedelta(hours=ack_hours), limit)]
+    out = [Overdue(c.neighbour, names.get(c.neighbour, c.neighbour), c.subject_key, c.matter_id, c.kind,
+                   c.created_at, c.sent_at)
+           for c in repo.overdue(session, before, limit)]
+    dept_names = departments.names(session)
+    for event, delivery in session.execute(
+            select(WatchEvent, Delivery).join(Delivery, Delivery.event_seq == WatchEvent.seq)
+            .where(WatchEvent.kind == "delisted", Delivery.delivered_at.is_(None), WatchEvent.at < before)
+            .order_by(WatchEvent.at).limit(limit)).all():
+        out.append(Overdue(delivery.department_code, dept_names.get(delivery.department_code, delivery.department_code),
+                           event.subject_key, event.entry_id, "watch", event.at, None))
+    for d, m in session.execute(
+            select(Disclosure, Matter).join(Matter, (Matter.subject_key == Disclosure.subject_key)
+                                            & (Matter.id == Disclosure.matter_id))
+            .where(Disclosure.confirmed_at.is_(None), Matter.ended_on.is_not(None), Matter.updated_at < before)
+            .order_by(Matter.updated_at).limit(limit)).all():
+        out.append(Overdue(d.receiver, f"第三方机构（统一社会信用代码 {d.receiver}）", d.subject_key, d.matter_id,
+                           "organisation", m.updated_at, d.notified_at))
+    return sorted(out, key=lambda o: o.created_at)[:limit]
