@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import audit, checks, idcheck, ingest, memory, mixed, person_file, reports
+from bench import audit, checks, exchange, idcheck, ingest, memory, mixed, person_file, reports
 from bench.check_data import Plan
 from bench.common import Figure, drop_database, log
 from bench.data import write_penalty_csv
@@ -35,6 +35,8 @@ def figure_names(kinds: tuple[str, ...]) -> list[str]:
         names += mixed.figure_names(kind)
     for kind in kinds:
         names += reports.figure_names(kind)
+    for kind in kinds:
+        names += exchange.figure_names(kind)
     return names
 
 
@@ -50,7 +52,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--only", action="append", metavar="NAME",
                         help="只运行名称为 NAME 或以 NAME 开头的数字 run only figures named NAME or "
                              "starting with it (repeatable), e.g. ingest, person_file, id_validation, "
-                             "check, batch_check, mixed, report")
+                             "check, batch_check, mixed, report, exchange")
     parser.add_argument("--quick", action="store_true",
                         help="冒烟运行 smoke run: 50,000 records, fewer IDs and persons, a small check data set")
     parser.add_argument("--ids", type=int, default=None,
@@ -150,6 +152,10 @@ def main(argv: list[str] | None = None) -> int:
         report(reports.run(kind, chosen, out, runs=int(report_size["runs"]), seconds=report_size["seconds"],
                            load_seconds=report_size["load_seconds"], warmup=report_size["warmup"],
                            rounds=int(report_size["rounds"]), seed=args.seed, keep=args.keep))
+    exchange_size = exchange.sizes(args.quick)
+    for kind in kinds:
+        report(exchange.run(kind, chosen, out, changes=int(exchange_size["changes"]), seconds=exchange_size["seconds"],
+                            rounds=int(exchange_size["rounds"]), seed=args.seed, keep=args.keep))
     print("\n== 结果 results " + "=" * 100, file=sys.stderr)
     for fig in figures:
         print(fig.table_line(), file=sys.stderr)

@@ -76,11 +76,14 @@ def number_all(factory: sessionmaker[Session], keys: Keys, catalog: Catalog, nod
 def send_round(factory: sessionmaker[Session], keys: Keys, catalog: Catalog, signer: Signer, node: rules.Node,
                neighbour: rules.Neighbour, *, batch: int, max_batches: int = 1_000_000,
                progress: Progress | None = None) -> Round:
-    """Number what is owed, then send it: service mode posts batches until the neighbour has
-    confirmed everything; file mode writes batch files for what was not yet written."""
+    """Number what is owed and send it, a batch at a time: service mode posts batches until the
+    neighbour has confirmed everything; file mode writes batch files for what was not yet written.
+    Numbering and sending alternate, so that under a steady stream of changes the first batch goes
+    out after one batch is numbered, not after the stream pauses."""
     out = Round(neighbour.code)
-    out.numbered = number_all(factory, keys, catalog, node, neighbour.code, batch)
     for _ in range(max_batches):
+        with unit_of_work(factory) as session:
+            out.numbered += feed.number(session, keys, catalog, node, neighbour.code, batch, today())
         with unit_of_work(factory, writes=False) as session:
             after = repo.acked_through(session, neighbour.code)
             rows = repo.to_send(session, neighbour.code, after, batch, unsent_only=neighbour.mode == rules.FILE)
