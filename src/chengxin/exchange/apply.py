@@ -62,7 +62,7 @@ class Applier:
         repo.add_applied(self.session, self.noted)
         return self.rejected
 
-    def _note(self, change: dict[str, Any], code: str | None, m: Matter | None) -> None:
+    def _note(self, change: dict[str, Any], code: str | None, m: Matter | tuple[str, str] | None) -> None:
         try:
             day = date.fromisoformat(str(change.get("day")))
         except ValueError:
@@ -71,7 +71,7 @@ class Applier:
             "sender": self.sender, "seq": change["seq"], "kind": change["kind"],
             "category": str(change.get("category") or "")[:16], "day": day, "digest": rules.digest(change),
             "status": "rejected" if code else "applied", "code": code,
-            "subject_key": m.subject_key if m else None, "matter_id": m.id if m else None, "applied_at": self.now})
+            "subject_key": _key(m), "matter_id": _id(m), "applied_at": self.now})
         if code:
             self.rejected.append((change["seq"], code))
 
@@ -106,7 +106,7 @@ class Applier:
             result = collector.add_chunk(rows)
             records.close_batch(batch)
             refused = {i.row: i.code for i in result.issues if i.level == "error"}
-            found = _matters_by_source(self.session, dept, [str(c["origin"]["ref"]) for c in changes])
+            found = _keys_by_source(self.session, dept, [str(c["origin"]["ref"]) for c in changes])
             for n, change in enumerate(changes, start=1):
                 self._note(change, refused.get(n), found.get(str(change["origin"]["ref"])))
         self.session.flush()
@@ -237,6 +237,25 @@ def _flat(change: dict[str, Any]) -> dict[str, Any]:
         row.update({"id_type": subject.get("id_type"), "id_number": subject.get("id_number"),
                     "name": subject.get("name")})
     return row
+
+
+def _key(m: Matter | tuple[str, str] | None) -> str | None:
+    return None if m is None else m[0] if isinstance(m, tuple) else m.subject_key
+
+
+def _id(m: Matter | tuple[str, str] | None) -> str | None:
+    return None if m is None else m[1] if isinstance(m, tuple) else m.id
+
+
+def _keys_by_source(session: Session, dept: str, refs: list[str]) -> dict[str, tuple[str, str]]:
+    """(subject key, matter id) of the department's matters by source record id, as plain rows."""
+    out: dict[str, tuple[str, str]] = {}
+    conn = session.connection()
+    for i in range(0, len(refs), 500):
+        for src, key, mid in conn.execute(select(Matter.source_record_id, Matter.subject_key, Matter.id).where(
+                Matter.department_code == dept, Matter.source_record_id.in_(refs[i:i + 500]))):
+            out[src] = (key, mid)
+    return out
 
 
 def _matters_by_source(session: Session, dept: str, refs: list[str]) -> dict[str, Matter]:

@@ -9,7 +9,6 @@ return at once. Changes are numbered and sealed later, by the sender (`numbering
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
 from datetime import date, datetime
@@ -17,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from chengxin.catalog.rules import Catalog
@@ -25,11 +23,7 @@ from chengxin.crypto import Keys
 from chengxin.departments import repository as departments
 from chengxin.exchange import repository as repo
 from chengxin.exchange import rules
-from chengxin.exchange.models import OutgoingChange
 from chengxin.matters.models import Matter
-from chengxin.organisations.models import Organisation
-from chengxin.persons import repository as persons
-from chengxin.records.models import Record
 from chengxin.settings import Settings, get_settings
 
 # The neighbour whose batch is being applied: what it sent is never sent back to it.
@@ -154,72 +148,32 @@ def follow_end(session: Session, m: Matter, kind: str, extra: dict[str, Any], no
                        for code in sorted(targets)])
 
 
-# --- numbering: the sender gives numbers and seals bodies ----------------------------------------
+# --- numbering and bodies -----------------------------------------------------------------------
+# Numbering only gives numbers (and the day reconciliation counts a change under), in the order the
+# changes were owed: a short write. The body of a change is built when it is sent, from what it
+# names: record versions, list entries and ends are immutable facts, so a re-send carries the same
+# change; no copy of the body (with its ID number) is kept in the outbox.
 
-def number(session: Session, keys: Keys, catalog: Catalog, node: rules.Node, neighbour: str, limit: int,
-           today: date) -> int:
-    """Number the next changes owed to `neighbour` in the order they were owed, build and seal
-    their bodies; returns how many. The neighbour's row is locked: one numberer at a time."""
+def number(session: Session, neighbour: str, limit: int, today: date) -> int:
+    """Number the next changes owed to `neighbour`; returns how many. The neighbour's row is
+    locked: one numberer at a time."""
     peer = repo.peer(session, neighbour, lock=True)
-    rows = repo.unnumbered(session, neighbour, limit)
-    if not rows:
+    ids_ = repo.unnumbered_ids(session, neighbour, limit)
+    if not ids_:
         return 0
-    bodies = Bodies(session, keys, catalog, node)
-    bodies.load(rows)
-    seq = peer.last_seq
-    for row in rows:
-        seq += 1
-        body, category = bodies.body(row, seq, today)
-        row.seq, row.numbered, row.category, row.day = seq, 1, category, today
-        row.digest = rules.digest(body)
-        row.body_cipher = keys.encrypt(json.dumps(body, ensure_ascii=False, separators=(",", ":")),
-                                       _context(row.id))
-    peer.last_seq = seq
+    first = peer.last_seq + 1
+    repo.set_numbers(session, [(i, first + k) for k, i in enumerate(ids_)], today)
+    peer.last_seq = first + len(ids_) - 1
     session.flush()
-    return len(rows)
-
-
-def _context(row_id: int) -> bytes:
-    """What a sealed body is bound to (keyring.rules.CIPHERS says the same)."""
-    return f"exchange:{row_id}".encode()
-
-
-def opened(keys: Keys, row: OutgoingChange) -> dict[str, Any]:
-    """The body of a numbered change, as it was numbered (a re-send sends the same bytes)."""
-    assert row.body_cipher is not None and row.seq is not None
-    return json.loads(keys.decrypt(row.body_cipher, _context(row.id)))
+    return len(ids_)
 
 
 class Bodies:
-    """Builds change bodies for a run of numbered changes, with the look-ups done in bulk."""
+    """Builds the bodies of numbered changes from the rows `repository.to_send` gives."""
 
     def __init__(self, session: Session, keys: Keys, catalog: Catalog, node: rules.Node) -> None:
-        self.session, self.keys, self.catalog, self.node = session, keys, catalog, node
-        self.records: dict[tuple[str, str], Record] = {}
-        self.matters: dict[tuple[str, str], Matter] = {}
-        self.people: dict[str, Any] = {}
-        self.orgs: dict[str, Organisation] = {}
-        self.names: dict[str, str] = {}
-
-    def load(self, rows: Sequence[OutgoingChange]) -> None:
-        s = self.session
-        rec_keys = list({(r.subject_key, r.ref) for r in rows if r.kind == rules.RECORD})
-        for i in range(0, len(rec_keys), 500):
-            part = rec_keys[i:i + 500]
-            for rec in s.scalars(select(Record).where(tuple_(Record.subject_key, Record.id).in_(part))):
-                self.records[(rec.subject_key, rec.id)] = rec
-        m_keys = list({(r.subject_key, r.matter_id) for r in rows})
-        for i in range(0, len(m_keys), 500):
-            part = m_keys[i:i + 500]
-            for m in s.scalars(select(Matter).where(tuple_(Matter.subject_key, Matter.id).in_(part))):
-                self.matters[(m.subject_key, m.id)] = m
-        subjects = {r.subject_key for r in rows if r.kind in (rules.RECORD, rules.LISTING)}
-        self.people = persons.get_many(s, list(subjects))
-        rest = subjects - set(self.people)
-        if rest:
-            self.orgs = {o.subject_key: o for o in s.scalars(select(Organisation).where(
-                Organisation.subject_key.in_(rest)))}
-        self.names = departments.names(s)
+        self.keys, self.catalog, self.node = keys, catalog, node
+        self.names = departments.names(session)
 
     def origin(self, department_code: str, ref: str) -> dict[str, str]:
         node, code = rules.split_department(department_code)
@@ -231,36 +185,38 @@ class Bodies:
         return {"node": node, "node_name": node_name or node, "department": code, "department_name": name or code,
                 "ref": ref}
 
-    def subject(self, key: str) -> dict[str, Any]:
-        p = self.people.get(key)
-        if p is not None:
-            return {"kind": "person", "id_type": p.id_type, "id_number": self.keys.decrypt(p.id_cipher, key.encode()),
-                    "name": p.name}
-        o = self.orgs[key]
-        return {"kind": "organisation", "uscc": o.uscc, "name": o.name}
+    def subject(self, row: Any) -> dict[str, Any]:
+        if row.id_cipher is not None:
+            return {"kind": "person", "id_type": row.id_type,
+                    "id_number": self.keys.decrypt(row.id_cipher, row.subject_key.encode()), "name": row.p_name}
+        return {"kind": "organisation", "uscc": row.uscc, "name": row.g_name}
 
-    def body(self, row: OutgoingChange, seq: int, today: date) -> tuple[dict[str, Any], str]:
-        """(body, reconciliation category) of one change."""
-        m = self.matters[(row.subject_key, row.matter_id)]
-        item = self.catalog.item(m.item_code) if m.item_code else None
+    def body(self, row: Any) -> tuple[dict[str, Any], str]:
+        """(body, reconciliation category) of one numbered change."""
+        item = self.catalog.item(row.m_item) if row.m_item else None
         category = item.category if item else "LIST"
-        base = {"seq": seq, "kind": row.kind, "day": today.isoformat(), "category": category}
+        base = {"seq": row.seq, "kind": row.kind, "day": row.day.isoformat(), "category": category}
         if row.kind == rules.RECORD:
-            rec = self.records[(row.subject_key, row.ref)]
-            body = {**base, "origin": self.origin(rec.department_code, rec.source_record_id),
-                    "subject": self.subject(row.subject_key),
-                    "record": {"item_code": rec.item_code, "decision_date": rec.decision_date.isoformat(),
-                               "severity": rec.severity, "severity_reason": rec.severity_reason,
-                               "fields": rec.data, "version": rec.version}}
+            body = {**base, "origin": self.origin(row.r_dept, row.r_src), "subject": self.subject(row),
+                    "record": {"item_code": row.r_item, "decision_date": row.decision_date.isoformat(),
+                               "severity": row.r_sev, "severity_reason": row.severity_reason,
+                               "fields": row.data, "version": row.version}}
         elif row.kind == rules.LISTING:
-            body = {**base, "origin": self.origin(m.department_code, m.source_record_id or m.id),
-                    "subject": self.subject(row.subject_key),
-                    "listing": {"item_code": m.item_code, "list_type": m.list_type, "nature": m.nature,
-                                "severity": m.severity, "start_date": m.start_date.isoformat(),
-                                "planned_end": m.planned_end.isoformat() if m.planned_end else None,
-                                "basis": m.basis, "reference": m.reference}}
+            body = {**base, "origin": self.origin(row.m_dept, row.m_src or row.matter_id),
+                    "subject": self.subject(row),
+                    "listing": {"item_code": row.m_item, "list_type": row.list_type, "nature": row.nature,
+                                "severity": row.m_sev, "start_date": row.start_date.isoformat(),
+                                "planned_end": row.planned_end.isoformat() if row.planned_end else None,
+                                "basis": row.basis, "reference": row.reference}}
         else:
-            body = {**base, "origin": {**self.origin(m.department_code, m.source_record_id or m.id),
-                                       "record": m.origin == "record"},
+            body = {**base, "origin": {**self.origin(row.m_dept, row.m_src or row.matter_id),
+                                       "record": row.m_origin == "record"},
                     "decided_by": {"node": self.node.code, "name": self.node.name}, **(row.extra or {})}
         return body, category
+
+
+def bodies(session: Session, keys: Keys, catalog: Catalog, node: rules.Node,
+           rows: Sequence[Any]) -> list[tuple[dict[str, Any], str]]:
+    """The bodies of numbered changes (rows with the outgoing columns), in their order."""
+    built = Bodies(session, keys, catalog, node)
+    return [built.body(r) for r in rows]

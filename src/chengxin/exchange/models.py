@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import BigInteger, Date, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chengxin.access.models import SeqType
@@ -17,8 +17,8 @@ from chengxin.db import Base
 class OutgoingChange(Base):
     """One change owed to one neighbour. Written in the transaction that made the change (a new
     record version, a listing, an end), with no sequence number; the sender gives numbers in the
-    order it finds them, seals the change's body (it names the person) and sends it. `acked_at`
-    is the neighbour's signed receipt; a change re-sent keeps its number and its bytes."""
+    order it finds them and builds each change's body when it sends it (no copy of the body, which
+    names the person, stays here). `acked_at` is the neighbour's signed receipt."""
 
     __tablename__ = "exchange_outgoing"
     __table_args__ = (
@@ -40,12 +40,11 @@ class OutgoingChange(Base):
     # What the change says beyond its reference (an end's reason, note and day; an upstream origin).
     extra: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    # Set when numbered: the sealed body (AES-GCM by the platform key; it holds the ID number),
-    # its fingerprint, and the catalog category and day reconciliation counts it under.
-    body_cipher: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The day it was numbered, and (set when first sent) its fingerprint and catalog category:
+    # what reconciliation counts it under.
+    day: Mapped[date | None] = mapped_column(Date)
     digest: Mapped[str | None] = mapped_column(String(32))
     category: Mapped[str | None] = mapped_column(String(16))
-    day: Mapped[date | None] = mapped_column(Date)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from chengxin.exchange.models import AppliedChange, OutgoingChange, Peer, Reconciliation, ReferenceRecord, Refusal
@@ -46,10 +46,17 @@ def peers(session: Session) -> dict[str, Peer]:
     return {p.code: p for p in session.scalars(select(Peer))}
 
 
-def unnumbered(session: Session, neighbour: str, limit: int) -> list[OutgoingChange]:
+def unnumbered_ids(session: Session, neighbour: str, limit: int) -> list[int]:
     return list(session.scalars(
-        select(OutgoingChange).where(OutgoingChange.neighbour == neighbour, OutgoingChange.numbered == 0)
+        select(OutgoingChange.id).where(OutgoingChange.neighbour == neighbour, OutgoingChange.numbered == 0)
         .order_by(OutgoingChange.id).limit(limit)))
+
+
+def set_numbers(session: Session, numbers: Sequence[tuple[int, int]], day: date) -> None:
+    """Give each (row id, sequence number) its number and the day it was numbered."""
+    t = OutgoingChange.__table__  # a Core executemany: one statement, no ORM bulk bookkeeping
+    session.execute(update(t).where(t.c.id == bindparam("rid")).values(seq=bindparam("num"), numbered=1, day=day),
+                    [{"rid": i, "num": n} for i, n in numbers])
 
 
 def backlog(session: Session, neighbour: str) -> int:
@@ -63,19 +70,40 @@ def oldest_unacked(session: Session, neighbour: str) -> datetime | None:
         OutgoingChange.neighbour == neighbour, OutgoingChange.acked_at.is_(None)))
 
 
-def to_send(session: Session, neighbour: str, after: int, limit: int, *, unsent_only: bool) -> list[OutgoingChange]:
-    """Numbered changes after `after`, in order (file mode: only those not yet written out)."""
-    stmt = select(OutgoingChange).where(OutgoingChange.neighbour == neighbour, OutgoingChange.numbered == 1,
-                                        OutgoingChange.seq > after)
+def to_send(session: Session, neighbour: str, after: int, limit: int, *, unsent_only: bool) -> list[Any]:
+    """Numbered changes after `after`, in order (file mode: only those not yet written out), each
+    with everything its body names, in one statement: the matter, the record version, the person
+    or organisation (plain rows; a change's body is built from them)."""
+    from chengxin.matters.models import Matter
+    from chengxin.organisations.models import Organisation
+    from chengxin.persons.models import Person
+    from chengxin.records.models import Record
+
+    o, m, r, p, g = OutgoingChange, Matter, Record, Person, Organisation
+    stmt = (select(o.id, o.seq, o.kind, o.subject_key, o.matter_id, o.ref, o.extra, o.day,
+                   m.department_code.label("m_dept"), m.source_record_id.label("m_src"), m.origin.label("m_origin"),
+                   m.item_code.label("m_item"), m.list_type, m.nature, m.severity.label("m_sev"), m.start_date,
+                   m.planned_end, m.basis, m.reference,
+                   r.department_code.label("r_dept"), r.source_record_id.label("r_src"), r.item_code.label("r_item"),
+                   r.decision_date, r.severity.label("r_sev"), r.severity_reason, r.data, r.version,
+                   p.id_type, p.id_cipher, p.name.label("p_name"), g.uscc, g.name.label("g_name"))
+            .select_from(o)
+            .join(m, and_(m.subject_key == o.subject_key, m.id == o.matter_id))
+            .outerjoin(r, and_(o.kind == "record", r.subject_key == o.subject_key, r.id == o.ref))
+            .outerjoin(p, p.person_key == o.subject_key)
+            .outerjoin(g, g.subject_key == o.subject_key)
+            .where(o.neighbour == neighbour, o.numbered == 1, o.seq > after))
     if unsent_only:
-        stmt = stmt.where(OutgoingChange.sent_at.is_(None))
-    return list(session.scalars(stmt.order_by(OutgoingChange.seq).limit(limit)))
+        stmt = stmt.where(o.sent_at.is_(None))
+    return list(session.connection().execute(stmt.order_by(o.seq).limit(limit)))
 
 
-def mark_sent(session: Session, neighbour: str, first: int, last: int, at: datetime) -> None:
-    session.execute(update(OutgoingChange).where(
-        OutgoingChange.neighbour == neighbour, OutgoingChange.numbered == 1,
-        OutgoingChange.seq.between(first, last)).values(sent_at=at))
+def mark_sent(session: Session, sent: Sequence[tuple[int, str, str]], at: datetime) -> None:
+    """The changes (row id, digest, category) left: when, and what reconciliation counts them as."""
+    t = OutgoingChange.__table__
+    session.execute(update(t).where(t.c.id == bindparam("rid")).values(
+        sent_at=at, digest=bindparam("dg"), category=bindparam("cat")),
+        [{"rid": i, "dg": d, "cat": c[:16]} for i, d, c in sent])
 
 
 def mark_acked(session: Session, neighbour: str, after: int, through: int, at: datetime) -> int:
@@ -105,8 +133,8 @@ def senders_of(session: Session, subject_key: str, matter_id: str) -> set[str]:
 
 
 def add_applied(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        session.execute(insert(AppliedChange), list(rows))
+    if rows:  # a Core executemany: no ORM bulk bookkeeping for a row per change
+        session.execute(insert(AppliedChange.__table__), list(rows))
 
 
 def add_refusal(session: Session, refusal: Refusal) -> None:

@@ -267,8 +267,16 @@ class Batch:
 
 
 def digest(change: Mapping[str, Any]) -> str:
-    """A change's fingerprint (reconciliation compares these): 32 hex digits of SHA-256."""
-    return hashlib.sha256(canonical_json(change)).hexdigest()[:32]
+    """A change's fingerprint (reconciliation compares these): 32 hex digits of SHA-256 over the
+    change without the names it shows (a person's or a department's name may be corrected between a
+    send and a re-send; the change is the same)."""
+    bare = dict(change)
+    for part, names in (("subject", ("name",)), ("origin", ("node_name", "department_name")),
+                        ("decided_by", ("name",))):
+        value = bare.get(part)
+        if isinstance(value, dict):
+            bare[part] = {k: v for k, v in value.items() if k not in names}
+    return hashlib.sha256(canonical_json(bare)).hexdigest()[:32]
 
 
 def build_batch(*, sender: tuple[str, str, str], receiver: str, changes: Sequence[dict[str, Any]],

@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -59,67 +60,98 @@ def _sign(signer: Signer) -> Callable[[bytes], bytes]:
 
 # --- sending -------------------------------------------------------------------------------------
 
-def number_all(factory: sessionmaker[Session], keys: Keys, catalog: Catalog, node: rules.Node, neighbour: str,
-               batch: int, progress: Progress | None = None) -> int:
-    """Number everything owed to the neighbour, a batch per transaction."""
-    total = 0
-    while True:
-        with unit_of_work(factory) as session:
-            n = feed.number(session, keys, catalog, node, neighbour, batch, today())
-        total += n
-        if progress and n:
-            progress(n)
-        if n < batch:
-            return total
+@dataclass(slots=True)
+class Prepared:
+    """A batch ready to go: its bytes, its range, and (row id, digest, category) of its changes."""
+
+    numbered: int
+    data: bytes | None = None
+    first: int = 0
+    last: int = 0
+    sent: list[tuple[int, str, str]] | None = None
+
+
+def prepare(factory: sessionmaker[Session], keys: Keys, catalog: Catalog, signer: Signer, node: rules.Node,
+            neighbour: rules.Neighbour, *, after: int, batch: int) -> Prepared:
+    """Number what is owed (a short write), then build the next batch after `after` from what its
+    changes name (a read: no lock held while bodies are built and sealed)."""
+    with unit_of_work(factory) as session:
+        numbered = feed.number(session, neighbour.code, batch, today())
+    with unit_of_work(factory, writes=False) as session:
+        rows = repo.to_send(session, neighbour.code, after, batch, unsent_only=neighbour.mode == rules.FILE)
+        built = feed.bodies(session, keys, catalog, node, rows) if rows else []
+    if not rows:
+        return Prepared(numbered)
+    changes = [body for body, _ in built]
+    data = rules.build_batch(sender=(node.code, node.name, signer.key_id), receiver=neighbour.code,
+                             changes=changes, recipient_key=neighbour.public_key, sign=signer.sign,
+                             created_at=utcnow(), agreement=neighbour.agreement)
+    return Prepared(numbered, data, rows[0].seq, rows[-1].seq,
+                    [(r.id, rules.digest(body), category) for r, (body, category) in zip(rows, built, strict=True)])
 
 
 def send_round(factory: sessionmaker[Session], keys: Keys, catalog: Catalog, signer: Signer, node: rules.Node,
                neighbour: rules.Neighbour, *, batch: int, max_batches: int = 1_000_000,
                progress: Progress | None = None) -> Round:
-    """Number what is owed and send it, a batch at a time: service mode posts batches until the
-    neighbour has confirmed everything; file mode writes batch files for what was not yet written.
-    Numbering and sending alternate, so that under a steady stream of changes the first batch goes
-    out after one batch is numbered, not after the stream pauses."""
+    """Send what is owed, a batch at a time: service mode posts batches until the neighbour has
+    confirmed everything, building the next batch while the neighbour applies the one in flight;
+    file mode writes batch files for what was not yet written, then reads the neighbour's receipts."""
     out = Round(neighbour.code)
-    for _ in range(max_batches):
-        with unit_of_work(factory) as session:
-            out.numbered += feed.number(session, keys, catalog, node, neighbour.code, batch, today())
-        with unit_of_work(factory, writes=False) as session:
-            after = repo.acked_through(session, neighbour.code)
-            rows = repo.to_send(session, neighbour.code, after, batch, unsent_only=neighbour.mode == rules.FILE)
-            changes = [feed.opened(keys, r) for r in rows]
-        if not changes:
-            break
-        data = rules.build_batch(sender=(node.code, node.name, signer.key_id), receiver=neighbour.code,
-                                 changes=changes, recipient_key=neighbour.public_key, sign=signer.sign,
-                                 created_at=utcnow(), agreement=neighbour.agreement)
-        first, last = changes[0]["seq"], changes[-1]["seq"]
-        if neighbour.mode == rules.FILE:
-            _write_file(neighbour, rules.batch_file_name(node.code, neighbour.code, first, last), data)
-            with unit_of_work(factory) as session:
-                repo.mark_sent(session, neighbour.code, first, last, utcnow())
-                repo.peer(session, neighbour.code, lock=True).last_sent_at = utcnow()
-            out.files_written += 1
-            out.sent += len(changes)
-        else:
+    if neighbour.mode == rules.FILE:
+        _write_files(factory, keys, catalog, signer, node, neighbour, batch, max_batches, out, progress)
+        out.files_read += read_receipts(factory, node, neighbour, signer)
+        return out
+    with unit_of_work(factory, writes=False) as session:
+        after = repo.acked_through(session, neighbour.code)
+    ready = prepare(factory, keys, catalog, signer, node, neighbour, after=after, batch=batch)
+    out.numbered += ready.numbered
+    with ThreadPoolExecutor(1, thread_name_prefix="chengxin-exchange-post") as pool:
+        for _ in range(max_batches):
+            if ready.data is None:
+                break
+            posting = pool.submit(_post, neighbour, ready.data)
+            following = prepare(factory, keys, catalog, signer, node, neighbour, after=ready.last, batch=batch)
+            out.numbered += following.numbered
             try:
-                receipt = _post(neighbour, data)
+                receipt = posting.result()
             except DomainError as exc:
-                _failed(factory, neighbour.code, exc, first, last)
+                _failed(factory, neighbour.code, exc, ready.first, ready.last)
                 out.error = f"{exc.code}：{exc.message}"
                 break
+            assert ready.sent is not None
             with unit_of_work(factory) as session:
-                repo.mark_sent(session, neighbour.code, first, last, utcnow())
+                repo.mark_sent(session, ready.sent, utcnow())
                 take_receipt(session, node, neighbour, receipt)
                 out.acked_through = repo.peer(session, neighbour.code).acked_through
-            out.sent += len(changes)
-            if out.acked_through < last:  # it confirmed less than it was sent: it says where to go on
-                continue
-        if progress:
-            progress(len(changes))
-    if neighbour.mode == rules.FILE:
-        out.files_read += read_receipts(factory, node, neighbour, signer)
+            out.sent += len(ready.sent)
+            if progress:
+                progress(len(ready.sent))
+            if out.acked_through < ready.last:  # it has less than it was sent: go on from where it says
+                following = prepare(factory, keys, catalog, signer, node, neighbour, after=out.acked_through,
+                                    batch=batch)
+            ready = following
     return out
+
+
+def _write_files(factory: sessionmaker[Session], keys: Keys, catalog: Catalog, signer: Signer, node: rules.Node,
+                 neighbour: rules.Neighbour, batch: int, max_batches: int, out: Round,
+                 progress: Progress | None) -> None:
+    for _ in range(max_batches):
+        with unit_of_work(factory, writes=False) as session:
+            after = repo.acked_through(session, neighbour.code)
+        ready = prepare(factory, keys, catalog, signer, node, neighbour, after=after, batch=batch)
+        out.numbered += ready.numbered
+        if ready.data is None:
+            return
+        _write_file(neighbour, rules.batch_file_name(node.code, neighbour.code, ready.first, ready.last), ready.data)
+        assert ready.sent is not None
+        with unit_of_work(factory) as session:
+            repo.mark_sent(session, ready.sent, utcnow())
+            repo.peer(session, neighbour.code, lock=True).last_sent_at = utcnow()
+        out.files_written += 1
+        out.sent += len(ready.sent)
+        if progress:
+            progress(len(ready.sent))
 
 
 def _post(neighbour: rules.Neighbour, data: bytes) -> dict[str, Any]:

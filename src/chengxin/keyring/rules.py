@@ -47,8 +47,6 @@ CIPHERS: tuple[CipherColumn, ...] = (
     # A department's refused rows and batch-check results, each bound to its own id.
     CipherColumn("rejected_rows", "content_cipher", "id", lambda row: f"rejected:{row['id']}".encode()),
     CipherColumn("check_batches", "result_cipher", "id", lambda row: f"check_batch:{row['id']}".encode()),
-    # A change owed to a neighbouring platform (it names the person), bound to its row.
-    CipherColumn("exchange_outgoing", "body_cipher", "id", lambda row: f"exchange:{row['id']}".encode()),
 )
 
 KEY_COLUMN_NAMES = ("person_key", "subject_key")

@@ -37,7 +37,6 @@ def upgrade() -> None:
         sa.Column('ref', sa.String(length=26), nullable=False),
         sa.Column('extra', chengxin.coltypes.JSONType, nullable=True),
         sa.Column('created_at', TS, nullable=False),
-        sa.Column('body_cipher', sa.LargeBinary(), nullable=True),
         sa.Column('digest', sa.String(length=32), nullable=True),
         sa.Column('category', sa.String(length=16), nullable=True),
         sa.Column('day', sa.Date(), nullable=True),
