@@ -103,10 +103,17 @@ class Applier:
             ctx = RowContext(self.catalog, dept, today(), self.keys.hasher(), None, acting_department=acting)
             collector = records.Collector(self.session, self.catalog, self.keys, batch, ctx)
             rows = [(n, _flat(c)) for n, c in enumerate(changes, start=1)]
-            result = collector.add_chunk(rows)
+            plan = collector.plan(rows)
+            collector.write(plan, self.session)
             records.close_batch(batch)
-            refused = {i.row: i.code for i in result.issues if i.level == "error"}
-            found = _keys_by_source(self.session, dept, [str(c["origin"]["ref"]) for c in changes])
+            refused = {i.row: i.code for i in plan.result.issues if i.level == "error"}
+            # The matter each stored version belongs to, from what was written (positions as in
+            # records.repository.RECORD_COLUMNS: 0 subject_key, 4 source_record_id, 17 matter_id); only
+            # an unchanged one (sent again) is looked up.
+            found = {rec[4]: (rec[0], rec[17]) for rec in plan.records}
+            missing = [str(c["origin"]["ref"]) for c in changes if str(c["origin"]["ref"]) not in found]
+            if missing:
+                found.update(_keys_by_source(self.session, dept, missing))
             for n, change in enumerate(changes, start=1):
                 self._note(change, refused.get(n), found.get(str(change["origin"]["ref"])))
         self.session.flush()

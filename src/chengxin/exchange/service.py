@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -75,8 +75,12 @@ def prepare(factory: sessionmaker[Session], keys: Keys, catalog: Catalog, signer
             neighbour: rules.Neighbour, *, after: int, batch: int) -> Prepared:
     """Number what is owed (a short write), then build the next batch after `after` from what its
     changes name (a read: no lock held while bodies are built and sealed)."""
-    with unit_of_work(factory) as session:
-        numbered = feed.number(session, neighbour.code, batch, today())
+    numbered = 0
+    with unit_of_work(factory, writes=False) as session:
+        owed = repo.unnumbered_ids(session, neighbour.code, 1)
+    if owed:  # a writing transaction only when there is something to number (SQLite: the write lock)
+        with unit_of_work(factory) as session:
+            numbered = feed.number(session, neighbour.code, batch, today())
     with unit_of_work(factory, writes=False) as session:
         rows = repo.to_send(session, neighbour.code, after, batch, unsent_only=neighbour.mode == rules.FILE)
         built = feed.bodies(session, keys, catalog, node, rows) if rows else []
@@ -323,8 +327,7 @@ def import_inbox(factory: sessionmaker[Session], keys: Keys, catalog: Catalog, s
     assert neighbour.inbox is not None and out.waiting is not None and out.refused is not None
     if not neighbour.inbox.is_dir():
         return out
-    files = sorted(p for p in neighbour.inbox.glob(f"{neighbour.code}-{node.code}-*.batch.json") if p.is_file())
-    for path in files:
+    for path in _arriving(neighbour.inbox, f"{neighbour.code}-{node.code}-*.batch.json"):
         if path.stat().st_size > max_bytes:
             exc = DomainError("EXCHANGE_BATCH_TOO_LARGE", f"批次文件超过 {max_bytes} 字节", 413)
             _refused(factory, exc, b"", path.name, "")
@@ -360,6 +363,19 @@ def import_inbox(factory: sessionmaker[Session], keys: Keys, catalog: Catalog, s
         _write_file(neighbour, rules.statement_file_name(neighbour.code, node.code, day.isoformat()),
                     json.dumps(doc, ensure_ascii=False).encode())
     return out
+
+
+def _arriving(folder: Path, pattern: str) -> Iterator[Path]:
+    """The files in number order, looking again when done: those that arrived while the first were
+    applied are taken in the same round (a file left waiting is looked at once a round)."""
+    seen: set[str] = set()
+    while True:
+        files = sorted(p for p in folder.glob(pattern) if p.is_file() and p.name not in seen)
+        if not files:
+            return
+        for path in files:
+            seen.add(path.name)
+            yield path
 
 
 def read_receipts(factory: sessionmaker[Session], node: rules.Node, neighbour: rules.Neighbour,
