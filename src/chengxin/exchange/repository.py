@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from chengxin.exchange.models import AppliedChange, OutgoingChange, Peer, Reconciliation, ReferenceRecord, Refusal
@@ -54,9 +55,19 @@ def unnumbered_ids(session: Session, neighbour: str, limit: int) -> list[int]:
 
 def set_numbers(session: Session, numbers: Sequence[tuple[int, int]], day: date) -> None:
     """Give each (row id, sequence number) its number and the day it was numbered."""
-    t = OutgoingChange.__table__  # a Core executemany: one statement, no ORM bulk bookkeeping
+    if _postgres(session):  # one statement over a JSON array: an executemany is a round trip per row
+        session.execute(text(
+            "UPDATE exchange_outgoing o SET seq = (v->>1)::bigint, numbered = 1, day = :day "
+            "FROM jsonb_array_elements(CAST(:rows AS jsonb)) v WHERE o.id = (v->>0)::bigint"),
+            {"rows": json.dumps(list(numbers)), "day": day})
+        return
+    t = OutgoingChange.__table__  # SQLite, in-process: a Core executemany costs no round trips
     session.execute(update(t).where(t.c.id == bindparam("rid")).values(seq=bindparam("num"), numbered=1, day=day),
                     [{"rid": i, "num": n} for i, n in numbers])
+
+
+def _postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
 
 
 def backlog(session: Session, neighbour: str) -> int:
@@ -100,6 +111,12 @@ def to_send(session: Session, neighbour: str, after: int, limit: int, *, unsent_
 
 def mark_sent(session: Session, sent: Sequence[tuple[int, str, str]], at: datetime) -> None:
     """The changes (row id, digest, category) left: when, and what reconciliation counts them as."""
+    if _postgres(session):
+        session.execute(text(
+            "UPDATE exchange_outgoing o SET sent_at = :at, digest = v->>1, category = v->>2 "
+            "FROM jsonb_array_elements(CAST(:rows AS jsonb)) v WHERE o.id = (v->>0)::bigint"),
+            {"rows": json.dumps([[i, d, c[:16]] for i, d, c in sent]), "at": at})
+        return
     t = OutgoingChange.__table__
     session.execute(update(t).where(t.c.id == bindparam("rid")).values(
         sent_at=at, digest=bindparam("dg"), category=bindparam("cat")),
@@ -132,9 +149,20 @@ def senders_of(session: Session, subject_key: str, matter_id: str) -> set[str]:
         AppliedChange.subject_key == subject_key, AppliedChange.matter_id == matter_id)))
 
 
+APPLIED_COLUMNS = ("sender", "seq", "kind", "category", "day", "digest", "status", "code", "subject_key",
+                   "matter_id", "applied_at")
+
+
 def add_applied(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:  # a Core executemany: no ORM bulk bookkeeping for a row per change
-        session.execute(insert(AppliedChange.__table__), list(rows))
+    if not rows:
+        return
+    if _postgres(session):  # one statement over a JSON array: an executemany is a round trip per row
+        from chengxin.db import insert_from_json, json_rows
+
+        session.execute(text(insert_from_json("exchange_applied", APPLIED_COLUMNS, "CAST(:rows AS jsonb)")),
+                        {"rows": json_rows([[r[c] for c in APPLIED_COLUMNS] for r in rows])[1:-1]})
+        return
+    session.execute(insert(AppliedChange.__table__), list(rows))  # SQLite, in-process: a Core executemany
 
 
 def add_refusal(session: Session, refusal: Refusal) -> None:
