@@ -75,7 +75,9 @@ from chengxin.signing import load_signer
 COUNTY = ("county", "341021", "凤台县公共信用信息平台")
 CITY = ("city", "340400", "淮南市公共信用信息平台")
 DEPARTMENT = "market_regulation"
-BATCH = 2000
+BATCH = 2000  # rows per POST of the city's own ingest (the baseline)
+# Changes per exchange batch: the platform's default (CHENGXIN_EXCHANGE_BATCH_CHANGES).
+EXCHANGE_BATCH = Settings.model_fields["exchange_batch_changes"].default
 TARGET_RATIO = 0.5
 PACE_RATE = 1000  # changes/s asked of the county during the lag run
 PACE_BATCH = 100
@@ -125,7 +127,7 @@ class Node:
     def settings(self) -> Settings:
         return Settings(data_dir=self.data, database_url=self.db.url, node_code=self.code, node_name=self.title,
                         neighbours_file=self.data / "neighbours.yaml", public_url=self.url, jobs_interval_seconds=0,
-                        exchange_interval_seconds=0, exchange_batch_changes=BATCH)
+                        exchange_interval_seconds=0, exchange_batch_changes=EXCHANGE_BATCH)
 
     def start(self, interval: float = 0) -> None:
         """`chengxin serve` with the platform's settings and none of the shell's CHENGXIN_* (a signing key
@@ -136,7 +138,7 @@ class Node:
                     "CHENGXIN_NODE_NAME": self.title, "CHENGXIN_NEIGHBOURS_FILE": str(self.data / "neighbours.yaml"),
                     "CHENGXIN_PUBLIC_URL": self.url, "CHENGXIN_JOBS_INTERVAL_SECONDS": "0",
                     "CHENGXIN_EXCHANGE_INTERVAL_SECONDS": f"{interval:g}",
-                    "CHENGXIN_EXCHANGE_BATCH_CHANGES": str(BATCH)})
+                    "CHENGXIN_EXCHANGE_BATCH_CHANGES": str(EXCHANGE_BATCH)})
         with (self.data / "serve.log").open("ab") as console:
             self.proc = subprocess.Popen([*SERVE, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
                                          cwd=ROOT, env=env, stdout=console, stderr=subprocess.STDOUT)
@@ -257,7 +259,7 @@ class InProcess:
     def send(self) -> service.Round:
         node = self.node()
         return service.send_round(self.factory, self.keys, self.catalog, self.signer, node, node.neighbours[0],
-                                  batch=BATCH)
+                                  batch=EXCHANGE_BATCH)
 
     def import_files(self) -> service.Imported:
         node = self.node()
@@ -494,7 +496,8 @@ def run(kind: str, chosen: list[str], out: Path, *, changes: int, seconds: float
         county.start()
         city.start(interval=0.2)  # the city's exchange loop imports file-mode batches as a deployment does
         log(f"exchange_{kind}: county {county.url} and city {city.url} up, databases {county.db.name} / "
-            f"{city.db.name} ({time.perf_counter() - t0:.1f}s); {changes:,} changes per phase, batches of {BATCH:,}")
+            f"{city.db.name} ({time.perf_counter() - t0:.1f}s); {changes:,} changes per phase, exchange batches of "
+            f"{EXCHANGE_BATCH:,}")
         # Both servers warmed first (catalog, templates, connections, the first persons): a cold server's
         # first batches are slower, and the baseline would be charged for them.
         city.submit_all(penalty_rows(warm[:WARM], "WC", day, seed + 4), batch=WARM // 2)
