@@ -69,7 +69,7 @@ class Applier:
             day = today()
         self.noted.append({
             "sender": self.sender, "seq": change["seq"], "kind": change["kind"],
-            "category": str(change.get("category") or "")[:16], "day": day, "digest": rules.digest(change),
+            "category": str(change.get("category") or "")[:16], "day": day, "digest": _digest(change),
             "status": "rejected" if code else "applied", "code": code,
             "subject_key": _key(m), "matter_id": _id(m), "applied_at": self.now})
         if code:
@@ -244,6 +244,15 @@ def _flat(change: dict[str, Any]) -> dict[str, Any]:
         row.update({"id_type": subject.get("id_type"), "id_number": subject.get("id_number"),
                     "name": subject.get("name")})
     return row
+
+
+def _digest(change: dict[str, Any]) -> str:
+    """The fingerprint the sender gave the change (the batch's signature and hash vouch for it), or
+    ours for a sender that gave none."""
+    given = change.get("digest")
+    if isinstance(given, str) and len(given) == 32:
+        return given
+    return rules.digest(change)
 
 
 def _key(m: Matter | tuple[str, str] | None) -> str | None:

@@ -270,7 +270,7 @@ def digest(change: Mapping[str, Any]) -> str:
     """A change's fingerprint (reconciliation compares these): 32 hex digits of SHA-256 over the
     change without the names it shows (a person's or a department's name may be corrected between a
     send and a re-send; the change is the same)."""
-    bare = dict(change)
+    bare = {k: v for k, v in change.items() if k != "digest"}
     for part, names in (("subject", ("name",)), ("origin", ("node_name", "department_name")),
                         ("decided_by", ("name",))):
         value = bare.get(part)

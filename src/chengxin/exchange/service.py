@@ -87,11 +87,13 @@ def prepare(factory: sessionmaker[Session], keys: Keys, catalog: Catalog, signer
     if not rows:
         return Prepared(numbered)
     changes = [body for body, _ in built]
+    for body in changes:  # each change carries its fingerprint: both ends count it the same way
+        body["digest"] = rules.digest(body)
     data = rules.build_batch(sender=(node.code, node.name, signer.key_id), receiver=neighbour.code,
                              changes=changes, recipient_key=neighbour.public_key, sign=signer.sign,
                              created_at=utcnow(), agreement=neighbour.agreement)
     return Prepared(numbered, data, rows[0].seq, rows[-1].seq,
-                    [(r.id, rules.digest(body), category) for r, (body, category) in zip(rows, built, strict=True)])
+                    [(r.id, body["digest"], category) for r, (body, category) in zip(rows, built, strict=True)])
 
 
 def send_round(factory: sessionmaker[Session], keys: Keys, catalog: Catalog, signer: Signer, node: rules.Node,
