@@ -103,7 +103,9 @@ def to_send(session: Session, neighbour: str, after: int, limit: int, *, unsent_
             .outerjoin(r, and_(o.kind == "record", r.subject_key == o.subject_key, r.id == o.ref))
             .outerjoin(p, p.person_key == o.subject_key)
             .outerjoin(g, g.subject_key == o.subject_key)
-            .where(o.neighbour == neighbour, o.numbered == 1, o.seq > after))
+            # An unnumbered change has no number, so `seq > after` leaves it out: the (neighbour, seq)
+            # index answers this alone, however long the feed grows.
+            .where(o.neighbour == neighbour, o.seq > after))
     if unsent_only:
         stmt = stmt.where(o.sent_at.is_(None))
     return list(session.connection().execute(stmt.order_by(o.seq).limit(limit)))
@@ -125,14 +127,14 @@ def mark_sent(session: Session, sent: Sequence[tuple[int, str, str]], at: dateti
 
 def mark_acked(session: Session, neighbour: str, after: int, through: int, at: datetime) -> int:
     return session.execute(update(OutgoingChange).where(
-        OutgoingChange.neighbour == neighbour, OutgoingChange.numbered == 1,
+        OutgoingChange.neighbour == neighbour,
         OutgoingChange.seq > after, OutgoingChange.seq <= through).values(acked_at=at)).rowcount or 0
 
 
 def unsend(session: Session, neighbour: str, from_seq: int) -> int:
     """Send again from a number: the changes from it on count as neither sent nor confirmed."""
     return session.execute(update(OutgoingChange).where(
-        OutgoingChange.neighbour == neighbour, OutgoingChange.numbered == 1,
+        OutgoingChange.neighbour == neighbour,
         OutgoingChange.seq >= from_seq).values(sent_at=None, acked_at=None)).rowcount or 0
 
 
