@@ -176,11 +176,6 @@ def refusals(session: Session, limit: int = 50) -> list[Refusal]:
     return list(session.scalars(select(Refusal).order_by(Refusal.at.desc(), Refusal.id.desc()).limit(limit)))
 
 
-def refused_before(session: Session, sha256: str) -> bool:
-    return session.scalar(select(func.count()).select_from(Refusal).where(
-        Refusal.direction == "in", Refusal.sha256 == sha256)) != 0
-
-
 def sent_digests(session: Session, neighbour: str, day_from: date, day_to: date) -> list[tuple[str, date, str]]:
     """(category, day, digest) of every change sent to the neighbour and confirmed, in the days."""
     return [tuple(r) for r in session.execute(select(  # type: ignore[misc]

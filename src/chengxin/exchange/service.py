@@ -54,10 +54,6 @@ class Round:
     error: str | None = None
 
 
-def _sign(signer: Signer) -> Callable[[bytes], bytes]:
-    return signer.sign
-
-
 # --- sending -------------------------------------------------------------------------------------
 
 @dataclass(slots=True)
