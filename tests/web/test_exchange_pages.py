@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 from web_data import person_headers
 
-from chengxin.clock import today, utcnow
+from chengxin.clock import utcnow
 from chengxin.errors import DomainError
 from chengxin.exchange import feed, rules, service
 from chengxin.exchange.models import OutgoingChange
@@ -154,16 +154,18 @@ def test_the_console_shows_each_neighbour_its_backlog_refusals_and_reconciliatio
     ours = service.summarise([(c.category, c.day, c.digest) for c in session.query(OutgoingChange).filter(
         OutgoingChange.neighbour == CITY)])
     theirs = {k: [v[0] - 1, "0" * 32] for k, v in ours.items()}
+    # The day the changes were numbered (the clock has moved on since: near midnight, another day).
+    (day,) = {c.day for c in session.query(OutgoingChange).filter(OutgoingChange.neighbour == CITY)}
     statement = rules.sign_document({"type": rules.RECONCILE_TYPE, "receiver": CITY, "sender": node.code,
-                                     "day_from": today().isoformat(), "day_to": today().isoformat(), "days": theirs,
+                                     "day_from": day.isoformat(), "day_to": day.isoformat(), "days": theirs,
                                      "at": utcnow().isoformat()}, city.sign)
-    assert service.reconcile(factory, node, signer, node.neighbour(CITY), today(), today(), statement).status == "drift"
+    assert service.reconcile(factory, node, signer, node.neighbour(CITY), day, day, statement).status == "drift"
 
     page = client.get("/console/exchange", headers=OPERATOR).text
     city_card, province_card = page.split('id="h-peer-340000"')
     assert "对方已确认到第 2 号" in city_card and "已全部确认" in city_card and "无（发出的变更均已确认）" in city_card
     assert "不一致" in city_card and "对账不一致的类别和日期" in city_card
-    assert f"核对 {today().isoformat()} 的变更" in city_card
+    assert f"核对 {day.isoformat()} 的变更" in city_card
     assert f"{catalog.category_name(catalog.item('XZCF-01').category)}" in city_card and "2 条" in city_card
     assert "1 条" in city_card
     assert "最近一次交换出错" in province_card and "安徽省公共信用信息平台拒收（HTTP 403）" in province_card
