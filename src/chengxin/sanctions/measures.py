@@ -19,6 +19,9 @@ Semantics the check engine relies on:
   reported for manual review instead.
 - `applies_to_responsible_persons`: when an organisation is hit, the measure
   also reaches its legal representative and responsible persons (R10).
+
+Every measure has a `nature` and typed bases (chengxin.legalbasis); `_check_basis`
+refuses one whose basis is too weak for its nature or narrower than its targets (R13).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from typing import Any
 
 from chengxin.catalog.rules import SEVERITIES
 from chengxin.datafiles import read_yaml
+from chengxin.legalbasis import LEVELS, NATIONAL, RULE_MAKING, Basis, BasisError, citations, parse_bases, uncovered
 
 # --- the vocabulary ------------------------------------------------------------------------
 
@@ -46,6 +50,12 @@ KINDS: dict[str, str] = {
     "green_channel": "绿色通道",
     "accept_missing_documents": "容缺受理",
     "priority": "优先办理和便利服务",
+}
+# R13: what a measure does to a person decides how strong its basis must be.
+NATURES: dict[str, str] = {
+    "rights_reducing": "减损权益或增加义务",
+    "management": "管理措施",
+    "market_social": "市场和社会措施",
 }
 MANDATORY_KINDS = frozenset({"prohibition"})
 REWARD_KINDS = frozenset({"green_channel", "accept_missing_documents", "priority"})
@@ -89,10 +99,21 @@ class Measure:
     domains: tuple[str, ...]
     scenarios: tuple[str, ...]
     implementing_departments: tuple[str, ...]
-    legal_basis: str
+    bases: tuple[Basis, ...]
     blocks_when_disputed: bool
     description: str
     applies_to_responsible_persons: bool
+    nature: str = "rights_reducing"
+
+    @property
+    def legal_basis(self) -> str:
+        """The citations as one sentence (notices, check hits and reports quote it so)."""
+        return citations(self.bases)
+
+    @property
+    def nature_label(self) -> str:
+        """The Chinese name of the measure's nature (e.g. 减损权益或增加义务)."""
+        return NATURES[self.nature]
 
     @property
     def mandatory(self) -> bool:
@@ -165,6 +186,7 @@ _MEASURE_KEYS = frozenset(
         "blocks_when_disputed",
         "description",
         "applies_to_responsible_persons",
+        "nature",
     }
 )
 _MEASURE_REQUIRED = (
@@ -172,6 +194,7 @@ _MEASURE_REQUIRED = (
     "name",
     "effect",
     "kind",
+    "nature",
     "targets",
     "scenarios",
     "implementing_departments",
@@ -277,6 +300,45 @@ def _check_items(targets: Targets, effect: str, where: str, catalog_items: Mappi
             raise MeasureError(f"{where}：目录项 {code} 不属于所列名单，本措施永远不会命中它")
 
 
+def _qualifying(nature: str, effect: str) -> frozenset[str] | None:
+    """The basis levels that may carry a measure of this nature; None: any level.
+
+    R13: a rights-reducing measure needs a law, an administrative regulation or a central
+    Party/State Council document (or a judicial interpretation applying a law, see legalbasis).
+    A management punishment (stricter review, key supervision) needs a body with rule-making
+    power over it; a normative document alone adds no duty. A management reward and a market or
+    social measure take nothing from anyone: a government's own normative document may grant
+    facilitation within its powers, and the market's measures are the market's own (the platform
+    only shares information), so any level is enough, though its citation is still required.
+    """
+    if nature == "rights_reducing":
+        return NATIONAL
+    if nature == "management" and effect == "punishment":
+        return RULE_MAKING
+    return None
+
+
+def _check_basis(bases: tuple[Basis, ...], nature: str, effect: str, targets: Targets, where: str) -> None:
+    """Refuse a measure whose strongest basis is below what its nature needs, or whose targets reach
+    wider than what those bases cover (R9, R13)."""
+    levels = _qualifying(nature, effect)
+    strong = [b for b in bases if levels is None or b.level in levels]
+    if not strong:
+        best = max(bases, key=lambda b: b.rank)
+        needed = "、".join(LEVELS[lv] for lv in LEVELS if levels and lv in levels)
+        raise MeasureError(
+            f"{where}：{NATURES[nature]}的措施须以{needed}为依据，而其最高层级的依据只是"
+            f"{best.level_label}（{best.citation}），依据层级不足，不能加载"
+        )
+    beyond = uncovered(strong, targets.items, targets.lists, targets.severities)
+    if beyond:
+        raise MeasureError(
+            f"{where}：适用对象超出了依据的范围（{'、'.join(beyond)}）；"
+            f"足够层级的依据只涵盖 {'、'.join(sorted({b.scope_label for b in strong if b.scope_label}))}，"
+            "不得扩大惩戒对象（R9），请收窄 targets 或补充涵盖这些对象的依据"
+        )
+
+
 def _measure(
     entry: object,
     index: int,
@@ -294,8 +356,7 @@ def _measure(
     unknown = set(entry) - _MEASURE_KEYS
     if unknown:
         raise MeasureError(f"{where}：含未知的键 {sorted(unknown)}")
-    basis = entry.get("legal_basis")
-    if not isinstance(basis, str) or not basis.strip():
+    if not entry.get("legal_basis"):
         raise MeasureError(f"{where}：缺少法律政策依据（legal_basis）；没有依据的措施不能加载")
     missing = [k for k in _MEASURE_REQUIRED if entry.get(k) is None]
     if missing:
@@ -319,7 +380,19 @@ def _measure(
         raise MeasureError(
             f"{where}：{KINDS[kind]}（{kind}）不能用于{EFFECT_LABELS[effect]}措施（可用 {'、'.join(sorted(allowed))}）"
         )
+    nature = entry["nature"]
+    if nature not in NATURES:
+        raise MeasureError(f"{where}：未知的措施性质 {nature!r}（可选 {'、'.join(NATURES)}）")
+    if effect == "reward" and nature == "rights_reducing":
+        raise MeasureError(f"{where}：激励措施不会减损权益，性质不能是 rights_reducing")
+    if kind in MANDATORY_KINDS and nature != "rights_reducing":
+        raise MeasureError(f"{where}：禁止或限制类措施必然减损权益，性质必须是 rights_reducing（减损权益或增加义务）")
     targets = _targets(entry["targets"], effect, where, items)
+    try:
+        bases = parse_bases(entry["legal_basis"], where, items=items, lists=TARGET_LISTS)
+    except BasisError as exc:
+        raise MeasureError(str(exc)) from None
+    _check_basis(bases, nature, effect, targets, where)
     measure_scenarios = _codes(entry["scenarios"], scenarios, where, "适用场景")
     if not measure_scenarios:
         raise MeasureError(f"{where}：至少要有一个适用场景（scenarios）")
@@ -341,7 +414,8 @@ def _measure(
         domains=_codes(entry.get("domains"), domains, where, "领域"),
         scenarios=measure_scenarios,
         implementing_departments=implementing,
-        legal_basis=basis.strip(),
+        bases=bases,
+        nature=nature,
         blocks_when_disputed=blocks,
         description=_text(entry["description"], where, "description（措施内容）"),
         applies_to_responsible_persons=_flag(
