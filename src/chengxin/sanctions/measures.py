@@ -356,7 +356,8 @@ def _measure(
     unknown = set(entry) - _MEASURE_KEYS
     if unknown:
         raise MeasureError(f"{where}：含未知的键 {sorted(unknown)}")
-    if not entry.get("legal_basis"):
+    basis = entry.get("legal_basis")
+    if not basis or (isinstance(basis, str) and not basis.strip()):
         raise MeasureError(f"{where}：缺少法律政策依据（legal_basis）；没有依据的措施不能加载")
     missing = [k for k in _MEASURE_REQUIRED if entry.get(k) is None]
     if missing:
