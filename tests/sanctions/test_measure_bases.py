@@ -142,3 +142,19 @@ def test_malformed_bases_are_refused(basis: Any, words: str) -> None:
 
 def test_unknown_nature_is_refused() -> None:
     assert "未知的措施性质" in _refused(_doc(nature="harsh"))
+
+
+# --- the public page and API show each basis with its level, and the measure's nature -------------
+
+
+def test_public_measures_show_bases_with_their_level(client) -> None:
+    body = client.get("/api/v1/measures", params={"scenario": "representative_nomination"}).json()
+    (measure,) = body["measures"]
+    assert measure["nature"] == "rights_reducing" and measure["nature_label"] == "减损权益或增加义务"
+    assert [(b["level"], b["level_label"], b["scope"]) for b in measure["bases"]] == [
+        ("central_policy", "党中央、国务院政策文件", ["SFCP-01"]), ("normative", "规范性文件", [])]
+    page = client.get("/measures", params={"q": "P-DBTM-01"}).text
+    assert '<span class="tag level-central_policy">党中央、国务院政策文件</span>' in page
+    assert "（仅及于 SFCP-01）" in page and "减损权益或增加义务" in page
+    market = client.get("/measures", params={"q": "市场和社会措施"}).text
+    assert "P-RZXD-02" in market and "P-GWY-01" not in market

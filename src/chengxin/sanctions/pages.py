@@ -19,7 +19,8 @@ router = APIRouter(include_in_schema=False)
 def _words(m: Measure, measures: MeasureList, departments: dict[str, str]) -> str:
     """Everything a visitor may search a measure by, in one lower-case text."""
     t = m.targets
-    parts = [m.code, m.name, m.description, m.legal_basis, m.kind_label, m.effect_label,
+    parts = [m.code, m.name, m.description, m.legal_basis, m.kind_label, m.effect_label, m.nature_label,
+             *(b.level_label for b in m.bases),
              *(measures.scenarios.get(s, s) for s in m.scenarios), *(TARGET_LISTS.get(x, x) for x in t.lists),
              *(SEVERITY_LABELS.get(x, x) for x in t.severities), *t.items,
              *(CONDITIONS.get(x, x) for x in t.conditions),

@@ -14,6 +14,15 @@ class TargetsOut(BaseModel):
     conditions: list[str]
 
 
+class BasisOut(BaseModel):
+    """One basis: its level (法律 … 规范性文件), citation, and the items/lists it alone covers."""
+
+    level: str
+    level_label: str
+    citation: str
+    scope: list[str]
+
+
 class MeasureOut(BaseModel):
     code: str
     name: str
@@ -26,6 +35,9 @@ class MeasureOut(BaseModel):
     scenarios: list[str]
     implementing_departments: list[str]
     legal_basis: str
+    nature: str
+    nature_label: str
+    bases: list[BasisOut]
     blocks_when_disputed: bool
     applies_to_responsible_persons: bool
     description: str
@@ -57,6 +69,10 @@ class MeasureListOut(BaseModel):
                             "scenarios": ["civil_service_recruitment"],
                             "implementing_departments": ["human_resources"],
                             "legal_basis": "《中华人民共和国公务员法》第二十六条",
+                            "nature": "rights_reducing",
+                            "nature_label": "减损权益或增加义务",
+                            "bases": [{"level": "law", "level_label": "法律",
+                                       "citation": "《中华人民共和国公务员法》第二十六条", "scope": []}],
                             "blocks_when_disputed": False,
                             "applies_to_responsible_persons": False,
                             "description": "…",
