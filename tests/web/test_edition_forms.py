@@ -30,7 +30,8 @@ def test_a_measure_is_changed_in_a_form_checked_against_the_version_in_force_the
     before = _current(client, "measures")
     suggested = re.search(r'id="f-version" name="version" type="text" value="([^"]+)"', form).group(1)
     assert suggested != before["version"]
-    data = {"name": "不得录用为公务员（含参照管理单位）", "legal_basis": "《中华人民共和国公务员法》第二十六条",
+    data = {"name": "不得录用为公务员（含参照管理单位）", "legal_basis": "法律：《中华人民共和国公务员法》第二十六条",
+            "nature": "rights_reducing",
             "description": "资格审查时比对。", "blocks_when_disputed": "true", "version": suggested,
             "change_note": "扩大适用范围"}
     checked = _post(client, MEASURE, {**data, "step": "validate"})

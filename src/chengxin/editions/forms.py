@@ -11,10 +11,16 @@ from typing import Any
 import yaml
 
 from chengxin.errors import DomainError
+from chengxin.legalbasis import LEVELS
 
 DISCLOSURE = {"public": "可向社会公示", "government": "仅政务共享", "authorised": "仅本人及经本人授权查询"}
 SEVERITY = {"minor": "轻微", "general": "一般", "serious": "严重"}
 YES_NO = {"true": "是", "false": "否"}
+NATURE = {"rights_reducing": "减损权益或增加义务", "management": "管理措施", "market_social": "市场和社会措施"}
+_BASES_HELP = ("每行一项依据，写成“层级：文件名称、文号及条款”，层级为" + "、".join(LEVELS.values())
+               + "；只涵盖部分对象的，在行末写“｜仅及于：目录项或名单编码”（如 ｜仅及于：SFCP-01）。"
+               "减损权益的措施须有法律、行政法规或党中央、国务院政策文件依据")
+_SCOPE_MARK = "｜仅及于："
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -38,7 +44,8 @@ FIELDS: dict[str, tuple[FormField, ...]] = {
     ),
     "measures": (
         FormField("name", "措施名称", "text"),
-        FormField("legal_basis", "法律依据", "textarea", help="每项措施都须写明法律、法规或党中央、国务院政策文件依据"),
+        FormField("nature", "措施性质", "select", NATURE, "禁止类措施必为减损权益；激励措施不得为减损权益"),
+        FormField("legal_basis", "法律依据", "textarea", help=_BASES_HELP),
         FormField("description", "实施方式", "textarea"),
         FormField("blocks_when_disputed", "异议处理期间仍然拦截", "select", YES_NO),
     ),
@@ -69,8 +76,48 @@ def fields_for(kind: str, found: dict[str, Any]) -> tuple[FormField, ...]:
     return tuple(f for f in FIELDS[kind] if f.key != "severity" or found.get("nature") == "negative")
 
 
+def bases_text(bases: list[Any]) -> str:
+    """Typed bases as the form shows them: one "层级：引文" line each, a limited scope after ｜."""
+    lines = []
+    for b in bases:
+        if not isinstance(b, dict):
+            lines.append(str(b))
+            continue
+        scope = b.get("scope") or {}
+        codes = [*(scope.get("items") or []), *(scope.get("lists") or [])]
+        line = f"{LEVELS.get(b.get('level', ''), b.get('level', ''))}：{b.get('citation', '')}"
+        lines.append(line + (f"{_SCOPE_MARK}{'、'.join(codes)}" if codes else ""))
+    return "\n".join(lines)
+
+
+_BY_LABEL = {label: code for code, label in LEVELS.items()} | {code: code for code in LEVELS}
+_LISTS = ("black", "watch", "red")
+
+
+def bases_from_text(text: str) -> list[dict[str, Any]]:
+    """The form's lines back into typed bases; a line without a known level is refused by line number."""
+    out: list[dict[str, Any]] = []
+    for n, raw in enumerate((ln.strip() for ln in text.splitlines()), start=1):
+        if not raw:
+            continue
+        line, _, scope = raw.partition(_SCOPE_MARK)
+        level, sep, citation = line.replace(":", "：", 1).partition("：")
+        if not sep or level.strip() not in _BY_LABEL or not citation.strip():
+            raise DomainError("EDITION_BASIS_FORMAT",
+                              f"法律依据第 {n} 行应写成“层级：文件名称、文号及条款”，层级为{'、'.join(LEVELS.values())}之一", 422)
+        basis: dict[str, Any] = {"level": _BY_LABEL[level.strip()], "citation": citation.strip()}
+        codes = [c for c in re.split(r"[、,，\s]+", scope) if c]
+        if codes:
+            basis["scope"] = {k: v for k, v in (("items", [c for c in codes if c not in _LISTS]),
+                                                ("lists", [c for c in codes if c in _LISTS])) if v}
+        out.append(basis)
+    return out
+
+
 def shown(value: Any) -> str:
     """A property's value as the form and the diff show it."""
+    if isinstance(value, list):
+        return bases_text(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     return "" if value is None else str(value)
@@ -121,8 +168,10 @@ def apply(doc: dict[str, Any], kind: str, code: str, typed: dict[str, str], *, v
     for f in fields_for(kind, found):
         if f.key not in typed:
             continue
-        new = _typed(f, typed[f.key])
         old = found.get(f.key)
+        # Typed bases (a list) are edited as lines; an untyped catalog basis stays one text.
+        typed_bases = f.key == "legal_basis" and (isinstance(old, list) or kind == "measures")
+        new = bases_from_text(typed[f.key]) if typed_bases else _typed(f, typed[f.key])
         if shown(new) != shown(old):
             changes.append(Change(f.label, _read(f, shown(old)), _read(f, shown(new))))
             found[f.key] = new

@@ -80,6 +80,7 @@ def entry_form(kind: str, code: str, request: Request, caller: Editor, session: 
 
 # Which field of the entry form an error is about ("" is the whole form).
 ENTRY_FIELDS = {"EDITION_NOTE_REQUIRED": "change_note", "EDITION_VERSION_EXISTS": "version",
+                "EDITION_BASIS_FORMAT": "legal_basis",
                 "EDITION_VERSION_REQUIRED": "version"}
 
 
@@ -92,12 +93,12 @@ def entry_submit(kind: str, code: str, request: Request, caller: Editor, session
                  version: Annotated[str, Form(max_length=40)] = "",
                  change_note: Annotated[str, Form(max_length=2000)] = "", name: Field = "", disclosure: Field = "",
                  severity: Field = "", legal_basis: Field = "", description: Field = "",
-                 blocks_when_disputed: Field = "") -> Response:
+                 blocks_when_disputed: Field = "", nature: Field = "") -> Response:
     """第一步“校验”：按发布的同一套规则校验，显示与现行版本的差异，不保存；第二步“发布”：再校验一次后发布，立即生效。
     不通过时回到表单，说明原因并保留所填内容。"""
     kind, code = _kind(kind), code[:40]
     sent = {"name": name, "disclosure": disclosure, "severity": severity, "legal_basis": legal_basis,
-            "description": description, "blocks_when_disputed": blocks_when_disputed}
+            "description": description, "blocks_when_disputed": blocks_when_disputed, "nature": nature}
     _, current_text = service.text_in_force(session, kind)
     found = forms.entry(forms.document(current_text), kind, code)
     if found is None:
