@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from authz_data import BANK, OTHER_ORG, TEST_SIGNER, WATER, bank, grant, person_of, seed_records
+from authz_data import BANK, OTHER_ORG, TEST_SIGNER, bank, grant, person_of, seed_records
 from sqlalchemy import select
 
 from chengxin.access.models import AccessEntry
@@ -198,10 +198,10 @@ def test_a_person_the_platform_holds_nothing_about_gets_an_empty_answer(session,
 def test_a_minors_minor_dishonesty_is_not_shared(client, session, catalog, keys):
     born = date(2009, 3, 1)  # 17 in 2026
     ident = {"id_number": cid(5, born=born), "name": "李小"}
-    res = submit(client, [{"item_code": "GYJF-01", **ident, "source_record_id": "WATER-1",
+    res = submit(client, [{"item_code": "XZCF-02", **ident, "source_record_id": "JY-1",
                            "decision_date": "2026-05-01",
-                           "fields": {"utility": "水费", "account_no": "A-1", "arrears_amount": "300.00",
-                                      "supplier": "市自来水公司"}}], WATER)
+                           "fields": {"decision_no": "当场〔2026〕1号", "violation": "占道经营", "penalty_type": "警告",
+                                      "authority": "市市场监督管理局"}}])
     assert res.json()["created"] == 1, res.json()
     from helpers import penalty
 
@@ -209,7 +209,7 @@ def test_a_minors_minor_dishonesty_is_not_shared(client, session, catalog, keys)
     person = person_of(keys, 5, born=born)
     row = grant(session, catalog, person, scope=["full_report"])
     file = query(session, catalog, keys, row.id).file
-    assert [m.item_code for c in file.categories for m in c.matters] == ["XZCF-01"]  # GYJF-01 (minor) withheld
+    assert [m.item_code for c in file.categories for m in c.matters] == ["XZCF-01"]  # XZCF-02 (minor) withheld
 
 
 def test_nothing_about_a_child_under_14_is_shared(client, session, catalog, keys):

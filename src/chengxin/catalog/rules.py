@@ -20,6 +20,7 @@ from types import MappingProxyType
 from typing import Any
 
 from chengxin.datafiles import read_yaml
+from chengxin.legalbasis import Basis, BasisError, citations, parse_bases
 
 # --- what every record carries already (the envelope) -------------------------------------
 
@@ -532,6 +533,8 @@ class CatalogItem:
     # The population registry item: the name it carries is a person's identity name, where any
     # other item's differing name only raises a conflict (chengxin.conflicts.rules).
     identity_source: bool = False
+    # Typed bases (chengxin.legalbasis) when the entry gives them; () for an untyped text basis.
+    bases: tuple[Basis, ...] = ()
     by_name: Mapping[str, FieldSpec] = field(init=False, repr=False, compare=False)
     by_label: Mapping[str, FieldSpec] = field(init=False, repr=False, compare=False)
 
@@ -815,6 +818,7 @@ def _item(entry: object, index: int, doc: Catalog) -> CatalogItem:
     identity_source = _flag(entry.get("identity_source"), where, "identity_source")
     if identity_source and subject != "person":
         raise CatalogError(f"{where}：只有自然人信息项可以作为身份信息来源（identity_source）")
+    bases = _item_bases(entry["legal_basis"], nature, where)
     departments = _known(entry["source_departments"], doc.departments, where, "报送部门")
     if not departments:
         raise CatalogError(f"{where}：至少要有一个报送部门（source_departments）")
@@ -841,11 +845,31 @@ def _item(entry: object, index: int, doc: Catalog) -> CatalogItem:
         occupations=_known(entry.get("occupations"), doc.occupations, where, "职业人群"),
         source_departments=departments,
         disclosure=disclosure,
-        legal_basis=_text(entry["legal_basis"], where, "legal_basis（法律政策依据）"),
+        legal_basis=citations(bases) if bases else _text(entry["legal_basis"], where, "legal_basis（法律政策依据）"),
         consent_required=consent_required,
         fields=fields,
         identity_source=identity_source,
+        bases=bases,
     )
+
+
+def _item_bases(value: object, nature: str, where: str) -> tuple[Basis, ...]:
+    """An item's typed bases (a list), or () for an untyped text basis (still accepted as before).
+
+    A negative (dishonesty) item records conduct that can reach lists and measures, so it may not rest
+    on normative documents alone (R13); the 2021 national catalog keeps local documents from adding
+    dishonesty items (e.g. utility or property-fee arrears).
+    """
+    if not isinstance(value, list):
+        return ()
+    try:
+        bases = parse_bases(value, where)
+    except BasisError as exc:
+        raise CatalogError(str(exc)) from None
+    if nature == "negative" and all(b.level == "normative" for b in bases):
+        raise CatalogError(f"{where}：失信信息项的依据只有规范性文件（{citations(bases)}），"
+                           "须有法律、法规、规章或党中央、国务院政策文件依据，不能加载")
+    return bases
 
 
 def parse_catalog(doc: Mapping[str, Any]) -> Catalog:
