@@ -250,6 +250,20 @@ def test_a_credit_agencys_records_are_kept_as_reference_only_never_a_measure(
     assert file_of(client, cid(41)).json()["references"][0]["state"] == "revoked"
 
 
+def test_a_credit_agencys_push_never_hits_in_any_scenario(city, factory, session, keys, catalog, signer, client):
+    from chengxin.sanctions.measures import default_measures
+
+    rows = [court_case(42), {**penalty(42), "item_code": "XZCF-01"}]  # black list and a penalty alike (R15)
+    receipt = receive(factory, keys, catalog, signer, city, batch(AGENCY_KEY, "AGY01", [
+        record_change(n + 1, {**row, "id_type": "citizen_id"}, node="AGY01", dept="agency")
+        for n, row in enumerate(rows)]))
+    assert receipt["rejected"] == [] and _count(session, Matter) == 0
+    assert len(file_of(client, cid(42)).json()["references"]) == 2
+    for scenario in default_measures().scenarios:
+        answer = check(client, cid(42), scenario).json()
+        assert answer["hits"] == [] and answer["decision"] == "clear", scenario
+
+
 def test_refused_batches_from_one_address_are_limited_and_then_cost_nothing(city, client, session):
     stranger = Signer.from_seed(b"x" * 32)
     forged = batch(stranger, COUNTY, [record_change(1, penalty(51))])  # the county's code, not its key

@@ -555,6 +555,9 @@ class Catalog:
     occupations: Mapping[str, str]
     departments: Mapping[str, str]
     items: Mapping[str, CatalogItem]
+    # Sources that are not government departments, by code: "association" (行业协会、商会). A source
+    # not named here is a department.
+    source_kinds: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     _by_item_name: Mapping[str, CatalogItem] = field(init=False, repr=False, compare=False)
     _category_names: Mapping[str, str] = field(init=False, repr=False, compare=False)
 
@@ -822,6 +825,7 @@ def _item(entry: object, index: int, doc: Catalog) -> CatalogItem:
     departments = _known(entry["source_departments"], doc.departments, where, "报送部门")
     if not departments:
         raise CatalogError(f"{where}：至少要有一个报送部门（source_departments）")
+    _check_association_item(departments, nature, list_type, doc.source_kinds, where)
     raw_fields = entry["fields"]
     if not isinstance(raw_fields, list):
         raise CatalogError(f"{where}：fields 必须是列表")
@@ -851,6 +855,42 @@ def _item(entry: object, index: int, doc: Catalog) -> CatalogItem:
         identity_source=identity_source,
         bases=bases,
     )
+
+
+SOURCE_KINDS = {"department": "政府部门", "association": "行业协会、商会"}
+
+
+def _plain_sources(doc: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The document with each source's optional `kind` left out, for the plain code/name reading."""
+    entries = doc.get("departments")
+    if not isinstance(entries, list):
+        return doc
+    plain = [{k: v for k, v in e.items() if k != "kind"} if isinstance(e, Mapping) else e for e in entries]
+    return {**doc, "departments": plain}
+
+
+def _source_kinds(doc: Mapping[str, Any]) -> dict[str, str]:
+    kinds: dict[str, str] = {}
+    for e in doc["departments"]:
+        kind = e.get("kind", "department")
+        if kind not in SOURCE_KINDS:
+            raise CatalogError(f"部门 {e.get('code')}：kind 应为 department（政府部门）或 association（行业协会、商会）")
+        if kind != "department":
+            kinds[e["code"]] = kind
+    return kinds
+
+
+def _check_association_item(departments: tuple[str, ...], nature: str, list_type: str | None,
+                            kinds: Mapping[str, str], where: str) -> None:
+    """An association keeps member files and recommends honest members (R15): its items are its own,
+    never dishonesty and never a list, which only a body with the power to decide may make."""
+    own = [d for d in departments if kinds.get(d) == "association"]
+    if not own:
+        return
+    if len(own) != len(departments):
+        raise CatalogError(f"{where}：行业协会、商会的信息项只能由行业协会、商会报送，不能与政府部门共用")
+    if nature == "negative" or list_type is not None:
+        raise CatalogError(f"{where}：行业协会、商会只能报送中性或守信信息，不能报送失信信息或名单")
 
 
 def _item_bases(value: object, nature: str, where: str) -> tuple[Basis, ...]:
@@ -899,8 +939,9 @@ def parse_catalog(doc: Mapping[str, Any]) -> Catalog:
         categories=_categories(doc),
         domains=MappingProxyType(_code_names(doc, "domains", "领域")),
         occupations=MappingProxyType(_code_names(doc, "occupations", "职业人群")),
-        departments=MappingProxyType(_code_names(doc, "departments", "部门")),
+        departments=MappingProxyType(_code_names(_plain_sources(doc), "departments", "部门")),
         items=MappingProxyType({}),
+        source_kinds=MappingProxyType(_source_kinds(doc)),
     )
     raw_items = doc["items"]
     if not isinstance(raw_items, list) or not raw_items:
@@ -924,6 +965,7 @@ def parse_catalog(doc: Mapping[str, Any]) -> Catalog:
         occupations=shell.occupations,
         departments=shell.departments,
         items=MappingProxyType(items),
+        source_kinds=shell.source_kinds,
     )
 
 
