@@ -86,7 +86,8 @@ def parse_bases(value: object, where: str, *, items: Collection[str] | None = No
                 lists: Collection[str] | None = None) -> tuple[Basis, ...]:
     """A non-empty list of {level, citation, scope?}; scope = {items?: [...], lists?: [...]}."""
     if isinstance(value, str) or not isinstance(value, list) or not value:
-        raise BasisError(f"{where}：法律政策依据（legal_basis）必须是非空列表，每项写明 level（层级）和 citation（文件及条款）")
+        raise BasisError(f"{where}：法律政策依据（legal_basis）必须是非空列表，"
+                         "每项写明 level（层级）和 citation（文件及条款）")
     out: list[Basis] = []
     for i, entry in enumerate(value):
         at = f"{where}的第 {i + 1} 项依据"

@@ -874,7 +874,8 @@ def _source_kinds(doc: Mapping[str, Any]) -> dict[str, str]:
     for e in doc["departments"]:
         kind = e.get("kind", "department")
         if kind not in SOURCE_KINDS:
-            raise CatalogError(f"部门 {e.get('code')}：kind 应为 department（政府部门）或 association（行业协会、商会）")
+            raise CatalogError(f"部门 {e.get('code')}：kind 应为 department（政府部门）"
+                               "或 association（行业协会、商会）")
         if kind != "department":
             kinds[e["code"]] = kind
     return kinds

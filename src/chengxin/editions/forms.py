@@ -103,8 +103,9 @@ def bases_from_text(text: str) -> list[dict[str, Any]]:
         line, _, scope = raw.partition(_SCOPE_MARK)
         level, sep, citation = line.replace(":", "：", 1).partition("：")
         if not sep or level.strip() not in _BY_LABEL or not citation.strip():
+            levels = "、".join(LEVELS.values())
             raise DomainError("EDITION_BASIS_FORMAT",
-                              f"法律依据第 {n} 行应写成“层级：文件名称、文号及条款”，层级为{'、'.join(LEVELS.values())}之一", 422)
+                              f"法律依据第 {n} 行应写成“层级：文件名称、文号及条款”，层级为{levels}之一", 422)
         basis: dict[str, Any] = {"level": _BY_LABEL[level.strip()], "citation": citation.strip()}
         codes = [c for c in re.split(r"[、,，\s]+", scope) if c]
         if codes:
