@@ -9,10 +9,14 @@ from chengxin.notices.models import Notice
 from helpers import check, cid, file_of, matters_of, penalty, submit
 
 
+# P-PXPY-02 (评先评优) reaches serious records only (R13), so the moved record is a serious one.
+SERIOUS = {"severity": "serious", "severity_reason": "情节严重"}
+
+
 def test_a_record_given_to_another_person_ends_the_first_persons_matter(client, session, keys):
-    assert submit(client, [penalty(71, id_number=cid(71), name="周一")]).json()["created"] == 1
+    assert submit(client, [penalty(71, id_number=cid(71), name="周一", **SERIOUS)]).json()["created"] == 1
     assert check(client, cid(71), "honours").json()["decision"] == "review"
-    moved = submit(client, [penalty(71, id_number=cid(72), name="周二")]).json()  # the same source record id
+    moved = submit(client, [penalty(71, id_number=cid(72), name="周二", **SERIOUS)]).json()  # the same source record id
     assert moved["new_versions"] == 1, moved
     (first,) = matters_of(file_of(client, cid(71)).json())
     (second,) = matters_of(file_of(client, cid(72)).json())
@@ -24,4 +28,4 @@ def test_a_record_given_to_another_person_ends_the_first_persons_matter(client, 
                                                 Notice.kind == "matter_moved", Notice.channel == "inapp")).one()
     assert "不再记在您的名下" in told.body and "停止公示" in told.body
     # Sent again unchanged, nothing moves back.
-    assert submit(client, [penalty(71, id_number=cid(72), name="周二")]).json()["unchanged"] == 1
+    assert submit(client, [penalty(71, id_number=cid(72), name="周二", **SERIOUS)]).json()["unchanged"] == 1

@@ -129,9 +129,13 @@ def newest_notice(session, keys, path: Path, kind: str) -> Notice | None:
 # --- the steps ------------------------------------------------------------------------------------
 
 
+# P-PXPY-02 (评先评优) reaches serious records only (国发〔2016〕33号, R13): the penalty path is a serious one.
+SERIOUS = {"severity": "serious", "severity_reason": "情节严重"}
+
+
 def make_penalty(client, session, keys, path):
-    assert submit(client, [penalty(801, id_number=path.number, name=path.person, decision_date=days_ago(100))]
-                  ).json()["created"] == 1
+    assert submit(client, [penalty(801, id_number=path.number, name=path.person, decision_date=days_ago(100),
+                                   **SERIOUS)]).json()["created"] == 1
     _find(client, path, "SCJG-2026-000801")
 
 
@@ -190,7 +194,7 @@ def decide_objection(client, path, outcome: str, headers, record: dict | None = 
 
 
 def correct(client, session, keys, path, **_):
-    row = penalty(801, id_number=path.number, name=path.person, decision_date=days_ago(100),
+    row = penalty(801, id_number=path.number, name=path.person, decision_date=days_ago(100), **SERIOUS,
                   fields={"facts": "经查，当事人未取得许可从事经营活动（更正）。"})
     assert submit(client, [row]).json()["new_versions"] == 1
 

@@ -17,6 +17,8 @@ from helpers import DEPT, HR, OPERATOR, PNG, as_person, check, cid, days_ago, ow
 
 ME = "/api/v1/me/repairs"
 HONOURS = "honours"
+# P-PXPY-02 (评先评优) reaches serious records only (R13); a serious record may be repaired after 12 months.
+SERIOUS = {"severity": "serious", "severity_reason": "情节严重"}
 
 
 def apply(client, person, target_id, *, kind="matter", method="fine_paid", commitment="true", files=None):
@@ -55,7 +57,7 @@ def test_a_repair_before_the_minimum_is_refused_with_the_earliest_date(client, s
 def test_an_approved_repair_stops_publicity_sharing_and_checks_but_stays_in_the_own_history(
         client, session, settings, keys, signer):
     number = cid(402)
-    row = penalty(402, id_number=number, decision_date=days_ago(100))
+    row = penalty(402, id_number=number, decision_date=days_ago(400), **SERIOUS)
     assert submit(client, [row]).status_code == 201
     person = as_person(session, settings, keys, number)
     rec = own_record(client, person, "SCJG-2026-000402")
@@ -123,7 +125,7 @@ def test_a_repaired_black_list_entry_leaves_the_list_and_stops_blocking(client, 
 
 def test_a_denied_or_rejected_repair_changes_nothing(client, session, settings, keys):
     number = cid(404)
-    assert submit(client, [penalty(404, id_number=number, decision_date=days_ago(100))]).status_code == 201
+    assert submit(client, [penalty(404, id_number=number, decision_date=days_ago(400), **SERIOUS)]).status_code == 201
     person = as_person(session, settings, keys, number)
     rec = own_record(client, person, "SCJG-2026-000404")
     first = apply(client, person, rec["id"]).json()
