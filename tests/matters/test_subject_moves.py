@@ -8,7 +8,6 @@ from sqlalchemy import select
 from chengxin.notices.models import Notice
 from helpers import check, cid, file_of, matters_of, penalty, submit
 
-
 # P-PXPY-02 (评先评优) reaches serious records only (R13), so the moved record is a serious one.
 SERIOUS = {"severity": "serious", "severity_reason": "情节严重"}
 
