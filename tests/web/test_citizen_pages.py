@@ -150,7 +150,8 @@ def test_a_court_listing_says_where_to_go_and_a_clean_file_says_not_listed(clien
     some = _banner(client.get("/me/file", headers=person_headers(session, keys, 606)).text)
     assert "status-warn" in some and "您不在黑名单上，但有 1 条失信信息仍然有效" in some
     assert "行政处罚信息" in some and "现在即可申请" in some
-    assert "您在以下事项中可能受到限制" in some  # no prohibition reaches a general penalty
+    # No measure reaches a general penalty any more (R13: P-PXPY-02 reaches serious records only).
+    assert "您在以下事项中可能受到限制" not in some and 'href="/measures#measure-' not in some
 
 
 def test_a_past_day_says_so_above_the_banner(client, session, keys):
