@@ -56,5 +56,6 @@ class Matter(Base):
     end_reason: Mapped[str | None] = mapped_column(String(16))  # revoked | repaired | court_deleted
     end_note: Mapped[str | None] = mapped_column(Text)
     disputed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # an objection is open
+    domain: Mapped[str | None] = mapped_column(String(32))  # its live record's domain (checks read it here)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -89,7 +89,7 @@ def follow_records(session: Session, department_code: str, stored: Sequence[tupl
         item = row.item
         fresh.append((row.subject_key, matter_id, row.subject_kind, "record", department_code, row.source_record_id,
                       record_id, item.code, item.nature, row.severity, row.decision_date, list_type, end, basis,
-                      reference, now, now))
+                      reference, now, now, rec[18]))
         if list_type is not None and row.decision_date <= day and (end is None or end >= day):
             listed.append(Listing(row.subject_key, row.subject_kind, matter_id, list_type))
     repo.insert_many(session, fresh)
@@ -111,6 +111,7 @@ def _update(session: Session, updates: list[tuple[ValidRow, Sequence[Any]]], ter
         m.item_code, m.nature, m.severity = row.item.code, row.item.nature, row.severity
         m.start_date, m.list_type, m.planned_end = row.decision_date, list_type, end
         m.basis, m.reference, m.updated_at = basis, reference, now
+        m.domain = rec[18]
         now_listed = rules.listed_on(facts(m), day, tiers)
         if was_listed and not now_listed:
             watch.emit(session, m, "delisted", "corrected", now)
