@@ -56,6 +56,7 @@ from chengxin.records.endpoints import router as records_router
 from chengxin.records.imports import interrupt_abandoned_imports
 from chengxin.repairs.endpoints import router as repairs_router
 from chengxin.reports.endpoints import router as reports_router
+from chengxin.roster.endpoints import router as roster_router
 from chengxin.routing import HotRouteApp
 from chengxin.sanctions.endpoints import router as measures_router
 from chengxin.sanctions.measures import default_measures
@@ -131,7 +132,7 @@ def create_app(
                    lists_router, watch_router, measures_router, alerts_router, authorisations_router,
                    access_router, objections_router, repairs_router, disclosure_router, notices_router,
                    tipoffs_router, assessment_router, articles_router, editions_router, conflicts_router,
-                   reports_router, exchange_router):
+                   reports_router, exchange_router, roster_router):
         app.include_router(router)
     app.include_router(credentials_router)
     app.include_router(exchange_third_parties)

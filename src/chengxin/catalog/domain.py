@@ -1,4 +1,4 @@
-"""The domain (领域) a record falls in, derived when it is collected.
+"""The domain (领域) a record falls in, and the occupation roster it feeds, derived when it is collected.
 
 Measures limited to some domains (sanctions/measures.yaml `domains`) reach only records of
 those domains, so every record needs one even when its item is generic (行政处罚信息 is
@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from chengxin.catalog.rules import DOMAIN_FIELD, Catalog, CatalogItem
+from chengxin.catalog.rules import DOMAIN_FIELD, OCCUPATION_FIELD, Catalog, CatalogItem
 
 
 def domain_codes_by_name(catalog: Catalog) -> dict[str, str]:
@@ -53,3 +53,19 @@ def candidate_domains(item_domains: tuple[str, ...], record_domain: str | None) 
     if record_domain is None or record_domain in item_domains:
         return item_domains
     return (*item_domains, record_domain)
+
+
+def roster_occupation(catalog: Catalog, item: CatalogItem, data: Mapping[str, Any] | None) -> str | None:
+    """The occupation a qualification or registration record (a neutral item naming occupations) puts
+    its person in, for the occupation rosters (职业信用档案): the item's only occupation, else the one
+    the record's 职业人群 field names among the item's; else none. Other records join no roster."""
+    own = item.occupations
+    if item.nature != "neutral" or not own:
+        return None
+    if len(own) == 1:
+        return own[0]
+    if data is not None and OCCUPATION_FIELD in item.by_name:
+        named = {name: code for code, name in catalog.occupations.items()}.get(str(data.get(OCCUPATION_FIELD) or ""))
+        if named in own:
+            return named
+    return None

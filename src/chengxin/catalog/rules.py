@@ -634,6 +634,9 @@ _FIELD_NAME = re.compile(r"[a-z][a-z0-9_]*")
 _RESERVED_LABELS = {label: name for name, label in RESERVED_FIELDS.items()}
 # The field in which a record names its own domain (处罚领域); see chengxin.catalog.domain.
 DOMAIN_FIELD = "penalty_domain"
+# The field in which a qualification record names the person's occupation (职业人群); see
+# chengxin.catalog.domain.roster_occupation.
+OCCUPATION_FIELD = "occupation"
 
 
 def _text(value: object, where: str, what: str) -> str:
@@ -852,6 +855,11 @@ def _item(entry: object, index: int, doc: Catalog) -> CatalogItem:
         known = set(doc.domains.values())
         if domain_field.type != "enum" or not set(domain_field.values) <= known:
             raise CatalogError(f"{where}：{DOMAIN_FIELD}（处罚领域）须为枚举，可选值须是已登记的领域名称")
+    occupation_field = next((f for f in fields if f.name == OCCUPATION_FIELD), None)
+    if occupation_field is not None:
+        known = set(doc.occupations.values())
+        if occupation_field.type != "enum" or not set(occupation_field.values) <= known:
+            raise CatalogError(f"{where}：{OCCUPATION_FIELD}（职业人群）须为枚举，可选值须是已登记的职业人群名称")
     return CatalogItem(
         code=code,
         name=name,

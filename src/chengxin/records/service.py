@@ -273,7 +273,7 @@ class Collector:
             repo.insert_records(session, plan.records)
             # Each version makes or updates its matter, which holds the state for all versions.
             stored = list(zip(plan.kept, plan.records, strict=True))
-            matters.follow_records(session, self.ctx.department_code, stored, now)
+            matters.follow_records(session, self.ctx.department_code, stored, now, self.catalog)
             exchange.follow_records(session, self.ctx.department_code, stored, now)
             matters.end_moved(session, self.catalog, plan.moved, now)
         repo.insert_issues(session, self.batch.id, plan.issue_seq, plan.result.issues, plan.issue_notes)

@@ -1,4 +1,5 @@
-"""records and matters carry their domain (领域), derived at collection (issue 18 §4)
+"""records and matters carry their domain (领域), matters the occupation roster they feed (职业信用档案),
+derived at collection (issue 18 §4)
 
 Revision ID: b7catalog0019
 Revises: b6exchange0015
@@ -9,6 +10,9 @@ from the catalog as it stood when this migration was written (frozen here: a lat
 not change what this migration did): the item's single domain, else the department's default
 within the item's domains, else the item's first domain. No existing record has a 处罚领域
 field yet, so that step has nothing to read.
+
+The roster occupation needs no backfill: the items that name one occupation alone (ZYZG-07 to -11)
+are new, and the existing qualification records (ZYZG-01/-02) carry no 职业人群 field yet.
 """
 
 from __future__ import annotations
@@ -67,6 +71,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column('domain', sa.String(length=32), nullable=True))
     with op.batch_alter_table('matters') as batch:
         batch.add_column(sa.Column('domain', sa.String(length=32), nullable=True))
+        batch.add_column(sa.Column('occupation', sa.String(length=40), nullable=True))
+    op.create_index('ix_matters_occupation', 'matters', ['occupation', 'subject_key'], unique=False)
     op.execute(f"UPDATE records SET domain = {_case('item_code', ITEM_DOMAIN)}"
                f" WHERE item_code IN {_in(list(ITEM_DOMAIN))}")
     for code, domains in ITEM_DOMAINS.items():
@@ -81,7 +87,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index('ix_matters_occupation', table_name='matters')
     with op.batch_alter_table('matters') as batch:
+        batch.drop_column('occupation')
         batch.drop_column('domain')
     with op.batch_alter_table('records') as batch:
         batch.drop_column('domain')
