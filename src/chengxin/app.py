@@ -31,6 +31,7 @@ from chengxin.articles.endpoints import router as articles_router
 from chengxin.assessment.endpoints import router as assessment_router
 from chengxin.authorisations.endpoints import router as authorisations_router
 from chengxin.callers import permit
+from chengxin.catalog import supplement
 from chengxin.catalog.endpoints import router as catalog_router
 from chengxin.catalog.rules import Catalog
 from chengxin.checks.endpoints import router as checks_router
@@ -111,7 +112,8 @@ def create_app(
     # The catalog and measure list in force: the newest published editions, else the packaged YAML.
     in_force_catalog, in_force_measures = current_or_packaged(app.state.sessionmaker)
     _known_departments(app.state.sessionmaker)
-    app.state.catalog = catalog or in_force_catalog
+    app.state.catalog = supplement.in_force(app.state, catalog or in_force_catalog)
+    _supplement_departments(app.state)
     app.state.tiers = default_tiers()
     app.state.keys = keys or load_keys(settings)
     exchange_feed.install(settings)
@@ -167,6 +169,21 @@ def create_app(
     # the effect of the app's two middleware replicated (`routing.HotRouteApp`).
     app.serve_hot_routes((SecurityHeaders, GuardRequestBodies), _hot_channels)
     return app
+
+
+def _supplement_departments(state: Any) -> None:
+    """Register the departments a catalog supplement adds (their records name them)."""
+    from chengxin.departments import repository as departments
+
+    added = state.supplement.departments if state.supplement is not None else {}
+    if not added:
+        return
+    try:
+        with state.sessionmaker() as session:
+            departments.ensure(session, dict(added))
+            session.commit()
+    except DBAPIError:  # not upgraded yet: `chengxin db upgrade` registers them
+        pass
 
 
 def _known_departments(factory: Any) -> None:

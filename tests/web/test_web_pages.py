@@ -105,7 +105,7 @@ def test_every_page_renders_clean_for_its_role(client, session, keys, signer):
                  "/me/authorisations/{authorisation_id}/receipt.json", "/me/credential/{credential_id}.json",
                  "/me/repairs/{repair_id}/commitment.json", "/catalog/items/{code}/template.{kind}",
                  "/dept/batches/{batch_id}/rejected.{kind}", "/dept/checks/batches/{check_batch_id}/result.{kind}",
-                 "/console/assessment/report.xlsx",
+                 "/console/assessment/report.xlsx", "/catalog/supplement.yaml",
                  } | {p for p in _page_gets(client.app) if "/evidence/" in p}
     seen = set()
     for path, perm in _page_gets(client.app).items():
