@@ -97,3 +97,15 @@ def test_without_a_supplement_the_page_says_so(client):
     page = client.get("/catalog/supplement")
     assert page.status_code == 200 and "未配置本地补充目录" in page.text
     assert client.get("/catalog/supplement.yaml").status_code == 404
+
+
+def test_a_base_the_supplement_no_longer_fits_is_refused_with_a_reason(app, tmp_path):
+    import dataclasses
+
+    from chengxin.errors import DomainError
+
+    app.state.settings = app.state.settings.model_copy(update={"catalog_supplement": EXAMPLE})
+    newer = dataclasses.replace(BASE, version="2027.1")
+    with pytest.raises(DomainError) as err:
+        supplement.in_force(app.state, newer)
+    assert err.value.code == "CATALOG_SUPPLEMENT_INVALID" and "2027.1" in err.value.message

@@ -24,6 +24,7 @@ import yaml
 
 from chengxin.catalog.rules import Catalog, CatalogError, CatalogItem, _code_names, _departments, _item
 from chengxin.datafiles import read_yaml
+from chengxin.errors import DomainError
 
 _KEYS = {"region", "base_version", "version", "effective_date", "changes", "domains", "occupations", "departments",
          "items", "narrowed"}
@@ -147,10 +148,16 @@ def load(base: Catalog, path: Path) -> tuple[Catalog, Supplement]:
 
 
 def in_force(state: Any, catalog: Catalog) -> Catalog:
-    """`catalog` with the configured supplement layered on (for wherever the app sets its catalog)."""
+    """`catalog` with the configured supplement layered on (for wherever the app sets its catalog).
+
+    A base edition the supplement no longer fits (another base version, an item code it now uses)
+    is refused in the same request that would publish it: the county revises its supplement first."""
     path = getattr(state.settings, "catalog_supplement", None)
     if path is None:
         state.supplement = None
         return catalog
-    layered, state.supplement = load(catalog, path)
+    try:
+        layered, state.supplement = load(catalog, path)
+    except CatalogError as err:
+        raise DomainError("CATALOG_SUPPLEMENT_INVALID", f"本地补充目录与基础目录不符：{err}", 409) from err
     return layered
