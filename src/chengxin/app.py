@@ -31,6 +31,7 @@ from chengxin.articles.endpoints import router as articles_router
 from chengxin.assessment.endpoints import router as assessment_router
 from chengxin.authorisations.endpoints import router as authorisations_router
 from chengxin.callers import permit
+from chengxin.catalog import supplement
 from chengxin.catalog.endpoints import router as catalog_router
 from chengxin.catalog.rules import Catalog
 from chengxin.checks.endpoints import router as checks_router
@@ -56,6 +57,7 @@ from chengxin.records.endpoints import router as records_router
 from chengxin.records.imports import interrupt_abandoned_imports
 from chengxin.repairs.endpoints import router as repairs_router
 from chengxin.reports.endpoints import router as reports_router
+from chengxin.roster.endpoints import router as roster_router
 from chengxin.routing import HotRouteApp
 from chengxin.sanctions.endpoints import router as measures_router
 from chengxin.sanctions.measures import default_measures
@@ -110,7 +112,8 @@ def create_app(
     # The catalog and measure list in force: the newest published editions, else the packaged YAML.
     in_force_catalog, in_force_measures = current_or_packaged(app.state.sessionmaker)
     _known_departments(app.state.sessionmaker)
-    app.state.catalog = catalog or in_force_catalog
+    app.state.catalog = supplement.in_force(app.state, catalog or in_force_catalog)
+    _supplement_departments(app.state)
     app.state.tiers = default_tiers()
     app.state.keys = keys or load_keys(settings)
     exchange_feed.install(settings)
@@ -131,7 +134,7 @@ def create_app(
                    lists_router, watch_router, measures_router, alerts_router, authorisations_router,
                    access_router, objections_router, repairs_router, disclosure_router, notices_router,
                    tipoffs_router, assessment_router, articles_router, editions_router, conflicts_router,
-                   reports_router, exchange_router):
+                   reports_router, exchange_router, roster_router):
         app.include_router(router)
     app.include_router(credentials_router)
     app.include_router(exchange_third_parties)
@@ -166,6 +169,21 @@ def create_app(
     # the effect of the app's two middleware replicated (`routing.HotRouteApp`).
     app.serve_hot_routes((SecurityHeaders, GuardRequestBodies), _hot_channels)
     return app
+
+
+def _supplement_departments(state: Any) -> None:
+    """Register the departments a catalog supplement adds (their records name them)."""
+    from chengxin.departments import repository as departments
+
+    added = state.supplement.departments if state.supplement is not None else {}
+    if not added:
+        return
+    try:
+        with state.sessionmaker() as session:
+            departments.ensure(session, dict(added))
+            session.commit()
+    except DBAPIError:  # not upgraded yet: `chengxin db upgrade` registers them
+        pass
 
 
 def _known_departments(factory: Any) -> None:

@@ -61,8 +61,13 @@ def prepare_database(settings: Settings) -> None:
 
     engine = _engine(settings)
     upgrade(engine)
+    catalog = default_catalog()
+    if settings.catalog_supplement is not None:  # its own departments too
+        from chengxin.catalog.supplement import load
+
+        catalog = load(catalog, settings.catalog_supplement)[0]
     with unit_of_work(make_sessionmaker(engine)) as session:
-        departments.ensure(session, default_catalog().departments)
+        departments.ensure(session, dict(catalog.departments))
     engine.dispose()
 
 

@@ -134,6 +134,10 @@ class Settings(BaseSettings):
     report_per_organisation_person_day: int = Field(3, ge=0,
                                                     description="每个第三方机构每天可就同一人取得的报告份数")
 
+    # A county or city supplement to the base catalog (issue 18 §4): catalog/supplement.py.
+    catalog_supplement: Path | None = Field(None, description="本地补充目录文件（YAML）：在基础目录之上新增领域、"
+                                            "职业人群、部门和信息项，或收窄公开方式；缺省不补充")
+
     # Exchange between platforms (issue 17, GB/T 39443): this node and its neighbours.
     node_code: str = Field("990100", pattern=r"^\d{6}$",
                            description="本平台（交换节点）的行政区划代码（GB/T 2260，6 位）；演示值 990100")

@@ -18,11 +18,11 @@ from chengxin.accounts import repository as repo
 from chengxin.accounts import service as accounts
 from chengxin.clock import utcnow
 from chengxin.settings import Settings
-from helpers import COURT, DEPT, HR, OPERATOR, PDF, cid, court_case, days_ago, penalty, submit, with_csrf
+from helpers import COURT, DEPT, HR, OPERATOR, PDF, as_dept, cid, court_case, days_ago, penalty, submit, with_csrf
 
 BANK = "91350100M000100Y43"
 PERSONAL = {"files.read", "checks.run", "authorisations.query", "organisations.read", "objections.handle",
-            "repairs.review", "conflicts.resolve", "reports.counter"}
+            "repairs.review", "conflicts.resolve", "reports.counter", "roster.read"}
 
 
 def _person(client: TestClient, session, keys) -> dict[str, str]:
@@ -120,6 +120,20 @@ def _conflict_request(method: str, path: str, json: Any = None, form: dict[str, 
     return send
 
 
+def _rostered(path: str) -> Callable[..., Any]:
+    """The person on the statistics staff roster (registered once), then `path` read by the office."""
+    def send(c: TestClient, s: Any, k: Any) -> Any:
+        if not s.info.get("choke_roster"):
+            res = submit(c, [{"item_code": "ZYZG-09", "id_number": cid(61), "name": "张三",
+                              "source_record_id": "TJ-61", "decision_date": days_ago(10),
+                              "fields": {"employer": "某公司", "role": "企业统计人员", "status": "在岗"}}],
+                         headers=as_dept("statistics"))
+            assert res.json()["created"] == 1, res.text
+            s.info["choke_roster"] = True
+        return c.get(path, headers=OPERATOR)
+    return send
+
+
 CHECK = {"id_number": cid(61), "scenario": "civil_service_recruitment", "department": "human_resources",
          "purpose": "资格审查"}
 REQUESTS: dict[tuple[str, str], Callable[..., Any]] = {
@@ -184,6 +198,8 @@ REQUESTS: dict[tuple[str, str], Callable[..., Any]] = {
     ("GET", "/console/lists/{entry_id}"): lambda c, s, k: c.get(f"/console/lists/{_listed(c, s, k)}", headers=DEPT),
     ("GET", "/console/lists/{entry_id}/file"): lambda c, s, k: c.get(f"/console/lists/{_listed(c, s, k)}/file",
                                                                       headers=DEPT),
+    ("GET", "/api/v1/roster"): _rostered("/api/v1/roster?occupation=statistics_staff"),
+    ("GET", "/console/roster"): _rostered("/console/roster?occupation=statistics_staff"),
     ("POST", "/dept/checks"): lambda c, s, k: c.post("/dept/checks", headers=with_csrf(HR), data={
         **{x: CHECK[x] for x in ("id_number", "scenario", "purpose")}}),
     ("POST", "/dept/checks/batch"): lambda c, s, k: c.post("/dept/checks/batch", headers=with_csrf(HR), data={

@@ -35,7 +35,7 @@ CATEGORY_NAMES = [
     "基础信息", "司法裁判及执行", "行政管理信息", "行政许可", "行政处罚", "行政强制", "行政确认",
     "行政检查", "行政奖励", "行政裁决", "其他行政管理", "职业资格与执业", "严重失信主体名单",
     "合同履行", "信用承诺及履行", "信用评价结果", "遵守法律法规", "诚实守信相关荣誉", "表彰奖励",
-    "志愿服务", "慈善捐助", "见义勇为", "无偿献血", "公共事业缴费",
+    "志愿服务", "慈善捐助", "见义勇为", "无偿献血", "公共事业缴费", "知识产权", "主体自愿提供的信用信息",
 ]  # fmt: skip
 
 
@@ -44,7 +44,7 @@ def test_packaged_catalog_loads_with_version_and_date() -> None:
     assert catalog.version == "2026.1"
     assert catalog.effective_date == date(2026, 11, 1)
     assert catalog.changes
-    assert 30 <= len(catalog.items) <= 80
+    assert 60 <= len(catalog.items) <= 90
     assert default_catalog() is catalog  # cached
 
 

@@ -37,6 +37,7 @@ ACTIONS = {
     "registry_verify": "户籍信息核验",
     "credential_check": "信用凭证核验",
     "exchange_query": "跨区域查询（互查）",
+    "roster": "职业信用档案",
 }
 
 

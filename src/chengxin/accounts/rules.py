@@ -62,6 +62,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "repairs.review": frozenset({"operator"}),
     "tipoffs.handle": frozenset({"operator"}),
     "assessment.read": frozenset({"operator"}),
+    # Occupation rosters: the office, and a department for the occupations whose items it submits.
+    "roster.read": frozenset({"operator", "submitter"}),
     "articles.manage": frozenset({"operator"}),
     "catalog.manage": frozenset({"operator"}),
     "conflicts.resolve": frozenset({"operator"}),

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 from chengxin.assessment import export, report, rules, service
 from chengxin.callers import permit
 from chengxin.clock import today
-from chengxin.deps import SessionDep
+from chengxin.deps import CatalogDep, SessionDep
 from chengxin.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -72,3 +72,11 @@ def workbook(request: Request, session: SessionDep, first: First = None, last: L
     return Response(export.workbook(r, request.app.state.site.name), media_type=XLSX, headers={
         "Content-Disposition": f"attachment; filename=\"assessment-{r.now.first.isoformat()}.xlsx\"; "
                                f"filename*=UTF-8''{quote(name)}"})
+
+
+@router.get("/console/assessment/coverage", response_class=HTMLResponse, dependencies=[permit("assessment.read")])
+def coverage(request: Request, session: SessionDep, catalog: CatalogDep, first: First = None,
+             last: Last = None) -> HTMLResponse:
+    """归集覆盖：实施方案的每项归集要求对应的目录项、报送部门和本期归集量，缺口标出。"""
+    first, last = service.period(first, last, today())
+    return render(request, "assessment/coverage.html", result=service.coverage(session, catalog, first, last))

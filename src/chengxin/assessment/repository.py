@@ -47,6 +47,14 @@ def record_stats(session: Session, since: datetime, until: datetime, *, backfill
     return list(session.execute(stmt))
 
 
+def coverage_volumes(session: Session, since: datetime, until: datetime) -> list[Any]:
+    """(item, department, record domain, new records) collected in the window (first versions)."""
+    stmt = (select(Record.item_code, Record.department_code, Record.domain, func.count())
+            .where(Record.version == 1, Record.recorded_at >= since, Record.recorded_at < until)
+            .group_by(Record.item_code, Record.department_code, Record.domain))
+    return [tuple(r) for r in session.execute(stmt)]
+
+
 def batch_stats(session: Session, since: datetime, until: datetime) -> list[Any]:
     """(department, batches, rows received, rows rejected)."""
     stmt = (select(Batch.department_code, func.count(), func.coalesce(func.sum(Batch.total), 0),

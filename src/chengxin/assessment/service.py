@@ -7,9 +7,11 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
+from chengxin.assessment import coverage as cov
 from chengxin.assessment import repository as repo
 from chengxin.assessment import rules
 from chengxin.assessment import schemas as s
+from chengxin.catalog.rules import Catalog
 from chengxin.checks import service as checks
 from chengxin.clock import CHINA
 from chengxin.departments import repository as departments_repo
@@ -79,3 +81,18 @@ def assess(session: Session, first: date, last: date, today: date, *,
     rules.rank(departments)
     return s.AssessmentOut(first=first, last=last, departments=departments, totals=rules.totals(departments),
                            backfill_excluded=exclude_backfill)
+
+
+def coverage(session: Session, catalog: Catalog, first: date, last: date) -> s.CoverageOut:
+    """Seed requirement → item → department → records collected in [first, last] (Beijing time)."""
+    since, until = _bounds(first, last)
+    found = cov.lines(catalog, cov.default_requirements(catalog), repo.coverage_volumes(session, since, until))
+    out = [s.CoverageLine(code=ln.requirement.code, seed=ln.requirement.seed_title, section=ln.requirement.section,
+                          quote=ln.requirement.quote, kind=ln.requirement.kind,
+                          kind_label=cov.KINDS[ln.requirement.kind], label=ln.label, records=ln.records, gap=ln.gap,
+                          cells=[s.CoverageCell(item_code=c.item_code, item_name=c.item_name,
+                                                department_code=c.department_code,
+                                                department_name=c.department_name, records=c.records)
+                                 for c in ln.cells])
+           for ln in found]
+    return s.CoverageOut(first=first, last=last, lines=out, gaps=sum(1 for ln in out if ln.gap))

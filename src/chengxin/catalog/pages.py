@@ -66,3 +66,22 @@ def item_template(code: str, kind: str, catalog: CatalogDep) -> Response:
     name = quote(f"{item.code}-{item.name}-模板.{kind}")
     return Response(body, media_type=TEMPLATE_KINDS[kind], headers={
         "Content-Disposition": f"attachment; filename=\"{item.code}-template.{kind}\"; filename*=UTF-8''{name}"})
+
+
+@router.get("/catalog/supplement", response_class=HTMLResponse, dependencies=[permit("public")])
+def supplement_page(request: Request, catalog: CatalogDep) -> HTMLResponse:
+    """本地补充目录：与基础目录相比新增的领域、职业人群、部门和信息项，以及收窄公开方式的信息项。"""
+    return render(request, "catalog/supplement.html", sup=getattr(request.app.state, "supplement", None),
+                  catalog=catalog, labels=LABELS)
+
+
+@router.get("/catalog/supplement.yaml", dependencies=[permit("public")])
+def supplement_export(request: Request) -> Response:
+    """本地补充目录原文（YAML），供向上级平台报送；响应头附 SHA-256 摘要便于核对。"""
+    sup = getattr(request.app.state, "supplement", None)
+    if sup is None:
+        raise NotFound("CATALOG_SUPPLEMENT_NONE", "本平台未配置本地补充目录")
+    name = quote(f"{sup.region_name}补充目录-{sup.version}.yaml")
+    return Response(sup.text.encode(), media_type="application/yaml; charset=utf-8", headers={
+        "Content-Disposition": f"attachment; filename=\"supplement-{sup.region_code}.yaml\"; filename*=UTF-8''{name}",
+        "X-Content-SHA256": sup.digest})

@@ -558,6 +558,8 @@ class Catalog:
     # Sources that are not government departments, by code: "association" (行业协会、商会). A source
     # not named here is a department.
     source_kinds: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # The domain a department's records fall in when their item names none (see catalog.domain).
+    department_domains: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     _by_item_name: Mapping[str, CatalogItem] = field(init=False, repr=False, compare=False)
     _category_names: Mapping[str, str] = field(init=False, repr=False, compare=False)
 
@@ -636,6 +638,11 @@ _ITEM_CODE = re.compile(r"[A-Z][A-Z0-9]*(-[A-Z0-9]+)*")
 _CODE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _FIELD_NAME = re.compile(r"[a-z][a-z0-9_]*")
 _RESERVED_LABELS = {label: name for name, label in RESERVED_FIELDS.items()}
+# The field in which a record names its own domain (处罚领域); see chengxin.catalog.domain.
+DOMAIN_FIELD = "penalty_domain"
+# The field in which a qualification record names the person's occupation (职业人群); see
+# chengxin.catalog.domain.roster_occupation.
+OCCUPATION_FIELD = "occupation"
 
 
 def _text(value: object, where: str, what: str) -> str:
@@ -668,6 +675,21 @@ def _code_names(doc: Mapping[str, Any], key: str, what: str) -> dict[str, str]:
             raise CatalogError(f"{what}编码 {code} 重复")
         out[code] = _text(entry["name"], where, "name")
     return out
+
+
+def _departments(doc: Mapping[str, Any], domains: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """Departments' names, and the default domain of those that declare one (`domain:`)."""
+    entries = doc["departments"]
+    plain = [{k: v for k, v in e.items() if k != "domain"} if isinstance(e, Mapping) else e for e in entries] \
+        if isinstance(entries, list) else entries
+    names = _code_names({"departments": plain}, "departments", "部门")
+    defaults: dict[str, str] = {}
+    for entry in entries:
+        if isinstance(entry, Mapping) and entry.get("domain") is not None:
+            if entry["domain"] not in domains:
+                raise CatalogError(f"部门 {entry['code']}：未知的领域编码 {entry['domain']!r}")
+            defaults[entry["code"]] = entry["domain"]
+    return names, defaults
 
 
 def _categories(doc: Mapping[str, Any]) -> tuple[Category, ...]:
@@ -836,6 +858,16 @@ def _item(entry: object, index: int, doc: Catalog) -> CatalogItem:
         dup = sorted({x for x in seen if seen.count(x) > 1})
         if dup:
             raise CatalogError(f"{where}：{what}重复 {dup}")
+    domain_field = next((f for f in fields if f.name == DOMAIN_FIELD), None)
+    if domain_field is not None:
+        known = set(doc.domains.values())
+        if domain_field.type != "enum" or not set(domain_field.values) <= known:
+            raise CatalogError(f"{where}：{DOMAIN_FIELD}（处罚领域）须为枚举，可选值须是已登记的领域名称")
+    occupation_field = next((f for f in fields if f.name == OCCUPATION_FIELD), None)
+    if occupation_field is not None:
+        known = set(doc.occupations.values())
+        if occupation_field.type != "enum" or not set(occupation_field.values) <= known:
+            raise CatalogError(f"{where}：{OCCUPATION_FIELD}（职业人群）须为枚举，可选值须是已登记的职业人群名称")
     return CatalogItem(
         code=code,
         name=name,
@@ -933,16 +965,19 @@ def parse_catalog(doc: Mapping[str, Any]) -> Catalog:
     changes = doc["changes"]
     if changes is not None and not isinstance(changes, str):
         raise CatalogError("目录：changes 必须是文字")
+    domains = _code_names(doc, "domains", "领域")
+    departments, department_domains = _departments(_plain_sources(doc), domains)
     shell = Catalog(
         version=version,
         effective_date=effective,
         changes=(changes or "").strip(),
         categories=_categories(doc),
-        domains=MappingProxyType(_code_names(doc, "domains", "领域")),
+        domains=MappingProxyType(domains),
         occupations=MappingProxyType(_code_names(doc, "occupations", "职业人群")),
-        departments=MappingProxyType(_code_names(_plain_sources(doc), "departments", "部门")),
+        departments=MappingProxyType(departments),
         items=MappingProxyType({}),
         source_kinds=MappingProxyType(_source_kinds(doc)),
+        department_domains=MappingProxyType(department_domains),
     )
     raw_items = doc["items"]
     if not isinstance(raw_items, list) or not raw_items:
@@ -967,6 +1002,7 @@ def parse_catalog(doc: Mapping[str, Any]) -> Catalog:
         departments=shell.departments,
         items=MappingProxyType(items),
         source_kinds=shell.source_kinds,
+        department_domains=shell.department_domains,
     )
 
 

@@ -74,7 +74,7 @@ def roles(session: Session, person_keys: Sequence[str]) -> dict[str, list[RoleRo
 
 MATTER_COLUMNS = (Matter.subject_key, Matter.id, Matter.record_id, Matter.item_code, Matter.nature, Matter.severity,
                   Matter.list_type, Matter.department_code, Matter.basis, Matter.start_date, Matter.planned_end,
-                  Matter.ended_on, Matter.end_reason, Matter.disputed_at)
+                  Matter.ended_on, Matter.end_reason, Matter.disputed_at, Matter.domain)
 
 
 def matters(session: Session, keys: Sequence[str]) -> dict[str, list[Any]]:
@@ -124,10 +124,11 @@ _PG_READ = f"""
 WITH ro AS ({_ROLES_SQL} = ANY(%(k)s)),
      m AS (SELECT {_MATTER_SQL} FROM matters WHERE subject_key = ANY({_PG_SUBJECTS}))
 SELECT 'p', person_key, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, birth_date, NULL::date, NULL::date,
-       NULL, NULL::timestamptz
+       NULL, NULL::timestamptz, NULL
   FROM persons WHERE person_key = ANY(ARRAY(SELECT subject_key::text FROM m UNION SELECT person_key FROM ro))
 UNION ALL
-SELECT 'o', person_key, uscc, name, subject_key, role, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM ro
+SELECT 'o', person_key, uscc, name, subject_key, role, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+  FROM ro
 UNION ALL
 SELECT 'm', {_MATTER_SQL} FROM m
 """
@@ -225,7 +226,7 @@ def _sqlite_reads(conn: Any, keys: list[str]) -> tuple[list[Any], list[Any], lis
     # something is known about.
     roles = _sqlite_rows(conn, _SQLITE_ROLES, keys)
     subjects = keys + list(dict.fromkeys(r[3] for r in roles))
-    matters = [(*r[:9], day(r[9]), day(r[10]), day(r[11]), r[12], moment(r[13]))
+    matters = [(*r[:9], day(r[9]), day(r[10]), day(r[11]), r[12], moment(r[13]), r[14])
                for r in _sqlite_rows(conn, _SQLITE_MATTERS, subjects)]
     known = list({*(r[0] for r in matters), *(r[0] for r in roles)})
     births = _sqlite_rows(conn, _SQLITE_BIRTHS, known) if known else []

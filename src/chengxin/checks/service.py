@@ -20,6 +20,7 @@ from chengxin import ids
 from chengxin.access.service import Read, entry_rows, log_reads, logging_together
 from chengxin.access.service import insert_from_json_sql as access_insert_from_json
 from chengxin.callers import Caller
+from chengxin.catalog.domain import candidate_domains
 from chengxin.catalog.rules import Catalog
 from chengxin.checks import repository as repo
 from chengxin.checks.models import CheckBatch
@@ -91,7 +92,7 @@ def candidates_for(ctx: CheckContext, person_key: str, as_of: date, birth: date 
     for key, via in sources:
         for row in matters.get(key, ()):
             (_, mid, record_id, item_code, nature, severity, list_type, dept, basis, start, planned_end,
-             ended_on, end_reason, disputed) = row
+             ended_on, end_reason, disputed, domain) = row
             f = Facts(nature, severity, start, list_type, planned_end, ended_on, end_reason)
             last = in_effect_until(f, as_of, tiers)
             listed = list_type is not None and listing_state(f, as_of) == "active"
@@ -100,7 +101,7 @@ def candidates_for(ctx: CheckContext, person_key: str, as_of: date, birth: date 
             if minor and via is None and (item_code in COURT_LIST_ITEMS or (dept == "court" and list_type)):
                 continue  # R5: minors are never on court lists
             item = items.get(item_code) if item_code else None
-            domains = item.domains if item else ()
+            domains = candidate_domains(item.domains if item else (), domain)
             if listed:
                 if list_type == "red":
                     red_listed = red_listed or via is None

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from chengxin.catalog.domain import candidate_domains
 from chengxin.checks.rules import Candidate, reaches
 from chengxin.creditfile.schemas import MatterOut
 from chengxin.disclosure.rules import behaviour
@@ -87,7 +88,8 @@ def measures_for(matters: Iterable[MatterOut], measures: Iterable[Measure],
                  domains_of: Mapping[str, tuple[str, ...]]) -> tuple[MeasureRef, ...]:
     """The punishment measures that reach any of the matters (as a check would apply them), in the
     measure list's order, each once."""
-    candidates = [c for m in matters for c in _candidates(m, domains_of.get(m.item_code or "", ()))]
+    candidates = [c for m in matters
+                  for c in _candidates(m, candidate_domains(domains_of.get(m.item_code or "", ()), m.domain))]
     return tuple(MeasureRef(x.code, x.name, x.kind_label, x.mandatory) for x in measures
                  if x.effect == "punishment" and any(reaches(x, c) for c in candidates))
 

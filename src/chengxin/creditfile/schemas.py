@@ -103,6 +103,8 @@ class MatterOut(BaseModel):
     start_date: date = Field(description="决定日期或列入日期")
     department_code: str
     department_name: str
+    domain: str | None = Field(None, description="所属领域编码（依目录项、处罚领域字段或报送部门确定）；"
+                                                 "限定领域的惩戒措施据此适用")
     legal_basis: str
     reference: str | None = None
     disclosure: str

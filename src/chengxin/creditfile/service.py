@@ -237,6 +237,7 @@ def matter_out(m: Matter, chain: Sequence[Record] | None, catalog: Catalog, depa
         nature_label=NATURE_LABELS.get(m.nature, m.nature), severity=m.severity,
         severity_label=SEVERITY_LABELS.get(m.severity or ""), start_date=m.start_date,
         department_code=m.department_code, department_name=departments.get(m.department_code, m.department_code),
+        domain=m.domain,
         legal_basis=(m.basis if m.list_type and m.basis else (item.legal_basis if item else m.basis or "")),
         reference=m.reference, disclosure=item.disclosure if item else "authorised",
         state=state, state_label=matter_rules.STATE_LABELS[state],

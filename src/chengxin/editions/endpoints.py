@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Request
 
 from chengxin.callers import Caller, permit
 from chengxin.cases.actors import actor_of
+from chengxin.catalog import supplement
 from chengxin.deps import SessionDep
 from chengxin.editions import repository as repo
 from chengxin.editions import service
@@ -21,7 +22,8 @@ Kind = Annotated[Literal["catalog", "measures"], Path(description="catalog 目�
 
 def apply(request: Request, session: SessionDep) -> None:
     """Serve what is now in force from this process at once (others pick it up when they start)."""
-    request.app.state.catalog, request.app.state.measures = service.current(session)
+    catalog, request.app.state.measures = service.current(session)
+    request.app.state.catalog = supplement.in_force(request.app.state, catalog)  # the county's layer stays on
 
 
 @router.get("/{kind}", response_model=EditionList, summary="修订版本列表")
@@ -53,5 +55,5 @@ def edition_text(kind: Kind, version: str, caller: Editor, session: SessionDep) 
 def publish(kind: Kind, body: EditionIn, request: Request, caller: Editor, session: SessionDep) -> EditionOut:
     """校验并发布新版本（须写修订说明、使用新的版本号；目录须仍能支撑现行措施清单），立即生效。"""
     row, catalog, measures = service.publish(session, kind, body.content, body.change_note, actor_of(caller))
-    request.app.state.catalog, request.app.state.measures = catalog, measures
+    request.app.state.catalog, request.app.state.measures = supplement.in_force(request.app.state, catalog), measures
     return EditionOut.of(row, True)

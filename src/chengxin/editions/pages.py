@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from chengxin.callers import Caller, permit
 from chengxin.cases.actors import actor_of
+from chengxin.catalog import supplement
 from chengxin.clock import today
 from chengxin.deps import SessionDep
 from chengxin.editions import forms, service
@@ -53,7 +54,7 @@ def publish(kind: str, request: Request, caller: Editor, session: SessionDep,
         _, catalog, measures = service.publish(session, kind, content, change_note, actor_of(caller))
     except DomainError as err:
         return _page(request, session, kind, content=content, note=change_note, error=err)
-    request.app.state.catalog, request.app.state.measures = catalog, measures
+    request.app.state.catalog, request.app.state.measures = supplement.in_force(request.app.state, catalog), measures
     return RedirectResponse(f"/console/editions/{kind}?saved=1", status_code=303)
 
 
@@ -117,5 +118,5 @@ def entry_submit(kind: str, code: str, request: Request, caller: Editor, session
     except DomainError as err:
         return _entry_page(request, session, kind, code, typed=typed, version=version, note=change_note,
                            errors={ENTRY_FIELDS.get(err.code, ""): err.message})
-    request.app.state.catalog, request.app.state.measures = catalog, measures
+    request.app.state.catalog, request.app.state.measures = supplement.in_force(request.app.state, catalog), measures
     return RedirectResponse(f"/console/editions/{kind}?saved=1", status_code=303)

@@ -30,6 +30,8 @@ class Matter(Base):
         # Lists by type, newest first; their public counts read every column they filter on from here.
         Index("ix_matters_list", "list_type", "start_date", "ended_on", "planned_end", "subject_kind", "subject_key"),
         # Public records walk matters newest first and stop at a page; their count, as above.
+        # The occupation rosters read their members from here.
+        Index("ix_matters_occupation", "occupation", "subject_key"),
         Index("ix_matters_start", "start_date", "id", "item_code", "nature", "severity", "list_type", "planned_end",
               "ended_on", "subject_kind", "subject_key"),
     )
@@ -56,5 +58,8 @@ class Matter(Base):
     end_reason: Mapped[str | None] = mapped_column(String(16))  # revoked | repaired | court_deleted
     end_note: Mapped[str | None] = mapped_column(Text)
     disputed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # an objection is open
+    domain: Mapped[str | None] = mapped_column(String(32))  # its live record's domain (checks read it here)
+    # The occupation roster (职业信用档案) a qualification record puts its person on (catalog.domain).
+    occupation: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -19,7 +19,7 @@ from chengxin.watch.models import WatchEvent
 MATTER_COLUMNS = (
     "subject_key", "id", "subject_kind", "origin", "department_code", "source_record_id", "record_id",
     "item_code", "nature", "severity", "start_date", "list_type", "planned_end", "basis", "reference",
-    "created_at", "updated_at",
+    "created_at", "updated_at", "domain", "occupation",
 )
 _NAMES = ", ".join(MATTER_COLUMNS)
 _SQLITE_INSERT = f"INSERT INTO matters ({_NAMES}) VALUES ({', '.join('?' * len(MATTER_COLUMNS))})"
@@ -38,7 +38,7 @@ def insert_many(session: Session, rows: Sequence[Sequence[Any]]) -> None:
         return
     conn.executemany(_SQLITE_INSERT, [
         (*row[:10], row[10].isoformat(), row[11], row[12].isoformat() if row[12] else None, row[13], row[14],
-         sqlite_timestamp(row[15]), sqlite_timestamp(row[16])) for row in rows])
+         sqlite_timestamp(row[15]), sqlite_timestamp(row[16]), row[17], row[18]) for row in rows])
 
 
 def get(session: Session, matter_id: str) -> Matter | None:

@@ -15,7 +15,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from chengxin.catalog.rules import Catalog
+from chengxin.catalog.domain import roster_occupation
+from chengxin.catalog.rules import Catalog, default_catalog
 from chengxin.clock import CHINA, today, utcnow
 from chengxin.errors import DomainError
 from chengxin.exchange import feed as exchange
@@ -70,12 +71,13 @@ def _shape(row: ValidRow, terms: Terms) -> tuple[str | None, date | None, str | 
 
 
 def follow_records(session: Session, department_code: str, stored: Sequence[tuple[ValidRow, Sequence[Any]]],
-                   now: datetime) -> None:
+                   now: datetime, catalog: Catalog | None = None) -> None:
     """Make or update the matter of each stored record version (`stored`: the row and its values in
     records.repository.RECORD_COLUMNS order). A first version makes its matter (the matter id is
     the version's id); a later one updates it: content, severity and terms follow the record,
     while an ended matter stays ended (a correction does not revive a revoked or repaired matter)."""
     terms = default_terms()
+    catalog = catalog or default_catalog()  # the collector's edition; its occupation names
     fresh: list[tuple[Any, ...]] = []
     listed: list[Listing] = []
     updates: list[tuple[ValidRow, Sequence[Any]]] = []
@@ -89,17 +91,25 @@ def follow_records(session: Session, department_code: str, stored: Sequence[tupl
         item = row.item
         fresh.append((row.subject_key, matter_id, row.subject_kind, "record", department_code, row.source_record_id,
                       record_id, item.code, item.nature, row.severity, row.decision_date, list_type, end, basis,
-                      reference, now, now))
+                      reference, now, now, rec[18], _occupation(catalog, row)))
         if list_type is not None and row.decision_date <= day and (end is None or end >= day):
             listed.append(Listing(row.subject_key, row.subject_kind, matter_id, list_type))
     repo.insert_many(session, fresh)
     for listing in listed:
         watch.emit(session, listing, "listed", None, now)
     if updates:
-        _update(session, updates, terms, now)
+        _update(session, updates, terms, now, catalog)
 
 
-def _update(session: Session, updates: list[tuple[ValidRow, Sequence[Any]]], terms: Terms, now: datetime) -> None:
+def _occupation(catalog: Catalog, row: ValidRow) -> str | None:
+    item = row.item
+    if item.nature != "neutral" or not item.occupations:  # most records: no data to read
+        return None
+    return roster_occupation(catalog, item, row.data)
+
+
+def _update(session: Session, updates: list[tuple[ValidRow, Sequence[Any]]], terms: Terms, now: datetime,
+            catalog: Catalog) -> None:
     tiers = default_tiers()
     day = today()
     found = repo.by_keys(session, [(rec[0], rec[17]) for _, rec in updates])
@@ -111,6 +121,7 @@ def _update(session: Session, updates: list[tuple[ValidRow, Sequence[Any]]], ter
         m.item_code, m.nature, m.severity = row.item.code, row.item.nature, row.severity
         m.start_date, m.list_type, m.planned_end = row.decision_date, list_type, end
         m.basis, m.reference, m.updated_at = basis, reference, now
+        m.domain, m.occupation = rec[18], _occupation(catalog, row)
         now_listed = rules.listed_on(facts(m), day, tiers)
         if was_listed and not now_listed:
             watch.emit(session, m, "delisted", "corrected", now)

@@ -56,6 +56,9 @@ class Record(Base):
     # The matter every version of this source record belongs to (the id of its first version):
     # its state (disputed, revoked, repaired, listed …) lives there, once (`chengxin.matters`).
     matter_id: Mapped[str] = mapped_column(String(26))
+    # The domain (领域) the record falls in, derived at collection (chengxin.catalog.domain):
+    # domain-limited measures reach it through this.
+    domain: Mapped[str | None] = mapped_column(String(32))
 
 
 class Batch(Base):

@@ -23,7 +23,7 @@ from chengxin.records.models import Batch, BatchIssue, Record, RejectedRow
 RECORD_COLUMNS = (
     "subject_key", "id", "subject_kind", "department_code", "source_record_id", "version",
     "item_code", "catalog_version", "nature", "severity", "severity_reason", "decision_date",
-    "data", "content_hash", "batch_id", "recorded_at", "superseded_at", "matter_id",
+    "data", "content_hash", "batch_id", "recorded_at", "superseded_at", "matter_id", "domain",
 )
 IN_CHUNK = 900  # stays under SQLite's default bound-parameter limit
 
@@ -199,11 +199,11 @@ def _copy_records(rows: Sequence[Sequence[Any]]) -> bytes:
     stamp = _memo(copy_value)  # a chunk's rows share their times
     lines = []
     for (key, rid, kind, dept, sid, version, item, cat_version, nature, severity, reason, decided, data,
-         digest, batch, recorded, superseded, matter) in rows:
+         digest, batch, recorded, superseded, matter, domain) in rows:
         lines.append("\t".join((
             key, rid, kind, text(dept), text(sid), str(version), text(item), text(cat_version), nature,
             text(severity), text(reason), decided.isoformat(), text(data), digest, batch,
-            stamp(recorded), stamp(superseded), matter)))
+            stamp(recorded), stamp(superseded), matter, text(domain))))
     lines.append("")
     return "\n".join(lines).encode()
 
@@ -212,9 +212,9 @@ def _sqlite_records(rows: Sequence[Sequence[Any]]) -> Iterator[tuple[Any, ...]]:
     """Record tuples with dates and times in the text forms SQLAlchemy stores on SQLite."""
     stamp = _memo(sqlite_timestamp)  # a chunk's rows share their times
     for (key, rid, kind, dept, sid, version, item, cat_version, nature, severity, reason, decided, data,
-         digest, batch, recorded, superseded, matter) in rows:
+         digest, batch, recorded, superseded, matter, domain) in rows:
         yield (key, rid, kind, dept, sid, version, item, cat_version, nature, severity, reason,
-               decided.isoformat(), data, digest, batch, stamp(recorded), stamp(superseded), matter)
+               decided.isoformat(), data, digest, batch, stamp(recorded), stamp(superseded), matter, domain)
 
 
 def _memo(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from chengxin import ids
+from chengxin.catalog.domain import needs_data, record_domain
 from chengxin.catalog.rules import Catalog
 from chengxin.clock import utcnow
 from chengxin.conflicts import rules as naming
@@ -272,7 +273,7 @@ class Collector:
             repo.insert_records(session, plan.records)
             # Each version makes or updates its matter, which holds the state for all versions.
             stored = list(zip(plan.kept, plan.records, strict=True))
-            matters.follow_records(session, self.ctx.department_code, stored, now)
+            matters.follow_records(session, self.ctx.department_code, stored, now, self.catalog)
             exchange.follow_records(session, self.ctx.department_code, stored, now)
             matters.end_moved(session, self.catalog, plan.moved, now)
         repo.insert_issues(session, self.batch.id, plan.issue_seq, plan.result.issues, plan.issue_notes)
@@ -295,6 +296,8 @@ class Collector:
         version_tag = self.catalog.version
         batch_id = self.batch.id
         new_ids = iter(ids.new_ids(len(valid)))
+        catalog = self.catalog
+        domains: dict[str, Any] = {}  # item code -> domain, for items whose records' data cannot change it
         created = new_versions = unchanged = 0
         for row in valid:
             sid = row.source_record_id
@@ -340,11 +343,17 @@ class Collector:
                         result.issues.append(_ended_issue(row.row, cur.ended, changed=True))
             pending[sid] = len(records)
             item = row.item
+            if needs_data(item):
+                domain = record_domain(catalog, item, dept, row.data)
+            else:  # item and department decide: once per item in a chunk
+                domain = domains.get(item.code, domains)
+                if domain is domains:
+                    domain = domains[item.code] = record_domain(catalog, item, dept, None)
             records.append([
                 row.subject_key, record_id, row.subject_kind, dept, sid, version,
                 item.code, version_tag, item.nature, row.severity, row.severity_reason,
                 row.decision_date, row.data_json, row.content_hash, batch_id,
-                now, None, matter_id,
+                now, None, matter_id, domain,
             ])
             kept.append(row)
         result.created += created

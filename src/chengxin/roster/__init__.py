@@ -1,0 +1,1 @@
+"""Occupation rosters (职业信用档案)."""
