@@ -22,7 +22,7 @@ from helpers import COURT, DEPT, HR, OPERATOR, PDF, cid, court_case, days_ago, p
 
 BANK = "91350100M000100Y43"
 PERSONAL = {"files.read", "checks.run", "authorisations.query", "organisations.read", "objections.handle",
-            "repairs.review", "conflicts.resolve", "reports.counter"}
+            "repairs.review", "conflicts.resolve", "reports.counter", "listing.counter"}
 
 
 def _person(client: TestClient, session, keys) -> dict[str, str]:
@@ -99,6 +99,17 @@ def _listed(c: TestClient, s: Any, k: Any) -> str:
     return made
 
 
+def _procedure(c: TestClient, s: Any, k: Any) -> str:
+    """A listing procedure about the person (made once), for the department's and the counter's routes."""
+    made = s.info.get("choke_procedure")
+    if made is None:
+        res = c.post("/api/v1/listing-procedures", headers=HR, json={
+            "id_number": cid(61), "name": "张三", "facts": "拒不支付劳动报酬", "basis": "《条例》第十条"})
+        assert res.status_code == 201, res.text
+        made = s.info["choke_procedure"] = res.json()["id"]
+    return made
+
+
 def _conflict(c: TestClient, s: Any, which: str) -> str:
     """An open conflict on the person's name (made once per `which`, as the cases are): another
     department calls them otherwise."""
@@ -142,6 +153,13 @@ REQUESTS: dict[tuple[str, str], Callable[..., Any]] = {
         OPERATOR), data={"id_type": "citizen_id", "id_number": cid(61), "name": "张三", "variant": "self",
                          "checked": "yes"}),
     ("GET", "/api/v1/lists/entries"): lambda c, s, k: c.get("/api/v1/lists/entries", headers=COURT),
+    ("GET", "/api/v1/listing-procedures"): lambda c, s, k: _procedure(c, s, k) and c.get(
+        "/api/v1/listing-procedures", headers=HR),
+    ("GET", "/api/v1/listing-procedures/{procedure_id}"): lambda c, s, k: c.get(
+        f"/api/v1/listing-procedures/{_procedure(c, s, k)}", headers=OPERATOR),
+    ("POST", "/api/v1/listing-procedures/{procedure_id}/counter-statement"): lambda c, s, k: c.post(
+        f"/api/v1/listing-procedures/{_procedure(c, s, k)}/counter-statement", headers=OPERATOR,
+        json={"statement": "当事人到窗口陈述", "id_checked": True}),
     ("GET", "/api/v1/objections"): _case_request("GET", "/api/v1/objections", DEPT),
     ("GET", "/api/v1/objections/{objection_id}"): _case_request("GET", "/api/v1/objections/{o}", DEPT),
     ("GET", "/api/v1/objections/{objection_id}/evidence/{evidence_id}"): _case_request(

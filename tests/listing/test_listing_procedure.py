@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from chengxin.notices.models import Notice
 from chengxin.publicity.rules import default_tiers, earliest_repair_day
-from tests.helpers import COURT, DEPT, HR, OPERATOR, as_person, check, cid, court_case, error_code, submit
+from helpers import COURT, DEPT, HR, OPERATOR, as_person, check, cid, court_case, error_code, submit
 
 FACTS = "拒不支付劳动报酬，经责令限期支付后逾期仍未支付"
 BASIS = "《保障农民工工资支付条例》第四十八条"
@@ -137,7 +137,8 @@ def test_minor_and_duplicate_notices_are_refused(client):
 
 def test_withdrawn_notice_tells_the_person(client, session):
     proc = _open(client, 809).json()
-    res = client.post(f"/api/v1/listing-procedures/{proc['id']}/withdrawal", headers=HR, json={"reasons": "告知对象有误"})
+    res = client.post(f"/api/v1/listing-procedures/{proc['id']}/withdrawal", headers=HR,
+                      json={"reasons": "告知对象有误"})
     assert res.status_code == 200 and res.json()["state"] == "withdrawn"
     (told,) = _notices(session, "listing_withdrawn")
     assert "告知对象有误" in told.body

@@ -15,7 +15,8 @@ def get(session: Session, procedure_id: str) -> ListingProcedure | None:
     return session.scalars(select(ListingProcedure).where(ListingProcedure.id == procedure_id[:26])).first()
 
 
-def open_for(session: Session, subject_key: str, department_code: str, item_code: str | None) -> ListingProcedure | None:
+def open_for(session: Session, subject_key: str, department_code: str,
+             item_code: str | None) -> ListingProcedure | None:
     """An open procedure of this department about this person and item (one at a time)."""
     q = select(ListingProcedure).where(
         ListingProcedure.subject_key == subject_key, ListingProcedure.department_code == department_code,

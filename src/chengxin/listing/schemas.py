@@ -43,8 +43,8 @@ class CounterStatementIn(StatementIn):
 
 class DecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"outcome": "list", "reasons": "经核实，拖欠事实清楚，逾期仍未支付", "answer": "所称已结清与银行流水不符，不予采纳",
-         "reference": "人社失信〔2026〕12号"}]})
+        {"outcome": "list", "reasons": "经核实，拖欠事实清楚，逾期仍未支付",
+         "answer": "所称已结清与银行流水不符，不予采纳", "reference": "人社失信〔2026〕12号"}]})
     outcome: Literal["list", "not_list"]
     reasons: str = Field(..., min_length=1, max_length=4000, description="决定理由")
     answer: str | None = Field(None, max_length=4000, description="对当事人陈述申辩的答复（收到陈述申辩时必填）")
