@@ -99,14 +99,15 @@ def _listed(c: TestClient, s: Any, k: Any) -> str:
     return made
 
 
-def _procedure(c: TestClient, s: Any, k: Any) -> str:
-    """A listing procedure about the person (made once), for the department's and the counter's routes."""
-    made = s.info.get("choke_procedure")
+def _procedure(c: TestClient, s: Any, k: Any, which: str = "api") -> str:
+    """A listing procedure about the person (made once per `which`: the API's by HR, the pages' by
+    DEPT), for the department's and the counter's routes."""
+    made = s.info.setdefault("choke_procedures", {}).get(which)
     if made is None:
-        res = c.post("/api/v1/listing-procedures", headers=HR, json={
+        res = c.post("/api/v1/listing-procedures", headers=HR if which == "api" else DEPT, json={
             "id_number": cid(61), "name": "张三", "facts": "拒不支付劳动报酬", "basis": "《条例》第十条"})
         assert res.status_code == 201, res.text
-        made = s.info["choke_procedure"] = res.json()["id"]
+        made = s.info["choke_procedures"][which] = res.json()["id"]
     return made
 
 
@@ -160,6 +161,13 @@ REQUESTS: dict[tuple[str, str], Callable[..., Any]] = {
     ("POST", "/api/v1/listing-procedures/{procedure_id}/counter-statement"): lambda c, s, k: c.post(
         f"/api/v1/listing-procedures/{_procedure(c, s, k)}/counter-statement", headers=OPERATOR,
         json={"statement": "当事人到窗口陈述", "id_checked": True}),
+    ("GET", "/console/listing"): lambda c, s, k: _procedure(c, s, k, "page") and c.get(
+        "/console/listing", headers=DEPT),
+    ("GET", "/console/listing/{procedure_id}"): lambda c, s, k: c.get(
+        f"/console/listing/{_procedure(c, s, k, 'page')}", headers=DEPT),
+    ("POST", "/console/listing/{procedure_id}/counter-statement"): lambda c, s, k: c.post(
+        f"/console/listing/{_procedure(c, s, k, 'page')}/counter-statement", headers=with_csrf(OPERATOR),
+        data={"statement": "当事人到窗口陈述", "checked": "yes"}, follow_redirects=False),
     ("GET", "/api/v1/objections"): _case_request("GET", "/api/v1/objections", DEPT),
     ("GET", "/api/v1/objections/{objection_id}"): _case_request("GET", "/api/v1/objections/{o}", DEPT),
     ("GET", "/api/v1/objections/{objection_id}/evidence/{evidence_id}"): _case_request(

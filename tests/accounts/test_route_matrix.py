@@ -155,6 +155,10 @@ SPECS: dict[tuple[str, str], dict[str, Any]] = {
         "json": {"outcome": "not_list", "reasons": "不列入"}},
     ("POST", "/api/v1/listing-procedures/{procedure_id}/withdrawal"): {"json": {"reasons": "撤回"}},
     ("POST", "/api/v1/me/listing-procedures/{procedure_id}/statement"): {"json": {"statement": "本人陈述"}},
+    ("POST", "/console/listing/{procedure_id}/counter-statement"): {
+        "form": {"statement": "窗口陈述", "checked": "yes"}},
+    ("POST", "/console/listing/{procedure_id}/decision"): {"form": {"outcome": "not_list", "reasons": "不列入"}},
+    ("POST", "/me/listing/{procedure_id}/statement"): {"form": {"statement": "本人陈述"}},
 }
 # Never walked: they end the caller's own credential.
 SKIPPED = {("POST", "/api/v1/auth/logout"), ("POST", "/logout")}
