@@ -118,7 +118,7 @@ def test_an_entry_links_to_the_persons_credit_file_for_those_who_may_read_files(
     assert f'href="/console/lists/{eid}/file"' in page and "的信用档案" in page
     file = client.get(f"/console/lists/{eid}/file", headers=DEPT)
     assert file.status_code == 200 and "信用档案" in file.text and cid(455) not in file.text  # masked for a department
-    assert "严重失信主体名单" in file.text and f'href="/console/lists/{eid}"' in file.text
+    assert "重点关注名单" in file.text and f'href="/console/lists/{eid}"' in file.text
     assert _file_reads(session, key) == 1  # read through the access log, as the API's file query
     entry = client.get(f"/console/lists/{eid}", headers=OPERATOR).text
     assert 'id="exit-by"' in entry and "移出名单由列入部门（市市场监督管理局）办理" in entry  # why no button here
