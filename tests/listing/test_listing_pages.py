@@ -3,6 +3,7 @@ their file and states their case, the department decides (date-sensitive: the cl
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from helpers import HR, as_person, cid, with_csrf
@@ -47,3 +48,15 @@ def test_notice_statement_and_decision_through_the_pages(client, session, settin
     assert "已决定列入" in detail and "查看名单条目" in detail
     file = client.get("/me/file", headers=person).text
     assert "您已被列入严重失信主体名单" in file and "查看告知并陈述申辩" not in file
+
+
+def test_the_workbench_counts_procedures_waiting_for_a_decision(client, clock):
+    clock.set(date(2026, 9, 30))
+    for n in (841, 842):
+        assert client.post("/api/v1/listing-procedures", headers=HR, json={
+            "id_number": cid(n), "name": "王五", "facts": "拒不履行", "basis": "《条例》第十条"}).status_code == 201
+    waiting = client.get("/console", headers=HR).text
+    assert re.search(r'id="todo-listing">.*?>0<.*?陈述申辩期内 2 件', waiting, re.S)
+    clock.set(date(2026, 10, 14))  # both periods ran out: both wait for the department
+    ready = client.get("/console", headers=HR).text
+    assert re.search(r'id="todo-listing">.*?>2<.*?期限届满 2 件', ready, re.S)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from chengxin.listing.models import ListingProcedure
@@ -41,3 +42,14 @@ def queue(session: Session, department_code: str | None, *, open_only: bool, lim
         q = q.where(ListingProcedure.state.in_(OPEN))
     q = q.order_by(ListingProcedure.statement_due, ListingProcedure.id).limit(limit).offset(offset)
     return session.scalars(q).all()
+
+
+def awaiting(session: Session, department_code: str, today: date) -> tuple[int, int]:
+    """(ready, running): open procedures of a department that wait for its decision (the statement is
+    in or the period has run out), and those whose statement period still runs."""
+    rows = session.execute(
+        select(or_(ListingProcedure.state == "stated", ListingProcedure.statement_due < today), func.count())
+        .where(and_(ListingProcedure.department_code == department_code, ListingProcedure.state.in_(OPEN)))
+        .group_by(or_(ListingProcedure.state == "stated", ListingProcedure.statement_due < today))).all()
+    counts = {bool(ready): n for ready, n in rows}
+    return counts.get(True, 0), counts.get(False, 0)
