@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from chengxin.listing.models import ListingProcedure
@@ -47,9 +47,13 @@ def queue(session: Session, department_code: str | None, *, open_only: bool, lim
 def awaiting(session: Session, department_code: str, today: date) -> tuple[int, int]:
     """(ready, running): open procedures of a department that wait for its decision (the statement is
     in or the period has run out), and those whose statement period still runs."""
-    rows = session.execute(
-        select(or_(ListingProcedure.state == "stated", ListingProcedure.statement_due < today), func.count())
-        .where(and_(ListingProcedure.department_code == department_code, ListingProcedure.state.in_(OPEN)))
-        .group_by(or_(ListingProcedure.state == "stated", ListingProcedure.statement_due < today))).all()
-    counts = {bool(ready): n for ready, n in rows}
-    return counts.get(True, 0), counts.get(False, 0)
+    ready = running = 0
+    for state, due, n in session.execute(
+            select(ListingProcedure.state, ListingProcedure.statement_due, func.count())
+            .where(ListingProcedure.department_code == department_code, ListingProcedure.state.in_(OPEN))
+            .group_by(ListingProcedure.state, ListingProcedure.statement_due)):
+        if state == "stated" or due < today:
+            ready += n
+        else:
+            running += n
+    return ready, running
