@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     objection_working_days: int = Field(20, ge=1, le=120, description="异议处理时限（工作日）")
     repair_accept_working_days: int = Field(3, ge=1, le=60, description="信用修复申请受理时限（工作日）")
     repair_decide_working_days: int = Field(3, ge=1, le=60, description="信用修复受理后作出决定的时限（工作日）")
+    # The listing procedure (R13): the period to state one's case after the prior notice is served.
+    # The default is ours (国办发〔2020〕49号 asks for a period but sets none).
+    listing_statement_working_days: int = Field(5, ge=1, le=60, description="列入严重失信主体名单前，"
+                                                "告知送达后陈述、申辩的期限（工作日；缺省 5 日为本平台设定）")
     evidence_max_files: int = Field(5, ge=1, le=20, description="一次异议或修复申请最多可附的证明材料数")
     evidence_max_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="每个证明材料的大小上限（字节）")
     identity_provider: str = Field("demo", description="身份认证服务：demo（演示，验证码打印在服务器控制台）")

@@ -22,7 +22,7 @@ from helpers import COURT, DEPT, HR, OPERATOR, PDF, as_dept, cid, court_case, da
 
 BANK = "91350100M000100Y43"
 PERSONAL = {"files.read", "checks.run", "authorisations.query", "organisations.read", "objections.handle",
-            "repairs.review", "conflicts.resolve", "reports.counter", "roster.read"}
+            "repairs.review", "conflicts.resolve", "reports.counter", "roster.read", "listing.counter"}
 
 
 def _person(client: TestClient, session, keys) -> dict[str, str]:
@@ -99,6 +99,18 @@ def _listed(c: TestClient, s: Any, k: Any) -> str:
     return made
 
 
+def _procedure(c: TestClient, s: Any, k: Any, which: str = "api") -> str:
+    """A listing procedure about the person (made once per `which`: the API's by HR, the pages' by
+    DEPT), for the department's and the counter's routes."""
+    made = s.info.setdefault("choke_procedures", {}).get(which)
+    if made is None:
+        res = c.post("/api/v1/listing-procedures", headers=HR if which == "api" else DEPT, json={
+            "id_number": cid(61), "name": "张三", "facts": "拒不支付劳动报酬", "basis": "《条例》第十条"})
+        assert res.status_code == 201, res.text
+        made = s.info["choke_procedures"][which] = res.json()["id"]
+    return made
+
+
 def _conflict(c: TestClient, s: Any, which: str) -> str:
     """An open conflict on the person's name (made once per `which`, as the cases are): another
     department calls them otherwise."""
@@ -156,6 +168,20 @@ REQUESTS: dict[tuple[str, str], Callable[..., Any]] = {
         OPERATOR), data={"id_type": "citizen_id", "id_number": cid(61), "name": "张三", "variant": "self",
                          "checked": "yes"}),
     ("GET", "/api/v1/lists/entries"): lambda c, s, k: c.get("/api/v1/lists/entries", headers=COURT),
+    ("GET", "/api/v1/listing-procedures"): lambda c, s, k: _procedure(c, s, k) and c.get(
+        "/api/v1/listing-procedures", headers=HR),
+    ("GET", "/api/v1/listing-procedures/{procedure_id}"): lambda c, s, k: c.get(
+        f"/api/v1/listing-procedures/{_procedure(c, s, k)}", headers=OPERATOR),
+    ("POST", "/api/v1/listing-procedures/{procedure_id}/counter-statement"): lambda c, s, k: c.post(
+        f"/api/v1/listing-procedures/{_procedure(c, s, k)}/counter-statement", headers=OPERATOR,
+        json={"statement": "当事人到窗口陈述", "id_checked": True}),
+    ("GET", "/console/listing"): lambda c, s, k: _procedure(c, s, k, "page") and c.get(
+        "/console/listing", headers=DEPT),
+    ("GET", "/console/listing/{procedure_id}"): lambda c, s, k: c.get(
+        f"/console/listing/{_procedure(c, s, k, 'page')}", headers=DEPT),
+    ("POST", "/console/listing/{procedure_id}/counter-statement"): lambda c, s, k: c.post(
+        f"/console/listing/{_procedure(c, s, k, 'page')}/counter-statement", headers=with_csrf(OPERATOR),
+        data={"statement": "当事人到窗口陈述", "checked": "yes"}, follow_redirects=False),
     ("GET", "/api/v1/objections"): _case_request("GET", "/api/v1/objections", DEPT),
     ("GET", "/api/v1/objections/{objection_id}"): _case_request("GET", "/api/v1/objections/{o}", DEPT),
     ("GET", "/api/v1/objections/{objection_id}/evidence/{evidence_id}"): _case_request(

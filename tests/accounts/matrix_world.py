@@ -146,6 +146,9 @@ def build(client, session, settings, keys, signer, factory) -> World:
             "list_type": "watch", "id_number": number, "name": name, "basis": "《条例》第十条",
             "start_date": days_ago(10), "severity": "general"})).json()
         w.add(Obj("entry", entry["id"], frozenset({side}) | staff, p))
+        proc = _ok(client.post("/api/v1/listing-procedures", headers=dept, json={
+            "id_number": number, "name": name, "facts": "拒不履行", "basis": "《条例》第十条"}), 201).json()
+        w.add(Obj("procedure", proc["id"], frozenset({side, p}) | staff, p))
         _ok(client.post("/api/v1/watch/subscriptions", headers=dept, json={"persons": [{"id_number": number}]}))
         w.add(Obj("subscription", key, frozenset({side}), p))
         org = _ok(client.put(f"/api/v1/organisations/{ORGS[side]}", headers=dept, json={
@@ -172,7 +175,7 @@ def build(client, session, settings, keys, signer, factory) -> World:
         w.markers[NUMBERS[p]] = frozenset({p, "operator"})
         w.markers[f"MATRIX-{side}-1"] = frozenset({side, p, t, "operator"})
     for kind in ("objection", "objection_evidence", "repair", "repair_evidence", "authorisation", "agent_grant",
-                 "check", "entry", "batch", "notice", "check_batch", "credential", "disclosure"):
+                 "check", "entry", "batch", "notice", "check_batch", "credential", "disclosure", "procedure"):
         for obj in w.objects[kind]:
             w.markers[obj.value] = obj.owners | {obj.person, "operator", "auditor"}
     return w

@@ -102,7 +102,7 @@ def test_roles_without_the_permission_are_refused(client, app, role):
 OBJECT_PARAMS = {"objection_id": "objection", "repair_id": "repair", "authorisation_id": "authorisation",
                  "entry_id": "entry", "check_id": "check", "message_id": "notice", "seq": "seq",
                  "batch_id": "batch", "person_key": "person_key", "uscc": "org", "check_batch_id": "check_batch",
-                 "credential_id": "credential", "disclosure_id": "disclosure"}
+                 "credential_id": "credential", "disclosure_id": "disclosure", "procedure_id": "procedure"}
 # Parameters naming what is the platform's, not anyone's: handled by the one role that holds the
 # route's permission (tip-offs, alerts, articles, accounts, editions, conflicts), or public.
 PLATFORM_PARAMS = {"tipoff_id", "alert_id", "article_id", "account_id", "token_id", "kind", "version", "code",
@@ -149,6 +149,16 @@ SPECS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/api/v1/me/repairs/eligibility"): {"query": {"target_kind": "record", "target_id": "{record}"}},
     ("GET", "/me/repairs/eligibility"): {"query": {"record": "{record}"}},
     ("GET", "/me/objections/new"): {"query": {"record": "{record}"}},
+    ("POST", "/api/v1/listing-procedures/{procedure_id}/counter-statement"): {
+        "json": {"statement": "窗口陈述", "id_checked": True}},
+    ("POST", "/api/v1/listing-procedures/{procedure_id}/decision"): {
+        "json": {"outcome": "not_list", "reasons": "不列入"}},
+    ("POST", "/api/v1/listing-procedures/{procedure_id}/withdrawal"): {"json": {"reasons": "撤回"}},
+    ("POST", "/api/v1/me/listing-procedures/{procedure_id}/statement"): {"json": {"statement": "本人陈述"}},
+    ("POST", "/console/listing/{procedure_id}/counter-statement"): {
+        "form": {"statement": "窗口陈述", "checked": "yes"}},
+    ("POST", "/console/listing/{procedure_id}/decision"): {"form": {"outcome": "not_list", "reasons": "不列入"}},
+    ("POST", "/me/listing/{procedure_id}/statement"): {"form": {"statement": "本人陈述"}},
 }
 # Never walked: they end the caller's own credential.
 SKIPPED = {("POST", "/api/v1/auth/logout"), ("POST", "/logout")}

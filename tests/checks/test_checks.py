@@ -11,7 +11,7 @@ from chengxin.access.models import AccessEntry
 from chengxin.checks import endpoints as check_endpoints
 from chengxin.matters import service as matters
 from chengxin.matters.models import Matter
-from helpers import COURT, HR, as_dept, as_role, check, cid, court_case, submit
+from helpers import COURT, HR, OPERATOR, as_dept, as_role, check, cid, court_case, submit
 
 USCC = "91350100M000100Y43"
 
@@ -115,11 +115,15 @@ def test_repaired_or_deleted_entry_stops_hitting(client, session):
     assert res.status_code == 200, res.text
     assert res.json()["status"] == "exited" and res.json()["exit_label"] == "法院删除"
     assert check(client, cid(1), "civil_service_recruitment").json()["decision"] == "clear"
-    direct = client.post("/api/v1/lists/entries", headers=HR, json={
-        "list_type": "black", "id_number": cid(7), "name": "吴十", "basis": "《保障农民工工资支付条例》",
-        "start_date": "2026-06-01", "severity": "serious"}).json()
+    # A local department lists through the procedure (R13): notice, a statement at the counter, decision.
+    proc = client.post("/api/v1/listing-procedures", headers=HR, json={
+        "id_number": cid(7), "name": "吴十", "facts": "拒不支付劳动报酬", "basis": "《保障农民工工资支付条例》"}).json()
+    client.post(f"/api/v1/listing-procedures/{proc['id']}/counter-statement", headers=OPERATOR,
+                json={"statement": "暂无能力支付", "id_checked": True})
+    direct = client.post(f"/api/v1/listing-procedures/{proc['id']}/decision", headers=HR, json={
+        "outcome": "list", "reasons": "事实清楚", "answer": "不属于免于列入的情形"}).json()
     assert check(client, cid(7), "honours").json()["decision"] == "block"
-    client.post(f"/api/v1/lists/entries/{direct['id']}/exit", headers=HR,
+    client.post(f"/api/v1/lists/entries/{direct['matter_id']}/exit", headers=HR,
                 json={"reason": "repaired", "note": "信用修复完成"})
     assert check(client, cid(7), "honours").json()["decision"] == "clear"
 

@@ -121,6 +121,9 @@ def addresses(live: Live) -> dict[str, str]:
     entry = clerk.ok("POST", "/api/v1/lists/entries", json={
         "list_type": "watch", "id_number": cid(CITIZEN), "name": live.citizen_name, "basis": "《条例》第十条",
         "start_date": "2026-01-05", "severity": "general"}).json()["id"]
+    procedure = clerk.ok("POST", "/api/v1/listing-procedures", json={
+        "id_number": cid(CITIZEN), "name": live.citizen_name, "facts": "拒不履行生效决定",
+        "basis": "《条例》第十条"}).json()["id"]
     # Another name for the citizen: a conflict for the office to settle.
     clerk.ok("POST", "/api/v1/records/batches", json={"records": [penalty(
         96, id_number=cid(CITIZEN), name="张叁", source_record_id="SCJG-2026-000096")]})
@@ -150,6 +153,7 @@ def addresses(live: Live) -> dict[str, str]:
             "/console/editions/{kind}": "/console/editions/catalog",
             "/console/editions/{kind}/entries/{code}": "/console/editions/measures/entries/P-GWY-01",
             "/console/lists/{entry_id}/file": f"/console/lists/{entry}/file",
+            "/console/listing/{procedure_id}": f"/console/listing/{procedure}",
             "/console/accounts/{account_id}": f"/console/accounts/{account}",
             "/dept/checks/batches/{check_batch_id}": check_batch.headers["location"]}
 

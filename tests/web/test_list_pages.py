@@ -14,8 +14,8 @@ from chengxin.access.models import AccessEntry
 from chengxin.clock import today
 from helpers import COURT, DEPT, HR, OPERATOR, PDF, cid, court_case, days_ago, error_code, submit, with_csrf
 
-FORM = {"list_type": "black", "subject": "person", "id_type": "citizen_id", "name": "李四",
-        "basis": "《保障农民工工资支付条例》第四十八条", "reference": "市监失信〔2026〕3号", "severity": "serious"}
+FORM = {"list_type": "watch", "subject": "person", "id_type": "citizen_id", "name": "李四",
+        "basis": "《保障农民工工资支付条例》第四十八条", "reference": "市监失信〔2026〕3号", "severity": "general"}
 
 
 def _post(client, path: str, headers: dict[str, str], data: dict, files=None):
@@ -28,9 +28,14 @@ def _logged(session, subject_key: str) -> int:
 
 
 def test_a_department_lists_a_person_and_takes_the_entry_off_with_a_reason(client, session, keys):
-    minor = _post(client, "/console/lists", DEPT, {**FORM, "id_number": cid(451, born=date(2015, 1, 1)),
+    black = {**FORM, "list_type": "black", "severity": "serious"}
+    minor = _post(client, "/console/lists", DEPT, {**black, "id_number": cid(451, born=date(2015, 1, 1)),
                                                    "start_date": days_ago(5)})
     assert minor.status_code == 422 and "未成年人不得列入严重失信主体名单" in minor.text
+    # A department's black listing goes through the listing procedure (R13), not this form.
+    direct = _post(client, "/console/lists", DEPT, {**black, "id_number": cid(452), "start_date": days_ago(5)})
+    assert direct.status_code == 422 and "请发起列入程序" in direct.text
+    assert 'href="/console/listing/new"' in direct.text
     assert cid(451, born=date(2015, 1, 1)) not in minor.text and 'value="李四"' in minor.text  # number not echoed
     made = _post(client, "/console/lists", DEPT, {**FORM, "id_number": cid(452), "start_date": days_ago(5)})
     assert made.status_code == 303, made.text
@@ -113,7 +118,7 @@ def test_an_entry_links_to_the_persons_credit_file_for_those_who_may_read_files(
     assert f'href="/console/lists/{eid}/file"' in page and "的信用档案" in page
     file = client.get(f"/console/lists/{eid}/file", headers=DEPT)
     assert file.status_code == 200 and "信用档案" in file.text and cid(455) not in file.text  # masked for a department
-    assert "严重失信主体名单" in file.text and f'href="/console/lists/{eid}"' in file.text
+    assert "重点关注名单" in file.text and f'href="/console/lists/{eid}"' in file.text
     assert _file_reads(session, key) == 1  # read through the access log, as the API's file query
     entry = client.get(f"/console/lists/{eid}", headers=OPERATOR).text
     assert 'id="exit-by"' in entry and "移出名单由列入部门（市市场监督管理局）办理" in entry  # why no button here

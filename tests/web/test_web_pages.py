@@ -70,6 +70,8 @@ def test_every_page_renders_clean_for_its_role(client, session, keys, signer):
     entry = client.post("/api/v1/lists/entries", headers=DEPT, json={
         "list_type": "watch", "id_number": cid(71), "name": "张三", "basis": "《条例》第十条",
         "start_date": "2026-01-05", "severity": "general"}).json()["id"]
+    procedure = client.post("/api/v1/listing-procedures", headers=DEPT, json={
+        "id_number": cid(71), "name": "张三", "facts": "拒不履行", "basis": "《条例》第十条"}).json()["id"]
     submit(client, [penalty(73, id_number=cid(71), name="张叁")], headers=HR)  # a name conflict
     org = {"name": "某某食品有限公司",
            "persons": [{"role": "legal_representative", "id_number": cid(71), "name": "张三"}]}
@@ -96,6 +98,7 @@ def test_every_page_renders_clean_for_its_role(client, session, keys, signer):
                 "/public/articles/{article_id}": f"/public/articles/{article}",
                 "/console/articles/{article_id}": f"/console/articles/{article}",
                 "/console/lists/{entry_id}": f"/console/lists/{entry}",
+                "/console/listing/{procedure_id}": f"/console/listing/{procedure}",
                 "/console/lists/{entry_id}/file": f"/console/lists/{entry}/file",
                 "/console/editions/{kind}": "/console/editions/catalog",
                 "/console/editions/{kind}/entries/{code}": "/console/editions/measures/entries/P-GWY-01",
@@ -126,7 +129,8 @@ def test_every_page_renders_clean_for_its_role(client, session, keys, signer):
             "/console/departments", "/console/editions/{kind}/entries/{code}", "/me/reports", "/me/reports/view",
             "/verify", "/console/reports", "/console/reports/counter", "/me/credential",
             "/verify/credential", "/console/exchange", "/console/assessment/coverage",
-            "/console/roster"} <= seen
+            "/console/roster", "/console/listing", "/console/listing/new",
+            "/console/listing/{procedure_id}", "/me/listing"} <= seen
     names = client.get("/api/v1/conflicts", headers=OPERATOR, params={"kind": "person_name"}).json()["conflicts"]
     _assert_clean(client.get(f"/console/conflicts/{names[0]['id']}", headers=OPERATOR), "a name conflict")
 

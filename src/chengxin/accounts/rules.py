@@ -47,6 +47,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Listing is the deciding department's act (R13); the credit office keeps no list of its own.
     "lists.write": frozenset({"submitter"}),
     "lists.read": frozenset({"operator", "submitter", "checker"}),
+    # A statement in a listing procedure entered at a counter: the deciding department's or the office's.
+    "listing.counter": frozenset({"operator", "submitter"}),
     "checks.run": frozenset({"checker"}),
     "checks.feedback": frozenset({"checker"}),
     "checks.rates": frozenset({"operator", "checker"}),

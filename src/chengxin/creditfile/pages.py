@@ -19,6 +19,7 @@ from chengxin.creditfile.banner import banner
 from chengxin.creditfile.service import build_file
 from chengxin.deps import CatalogDep, KeysDep, SessionDep, writes
 from chengxin.errors import DomainError
+from chengxin.listing import repository as listing
 from chengxin.masking import mask_id
 from chengxin.objections import repository as objections
 from chengxin.repairs import repository as repairs
@@ -47,6 +48,8 @@ def own_file_page(request: Request, caller: Annotated[Caller, permit("person.own
     然后每个事项一张卡片：状态、名单、公示截止日、异议和修复的办理进度与可办理的事项。"""
     assert caller.person_key is not None
     measures = request.app.state.measures.measures.values()
+    # A prior notice of listing whose decision is pending comes first: the person has a right to act on.
+    noticed = [p for p in listing.of_person(session, caller.person_key) if p.state in ("noticed", "stated")]
     try:
         file = build_file(session, catalog=catalog, keys=keys, tiers=request.app.state.tiers,
                           person_key=caller.person_key, caller=caller, as_of=as_of, own_view=True)
@@ -54,7 +57,7 @@ def own_file_page(request: Request, caller: Annotated[Caller, permit("person.own
         if err.code != "PERSON_NOT_FOUND":
             raise
         return render(request, "creditfile/own_file.html", file=None, masked_id="", as_of=as_of,
-                      status=banner([], measures, {}), cases={}, open_cases=[])
+                      status=banner([], measures, {}), cases={}, open_cases=[], noticed=noticed)
     log_reads(session, caller, "own_view", [Read(caller.person_key, "ok")], purpose="本人查询")
     own = [m for cat in file.categories for m in cat.matters]
     cases: dict[str, list[Progress]] = defaultdict(list)
@@ -63,4 +66,4 @@ def own_file_page(request: Request, caller: Annotated[Caller, permit("person.own
         cases[p.matter_id].append(p)
     return render(request, "creditfile/own_file.html", file=file, masked_id=mask_id(file.identity.id_number),
                   as_of=as_of, status=banner(own, measures, _domains(catalog)), cases=cases,
-                  open_cases=[p for p in found if p.open])
+                  open_cases=[p for p in found if p.open], noticed=noticed)

@@ -3,13 +3,48 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from typing import Any
 
 from chengxin.datafiles import read_yaml
 from chengxin.publicity.rules import add_months
+
+# Basis levels, in the measure list's vocabulary (sanctions/measures.py).
+BASIS_LEVELS = frozenset({"law", "administrative_regulation", "central_policy", "departmental_rule",
+                          "local_regulation", "normative"})
+# R13 (国办发〔2020〕49号): a national list rests on a law, an administrative regulation or a central
+# policy document; a list set up locally needs a local regulation (a law or an administrative
+# regulation, being higher, serves too).
+LIST_BASIS_LEVELS = {"national": frozenset({"law", "administrative_regulation", "central_policy"}),
+                     "local": frozenset({"law", "administrative_regulation", "local_regulation"})}
+
+
+@dataclass(frozen=True, slots=True)
+class ListBasis:
+    """Who set a list (or a listing item) up and on what basis."""
+
+    scope: str  # national | local
+    basis_level: str
+    basis: str
+
+
+def parse_list_basis(where: str, doc: dict[str, Any]) -> ListBasis:
+    """A list's set-up basis, refused when its level cannot found a list of its scope (R13)."""
+    scope, level, basis = str(doc.get("scope", "")), str(doc.get("basis_level", "")), str(doc.get("basis", "")).strip()
+    if scope not in LIST_BASIS_LEVELS:
+        raise ValueError(f"{where}：scope 应为 national（全国性名单）或 local（地方设立的名单）")
+    if level not in BASIS_LEVELS:
+        raise ValueError(f"{where}：依据层级 {level!r} 不在 {'、'.join(sorted(BASIS_LEVELS))} 之中")
+    if not basis:
+        raise ValueError(f"{where}：须写明设立名单的依据")
+    if level not in LIST_BASIS_LEVELS[scope]:
+        need = "地方性法规（或法律、行政法规）" if scope == "local" else "法律、行政法规或党中央、国务院政策文件"
+        raise ValueError(f"{where}：{'地方设立的' if scope == 'local' else '全国性'}名单须以{need}为依据，"
+                         f"不能以 {level} 设立")
+    return ListBasis(scope, level, basis)
+
 
 STATUS_LABELS = {"active": "在列", "expired": "期限届满", "exited": "已移出", "pending": "未生效"}
 
@@ -21,6 +56,7 @@ class Terms:
     item_basis: Mapping[str, str]
     end_fields: tuple[str, ...]  # a field giving the last day in effect
     lift_fields: tuple[str, ...] = ()  # a field giving the day the effect was lifted
+    lists: Mapping[str, ListBasis] = field(default_factory=dict)  # who set each list up, on what
 
     def reads_end(self, item: Any) -> bool:
         """Whether records of a catalog item can carry an end of their own (then `planned_end`
@@ -55,9 +91,14 @@ def parse_terms(doc: dict[str, Any]) -> Terms:
     if set(defaults) != {"black", "red", "watch"} or min(defaults.values()) <= 0:
         raise ValueError("名单期限必须为 black、red、watch 各给出正整数月数")
     items = doc.get("items") or {}
-    return Terms(defaults, {k: int(v["months"]) for k, v in items.items()},
+    lists = {k: parse_list_basis(f"名单 {k}", v) for k, v in (doc.get("lists") or {}).items()}
+    if set(lists) != set(defaults):
+        raise ValueError("lists 须为 black、red、watch 各写明设立依据")
+    # An item that sets up a list of its own (a local one, typically) carries its own basis.
+    lists |= {k: parse_list_basis(f"目录项 {k}", v) for k, v in items.items() if "scope" in v}
+    return Terms(defaults, {k: int(v["months"]) for k, v in items.items() if "months" in v},
                  {k: str(v.get("basis", "")) for k, v in items.items()},
-                 tuple(doc.get("end_fields") or ()), tuple(doc.get("lift_fields") or ()))
+                 tuple(doc.get("end_fields") or ()), tuple(doc.get("lift_fields") or ()), lists)
 
 
 @lru_cache

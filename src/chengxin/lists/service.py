@@ -3,7 +3,7 @@ listed matters off its list; the matter ends whole (publicity, measures, list), 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
@@ -79,6 +79,7 @@ def add_direct(session: Session, catalog: Catalog, keys: Keys, department_code: 
         raise DomainError("LIST_SEVERITY_REQUIRED", "列入黑名单或重点关注名单须注明失信程度", 422)
     item_code = _item(catalog, department_code, body)
     if body.uscc:
+        _require_procedure(department_code, body.list_type)
         uscc = normalise_uscc(body.uscc)
         org = orgs.get(session, uscc)
         if org is None:
@@ -91,24 +92,43 @@ def add_direct(session: Session, catalog: Catalog, keys: Keys, department_code: 
         if body.list_type == "black" and ident.birth_date is not None and \
                 body.start_date < add_months(ident.birth_date, 12 * 18):
             raise DomainError("LIST_MINOR_NOT_ALLOWED", "未成年人不得列入严重失信主体名单", 422)
+        _require_procedure(department_code, body.list_type)
         (subject_key,) = persons.ensure(session, keys, [(ident, body.name)], now, origin=Origin(
             department_code, "list_entry", f"直接列入{LIST_LABELS[body.list_type]}的条目"))
         kind = "person"
+    return enter(session, catalog, department_code, subject_key, kind, list_type=body.list_type, item_code=item_code,
+                 severity=body.severity, start_date=body.start_date, planned_end=body.planned_end, basis=body.basis,
+                 reference=body.reference, now=now)
+
+
+def enter(session: Session, catalog: Catalog, department_code: str, subject_key: str, kind: str, *, list_type: str,
+          item_code: str | None, severity: str | None, start_date: date, planned_end: date | None, basis: str,
+          reference: str | None, now: datetime) -> Matter:
+    """Make the listed matter of a decided listing (a direct entry, or a listing procedure's decision):
+    the same row, watch event and exchange feed whichever way it was decided."""
     item = catalog.item(item_code) if item_code else None
     m = Matter(
         subject_key=subject_key, id=ids.new_id(), subject_kind=kind, origin="direct", department_code=department_code,
         source_record_id=None, record_id=None, item_code=item_code,
-        nature="positive" if body.list_type == "red" else "negative",
-        severity=(item.severity if item and item.severity else None) or body.severity,
-        start_date=body.start_date, list_type=body.list_type,
-        planned_end=body.planned_end or default_terms().planned_end(body.list_type, item_code, body.start_date),
-        basis=body.basis, reference=body.reference, created_at=now, updated_at=now)
+        nature="positive" if list_type == "red" else "negative",
+        severity=(item.severity if item and item.severity else None) or severity,
+        start_date=start_date, list_type=list_type,
+        planned_end=planned_end or default_terms().planned_end(list_type, item_code, start_date),
+        basis=basis, reference=reference, created_at=now, updated_at=now)
     session.add(m)
     session.flush()
     if _holds(m.start_date, m.planned_end):
         watch.emit(session, m, "listed", None, now)
     exchange.follow_listing(session, catalog, m, now)
     return m
+
+
+def _require_procedure(department_code: str, list_type: str) -> None:
+    """R13: a local department lists a person on the black list only by the listing procedure
+    (notice, statement, decision: chengxin.listing). The court's list arrives decided (R5)."""
+    if list_type == "black" and department_code != "court":
+        raise DomainError("LISTING_PROCEDURE_REQUIRED", "列入严重失信主体名单须先告知当事人、听取陈述申辩后作出决定，"
+                          "请发起列入程序", 422)
 
 
 def _holds(start: date, end: date | None) -> bool:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from chengxin.accounts.rules import allowed
 from chengxin.callers import Caller
 from chengxin.clock import CHINA
+from chengxin.listing import repository as listing
 from chengxin.workbench import repository as repo
 from chengxin.workbench.rules import DUE_SOON_DAYS, Shortcut, Todo
 
@@ -19,6 +20,7 @@ SHORTCUTS: tuple[tuple[str, str, str, str], ...] = (
     ("checks.run", "/dept/checks", "联合奖惩核查", "按证件号码核查，或批量核查"),
     ("assessment.read", "/console/assessment", "部门考核", "本月考核报告，可导出 Excel、打印"),
     ("lists.read", "/console/lists", "名单管理", "查看名单条目及其档案"),
+    ("lists.write", "/console/listing", "列入程序", "列入严重失信主体名单前的告知、陈述申辩和决定"),
     ("audit.read", "/audit/log", "查询日志", "检索谁在何时为何查询了谁"),
     ("catalog.manage", "/console/editions/catalog", "目录与措施修订", "修改目录或措施，核对差异后发布"),
     ("exchange.read", "/console/exchange", "平台交换", "与上级、下级平台的发送、确认、对账和拒收的批次"),
@@ -58,6 +60,10 @@ def todos(session: Session, caller: Caller, today: date) -> list[Todo]:
         files, rows = repo.rejected_files(session, caller.department_code, since)
         found.append(Todo("rejected", "有未通过行的报送文件", files, "/dept/uploads",
                           f"近 {REJECTED_DAYS} 天 {files} 个文件共 {rows} 行未通过校验，改正后重新报送"))
+    if allowed("lists.write", roles) and caller.department_code is not None:
+        ready, running = listing.awaiting(session, caller.department_code, today)
+        found.append(Todo("listing", "待决定的列入程序", ready, "/console/listing",
+                          f"已收到陈述申辩或期限届满 {ready} 件，陈述申辩期内 {running} 件"))
     if allowed("checks.feedback", roles) and caller.department_code is not None:
         found.append(Todo("feedback", "待反馈的核查命中", repo.unanswered_hits(session, caller.department_code),
                           "/dept/feedback", "命中措施后是否实施，请逐条反馈"))

@@ -1,0 +1,1 @@
+"""The listing procedure (R13): prior notice, statement and defence, decision, 两书同达."""
