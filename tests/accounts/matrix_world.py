@@ -118,8 +118,8 @@ def build(client, session, settings, keys, signer, factory) -> World:
         r = _ok(client.post("/api/v1/me/repairs", headers=headers[p], files=files, data={
             "target_kind": "record", "target_id": record, "method": "fine_paid", "statement": "罚款已经缴清",
             "commitment": "true"})).json()
-        w.add(Obj("repair", r["id"], frozenset({p}) | staff, p))
-        w.add(Obj("repair_evidence", r["evidence"][0]["id"], frozenset({p}) | staff, p, r["id"]))
+        w.add(Obj("repair", r["id"], frozenset({p, side}) | staff, p))  # the deciding department's (R14)
+        w.add(Obj("repair_evidence", r["evidence"][0]["id"], frozenset({p, side}) | staff, p, r["id"]))
         until = (utcnow() + timedelta(days=30)).isoformat()
         for purpose, kind in (("loan", "authorisation"), ("agent", "agent_grant")):
             g = _ok(client.post("/api/v1/me/authorisations", headers=headers[p], json={

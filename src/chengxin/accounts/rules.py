@@ -59,7 +59,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "authorisations.query": frozenset({"third_party"}),
     "agent.act": frozenset({"third_party"}),
     "objections.handle": frozenset({"submitter", "operator"}),
-    "repairs.review": frozenset({"operator"}),
+    # The deciding department handles its own matters' repairs; the credit office coordinates every queue (R14).
+    "repairs.review": frozenset({"submitter", "operator"}),
     "tipoffs.handle": frozenset({"operator"}),
     "assessment.read": frozenset({"operator"}),
     "articles.manage": frozenset({"operator"}),

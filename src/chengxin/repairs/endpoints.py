@@ -148,8 +148,9 @@ def repair_queue(
     overdue: Annotated[bool | None, Query(description="只看（或排除）超期的")] = None,
     limit: Annotated[Int64, Query(ge=1, le=500)] = 100, offset: Annotated[Int64, Query(ge=0)] = 0,
 ) -> RepairList:
-    """信用办的修复申请队列（先到先审）；查看即记入查询日志。"""
-    rows = repo.queue(session, status=status, overdue=overdue, limit=limit, offset=offset)
+    """修复申请队列（先到先审）：部门只看本部门认定事项的申请，信用办看全部；查看即记入查询日志。"""
+    rows = repo.queue(session, status=status, overdue=overdue, limit=limit, offset=offset,
+                      department_code=service.queue_department(caller))
     log_reads(session, caller, "repair", [Read(r.subject_key, "ok", r.id) for r in rows])
     return RepairList(repairs=[RepairOut.of(r) for r in rows])
 
@@ -158,7 +159,7 @@ def repair_queue(
 @writes
 def repair_detail(repair_id: str, caller: Reviewer, session: SessionDep) -> RepairOut:
     """申请的方式、说明、证明材料清单、承诺书与全过程。"""
-    r = service.for_reviewer(session, repair_id)
+    r = service.for_reviewer(session, caller, repair_id)
     log_reads(session, caller, "repair", [Read(r.subject_key, "ok", r.id)])
     return _detail(session, r)
 
@@ -169,7 +170,7 @@ def repair_detail(repair_id: str, caller: Reviewer, session: SessionDep) -> Repa
 def repair_evidence(repair_id: str, evidence_id: str, caller: Reviewer, session: SessionDep,
                     keys: KeysDep) -> Response:
     """下载申请人提交的证明材料（记入查询日志）。"""
-    r = service.for_reviewer(session, repair_id)
+    r = service.for_reviewer(session, caller, repair_id)
     row, content = cases.read_evidence(session, keys, r.subject_key, r.id, evidence_id)
     log_reads(session, caller, "repair", [Read(r.subject_key, "ok", row.id)])
     return download(row, content)
@@ -179,7 +180,7 @@ def repair_evidence(repair_id: str, evidence_id: str, caller: Reviewer, session:
 def accept_repair(repair_id: str, body: AcceptIn, caller: Reviewer, session: SessionDep,
                   settings: SettingsDep) -> RepairOut:
     """受理（随后在期限内作出决定）或不予受理（须说明理由）。"""
-    r = service.for_reviewer(session, repair_id)
+    r = service.for_reviewer(session, caller, repair_id)
     service.accept(session, settings, caller=caller, repair=r, accepted=body.accepted, reason=body.reason)
     log_reads(session, caller, "repair", [Read(r.subject_key, "ok", r.id)])
     return _detail(session, r)
@@ -189,7 +190,7 @@ def accept_repair(repair_id: str, body: AcceptIn, caller: Reviewer, session: Ses
 def decide_repair(repair_id: str, body: DecideIn, caller: Reviewer, session: SessionDep,
                   catalog: CatalogDep, settings: SettingsDep) -> RepairOut:
     """准予修复：停止公示和共享、核查不再命中、移出名单、告知订阅部门和上级平台；或不予修复并说明理由。"""
-    r = service.for_reviewer(session, repair_id)
+    r = service.for_reviewer(session, caller, repair_id)
     service.decide(session, catalog, caller=caller, repair=r, approved=body.approved, reason=body.reason,
                    settings=settings)
     log_reads(session, caller, "repair", [Read(r.subject_key, "ok", r.id)])

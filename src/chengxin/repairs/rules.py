@@ -18,6 +18,7 @@ STATUS_LABELS = {
     "denied": "不予修复",
 }
 OPEN = frozenset({"submitted", "accepted"})
+CHANNELS = {"online": "本人网上申请", "agent": "受托机构代为申请", "counter": "窗口代为申请", "upper": "上级平台转来"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,9 @@ class Facts:
     in_effect: bool  # still published, listed or usable on the day
     pending: bool  # an application on it is open
     minor_at_decision: bool
+    # The deciding body is on another platform (a matter received through the exchange): its repair
+    # is that platform's (R14), named here for the person.
+    elsewhere: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +110,9 @@ def eligibility(facts: Facts, as_of: date, tiers: dict[str, Tier], rules: Repair
     else:
         detail = "属于可以修复的信息" if facts.repairable else "法律、法规规定该信息不得修复"
     steps.append(Step("REPAIR_NOT_ALLOWED", "属于可修复信息", facts.repairable and not facts.court_list, detail))
+    steps.append(Step("REPAIR_DECIDED_ELSEWHERE", "由本平台的认定部门办理", facts.elsewhere is None,
+                      "由作出认定的部门办理修复" if facts.elsewhere is None
+                      else f"该信息由{facts.elsewhere}认定，请向该平台申请信用修复，修复结果将同步到本平台"))
     steps.append(Step("REPAIR_ALREADY_REPAIRED", "尚未修复", not facts.repaired,
                       "尚未修复" if not facts.repaired else "该信息已经修复"))
     steps.append(Step("REPAIR_ALREADY_PENDING", "没有在办的修复申请", not facts.pending,

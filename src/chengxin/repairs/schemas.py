@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from chengxin.cases.schemas import EventOut, EvidenceOut
 from chengxin.repairs.models import Repair
-from chengxin.repairs.rules import STATUS_LABELS, Eligibility, default_rules
+from chengxin.repairs.rules import CHANNELS, STATUS_LABELS, Eligibility, default_rules
 from chengxin.workdays import deadline_of
 
 EXAMPLE = {
@@ -21,7 +21,7 @@ EXAMPLE = {
     "protected_minor": False, "filed_at": "2026-11-20T02:00:00Z", "accept_deadline": "2026-11-25",
     "accept_deadline_estimated": False, "accepted_at": None, "decide_deadline": None,
     "decide_deadline_estimated": False, "decided_at": None, "reviewer": None, "decision_reason": None,
-    "overdue_at": None, "agent_uscc": None, "commitment": None, "events": None, "evidence": None,
+    "overdue_at": None, "agent_uscc": None, "channel": "online", "channel_label": "本人网上申请", "commitment": None, "events": None, "evidence": None,
 }
 
 
@@ -97,6 +97,8 @@ class RepairOut(BaseModel):
     decision_reason: str | None
     overdue_at: datetime | None
     agent_uscc: str | None
+    channel: str = Field(description="online 本人网上申请 / agent 受托机构 / counter 窗口代为申请 / upper 上级平台转来")
+    channel_label: str
     commitment: CommitmentOut | None = None
     events: list[EventOut] | None = None
     evidence: list[EvidenceOut] | None = None
@@ -119,6 +121,7 @@ class RepairOut(BaseModel):
                                               and deadline_of(r.decide_deadline).estimated),
                    decided_at=r.decided_at, reviewer=r.reviewer,
                    decision_reason=r.decision_reason, overdue_at=r.overdue_at, agent_uscc=r.agent_uscc,
+                   channel=r.channel, channel_label=CHANNELS.get(r.channel, r.channel),
                    commitment=commitment, events=events, evidence=evidence)
 
 

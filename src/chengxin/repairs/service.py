@@ -19,7 +19,9 @@ from chengxin.cases.rules import Upload, check_uploads
 from chengxin.catalog.rules import Catalog
 from chengxin.clock import CHINA, utcnow
 from chengxin.crypto import Keys
+from chengxin.departments import repository as departments
 from chengxin.errors import DomainError, NotFound
+from chengxin.exchange.rules import split_department
 from chengxin.masking import ADULT_MONTHS
 from chengxin.matters import service as matters
 from chengxin.notices import service as notices
@@ -56,11 +58,16 @@ def _eligibility(session: Session, tiers: dict[str, Tier], person_key: str, targ
     person = persons.get(session, person_key)
     birth = person.birth_date if person is not None else None
     in_effect = before_repair or matters.state(target.matter, as_of, tiers) == "in_effect"
+    node, _ = split_department(target.department_code)
+    elsewhere = None
+    if node is not None:
+        dept = departments.get(session, target.department_code)
+        elsewhere = (dept.name if dept is not None else target.department_code).replace("·", "的")
     facts = rules.Facts(
         nature=target.nature, severity=target.severity, start=target.start, repairable=target.repairable,
         court_list=target.court_list, revoked=target.revoked, repaired=target.repaired and not before_repair,
         in_effect=in_effect, pending=pending,
-        minor_at_decision=birth is not None and target.start < add_months(birth, ADULT_MONTHS))
+        minor_at_decision=birth is not None and target.start < add_months(birth, ADULT_MONTHS), elsewhere=elsewhere)
     return rules.eligibility(facts, as_of, tiers, rules.default_rules())
 
 
@@ -76,9 +83,10 @@ def eligibility_at_filing(session: Session, catalog: Catalog, tiers: dict[str, T
 def apply(session: Session, catalog: Catalog, keys: Keys, settings: Settings, signer: Signer,
           tiers: dict[str, Tier], *, caller: Caller, person_key: str, target_kind: str, target_id: str,
           method: str, statement: str, commitment: bool, uploads: Sequence[Upload] = (),
-          authorisation_id: str | None = None, now: datetime | None = None) -> Repair:
+          authorisation_id: str | None = None, channel: str = "online", now: datetime | None = None) -> Repair:
     """Apply for repair with evidence and a signed credit commitment; refused with the reason and
-    the earliest date when a condition is not met."""
+    the earliest date when a condition is not met. The application goes to the queue of the department
+    that decided the matter (R14); `channel` says how it came in (a counter clerk files as `caller`)."""
     now = now or utcnow()
     day = _day(now)
     target, elig = assess(session, catalog, tiers, person_key, target_kind, target_id, day)
@@ -114,6 +122,7 @@ def apply(session: Session, catalog: Catalog, keys: Keys, settings: Settings, si
         commitment_sha256=hashlib.sha256(text.encode()).hexdigest(), commitment_signed_at=now,
         commitment_key_id=signer.key_id, commitment_signature=base64.b64encode(signature).decode(),
         filed_by=caller.account_id, agent_uscc=caller.org_uscc if caller.has("third_party") else None,
+        channel="agent" if caller.has("third_party") else channel,
         authorisation_id=authorisation_id, protected_minor=elig.protected_minor, status="submitted",
         filed_at=now, accept_deadline=accept_by.day)
     session.add(repair)
@@ -245,8 +254,17 @@ def own(session: Session, person_key: str, repair_id: str) -> Repair:
     return repair
 
 
-def for_reviewer(session: Session, repair_id: str) -> Repair:
+def for_reviewer(session: Session, caller: Caller, repair_id: str) -> Repair:
+    """An application the caller may see and decide: its deciding department's (R14), or any for the
+    credit office, which coordinates every queue. The office may also act on one itself, as the
+    fallback for a department that has no account on the platform or leaves it past its deadline;
+    its act is recorded under its own name, so the file says who decided."""
     repair = repo.get(session, repair_id)
-    if repair is None:
+    if repair is None or (not caller.has("operator") and repair.department_code != caller.department_code):
         raise NotFound("REPAIR_NOT_FOUND", "没有该修复申请")
     return repair
+
+
+def queue_department(caller: Caller) -> str | None:
+    """Whose queue the caller sees: the office every department's (None), a department its own."""
+    return None if caller.has("operator") else caller.require_department()
