@@ -46,6 +46,7 @@ from chengxin.errors import BodyRefused, DomainError, answer, install_handlers
 from chengxin.exchange import feed as exchange_feed
 from chengxin.exchange.endpoints import router as exchange_router
 from chengxin.exchange.endpoints import third_parties as exchange_third_parties
+from chengxin.explanations.endpoints import router as explanations_router
 from chengxin.lists.endpoints import router as lists_router
 from chengxin.notices.endpoints import router as notices_router
 from chengxin.objections.endpoints import router as objections_router
@@ -131,7 +132,7 @@ def create_app(
                    lists_router, watch_router, measures_router, alerts_router, authorisations_router,
                    access_router, objections_router, repairs_router, disclosure_router, notices_router,
                    tipoffs_router, assessment_router, articles_router, editions_router, conflicts_router,
-                   reports_router, exchange_router):
+                   reports_router, exchange_router, explanations_router):
         app.include_router(router)
     app.include_router(credentials_router)
     app.include_router(exchange_third_parties)

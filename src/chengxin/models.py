@@ -16,6 +16,7 @@ def import_all() -> None:
     from chengxin.departments import models as _departments  # noqa: F401
     from chengxin.editions import models as _editions  # noqa: F401
     from chengxin.exchange import models as _exchange  # noqa: F401
+    from chengxin.explanations import models as _explanations  # noqa: F401
     from chengxin.keyring import models as _keyring  # noqa: F401
     from chengxin.matters import models as _matters  # noqa: F401
     from chengxin.notices import models as _notices  # noqa: F401

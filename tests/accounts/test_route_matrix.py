@@ -100,6 +100,7 @@ def test_roles_without_the_permission_are_refused(client, app, role):
 # Path parameters naming objects that belong to someone, and their kind in the world
 # (matrix_world.py); `evidence_id` belongs to the case before it.
 OBJECT_PARAMS = {"objection_id": "objection", "repair_id": "repair", "authorisation_id": "authorisation",
+                 "matter_id": "record",  # a matter from a record has its first version's id
                  "entry_id": "entry", "check_id": "check", "message_id": "notice", "seq": "seq",
                  "batch_id": "batch", "person_key": "person_key", "uscc": "org", "check_batch_id": "check_batch",
                  "credential_id": "credential", "disclosure_id": "disclosure"}
@@ -149,6 +150,8 @@ SPECS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/api/v1/me/repairs/eligibility"): {"query": {"target_kind": "record", "target_id": "{record}"}},
     ("GET", "/me/repairs/eligibility"): {"query": {"record": "{record}"}},
     ("GET", "/me/objections/new"): {"query": {"record": "{record}"}},
+    ("PUT", "/api/v1/me/matters/{matter_id}/explanation"): {"json": {"text": "罚款已经全部缴清"}},
+    ("POST", "/me/matters/{matter_id}/explanation"): {"form": {"text": "罚款已经全部缴清"}},
 }
 # Never walked: they end the caller's own credential.
 SKIPPED = {("POST", "/api/v1/auth/logout"), ("POST", "/logout")}

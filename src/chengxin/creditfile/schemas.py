@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chengxin.explanations.schemas import ExplanationOut
 from chengxin.identity.rules import ID_TYPES
 
 
@@ -118,6 +119,7 @@ class MatterOut(BaseModel):
     publicity: PublicityOut
     record: RecordOut | None = None
     actions: ActionsOut | None = Field(None, description="本人可办理的事项（仅本人查看时给出）")
+    explanation: ExplanationOut | None = Field(None, description="本人对该事项的解释（自主解释），随事项一并显示")
 
 
 class CategoryOut(BaseModel):

@@ -15,6 +15,8 @@ from chengxin.creditfile import schemas as s
 from chengxin.crypto import Keys
 from chengxin.departments import repository as departments_repo
 from chengxin.errors import NotFound
+from chengxin.explanations import repository as explanations
+from chengxin.explanations.schemas import ExplanationOut
 from chengxin.identity.rules import ID_TYPES, region_name
 from chengxin.lists.rules import STATUS_LABELS as LIST_STATUS_LABELS
 from chengxin.masking import ADULT_MONTHS, mask_id, mask_name
@@ -77,6 +79,8 @@ def build_file(
     # someone else, the last one that named this subject) and, if asked, the others.
     versions = _versions(records.subject_records(session, subject_keys, known_at, day, True), known_at)
     pending = repairs_repo.open_matters(session, [person_key])
+    explained = {k: e for k, e in explanations.of_subjects(session, [person_key]).items()
+                 if known_at is None or e.created_at <= known_at}
     minor_until = add_months(person.birth_date, ADULT_MONTHS) if person.birth_date else None
 
     own: list[s.MatterOut] = []
@@ -89,6 +93,8 @@ def build_file(
         out = matter_out(m, chain, catalog, departments, tiers, day, history=history,
                          repair_pending=m.id in pending,
                          actions=own_view and m.subject_key == person_key, minor_until=minor_until)
+        if m.subject_key == person_key and m.id in explained:
+            out.explanation = ExplanationOut.of(explained[m.id])
         if m.subject_key == person_key:
             own.append(out)
         else:

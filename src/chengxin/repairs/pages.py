@@ -25,6 +25,7 @@ from chengxin.deps import CatalogDep, KeysDep, SessionDep, SettingsDep, SignerDe
 from chengxin.errors import DomainError
 from chengxin.exchange import receivers
 from chengxin.exchange.pages import matter_receivers
+from chengxin.explanations import repository as explanations
 from chengxin.identity.rules import ID_TYPES
 from chengxin.masking import mask_id, mask_name
 from chengxin.persons import repository as persons
@@ -190,6 +191,7 @@ def review_page(repair_id: str, request: Request, caller: Reviewer, session: Ses
     fields = [(f.label, data[f.name]) for f in item.fields if data.get(f.name) not in (None, "")] if item else []
     return render(request, "repairs/detail.html", **_case(session, catalog, r), base=f"/console/repairs/{r.id}",
                   reviewer=True, target=target, fields=fields, progress=None, office_acting=caller.has("operator"),
+                  explanation=explanations.get(session, r.subject_key, r.matter_id),
                   applicant=_applicant(session, keys, r.subject_key),
                   eligibility=EligibilityOut.of(target.kind, target.id, target.item_name, elig),
                   filed_on=targets.day_of(r.filed_at), kind_labels=receivers.KIND_LABELS,

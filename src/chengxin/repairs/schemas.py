@@ -21,7 +21,8 @@ EXAMPLE = {
     "protected_minor": False, "filed_at": "2026-11-20T02:00:00Z", "accept_deadline": "2026-11-25",
     "accept_deadline_estimated": False, "accepted_at": None, "decide_deadline": None,
     "decide_deadline_estimated": False, "decided_at": None, "reviewer": None, "decision_reason": None,
-    "overdue_at": None, "agent_uscc": None, "channel": "online", "channel_label": "本人网上申请", "commitment": None, "events": None, "evidence": None,
+    "overdue_at": None, "agent_uscc": None,
+    "channel": "online", "channel_label": "本人网上申请", "commitment": None, "events": None, "evidence": None,
 }
 
 

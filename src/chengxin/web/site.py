@@ -82,6 +82,7 @@ def install(app: FastAPI) -> None:
     from chengxin.disclosure.pages import router as disclosure_pages
     from chengxin.editions.pages import router as editions_pages
     from chengxin.exchange.pages import router as exchange_pages
+    from chengxin.explanations.pages import router as explanations_pages
     from chengxin.lists.pages import router as lists_pages
     from chengxin.notices.pages import router as notices_pages
     from chengxin.objections.pages import router as objections_pages
@@ -102,6 +103,6 @@ def install(app: FastAPI) -> None:
                    authorisations_pages, records_pages, checks_pages, alerts_pages, disclosure_pages, tipoffs_pages,
                    objections_pages, repairs_pages, notices_pages, articles_pages,
                    assessment_pages, lists_pages, editions_pages, conflicts_pages, workbench_pages, admin_pages,
-                   reports_pages, exchange_pages):
+                   reports_pages, exchange_pages, explanations_pages):
         app.include_router(router, dependencies=page_deps)
     app.include_router(credentials_pages, dependencies=page_deps)

@@ -27,9 +27,21 @@ def upgrade() -> None:
     with op.batch_alter_table('repairs') as batch:
         batch.add_column(sa.Column('channel', sa.String(length=8), server_default='online', nullable=False))
     op.create_index('ix_repairs_department', 'repairs', ['department_code', 'status', 'filed_at'])
+    op.create_table(
+        'matter_explanations',
+        sa.Column('subject_key', sa.String(length=32), nullable=False),
+        sa.Column('matter_id', sa.String(length=26), nullable=False),
+        sa.Column('text', sa.Text(), nullable=False),
+        sa.Column('channel', sa.String(length=8), nullable=False),
+        sa.Column('filed_by', sa.String(length=26), nullable=True),
+        sa.Column('created_at', TS, nullable=False),
+        sa.Column('updated_at', TS, nullable=False),
+        sa.PrimaryKeyConstraint('subject_key', 'matter_id', name=op.f('pk_matter_explanations')),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('matter_explanations')
     op.drop_index('ix_repairs_department', table_name='repairs')
     with op.batch_alter_table('repairs') as batch:
         batch.drop_column('channel')
