@@ -22,7 +22,7 @@ from helpers import COURT, DEPT, HR, OPERATOR, PDF, cid, court_case, days_ago, p
 
 BANK = "91350100M000100Y43"
 PERSONAL = {"files.read", "checks.run", "authorisations.query", "organisations.read", "objections.handle",
-            "repairs.review", "conflicts.resolve", "reports.counter"}
+            "repairs.review", "conflicts.resolve", "reports.counter", "repairs.counter"}
 
 
 def _person(client: TestClient, session, keys) -> dict[str, str]:
@@ -120,6 +120,16 @@ def _conflict_request(method: str, path: str, json: Any = None, form: dict[str, 
     return send
 
 
+def _counter_matter(c: TestClient, s: Any, n: int) -> str:
+    """A matter of the person for a repair filed at the counter (found without reading their file,
+    which would log a read of its own)."""
+    from chengxin.matters.models import Matter
+
+    assert submit(c, [penalty(n, id_number=cid(61), decision_date=days_ago(100))]).status_code == 201
+    return s.scalars(select(Matter.id).where(Matter.source_record_id == f"SCJG-2026-{n:06d}")).one()
+
+
+COUNTER_REPAIR = {"method": "fine_paid", "statement": "罚款已经缴清", "commitment": "true"}
 CHECK = {"id_number": cid(61), "scenario": "civil_service_recruitment", "department": "human_resources",
          "purpose": "资格审查"}
 REQUESTS: dict[tuple[str, str], Callable[..., Any]] = {
@@ -141,6 +151,18 @@ REQUESTS: dict[tuple[str, str], Callable[..., Any]] = {
     ("POST", "/console/reports/counter"): lambda c, s, k: c.post("/console/reports/counter", headers=with_csrf(
         OPERATOR), data={"id_type": "citizen_id", "id_number": cid(61), "name": "张三", "variant": "self",
                          "checked": "yes"}),
+    ("POST", "/api/v1/counter/repairs"): lambda c, s, k: c.post("/api/v1/counter/repairs", headers=OPERATOR, files=[
+        ("evidence", ("证明.pdf", PDF, "application/pdf"))], data={
+        "id_type": "citizen_id", "id_number": cid(61), "name": "张三", "id_checked": "true", "target_kind": "matter",
+        "target_id": _counter_matter(c, s, 66), **COUNTER_REPAIR}),
+    ("POST", "/console/repairs/counter/person"): lambda c, s, k: c.post(
+        "/console/repairs/counter/person", headers=with_csrf(OPERATOR),
+        data={"id_type": "citizen_id", "id_number": cid(61), "name": "张三", "checked": "yes"}),
+    ("POST", "/console/repairs/counter"): lambda c, s, k: c.post(
+        "/console/repairs/counter", headers=with_csrf(OPERATOR), follow_redirects=False,
+        files=[("evidence", ("证明.pdf", PDF, "application/pdf"))],
+        data={"person": k.subject_key("citizen_id", cid(61)), "target_id": _counter_matter(c, s, 67),
+              **COUNTER_REPAIR, "commitment": "yes"}),
     ("GET", "/api/v1/lists/entries"): lambda c, s, k: c.get("/api/v1/lists/entries", headers=COURT),
     ("GET", "/api/v1/objections"): _case_request("GET", "/api/v1/objections", DEPT),
     ("GET", "/api/v1/objections/{objection_id}"): _case_request("GET", "/api/v1/objections/{o}", DEPT),
@@ -190,7 +212,8 @@ REQUESTS: dict[tuple[str, str], Callable[..., Any]] = {
         "scenario": CHECK["scenario"], "purpose": "资格审查"}, files={"file": ("名单.csv", f"证件号码\n{cid(61)}\n")}),
 }
 # Routes holding a personal-data permission that read nobody's data: the empty forms.
-FORMS = {("GET", "/dept/checks"), ("GET", "/dept/checks/batch"), ("GET", "/console/reports/counter")}
+FORMS = {("GET", "/dept/checks"), ("GET", "/dept/checks/batch"), ("GET", "/console/reports/counter"),
+         ("GET", "/console/repairs/counter")}
 # Routes that show again what a batch check already answered (each check was logged when it ran):
 # the department's stored result, not a new read of anyone's credit data.
 ANSWERED = {("GET", "/dept/checks/batches/{check_batch_id}"),

@@ -22,7 +22,8 @@ ROLE_HEADERS = {"records.submit": DEPT, "records.read_own": DEPT, "checks.run": 
                 "assessment.read": OPERATOR, "lists.read": DEPT, "lists.write": DEPT, "catalog.manage": OPERATOR,
                 "conflicts.resolve": OPERATOR, "workbench": DEPT, "files.read": DEPT,
                 "accounts.manage": as_role("platform_admin"), "reports.read": OPERATOR,
-                "reports.counter": OPERATOR, "exchange.read": OPERATOR, "exchange.manage": OPERATOR}
+                "reports.counter": OPERATOR, "repairs.counter": OPERATOR, "exchange.read": OPERATOR,
+                "exchange.manage": OPERATOR}
 
 
 def _page_gets(app) -> dict[str, str]:
@@ -118,7 +119,7 @@ def test_every_page_renders_clean_for_its_role(client, session, keys, signer):
             "/dept/uploads", "/dept/checks", "/audit/log", "/audit/tree-head", "/alerts", "/feedback/rates",
             "/public/records", "/public/lists", "/public/tipoffs", "/public/tipoffs/follow", "/me/objections",
             "/me/repairs", "/me/notices", "/console/objections", "/console/repairs", "/console/tipoffs",
-            "/me/matters/{matter_id}/explanation",
+            "/me/matters/{matter_id}/explanation", "/console/repairs/counter",
             "/public/articles", "/public/articles/{article_id}", "/console/articles", "/console/articles/new",
             "/console/articles/{article_id}", "/console/assessment",
             "/console/lists", "/console/lists/new", "/console/lists/{entry_id}", "/me/contact",

@@ -61,6 +61,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "objections.handle": frozenset({"submitter", "operator"}),
     # The deciding department handles its own matters' repairs; the credit office coordinates every queue (R14).
     "repairs.review": frozenset({"submitter", "operator"}),
+    # The one window (R14): a clerk of the credit office files a repair on a person's behalf.
+    "repairs.counter": frozenset({"operator"}),
     "tipoffs.handle": frozenset({"operator"}),
     "assessment.read": frozenset({"operator"}),
     "articles.manage": frozenset({"operator"}),

@@ -70,14 +70,14 @@ def commitment_text() -> dict[str, str]:
 async def _apply(request: Request, caller: Caller, person_key: str, session: SessionDep, catalog: CatalogDep,
                  keys: KeysDep, settings: SettingsDep, signer: SignerDep, target_kind: str, target_id: str,
                  method: str, statement: str, commitment: bool, evidence: list[UploadFile] | None,
-                 authorisation_id: str | None = None) -> RepairOut:
+                 authorisation_id: str | None = None, channel: str = "online") -> RepairOut:
     uploads = await read_uploads(evidence, max_files=settings.evidence_max_files, max_bytes=settings.evidence_max_bytes)
 
     def apply() -> RepairOut:
         r = service.apply(session, catalog, keys, settings, signer, request.app.state.tiers, caller=caller,
                           person_key=person_key, target_kind=target_kind, target_id=target_id, method=method,
                           statement=statement, commitment=commitment, uploads=uploads,
-                          authorisation_id=authorisation_id)
+                          authorisation_id=authorisation_id, channel=channel)
         return _detail(session, r)
 
     return await run_in_threadpool(apply)  # the database work off the event loop (see deps.get_session)
@@ -114,6 +114,30 @@ async def apply_repair_as_agent(
 
     return await _apply(request, caller, person_key, session, catalog, keys, settings, signer, target_kind,
                         target_id, method, statement, commitment, evidence, authorisation_id)
+
+
+@router.post("/counter/repairs", response_model=RepairOut, status_code=201, summary="窗口代为申请信用修复")
+async def apply_repair_at_counter(
+    request: Request, caller: Annotated[Caller, permit("repairs.counter")], session: SessionDep,
+    catalog: CatalogDep, keys: KeysDep, settings: SettingsDep, signer: SignerDep,
+    id_type: Annotated[str, Form(max_length=24, description="申请人的证件类型，如 citizen_id")],
+    id_number: Annotated[str, Form(max_length=64, description="申请人的证件号码（已查验原件）")],
+    name: Annotated[str, Form(max_length=64, description="申请人姓名，须与平台登记的一致")],
+    id_checked: Annotated[bool, Form(description="已查验申请人身份证件原件，人证相符")],
+    target_kind: Annotated[TargetKind, Form()], target_id: Annotated[str, Form(max_length=26)],
+    method: Annotated[str, Form(max_length=24)], statement: Annotated[str, Form(max_length=2000)],
+    commitment: Annotated[bool, Form(description="申请人已当面在信用承诺书上签字")], evidence: Evidence = None,
+) -> RepairOut:
+    """信用办窗口查验申请人证件后代为申请（渠道记为“窗口代为申请”，经办人留存）；申请转作出认定的部门办理，
+    通知发给申请人本人。查验即记入查询日志。"""
+    def who() -> str:
+        key = service.identify(session, keys, id_type=id_type, id_number=id_number, name=name, checked=id_checked)
+        log_reads(session, caller, "repair", [Read(key, "ok")], purpose=service.COUNTER_PURPOSE)
+        return key
+
+    person_key = await run_in_threadpool(who)  # the database work off the event loop (see deps.get_session)
+    return await _apply(request, caller, person_key, session, catalog, keys, settings, signer, target_kind,
+                        target_id, method, statement, commitment, evidence, channel="counter")
 
 
 @router.get("/me/repairs", response_model=RepairList, summary="本人的信用修复申请")

@@ -22,6 +22,8 @@ from chengxin.crypto import Keys
 from chengxin.departments import repository as departments
 from chengxin.errors import DomainError, NotFound
 from chengxin.exchange.rules import split_department
+from chengxin.identity.rules import parse_identifier
+from chengxin.keyring.service import resolve_one
 from chengxin.masking import ADULT_MONTHS
 from chengxin.matters import service as matters
 from chengxin.notices import service as notices
@@ -35,6 +37,7 @@ from chengxin.signing import Signer, canonical_json
 from chengxin.workdays.rules import add_working_days
 
 KIND = "repair"
+COUNTER_PURPOSE = "窗口代为申请信用修复"
 COMMITMENT_TYPE = "chengxin.credit_commitment.v1"
 MINOR_NOTE = "未成年时的轻微失信行为已纠正，依规予以保护，自动修复"
 
@@ -268,3 +271,20 @@ def for_reviewer(session: Session, caller: Caller, repair_id: str) -> Repair:
 def queue_department(caller: Caller) -> str | None:
     """Whose queue the caller sees: the office every department's (None), a department its own."""
     return None if caller.has("operator") else caller.require_department()
+
+
+def identify(session: Session, keys: Keys, *, id_type: str, id_number: str, name: str, checked: bool) -> str:
+    """The applicant's subject key, once the clerk has checked the ID card and the name matches."""
+    if not checked:
+        raise DomainError("COUNTER_ID_NOT_CHECKED", "请先查验申请人的身份证件原件并勾选确认", 422)
+    try:
+        ident = parse_identifier(id_type, id_number)
+    except DomainError as err:
+        raise DomainError("ID_INVALID", err.message, 422) from err
+    key = resolve_one(session, keys, ident.id_type, ident.number)
+    person = persons.get(session, key)
+    if person is None:
+        raise DomainError("PERSON_NOT_FOUND", "平台中没有此人的信用档案", 404)
+    if " ".join((name or "").split()) != (person.name or ""):
+        raise DomainError("COUNTER_NAME_MISMATCH", "姓名与平台登记的姓名不一致，请核对证件", 422)
+    return key

@@ -87,6 +87,7 @@ def install(app: FastAPI) -> None:
     from chengxin.notices.pages import router as notices_pages
     from chengxin.objections.pages import router as objections_pages
     from chengxin.records.pages import router as records_pages
+    from chengxin.repairs.counter import router as repairs_counter_pages
     from chengxin.repairs.pages import router as repairs_pages
     from chengxin.reports.pages import router as reports_pages
     from chengxin.sanctions.pages import router as measures_pages
@@ -101,7 +102,7 @@ def install(app: FastAPI) -> None:
     page_deps = [Depends(page_viewer), Depends(require_csrf)]
     for router in (home_pages, accounts_pages, catalog_pages, measures_pages, file_pages, access_pages,
                    authorisations_pages, records_pages, checks_pages, alerts_pages, disclosure_pages, tipoffs_pages,
-                   objections_pages, repairs_pages, notices_pages, articles_pages,
+                   objections_pages, repairs_counter_pages, repairs_pages, notices_pages, articles_pages,
                    assessment_pages, lists_pages, editions_pages, conflicts_pages, workbench_pages, admin_pages,
                    reports_pages, exchange_pages, explanations_pages):
         app.include_router(router, dependencies=page_deps)
