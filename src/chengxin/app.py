@@ -55,6 +55,7 @@ from chengxin.publicity.rules import default_tiers
 from chengxin.ratelimit import login_limiter, public_limiter, tipoff_limiter
 from chengxin.records.endpoints import router as records_router
 from chengxin.records.imports import interrupt_abandoned_imports
+from chengxin.remedies.endpoints import router as remedies_router
 from chengxin.repairs.endpoints import router as repairs_router
 from chengxin.reports.endpoints import router as reports_router
 from chengxin.routing import HotRouteApp
@@ -132,7 +133,7 @@ def create_app(
                    lists_router, watch_router, measures_router, alerts_router, authorisations_router,
                    access_router, objections_router, repairs_router, disclosure_router, notices_router,
                    tipoffs_router, assessment_router, articles_router, editions_router, conflicts_router,
-                   reports_router, exchange_router, explanations_router):
+                   reports_router, exchange_router, explanations_router, remedies_router):
         app.include_router(router)
     app.include_router(credentials_router)
     app.include_router(exchange_third_parties)

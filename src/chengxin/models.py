@@ -25,6 +25,7 @@ def import_all() -> None:
     from chengxin.persons import models as _persons  # noqa: F401
     from chengxin.publicity import models as _publicity  # noqa: F401
     from chengxin.records import models as _records  # noqa: F401
+    from chengxin.remedies import models as _remedies  # noqa: F401
     from chengxin.repairs import models as _repairs  # noqa: F401
     from chengxin.reports import models as _reports  # noqa: F401
     from chengxin.tipoffs import models as _tipoffs  # noqa: F401

@@ -29,6 +29,8 @@ from chengxin.explanations import repository as explanations
 from chengxin.identity.rules import ID_TYPES
 from chengxin.masking import mask_id, mask_name
 from chengxin.persons import repository as persons
+from chengxin.remedies import repository as remedies
+from chengxin.remedies.schemas import ExtensionOut
 from chengxin.repairs import repository as repo
 from chengxin.repairs import service
 from chengxin.repairs.endpoints import commitment_out
@@ -169,8 +171,11 @@ def queue_page(request: Request, caller: Reviewer, session: SessionDep, catalog:
         rows = sorted([*rows_of("submitted"), *rows_of("accepted")], key=lambda r: r.filed_at)
     else:
         rows = rows_of(status or None)
-    log_reads(session, caller, "repair", [Read(r.subject_key, "ok", r.id) for r in rows])
+    extensions = remedies.extension_queue(session, department_code=scope, status="requested")
+    log_reads(session, caller, "repair", [*(Read(r.subject_key, "ok", r.id) for r in rows),
+                                          *(Read(e.subject_key, "ok", e.id) for e in extensions)])
     return render(request, "repairs/queue.html", items=[RepairOut.of(r) for r in rows], today=today(),
+                  extensions=[ExtensionOut.of(e) for e in extensions],
                   item_names=_item_names(catalog), departments=catalog.departments, status=status,
                   statuses=QUEUE_STATUSES.items(), office=office, department=scope or "",
                   queues=repo.queues(session, today()) if office else [],

@@ -87,6 +87,7 @@ def install(app: FastAPI) -> None:
     from chengxin.notices.pages import router as notices_pages
     from chengxin.objections.pages import router as objections_pages
     from chengxin.records.pages import router as records_pages
+    from chengxin.remedies.pages import router as remedies_pages
     from chengxin.repairs.counter import router as repairs_counter_pages
     from chengxin.repairs.pages import router as repairs_pages
     from chengxin.reports.pages import router as reports_pages
@@ -104,6 +105,6 @@ def install(app: FastAPI) -> None:
                    authorisations_pages, records_pages, checks_pages, alerts_pages, disclosure_pages, tipoffs_pages,
                    objections_pages, repairs_counter_pages, repairs_pages, notices_pages, articles_pages,
                    assessment_pages, lists_pages, editions_pages, conflicts_pages, workbench_pages, admin_pages,
-                   reports_pages, exchange_pages, explanations_pages):
+                   reports_pages, exchange_pages, explanations_pages, remedies_pages):
         app.include_router(router, dependencies=page_deps)
     app.include_router(credentials_pages, dependencies=page_deps)
