@@ -101,6 +101,7 @@ def test_roles_without_the_permission_are_refused(client, app, role):
 # (matrix_world.py); `evidence_id` belongs to the case before it.
 OBJECT_PARAMS = {"objection_id": "objection", "repair_id": "repair", "authorisation_id": "authorisation",
                  "matter_id": "record",  # a matter from a record has its first version's id
+                 "extension_id": "extension", "appeal_id": "appeal",
                  "entry_id": "entry", "check_id": "check", "message_id": "notice", "seq": "seq",
                  "batch_id": "batch", "person_key": "person_key", "uscc": "org", "check_batch_id": "check_batch",
                  "credential_id": "credential", "disclosure_id": "disclosure"}
@@ -151,6 +152,18 @@ SPECS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/me/repairs/eligibility"): {"query": {"record": "{record}"}},
     ("GET", "/me/objections/new"): {"query": {"record": "{record}"}},
     ("PUT", "/api/v1/me/matters/{matter_id}/explanation"): {"json": {"text": "罚款已经全部缴清"}},
+    ("POST", "/api/v1/me/matters/{matter_id}/extensions"): {"json": {
+        "obligation": "缴纳罚款", "due_date": "2099-01-01", "requested_until": "2099-02-01", "reason": "暂时无力缴清"}},
+    # Staff routes on a matter: its deciding department's and the office's.
+    ("GET", "/console/matters/{matter_id}"): {"kinds": {"matter_id": "matter"}},
+    ("POST", "/api/v1/matters/{matter_id}/appeals"): {"kinds": {"matter_id": "matter"}, "json": {
+        "kind": "lawsuit", "case_number": "（2026）示行初1号", "body": "示范区人民法院", "filed_on": "2026-01-05"}},
+    ("POST", "/console/matters/{matter_id}/appeals"): {"kinds": {"matter_id": "matter"}, "form": {
+        "kind": "lawsuit", "case_number": "（2026）示行初1号", "body": "示范区人民法院", "filed_on": "2026-01-05"}},
+    ("POST", "/api/v1/extensions/{extension_id}/decision"): {"json": {"granted": False, "reason": "不符合条件"}},
+    ("POST", "/console/extensions/{extension_id}/decision"): {"form": {"granted": "no", "reason": "不符合条件"}},
+    ("POST", "/api/v1/appeals/{appeal_id}/outcome"): {"json": {"outcome": "upheld", "note": "维持"}},
+    ("POST", "/console/appeals/{appeal_id}/outcome"): {"form": {"outcome": "upheld", "note": "维持"}},
     ("POST", "/me/matters/{matter_id}/explanation"): {"form": {"text": "罚款已经全部缴清"}},
 }
 # Never walked: they end the caller's own credential.
