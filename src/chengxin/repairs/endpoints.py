@@ -56,7 +56,8 @@ def own_eligibility(request: Request, caller: Person, session: SessionDep, catal
     assert caller.person_key is not None
     target, elig = service.assess(session, catalog, request.app.state.tiers, caller.person_key, target_kind,
                                   target_id, today())
-    return EligibilityOut.of(target.kind, target.id, target.item_name, elig)
+    held = service.held_by_department(session, target)
+    return EligibilityOut.of(target.kind, target.id, target.item_name, elig, held)
 
 
 @router.get("/repairs/commitment", summary="信用承诺书文本", dependencies=[permit("public")], responses={

@@ -72,6 +72,7 @@ def _eligibility(request: Request, session: SessionDep, catalog: Catalog, settin
     target, elig = service.assess(session, catalog, request.app.state.tiers, person_key, kind, target_id, today())
     e = EligibilityOut.of(target.kind, target.id, target.item_name, elig)
     return render(request, "repairs/eligibility.html", e=e, target=target, today=today(),
+                  held=service.held_by_department(session, target),
                   department=catalog.departments.get(target.department_code, target.department_code),
                   commitment=default_rules().commitment, max_files=settings.evidence_max_files,
                   max_mb=settings.evidence_max_bytes // (1024 * 1024),
@@ -197,6 +198,7 @@ def review_page(repair_id: str, request: Request, caller: Reviewer, session: Ses
     return render(request, "repairs/detail.html", **_case(session, catalog, r), base=f"/console/repairs/{r.id}",
                   reviewer=True, target=target, fields=fields, progress=None, office_acting=caller.has("operator"),
                   explanation=explanations.get(session, r.subject_key, r.matter_id),
+                  held=service.held_by_department(session, target),
                   applicant=_applicant(session, keys, r.subject_key),
                   eligibility=EligibilityOut.of(target.kind, target.id, target.item_name, elig),
                   filed_on=targets.day_of(r.filed_at), kind_labels=receivers.KIND_LABELS,

@@ -29,6 +29,7 @@ from chengxin.matters import service as matters
 from chengxin.notices import service as notices
 from chengxin.persons import repository as persons
 from chengxin.publicity.rules import Tier, add_months
+from chengxin.records import repository as records_repo
 from chengxin.repairs import repository as repo
 from chengxin.repairs import rules
 from chengxin.repairs.models import Repair
@@ -110,7 +111,7 @@ def apply(session: Session, catalog: Catalog, keys: Keys, settings: Settings, si
         raise DomainError("REPAIR_COMMITMENT_REQUIRED", "申请信用修复须签署信用承诺书", 422)
     checked = check_uploads(list(uploads), max_files=settings.evidence_max_files,
                             max_bytes=settings.evidence_max_bytes)
-    if not checked:
+    if not checked and not held_by_department(session, target):
         raise DomainError("REPAIR_EVIDENCE_REQUIRED", "请上传履行义务或纠正失信行为的证明材料", 422)
     text = rules.default_rules().commitment
     repair_id = ids.new_id()
@@ -145,6 +146,20 @@ def apply(session: Session, catalog: Catalog, keys: Keys, settings: Settings, si
                         body=f"您对“{target.item_name}”的信用修复申请已提交，"
                              f"将于 {accept_by.label()} 前决定是否受理。")
     return repair
+
+
+def held_by_department(session: Session, target: targets.Target) -> list[rules.Held]:
+    """What the deciding department already holds that proves the obligation met (held.yaml): the
+    person is not asked for it, and the reviewer sees it as fetched."""
+    m = target.matter
+    # The decision document's number: a listing keeps it on the matter, a record in its data.
+    data = target.record.data if target.record is not None else {}
+    reference = m.reference or next((str(data[f]) for f in matters.REFERENCE_FIELDS if data.get(f)), None)
+    rows = [(r.id, r.department_code, r.item_code, r.decision_date, r.data)
+            for r in records_repo.subject_records(session, [m.subject_key], None, None, False)
+            if r.department_code == m.department_code]
+    return rules.held(rules.held_proofs(), department=m.department_code, reference=reference, since=m.start_date,
+                      records=rows)
 
 
 def commitment_body(repair_id: str, person_key: str, kind: str, target_id: str, text: str,
