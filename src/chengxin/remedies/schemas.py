@@ -10,6 +10,15 @@ from pydantic import BaseModel, Field
 from chengxin.remedies import rules
 from chengxin.remedies.models import Appeal, Extension
 
+EXTENSION_EXAMPLE = {
+    "id": "01JC0C1A2B3C4D5E6F7G8H9J0K", "matter_id": "01JBZZ4F8M2K6T9W3X5Y7A1C3E",
+    "department_code": "market_regulation", "obligation": "缴纳罚款", "due_date": "2026-12-20",
+    "requested_until": "2027-02-20", "reason": "暂时无力一次缴清", "channel": "online",
+    "filed_at": "2026-11-20T02:00:00Z", "status": "granted", "status_label": "已准予延期",
+    "granted_until": "2027-02-20", "decided_at": "2026-11-22T02:00:00Z",
+    "decided_by": "department:market_regulation", "decision_reason": "情况属实",
+    "effect": "履行期限延至 2027-02-20，在此日期前履行的，不因逾期未履行该义务认定失信"}
+
 
 class ExtensionIn(BaseModel):
     obligation: str = Field(min_length=1, max_length=100, description="申请延期履行的义务，如“缴纳罚款”")
@@ -40,14 +49,7 @@ class ExtensionOut(BaseModel):
     decision_reason: str | None
     effect: str | None = Field(description="准予延期时的效果")
 
-    model_config = {"json_schema_extra": {"examples": [{
-        "id": "01JC0C1A2B3C4D5E6F7G8H9J0K", "matter_id": "01JBZZ4F8M2K6T9W3X5Y7A1C3E",
-        "department_code": "market_regulation", "obligation": "缴纳罚款", "due_date": "2026-12-20",
-        "requested_until": "2027-02-20", "reason": "暂时无力一次缴清", "channel": "online",
-        "filed_at": "2026-11-20T02:00:00Z", "status": "granted", "status_label": "已准予延期",
-        "granted_until": "2027-02-20", "decided_at": "2026-11-22T02:00:00Z",
-        "decided_by": "department:market_regulation", "decision_reason": "情况属实",
-        "effect": "履行期限延至 2027-02-20，在此日期前履行的，不因逾期未履行该义务认定失信"}]}}
+    model_config = {"json_schema_extra": {"examples": [EXTENSION_EXAMPLE]}}
 
     @classmethod
     def of(cls, e: Extension) -> ExtensionOut:
@@ -62,6 +64,8 @@ class ExtensionOut(BaseModel):
 
 class ExtensionList(BaseModel):
     extensions: list[ExtensionOut]
+
+    model_config = {"json_schema_extra": {"examples": [{"extensions": [EXTENSION_EXAMPLE]}]}}
 
 
 class ExtensionDecisionIn(BaseModel):
