@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Body, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
@@ -19,9 +19,10 @@ from chengxin.cases.uploads import FILE_RESPONSES, download, read_uploads
 from chengxin.clock import today
 from chengxin.deps import CatalogDep, KeysDep, SessionDep, SettingsDep, SignerDep, writes
 from chengxin.errors import PROBLEM_RESPONSES
+from chengxin.exchange import feed
 from chengxin.params import Int64
 from chengxin.repairs import repository as repo
-from chengxin.repairs import service
+from chengxin.repairs import service, upper
 from chengxin.repairs.models import Repair
 from chengxin.repairs.rules import default_rules
 from chengxin.repairs.schemas import AcceptIn, CommitmentOut, DecideIn, EligibilityOut, RepairList, RepairOut
@@ -139,6 +140,24 @@ async def apply_repair_at_counter(
     person_key = await run_in_threadpool(who)  # the database work off the event loop (see deps.get_session)
     return await _apply(request, caller, person_key, session, catalog, keys, settings, signer, target_kind,
                         target_id, method, statement, commitment, evidence, channel="counter")
+
+
+@router.post("/exchange/repairs", summary="接收上级平台转来的信用修复申请", dependencies=[permit("node")],
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "application/json": {"schema": {"type": "object"}, "example": upper.EXAMPLE}}}},
+             responses={200: {"content": {"application/json": {"example": {
+                 "type": upper.RECEIPT_TYPE, "sender": "340400", "receiver": "340000", "request_id": "AH-2026-000123",
+                 "repair_id": "01JC0C1A2B3C4D5E6F7G8H9J0K", "status": "submitted",
+                 "department": "market_regulation", "accept_deadline": "2026-11-23",
+                 "at": "2026-11-18T02:00:01+00:00", "signature": "（本平台签名）"}}}}})
+async def receive_forwarded_repair(request: Request, signer: SignerDep,
+                                   doc: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+    """上级平台（一网通办、信用中国等）受理的信用修复申请转本平台：须由配置的上级相邻平台签名、5 分钟内有效、
+    发给本平台，申请人证件加密给本平台；申请进入作出认定的部门的队列（渠道“上级平台转来”），返回本平台签名的
+    回执。修复结果随事项的结束同步给上级平台，不予受理、不予修复时也通报上级平台。"""
+    state = request.app.state
+    return await run_in_threadpool(upper.receive, state.sessionmaker, state.keys, state.catalog, signer,
+                                   feed.current_node(state.settings), state.settings, state.tiers, doc)
 
 
 @router.get("/me/repairs", response_model=RepairList, summary="本人的信用修复申请")

@@ -87,10 +87,12 @@ def eligibility_at_filing(session: Session, catalog: Catalog, tiers: dict[str, T
 def apply(session: Session, catalog: Catalog, keys: Keys, settings: Settings, signer: Signer,
           tiers: dict[str, Tier], *, caller: Caller, person_key: str, target_kind: str, target_id: str,
           method: str, statement: str, commitment: bool, uploads: Sequence[Upload] = (),
-          authorisation_id: str | None = None, channel: str = "online", now: datetime | None = None) -> Repair:
+          authorisation_id: str | None = None, channel: str = "online", remote_evidence: Sequence[str] = (),
+          now: datetime | None = None) -> Repair:
     """Apply for repair with evidence and a signed credit commitment; refused with the reason and
     the earliest date when a condition is not met. The application goes to the queue of the department
-    that decided the matter (R14); `channel` says how it came in (a counter clerk files as `caller`)."""
+    that decided the matter (R14); `channel` says how it came in (a counter clerk files as `caller`);
+    `remote_evidence` names proof another platform took in and keeps (an application forwarded from above)."""
     now = now or utcnow()
     day = _day(now)
     target, elig = assess(session, catalog, tiers, person_key, target_kind, target_id, day)
@@ -111,7 +113,7 @@ def apply(session: Session, catalog: Catalog, keys: Keys, settings: Settings, si
         raise DomainError("REPAIR_COMMITMENT_REQUIRED", "申请信用修复须签署信用承诺书", 422)
     checked = check_uploads(list(uploads), max_files=settings.evidence_max_files,
                             max_bytes=settings.evidence_max_bytes)
-    if not checked and not held_by_department(session, target):
+    if not checked and not remote_evidence and not held_by_department(session, target):
         raise DomainError("REPAIR_EVIDENCE_REQUIRED", "请上传履行义务或纠正失信行为的证明材料", 422)
     text = rules.default_rules().commitment
     repair_id = ids.new_id()
@@ -198,6 +200,8 @@ def accept(session: Session, settings: Settings, *, caller: Caller, repair: Repa
                        action=repair.status, at=now, note=reason or None)
     notices.enqueue(session, person_key=repair.subject_key, kind=f"repair_{repair.status}", key=repair.id,
                     title=title, body=body)
+    if repair.status == "rejected":
+        _tell_upper(session, repair, settings)
     return repair
 
 
@@ -220,7 +224,21 @@ def decide(session: Session, catalog: Catalog, *, caller: Caller, repair: Repair
                        actor=repair.reviewer, action="denied", at=now, note=reason)
     notices.enqueue(session, person_key=repair.subject_key, kind="repair_denied", key=repair.id, settings=settings,
                     title="信用修复申请不予修复", body=f"您的信用修复申请经审核不予修复。理由：{reason[:200]}")
+    _tell_upper(session, repair, settings)
     return repair
+
+
+def _tell_upper(session: Session, repair: Repair, settings: Settings | None) -> None:
+    """An application an upper platform forwarded and that was refused: that platform is told, as it is
+    of an approval (which travels with the matter's end)."""
+    if repair.channel != "upper":
+        return
+    notices.tell_upstream(session, subject_key=repair.subject_key, kind=f"repair_{repair.status}", key=repair.id,
+                          settings=settings, payload={
+                              "type": f"credit_repair_{repair.status}", "repair_id": repair.id,
+                              "subject": repair.subject_key, "matter": repair.matter_id,
+                              "department": repair.department_code, "source_record_id": repair.source_record_id,
+                              "reason": (repair.decision_reason or "")[:500]})
 
 
 def _approve(session: Session, catalog: Catalog, repair: Repair, actor: str, reason: str, now: datetime,
