@@ -48,6 +48,7 @@ from chengxin.exchange import feed as exchange_feed
 from chengxin.exchange.endpoints import router as exchange_router
 from chengxin.exchange.endpoints import third_parties as exchange_third_parties
 from chengxin.listing.endpoints import router as listing_router
+from chengxin.explanations.endpoints import router as explanations_router
 from chengxin.lists.endpoints import router as lists_router
 from chengxin.notices.endpoints import router as notices_router
 from chengxin.objections.endpoints import router as objections_router
@@ -56,6 +57,7 @@ from chengxin.publicity.rules import default_tiers
 from chengxin.ratelimit import login_limiter, public_limiter, tipoff_limiter
 from chengxin.records.endpoints import router as records_router
 from chengxin.records.imports import interrupt_abandoned_imports
+from chengxin.remedies.endpoints import router as remedies_router
 from chengxin.repairs.endpoints import router as repairs_router
 from chengxin.reports.endpoints import router as reports_router
 from chengxin.roster.endpoints import router as roster_router
@@ -135,7 +137,8 @@ def create_app(
                    lists_router, watch_router, measures_router, alerts_router, authorisations_router,
                    access_router, objections_router, repairs_router, disclosure_router, notices_router,
                    tipoffs_router, assessment_router, articles_router, editions_router, conflicts_router,
-                   reports_router, exchange_router, roster_router, listing_router):
+                   reports_router, exchange_router, roster_router, listing_router, explanations_router,
+                   remedies_router):
         app.include_router(router)
     app.include_router(credentials_router)
     app.include_router(exchange_third_parties)

@@ -16,6 +16,7 @@ def import_all() -> None:
     from chengxin.departments import models as _departments  # noqa: F401
     from chengxin.editions import models as _editions  # noqa: F401
     from chengxin.exchange import models as _exchange  # noqa: F401
+    from chengxin.explanations import models as _explanations  # noqa: F401
     from chengxin.keyring import models as _keyring  # noqa: F401
     from chengxin.listing import models as _listing  # noqa: F401
     from chengxin.matters import models as _matters  # noqa: F401
@@ -25,6 +26,7 @@ def import_all() -> None:
     from chengxin.persons import models as _persons  # noqa: F401
     from chengxin.publicity import models as _publicity  # noqa: F401
     from chengxin.records import models as _records  # noqa: F401
+    from chengxin.remedies import models as _remedies  # noqa: F401
     from chengxin.repairs import models as _repairs  # noqa: F401
     from chengxin.reports import models as _reports  # noqa: F401
     from chengxin.tipoffs import models as _tipoffs  # noqa: F401

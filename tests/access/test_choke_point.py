@@ -22,7 +22,8 @@ from helpers import COURT, DEPT, HR, OPERATOR, PDF, as_dept, cid, court_case, da
 
 BANK = "91350100M000100Y43"
 PERSONAL = {"files.read", "checks.run", "authorisations.query", "organisations.read", "objections.handle",
-            "repairs.review", "conflicts.resolve", "reports.counter", "roster.read", "listing.counter"}
+            "repairs.review", "conflicts.resolve", "reports.counter", "roster.read", "listing.counter",
+            "repairs.counter"}
 
 
 def _person(client: TestClient, session, keys) -> dict[str, str]:
@@ -146,6 +147,46 @@ def _rostered(path: str) -> Callable[..., Any]:
     return send
 
 
+def _counter_matter(c: TestClient, s: Any, n: int) -> str:
+    """A matter of the person for a repair filed at the counter (found without reading their file,
+    which would log a read of its own)."""
+    from chengxin.matters.models import Matter
+
+    assert submit(c, [penalty(n, id_number=cid(61), decision_date=days_ago(100))]).status_code == 201
+    return s.scalars(select(Matter.id).where(Matter.source_record_id == f"SCJG-2026-{n:06d}")).one()
+
+
+def _remedies(c: TestClient, s: Any, k: Any, which: str = "api") -> dict[str, str]:
+    """A matter of the person with an extension request and a reconsideration on it, and a second
+    matter with neither (made once per `which`, before counting: the department's recording is a read)."""
+    made = s.info.setdefault("choke_remedies", {}).get(which)
+    if made is None:
+        n = 68 if which == "api" else 70
+        m, free = _counter_matter(c, s, n), _counter_matter(c, s, n + 1)
+        due = utcnow().date() + timedelta(days=10)
+        x = c.post(f"/api/v1/me/matters/{m}/extensions", headers=_person(c, s, k), json={
+            "obligation": "缴纳罚款", "due_date": due.isoformat(),
+            "requested_until": (due + timedelta(days=9)).isoformat(), "reason": "暂时无力缴清"})
+        a = c.post(f"/api/v1/matters/{m}/appeals", headers=DEPT, json={
+            "kind": "reconsideration", "case_number": f"示复〔2026〕{n}号", "body": "示范市人民政府",
+            "filed_on": days_ago(1)})
+        assert x.status_code == 201 and a.status_code == 201, (x.text, a.text)
+        made = s.info["choke_remedies"][which] = {"m": m, "x": x.json()["id"], "a": a.json()["id"], "free": free}
+    return made
+
+
+def _remedy_request(method: str, path: str, json: Any = None, form: dict[str, str] | None = None):
+    def send(c: TestClient, s: Any, k: Any) -> Any:
+        ids = _remedies(c, s, k, "api" if form is None else "page")
+        url = path.format(**ids)
+        if form is not None:
+            return c.request(method, url, headers=with_csrf(DEPT), data=form, follow_redirects=False)
+        return c.request(method, url, headers=DEPT, json=json)
+    return send
+
+
+APPEAL = {"kind": "lawsuit", "case_number": "（2026）示行初1号", "body": "示范区人民法院", "filed_on": days_ago(1)}
+COUNTER_REPAIR = {"method": "fine_paid", "statement": "罚款已经缴清", "commitment": "true"}
 CHECK = {"id_number": cid(61), "scenario": "civil_service_recruitment", "department": "human_resources",
          "purpose": "资格审查"}
 REQUESTS: dict[tuple[str, str], Callable[..., Any]] = {
@@ -167,6 +208,32 @@ REQUESTS: dict[tuple[str, str], Callable[..., Any]] = {
     ("POST", "/console/reports/counter"): lambda c, s, k: c.post("/console/reports/counter", headers=with_csrf(
         OPERATOR), data={"id_type": "citizen_id", "id_number": cid(61), "name": "张三", "variant": "self",
                          "checked": "yes"}),
+    ("POST", "/api/v1/counter/repairs"): lambda c, s, k: c.post("/api/v1/counter/repairs", headers=OPERATOR, files=[
+        ("evidence", ("证明.pdf", PDF, "application/pdf"))], data={
+        "id_type": "citizen_id", "id_number": cid(61), "name": "张三", "id_checked": "true", "target_kind": "matter",
+        "target_id": _counter_matter(c, s, 66), **COUNTER_REPAIR}),
+    ("POST", "/console/repairs/counter/person"): lambda c, s, k: c.post(
+        "/console/repairs/counter/person", headers=with_csrf(OPERATOR),
+        data={"id_type": "citizen_id", "id_number": cid(61), "name": "张三", "checked": "yes"}),
+    ("POST", "/console/repairs/counter"): lambda c, s, k: c.post(
+        "/console/repairs/counter", headers=with_csrf(OPERATOR), follow_redirects=False,
+        files=[("evidence", ("证明.pdf", PDF, "application/pdf"))],
+        data={"person": k.subject_key("citizen_id", cid(61)), "target_id": _counter_matter(c, s, 67),
+              **COUNTER_REPAIR, "commitment": "yes"}),
+    ("GET", "/api/v1/extensions"): _remedy_request("GET", "/api/v1/extensions"),
+    ("POST", "/api/v1/extensions/{extension_id}/decision"): _remedy_request(
+        "POST", "/api/v1/extensions/{x}/decision", {"granted": True, "reason": "同意"}),
+    ("POST", "/api/v1/matters/{matter_id}/appeals"): _remedy_request("POST", "/api/v1/matters/{free}/appeals", APPEAL),
+    ("POST", "/api/v1/appeals/{appeal_id}/outcome"): _remedy_request(
+        "POST", "/api/v1/appeals/{a}/outcome", {"outcome": "upheld", "note": "维持"}),
+    ("GET", "/console/matters/{matter_id}"): lambda c, s, k: c.get(f"/console/matters/{_remedies(c, s, k)['m']}",
+                                                                    headers=DEPT),
+    ("POST", "/console/extensions/{extension_id}/decision"): _remedy_request(
+        "POST", "/console/extensions/{x}/decision", form={"granted": "no", "reason": "不符合条件"}),
+    ("POST", "/console/matters/{matter_id}/appeals"): _remedy_request(
+        "POST", "/console/matters/{free}/appeals", form=APPEAL),
+    ("POST", "/console/appeals/{appeal_id}/outcome"): _remedy_request(
+        "POST", "/console/appeals/{a}/outcome", form={"outcome": "upheld", "note": "维持"}),
     ("GET", "/api/v1/lists/entries"): lambda c, s, k: c.get("/api/v1/lists/entries", headers=COURT),
     ("GET", "/api/v1/listing-procedures"): lambda c, s, k: _procedure(c, s, k) and c.get(
         "/api/v1/listing-procedures", headers=HR),
@@ -232,7 +299,8 @@ REQUESTS: dict[tuple[str, str], Callable[..., Any]] = {
         "scenario": CHECK["scenario"], "purpose": "资格审查"}, files={"file": ("名单.csv", f"证件号码\n{cid(61)}\n")}),
 }
 # Routes holding a personal-data permission that read nobody's data: the empty forms.
-FORMS = {("GET", "/dept/checks"), ("GET", "/dept/checks/batch"), ("GET", "/console/reports/counter")}
+FORMS = {("GET", "/dept/checks"), ("GET", "/dept/checks/batch"), ("GET", "/console/reports/counter"),
+         ("GET", "/console/repairs/counter")}
 # Routes that show again what a batch check already answered (each check was logged when it ran):
 # the department's stored result, not a new read of anyone's credit data.
 ANSWERED = {("GET", "/dept/checks/batches/{check_batch_id}"),
@@ -272,6 +340,7 @@ def test_each_personal_data_route_logs_its_read(client, session, keys):
     for which in ("api", "page"):  # made before counting: making them logs the person's own reads
         _cases(client, session, keys, which)
         _conflict(client, session, which)
+        _remedies(client, session, keys, which)
     for (method, path), send in REQUESTS.items():
         before = session.scalar(select(func.count()).select_from(AccessEntry).where(AccessEntry.subject_key == key))
         res = send(client, session, keys)

@@ -118,8 +118,20 @@ def build(client, session, settings, keys, signer, factory) -> World:
         r = _ok(client.post("/api/v1/me/repairs", headers=headers[p], files=files, data={
             "target_kind": "record", "target_id": record, "method": "fine_paid", "statement": "罚款已经缴清",
             "commitment": "true"})).json()
-        w.add(Obj("repair", r["id"], frozenset({p}) | staff, p))
-        w.add(Obj("repair_evidence", r["evidence"][0]["id"], frozenset({p}) | staff, p, r["id"]))
+        w.add(Obj("repair", r["id"], frozenset({p, side}) | staff, p))  # the deciding department's (R14)
+        w.add(Obj("repair_evidence", r["evidence"][0]["id"], frozenset({p, side}) | staff, p, r["id"]))
+        # The matter as its deciding department and the office handle it; an extension the person asked
+        # for on it and a reconsideration the department recorded (R14: both the deciding department's).
+        w.add(Obj("matter", record, frozenset({side}) | staff, p))
+        due = (utcnow() + timedelta(days=10)).date()
+        x = _ok(client.post(f"/api/v1/me/matters/{record}/extensions", headers=headers[p], json={
+            "obligation": "缴纳罚款", "due_date": due.isoformat(),
+            "requested_until": (due + timedelta(days=30)).isoformat(), "reason": "暂时无力一次缴清"})).json()
+        w.add(Obj("extension", x["id"], frozenset({side}) | staff, p))
+        a = _ok(client.post(f"/api/v1/matters/{record}/appeals", headers=dept, json={
+            "kind": "reconsideration", "case_number": f"示复〔2026〕{side}号", "body": "示范市人民政府",
+            "filed_on": days_ago(2)})).json()
+        w.add(Obj("appeal", a["id"], frozenset({side}) | staff, p))
         until = (utcnow() + timedelta(days=30)).isoformat()
         for purpose, kind in (("loan", "authorisation"), ("agent", "agent_grant")):
             g = _ok(client.post("/api/v1/me/authorisations", headers=headers[p], json={

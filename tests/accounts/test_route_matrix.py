@@ -100,6 +100,8 @@ def test_roles_without_the_permission_are_refused(client, app, role):
 # Path parameters naming objects that belong to someone, and their kind in the world
 # (matrix_world.py); `evidence_id` belongs to the case before it.
 OBJECT_PARAMS = {"objection_id": "objection", "repair_id": "repair", "authorisation_id": "authorisation",
+                 "matter_id": "record",  # a matter from a record has its first version's id
+                 "extension_id": "extension", "appeal_id": "appeal",
                  "entry_id": "entry", "check_id": "check", "message_id": "notice", "seq": "seq",
                  "batch_id": "batch", "person_key": "person_key", "uscc": "org", "check_batch_id": "check_batch",
                  "credential_id": "credential", "disclosure_id": "disclosure", "procedure_id": "procedure"}
@@ -159,6 +161,20 @@ SPECS: dict[tuple[str, str], dict[str, Any]] = {
         "form": {"statement": "窗口陈述", "checked": "yes"}},
     ("POST", "/console/listing/{procedure_id}/decision"): {"form": {"outcome": "not_list", "reasons": "不列入"}},
     ("POST", "/me/listing/{procedure_id}/statement"): {"form": {"statement": "本人陈述"}},
+    ("PUT", "/api/v1/me/matters/{matter_id}/explanation"): {"json": {"text": "罚款已经全部缴清"}},
+    ("POST", "/api/v1/me/matters/{matter_id}/extensions"): {"json": {
+        "obligation": "缴纳罚款", "due_date": "2099-01-01", "requested_until": "2099-02-01", "reason": "暂时无力缴清"}},
+    # Staff routes on a matter: its deciding department's and the office's.
+    ("GET", "/console/matters/{matter_id}"): {"kinds": {"matter_id": "matter"}},
+    ("POST", "/api/v1/matters/{matter_id}/appeals"): {"kinds": {"matter_id": "matter"}, "json": {
+        "kind": "lawsuit", "case_number": "（2026）示行初1号", "body": "示范区人民法院", "filed_on": "2026-01-05"}},
+    ("POST", "/console/matters/{matter_id}/appeals"): {"kinds": {"matter_id": "matter"}, "form": {
+        "kind": "lawsuit", "case_number": "（2026）示行初1号", "body": "示范区人民法院", "filed_on": "2026-01-05"}},
+    ("POST", "/api/v1/extensions/{extension_id}/decision"): {"json": {"granted": False, "reason": "不符合条件"}},
+    ("POST", "/console/extensions/{extension_id}/decision"): {"form": {"granted": "no", "reason": "不符合条件"}},
+    ("POST", "/api/v1/appeals/{appeal_id}/outcome"): {"json": {"outcome": "upheld", "note": "维持"}},
+    ("POST", "/console/appeals/{appeal_id}/outcome"): {"form": {"outcome": "upheld", "note": "维持"}},
+    ("POST", "/me/matters/{matter_id}/explanation"): {"form": {"text": "罚款已经全部缴清"}},
 }
 # Never walked: they end the caller's own credential.
 SKIPPED = {("POST", "/api/v1/auth/logout"), ("POST", "/logout")}

@@ -22,8 +22,8 @@ ROLE_HEADERS = {"records.submit": DEPT, "records.read_own": DEPT, "checks.run": 
                 "assessment.read": OPERATOR, "lists.read": DEPT, "lists.write": DEPT, "catalog.manage": OPERATOR,
                 "conflicts.resolve": OPERATOR, "workbench": DEPT, "files.read": DEPT,
                 "accounts.manage": as_role("platform_admin"), "reports.read": OPERATOR,
-                "reports.counter": OPERATOR, "exchange.read": OPERATOR, "exchange.manage": OPERATOR,
-                "roster.read": OPERATOR}
+                "reports.counter": OPERATOR, "repairs.counter": OPERATOR, "exchange.read": OPERATOR,
+                "exchange.manage": OPERATOR, "roster.read": OPERATOR}
 
 
 def _page_gets(app) -> dict[str, str]:
@@ -93,6 +93,9 @@ def test_every_page_renders_clean_for_its_role(client, session, keys, signer):
                 "/console/objections/{objection_id}": f"/console/objections/{ids['objection']}",
                 "/me/repairs/eligibility": f"/me/repairs/eligibility?record={ids['record']}",
                 "/me/repairs/{repair_id}": f"/me/repairs/{ids['repair']}",
+                "/me/matters/{matter_id}/explanation": f"/me/matters/{ids['record']}/explanation",
+                "/me/matters/{matter_id}/extension": f"/me/matters/{ids['record']}/extension",
+                "/console/matters/{matter_id}": f"/console/matters/{ids['record']}",
                 "/console/repairs/{repair_id}": f"/console/repairs/{ids['repair']}",
                 "/console/tipoffs/{tipoff_id}": f"/console/tipoffs/{ids['tipoff']}",
                 "/public/articles/{article_id}": f"/public/articles/{article}",
@@ -121,6 +124,8 @@ def test_every_page_renders_clean_for_its_role(client, session, keys, signer):
             "/dept/uploads", "/dept/checks", "/audit/log", "/audit/tree-head", "/alerts", "/feedback/rates",
             "/public/records", "/public/lists", "/public/tipoffs", "/public/tipoffs/follow", "/me/objections",
             "/me/repairs", "/me/notices", "/console/objections", "/console/repairs", "/console/tipoffs",
+            "/me/matters/{matter_id}/explanation", "/console/repairs/counter", "/me/matters/{matter_id}/extension",
+            "/console/matters/{matter_id}",
             "/public/articles", "/public/articles/{article_id}", "/console/articles", "/console/articles/new",
             "/console/articles/{article_id}", "/console/assessment",
             "/console/lists", "/console/lists/new", "/console/lists/{entry_id}", "/me/contact",

@@ -84,7 +84,8 @@ def test_each_role_sees_its_own_queues_counted_with_links_and_menu_badges(client
     objections = _todo(market, "objections")
     assert objections[0] == "1" and "待处理的异议" in objections[1]
     assert _badge(market, "/console/objections") == "1"
-    assert "todo-tipoffs" not in market and "todo-repairs" not in market
+    assert "todo-tipoffs" not in market
+    assert _todo(market, "repairs")[0] == "1"  # the repair of its own matter is the department's to handle (R14)
     assert _todo(market, "feedback")[0] == "0"
     assert 'href="/dept/uploads"' in market  # the clerk's job without a queue, as a shortcut
     assert "移出本部门列入的条目" in market  # a listing department ends its own entries
@@ -93,6 +94,7 @@ def test_each_role_sees_its_own_queues_counted_with_links_and_menu_badges(client
     # Another department sees neither the market regulator's objection nor its hits.
     hr = client.get("/console", headers=HR).text
     assert _todo(hr, "objections")[0] == "0" and _todo(hr, "feedback")[0] == "1" and _todo(hr, "rejected")[0] == "0"
+    assert _todo(hr, "repairs")[0] == "0"
     court = client.get("/console", headers=as_dept("court")).text
     assert _todo(court, "objections")[0] == "0" and _todo(court, "feedback")[0] == "0"
 

@@ -61,7 +61,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "authorisations.query": frozenset({"third_party"}),
     "agent.act": frozenset({"third_party"}),
     "objections.handle": frozenset({"submitter", "operator"}),
-    "repairs.review": frozenset({"operator"}),
+    # The deciding department handles its own matters' repairs; the credit office coordinates every queue (R14).
+    "repairs.review": frozenset({"submitter", "operator"}),
+    # The one window (R14): a clerk of the credit office files a repair on a person's behalf.
+    "repairs.counter": frozenset({"operator"}),
     "tipoffs.handle": frozenset({"operator"}),
     "assessment.read": frozenset({"operator"}),
     # Occupation rosters: the office, and a department for the occupations whose items it submits.

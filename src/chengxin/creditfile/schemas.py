@@ -7,7 +7,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chengxin.explanations.schemas import ExplanationOut
 from chengxin.identity.rules import ID_TYPES
+from chengxin.remedies.schemas import AppealOut, ExtensionOut
 
 
 class FileQuery(BaseModel):
@@ -120,6 +122,9 @@ class MatterOut(BaseModel):
     publicity: PublicityOut
     record: RecordOut | None = None
     actions: ActionsOut | None = Field(None, description="本人可办理的事项（仅本人查看时给出）")
+    explanation: ExplanationOut | None = Field(None, description="本人对该事项的解释（自主解释），随事项一并显示")
+    extension: ExtensionOut | None = Field(None, description="最近一次延期履行申请及其结果")
+    appeal: AppealOut | None = Field(None, description="行政复议或行政诉讼（进行中的，或最近一次的结果）")
 
 
 class CategoryOut(BaseModel):

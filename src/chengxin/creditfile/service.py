@@ -15,6 +15,9 @@ from chengxin.creditfile import schemas as s
 from chengxin.crypto import Keys
 from chengxin.departments import repository as departments_repo
 from chengxin.errors import NotFound
+from chengxin.explanations import repository as explanations
+from chengxin.explanations.models import Explanation
+from chengxin.explanations.schemas import ExplanationOut
 from chengxin.identity.rules import ID_TYPES, region_name
 from chengxin.lists.rules import STATUS_LABELS as LIST_STATUS_LABELS
 from chengxin.masking import ADULT_MONTHS, mask_id, mask_name
@@ -28,6 +31,9 @@ from chengxin.persons import repository as persons
 from chengxin.publicity.rules import Tier, add_months
 from chengxin.records import repository as records
 from chengxin.records.models import Record
+from chengxin.remedies import repository as remedies
+from chengxin.remedies.models import Appeal, Extension
+from chengxin.remedies.schemas import AppealOut, ExtensionOut
 from chengxin.repairs import repository as repairs_repo
 from chengxin.repairs import rules as repair_rules
 
@@ -77,6 +83,16 @@ def build_file(
     # someone else, the last one that named this subject) and, if asked, the others.
     versions = _versions(records.subject_records(session, subject_keys, known_at, day, True), known_at)
     pending = repairs_repo.open_matters(session, [person_key])
+    explained = {k: e for k, e in explanations.of_subjects(session, [person_key]).items()
+                 if known_at is None or e.created_at <= known_at}
+    extended: dict[str, Extension] = {}
+    for e in remedies.extensions_of(session, [person_key]):  # newest first: the first one of each matter
+        if known_at is None or e.filed_at <= known_at:
+            extended.setdefault(e.matter_id, e)
+    appealed: dict[str, Appeal] = {}
+    for a in remedies.appeals_of(session, [person_key]):
+        if known_at is None or a.recorded_at <= known_at:
+            appealed.setdefault(a.matter_id, a)
     minor_until = add_months(person.birth_date, ADULT_MONTHS) if person.birth_date else None
 
     own: list[s.MatterOut] = []
@@ -89,6 +105,8 @@ def build_file(
         out = matter_out(m, chain, catalog, departments, tiers, day, history=history,
                          repair_pending=m.id in pending,
                          actions=own_view and m.subject_key == person_key, minor_until=minor_until)
+        if m.subject_key == person_key:
+            _remedies(out, explained.get(m.id), extended.get(m.id), appealed.get(m.id))
         if m.subject_key == person_key:
             own.append(out)
         else:
@@ -125,6 +143,17 @@ def build_file(
     return s.CreditFile(person_key=person_key, as_of=day, identity=identity, summary=summary,
                         categories=_by_category(own, catalog), organisations=organisations,
                         references=references_of(session, person_key, day))
+
+
+def _remedies(out: s.MatterOut, explanation: Explanation | None, extension: Extension | None,
+              appeal: Appeal | None) -> None:
+    """What the person and the deciding department added to the matter: the explanation, the latest
+    extension, and a reconsideration or lawsuit, which, while pending, is the matter's status mark."""
+    out.explanation = ExplanationOut.of(explanation) if explanation else None
+    out.extension = ExtensionOut.of(extension) if extension else None
+    out.appeal = AppealOut.of(appeal) if appeal else None
+    if appeal is not None and appeal.status == "pending" and out.state == "in_effect" and not out.disputed:
+        out.status_label = out.appeal.status_label if out.appeal else None
 
 
 REFERENCE_NOTE = "来源推送的参考信息，仅供实施措施的单位参考，不作为本平台联合奖惩措施的依据"

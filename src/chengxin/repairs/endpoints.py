@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Body, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
@@ -19,9 +19,10 @@ from chengxin.cases.uploads import FILE_RESPONSES, download, read_uploads
 from chengxin.clock import today
 from chengxin.deps import CatalogDep, KeysDep, SessionDep, SettingsDep, SignerDep, writes
 from chengxin.errors import PROBLEM_RESPONSES
+from chengxin.exchange import feed
 from chengxin.params import Int64
 from chengxin.repairs import repository as repo
-from chengxin.repairs import service
+from chengxin.repairs import service, upper
 from chengxin.repairs.models import Repair
 from chengxin.repairs.rules import default_rules
 from chengxin.repairs.schemas import AcceptIn, CommitmentOut, DecideIn, EligibilityOut, RepairList, RepairOut
@@ -56,7 +57,8 @@ def own_eligibility(request: Request, caller: Person, session: SessionDep, catal
     assert caller.person_key is not None
     target, elig = service.assess(session, catalog, request.app.state.tiers, caller.person_key, target_kind,
                                   target_id, today())
-    return EligibilityOut.of(target.kind, target.id, target.item_name, elig)
+    held = service.held_by_department(session, target)
+    return EligibilityOut.of(target.kind, target.id, target.item_name, elig, held)
 
 
 @router.get("/repairs/commitment", summary="信用承诺书文本", dependencies=[permit("public")], responses={
@@ -70,14 +72,14 @@ def commitment_text() -> dict[str, str]:
 async def _apply(request: Request, caller: Caller, person_key: str, session: SessionDep, catalog: CatalogDep,
                  keys: KeysDep, settings: SettingsDep, signer: SignerDep, target_kind: str, target_id: str,
                  method: str, statement: str, commitment: bool, evidence: list[UploadFile] | None,
-                 authorisation_id: str | None = None) -> RepairOut:
+                 authorisation_id: str | None = None, channel: str = "online") -> RepairOut:
     uploads = await read_uploads(evidence, max_files=settings.evidence_max_files, max_bytes=settings.evidence_max_bytes)
 
     def apply() -> RepairOut:
         r = service.apply(session, catalog, keys, settings, signer, request.app.state.tiers, caller=caller,
                           person_key=person_key, target_kind=target_kind, target_id=target_id, method=method,
                           statement=statement, commitment=commitment, uploads=uploads,
-                          authorisation_id=authorisation_id)
+                          authorisation_id=authorisation_id, channel=channel)
         return _detail(session, r)
 
     return await run_in_threadpool(apply)  # the database work off the event loop (see deps.get_session)
@@ -116,6 +118,48 @@ async def apply_repair_as_agent(
                         target_id, method, statement, commitment, evidence, authorisation_id)
 
 
+@router.post("/counter/repairs", response_model=RepairOut, status_code=201, summary="窗口代为申请信用修复")
+async def apply_repair_at_counter(
+    request: Request, caller: Annotated[Caller, permit("repairs.counter")], session: SessionDep,
+    catalog: CatalogDep, keys: KeysDep, settings: SettingsDep, signer: SignerDep,
+    id_type: Annotated[str, Form(max_length=24, description="申请人的证件类型，如 citizen_id")],
+    id_number: Annotated[str, Form(max_length=64, description="申请人的证件号码（已查验原件）")],
+    name: Annotated[str, Form(max_length=64, description="申请人姓名，须与平台登记的一致")],
+    id_checked: Annotated[bool, Form(description="已查验申请人身份证件原件，人证相符")],
+    target_kind: Annotated[TargetKind, Form()], target_id: Annotated[str, Form(max_length=26)],
+    method: Annotated[str, Form(max_length=24)], statement: Annotated[str, Form(max_length=2000)],
+    commitment: Annotated[bool, Form(description="申请人已当面在信用承诺书上签字")], evidence: Evidence = None,
+) -> RepairOut:
+    """信用办窗口查验申请人证件后代为申请（渠道记为“窗口代为申请”，经办人留存）；申请转作出认定的部门办理，
+    通知发给申请人本人。查验即记入查询日志。"""
+    def who() -> str:
+        key = service.identify(session, keys, id_type=id_type, id_number=id_number, name=name, checked=id_checked)
+        log_reads(session, caller, "repair", [Read(key, "ok")], purpose=service.COUNTER_PURPOSE)
+        return key
+
+    person_key = await run_in_threadpool(who)  # the database work off the event loop (see deps.get_session)
+    return await _apply(request, caller, person_key, session, catalog, keys, settings, signer, target_kind,
+                        target_id, method, statement, commitment, evidence, channel="counter")
+
+
+@router.post("/exchange/repairs", summary="接收上级平台转来的信用修复申请", dependencies=[permit("node")],
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "application/json": {"schema": {"type": "object"}, "example": upper.EXAMPLE}}}},
+             responses={200: {"content": {"application/json": {"example": {
+                 "type": upper.RECEIPT_TYPE, "sender": "340400", "receiver": "340000", "request_id": "AH-2026-000123",
+                 "repair_id": "01JC0C1A2B3C4D5E6F7G8H9J0K", "status": "submitted",
+                 "department": "market_regulation", "accept_deadline": "2026-11-23",
+                 "at": "2026-11-18T02:00:01+00:00", "signature": "（本平台签名）"}}}}})
+async def receive_forwarded_repair(request: Request, signer: SignerDep,
+                                   doc: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+    """上级平台（一网通办、信用中国等）受理的信用修复申请转本平台：须由配置的上级相邻平台签名、5 分钟内有效、
+    发给本平台，申请人证件加密给本平台；申请进入作出认定的部门的队列（渠道“上级平台转来”），返回本平台签名的
+    回执。修复结果随事项的结束同步给上级平台，不予受理、不予修复时也通报上级平台。"""
+    state = request.app.state
+    return await run_in_threadpool(upper.receive, state.sessionmaker, state.keys, state.catalog, signer,
+                                   feed.current_node(state.settings), state.settings, state.tiers, doc)
+
+
 @router.get("/me/repairs", response_model=RepairList, summary="本人的信用修复申请")
 def own_repairs(caller: Person, session: SessionDep) -> RepairList:
     """本人的全部修复申请及其状态、期限（已修复的记录存档可查）。"""
@@ -148,8 +192,9 @@ def repair_queue(
     overdue: Annotated[bool | None, Query(description="只看（或排除）超期的")] = None,
     limit: Annotated[Int64, Query(ge=1, le=500)] = 100, offset: Annotated[Int64, Query(ge=0)] = 0,
 ) -> RepairList:
-    """信用办的修复申请队列（先到先审）；查看即记入查询日志。"""
-    rows = repo.queue(session, status=status, overdue=overdue, limit=limit, offset=offset)
+    """修复申请队列（先到先审）：部门只看本部门认定事项的申请，信用办看全部；查看即记入查询日志。"""
+    rows = repo.queue(session, status=status, overdue=overdue, limit=limit, offset=offset,
+                      department_code=service.queue_department(caller))
     log_reads(session, caller, "repair", [Read(r.subject_key, "ok", r.id) for r in rows])
     return RepairList(repairs=[RepairOut.of(r) for r in rows])
 
@@ -158,7 +203,7 @@ def repair_queue(
 @writes
 def repair_detail(repair_id: str, caller: Reviewer, session: SessionDep) -> RepairOut:
     """申请的方式、说明、证明材料清单、承诺书与全过程。"""
-    r = service.for_reviewer(session, repair_id)
+    r = service.for_reviewer(session, caller, repair_id)
     log_reads(session, caller, "repair", [Read(r.subject_key, "ok", r.id)])
     return _detail(session, r)
 
@@ -169,7 +214,7 @@ def repair_detail(repair_id: str, caller: Reviewer, session: SessionDep) -> Repa
 def repair_evidence(repair_id: str, evidence_id: str, caller: Reviewer, session: SessionDep,
                     keys: KeysDep) -> Response:
     """下载申请人提交的证明材料（记入查询日志）。"""
-    r = service.for_reviewer(session, repair_id)
+    r = service.for_reviewer(session, caller, repair_id)
     row, content = cases.read_evidence(session, keys, r.subject_key, r.id, evidence_id)
     log_reads(session, caller, "repair", [Read(r.subject_key, "ok", row.id)])
     return download(row, content)
@@ -179,7 +224,7 @@ def repair_evidence(repair_id: str, evidence_id: str, caller: Reviewer, session:
 def accept_repair(repair_id: str, body: AcceptIn, caller: Reviewer, session: SessionDep,
                   settings: SettingsDep) -> RepairOut:
     """受理（随后在期限内作出决定）或不予受理（须说明理由）。"""
-    r = service.for_reviewer(session, repair_id)
+    r = service.for_reviewer(session, caller, repair_id)
     service.accept(session, settings, caller=caller, repair=r, accepted=body.accepted, reason=body.reason)
     log_reads(session, caller, "repair", [Read(r.subject_key, "ok", r.id)])
     return _detail(session, r)
@@ -189,7 +234,7 @@ def accept_repair(repair_id: str, body: AcceptIn, caller: Reviewer, session: Ses
 def decide_repair(repair_id: str, body: DecideIn, caller: Reviewer, session: SessionDep,
                   catalog: CatalogDep, settings: SettingsDep) -> RepairOut:
     """准予修复：停止公示和共享、核查不再命中、移出名单、告知订阅部门和上级平台；或不予修复并说明理由。"""
-    r = service.for_reviewer(session, repair_id)
+    r = service.for_reviewer(session, caller, repair_id)
     service.decide(session, catalog, caller=caller, repair=r, approved=body.approved, reason=body.reason,
                    settings=settings)
     log_reads(session, caller, "repair", [Read(r.subject_key, "ok", r.id)])

@@ -12,12 +12,15 @@ from chengxin.db import Base
 
 
 class Repair(Base):
-    """An application to repair a negative record or list entry, reviewed by the credit office."""
+    """An application to repair a negative matter, decided by the department that decided the matter (R14);
+    the credit office coordinates and sees every queue."""
 
     __tablename__ = "repairs"
     __table_args__ = (
         Index("ix_repairs_status_filed", "status", "filed_at"),
         Index("ix_repairs_id", "id"),  # the office and the person address an application by its id alone
+        # The deciding department's own queue (R14), oldest first.
+        Index("ix_repairs_department", "department_code", "status", "filed_at"),
     )
 
     subject_key: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -41,7 +44,10 @@ class Repair(Base):
     commitment_signed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     commitment_key_id: Mapped[str] = mapped_column(String(40))
     commitment_signature: Mapped[str] = mapped_column(String(100))
-    filed_by: Mapped[str | None] = mapped_column(String(26))
+    filed_by: Mapped[str | None] = mapped_column(String(26))  # the account: the person, an agent, a counter clerk
+    # How it came in (R14, one window): online (the person's pages) | agent | counter (a clerk on the
+    # person's behalf, `filed_by` is the clerk) | upper (forwarded by an upper-level platform).
+    channel: Mapped[str] = mapped_column(String(8), default="online", server_default="online")
     agent_uscc: Mapped[str | None] = mapped_column(String(18))
     authorisation_id: Mapped[str | None] = mapped_column(String(26))
     protected_minor: Mapped[bool] = mapped_column(Boolean, default=False)

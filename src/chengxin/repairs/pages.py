@@ -25,9 +25,12 @@ from chengxin.deps import CatalogDep, KeysDep, SessionDep, SettingsDep, SignerDe
 from chengxin.errors import DomainError
 from chengxin.exchange import receivers
 from chengxin.exchange.pages import matter_receivers
+from chengxin.explanations import repository as explanations
 from chengxin.identity.rules import ID_TYPES
 from chengxin.masking import mask_id, mask_name
 from chengxin.persons import repository as persons
+from chengxin.remedies import repository as remedies
+from chengxin.remedies.schemas import ExtensionOut
 from chengxin.repairs import repository as repo
 from chengxin.repairs import service
 from chengxin.repairs.endpoints import commitment_out
@@ -69,6 +72,7 @@ def _eligibility(request: Request, session: SessionDep, catalog: Catalog, settin
     target, elig = service.assess(session, catalog, request.app.state.tiers, person_key, kind, target_id, today())
     e = EligibilityOut.of(target.kind, target.id, target.item_name, elig)
     return render(request, "repairs/eligibility.html", e=e, target=target, today=today(),
+                  held=service.held_by_department(session, target),
                   department=catalog.departments.get(target.department_code, target.department_code),
                   commitment=default_rules().commitment, max_files=settings.evidence_max_files,
                   max_mb=settings.evidence_max_bytes // (1024 * 1024),
@@ -152,19 +156,31 @@ def my_evidence(repair_id: str, evidence_id: str, caller: Person, session: Sessi
 @router.get("/console/repairs", response_class=HTMLResponse)
 @writes
 def queue_page(request: Request, caller: Reviewer, session: SessionDep, catalog: CatalogDep,
-               status: Annotated[str, Query(max_length=12)] = "open") -> HTMLResponse:
-    """信用修复审核队列（先到先审），标出受理和决定期限；查看即记入查询日志。"""
+               status: Annotated[str, Query(max_length=12)] = "open",
+               department: Annotated[str, Query(max_length=64)] = "") -> HTMLResponse:
+    """信用修复队列（先到先审），标出受理和决定期限：部门看本部门认定事项的申请，信用办看各部门的队列、
+    超期件数并可按部门筛选；查看即记入查询日志。"""
     status = status if status in QUEUE_STATUSES or status == "" else "open"
+    own = service.queue_department(caller)
+    office = own is None
+    scope = own if own is not None else (department or None)
+
+    def rows_of(st: str | None) -> list[Repair]:
+        return list(repo.queue(session, status=st, overdue=None, limit=200, offset=0, department_code=scope))
+
     if status == "open":
-        rows = sorted([*repo.queue(session, status="submitted", overdue=None, limit=200, offset=0),
-                       *repo.queue(session, status="accepted", overdue=None, limit=200, offset=0)],
-                      key=lambda r: r.filed_at)
+        rows = sorted([*rows_of("submitted"), *rows_of("accepted")], key=lambda r: r.filed_at)
     else:
-        rows = list(repo.queue(session, status=status or None, overdue=None, limit=200, offset=0))
-    log_reads(session, caller, "repair", [Read(r.subject_key, "ok", r.id) for r in rows])
+        rows = rows_of(status or None)
+    extensions = remedies.extension_queue(session, department_code=scope, status="requested")
+    log_reads(session, caller, "repair", [*(Read(r.subject_key, "ok", r.id) for r in rows),
+                                          *(Read(e.subject_key, "ok", e.id) for e in extensions)])
     return render(request, "repairs/queue.html", items=[RepairOut.of(r) for r in rows], today=today(),
+                  extensions=[ExtensionOut.of(e) for e in extensions],
                   item_names=_item_names(catalog), departments=catalog.departments, status=status,
-                  statuses=QUEUE_STATUSES.items())
+                  statuses=QUEUE_STATUSES.items(), office=office, department=scope or "",
+                  queues=repo.queues(session, today()) if office else [],
+                  own_name=catalog.departments.get(own, own) if own else "")
 
 
 @router.get("/console/repairs/{repair_id}", response_class=HTMLResponse)
@@ -173,14 +189,16 @@ def review_page(repair_id: str, request: Request, caller: Reviewer, session: Ses
                 keys: KeysDep) -> HTMLResponse:
     """一件修复申请：申请人（脱敏）、申请时的修复条件（与申请人所见相同）、方式、说明、证明材料、承诺书与全过程，
     以及受理或决定的表单。"""
-    r = service.for_reviewer(session, repair_id)
+    r = service.for_reviewer(session, caller, repair_id)
     log_reads(session, caller, "repair", [Read(r.subject_key, "ok", r.id)])
     target, elig = service.eligibility_at_filing(session, catalog, request.app.state.tiers, r)
     item = catalog.item(target.item_code or "")
     data = target.record.data if target.record is not None else {}
     fields = [(f.label, data[f.name]) for f in item.fields if data.get(f.name) not in (None, "")] if item else []
     return render(request, "repairs/detail.html", **_case(session, catalog, r), base=f"/console/repairs/{r.id}",
-                  reviewer=True, target=target, fields=fields, progress=None,
+                  reviewer=True, target=target, fields=fields, progress=None, office_acting=caller.has("operator"),
+                  explanation=explanations.get(session, r.subject_key, r.matter_id),
+                  held=service.held_by_department(session, target),
                   applicant=_applicant(session, keys, r.subject_key),
                   eligibility=EligibilityOut.of(target.kind, target.id, target.item_name, elig),
                   filed_on=targets.day_of(r.filed_at), kind_labels=receivers.KIND_LABELS,
@@ -202,7 +220,7 @@ def _applicant(session: SessionDep, keys: KeysDep, person_key: str) -> dict[str,
 def review_evidence(repair_id: str, evidence_id: str, caller: Reviewer, session: SessionDep,
                     keys: KeysDep) -> Response:
     """下载申请人提交的证明材料（记入查询日志）。"""
-    r = service.for_reviewer(session, repair_id)
+    r = service.for_reviewer(session, caller, repair_id)
     row, content = cases.read_evidence(session, keys, r.subject_key, r.id, evidence_id)
     log_reads(session, caller, "repair", [Read(r.subject_key, "ok", row.id)])
     return download(row, content)
@@ -213,7 +231,7 @@ def accept_page(repair_id: str, caller: Reviewer, session: SessionDep, settings:
                 accepted: Annotated[str, Form(max_length=3)], reason: Annotated[str, Form(max_length=2000)] = "",
                 ) -> Response:
     """受理，或不予受理并说明理由。"""
-    r = service.for_reviewer(session, repair_id)
+    r = service.for_reviewer(session, caller, repair_id)
     service.accept(session, settings, caller=caller, repair=r, accepted=accepted == "yes", reason=reason)
     log_reads(session, caller, "repair", [Read(r.subject_key, "ok", r.id)])
     return RedirectResponse(f"/console/repairs/{r.id}", status_code=303)
@@ -224,7 +242,7 @@ def decide_page(repair_id: str, caller: Reviewer, session: SessionDep, catalog: 
                 approved: Annotated[str, Form(max_length=3)], reason: Annotated[str, Form(max_length=2000)] = "",
                 ) -> Response:
     """准予修复（停止公示、共享和惩戒，移出名单）或不予修复，均须说明理由。"""
-    r = service.for_reviewer(session, repair_id)
+    r = service.for_reviewer(session, caller, repair_id)
     service.decide(session, catalog, caller=caller, repair=r, approved=approved == "yes", reason=reason,
                    settings=settings)
     log_reads(session, caller, "repair", [Read(r.subject_key, "ok", r.id)])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from chengxin.repairs.models import Repair
@@ -32,8 +32,12 @@ def of_subject(session: Session, subject_key: str) -> Sequence[Repair]:
                            .order_by(Repair.filed_at.desc())).all()
 
 
-def queue(session: Session, *, status: str | None, overdue: bool | None, limit: int, offset: int) -> Sequence[Repair]:
+def queue(session: Session, *, status: str | None, overdue: bool | None, limit: int, offset: int,
+          department_code: str | None = None) -> Sequence[Repair]:
+    """The applications in filing order; a department's own queue when `department_code` is given."""
     stmt = select(Repair)
+    if department_code is not None:
+        stmt = stmt.where(Repair.department_code == department_code)
     if status is not None:
         stmt = stmt.where(Repair.status == status)
     if overdue is not None:
@@ -46,3 +50,16 @@ def overdue(session: Session, today: date, limit: int = 1000) -> Sequence[Repair
     return session.scalars(select(Repair).where(Repair.overdue_at.is_(None), or_(
         and_(Repair.status == "submitted", Repair.accept_deadline < today),
         and_(Repair.status == "accepted", Repair.decide_deadline < today))).limit(limit)).all()
+
+
+def queues(session: Session, today: date) -> list[tuple[str, int, int, int]]:
+    """Per deciding department: (code, awaiting acceptance, awaiting a decision, past a deadline)."""
+    late = or_(and_(Repair.status == "submitted", Repair.accept_deadline < today),
+               and_(Repair.status == "accepted", Repair.decide_deadline < today))
+    rows = session.execute(select(
+        Repair.department_code,
+        func.sum(case((Repair.status == "submitted", 1), else_=0)),
+        func.sum(case((Repair.status == "accepted", 1), else_=0)),
+        func.sum(case((late, 1), else_=0)),
+    ).where(Repair.status.in_(OPEN)).group_by(Repair.department_code).order_by(Repair.department_code)).all()
+    return [(code, int(s or 0), int(a or 0), int(n or 0)) for code, s, a, n in rows]

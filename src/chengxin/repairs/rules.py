@@ -18,6 +18,7 @@ STATUS_LABELS = {
     "denied": "不予修复",
 }
 OPEN = frozenset({"submitted", "accepted"})
+CHANNELS = {"online": "本人网上申请", "agent": "受托机构代为申请", "counter": "窗口代为申请", "upper": "上级平台转来"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,9 @@ class Facts:
     in_effect: bool  # still published, listed or usable on the day
     pending: bool  # an application on it is open
     minor_at_decision: bool
+    # The deciding body is on another platform (a matter received through the exchange): its repair
+    # is that platform's (R14), named here for the person.
+    elsewhere: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +110,9 @@ def eligibility(facts: Facts, as_of: date, tiers: dict[str, Tier], rules: Repair
     else:
         detail = "属于可以修复的信息" if facts.repairable else "法律、法规规定该信息不得修复"
     steps.append(Step("REPAIR_NOT_ALLOWED", "属于可修复信息", facts.repairable and not facts.court_list, detail))
+    steps.append(Step("REPAIR_DECIDED_ELSEWHERE", "由本平台的认定部门办理", facts.elsewhere is None,
+                      "由作出认定的部门办理修复" if facts.elsewhere is None
+                      else f"该信息由{facts.elsewhere}认定，请向该平台申请信用修复，修复结果将同步到本平台"))
     steps.append(Step("REPAIR_ALREADY_REPAIRED", "尚未修复", not facts.repaired,
                       "尚未修复" if not facts.repaired else "该信息已经修复"))
     steps.append(Step("REPAIR_ALREADY_PENDING", "没有在办的修复申请", not facts.pending,
@@ -130,3 +137,55 @@ def eligibility(facts: Facts, as_of: date, tiers: dict[str, Tier], rules: Repair
         steps.append(Step("REPAIR_TOO_EARLY", "已满最短公示期", reached, detail))
     methods = tuple(m.code for m in rules.methods.values() if facts.severity in m.tiers)
     return Eligibility(all(s.passed for s in steps), tuple(steps), earliest, methods, protected)
+
+
+@dataclass(frozen=True, slots=True)
+class HeldProof:
+    """A kind of the deciding department's own record that proves the obligation met (held.yaml)."""
+
+    item: str
+    refers_by: str
+    when: dict[str, frozenset[str]]
+    proves: str
+
+
+def parse_held(doc: dict[str, Any]) -> tuple[HeldProof, ...]:
+    """Validate the held-proofs document: each proof names an item, its reference field and what it proves."""
+    out = []
+    for p in doc.get("proofs") or []:
+        if not p.get("item") or not p.get("refers_by") or not p.get("proves"):
+            raise ValueError("已掌握材料的规则须写明 item、refers_by 和 proves")
+        when = {str(k): frozenset(map(str, v or ())) for k, v in (p.get("when") or {}).items()}
+        out.append(HeldProof(str(p["item"]), str(p["refers_by"]), when, str(p["proves"])))
+    return tuple(out)
+
+
+@lru_cache
+def held_proofs() -> tuple[HeldProof, ...]:
+    return parse_held(read_yaml("chengxin.repairs", "held.yaml", None, ValueError))
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """A record the department holds that proves the obligation met, in words for people."""
+
+    record_id: str
+    decided: date
+    proves: str
+    reference: str
+
+
+def held(proofs: tuple[HeldProof, ...], *, department: str, reference: str | None, since: date,
+         records: list[tuple[str, str, str, date, dict[str, Any]]]) -> list[Held]:
+    """Which of the person's records (id, department, item, decision date, data) prove the matter's
+    obligation met: the same department, on or after the matter's decision, naming its document."""
+    if not reference:
+        return []
+    found = []
+    for rid, dept, item, decided, data in records:
+        for p in proofs:
+            if item != p.item or dept != department or decided < since or data.get(p.refers_by) != reference:
+                continue
+            if all(str(data.get(k)) in values for k, values in p.when.items()):
+                found.append(Held(rid, decided, p.proves, str(data.get("decision_no") or rid)))
+    return found

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from chengxin.cases.schemas import EventOut, EvidenceOut
 from chengxin.repairs.models import Repair
-from chengxin.repairs.rules import STATUS_LABELS, Eligibility, default_rules
+from chengxin.repairs.rules import CHANNELS, STATUS_LABELS, Eligibility, Held, default_rules
 from chengxin.workdays import deadline_of
 
 EXAMPLE = {
@@ -21,7 +21,8 @@ EXAMPLE = {
     "protected_minor": False, "filed_at": "2026-11-20T02:00:00Z", "accept_deadline": "2026-11-25",
     "accept_deadline_estimated": False, "accepted_at": None, "decide_deadline": None,
     "decide_deadline_estimated": False, "decided_at": None, "reviewer": None, "decision_reason": None,
-    "overdue_at": None, "agent_uscc": None, "commitment": None, "events": None, "evidence": None,
+    "overdue_at": None, "agent_uscc": None,
+    "channel": "online", "channel_label": "本人网上申请", "commitment": None, "events": None, "evidence": None,
 }
 
 
@@ -46,6 +47,8 @@ class EligibilityOut(BaseModel):
     protected_minor: bool = Field(description="未成年时的轻微失信：纠正后即予修复")
     steps: list[StepOut] = Field(description="逐项条件及是否满足")
     methods: list[MethodOut] = Field(description="可选的修复方式")
+    held: list[str] = Field(default_factory=list,
+                            description="作出认定的部门已掌握的证明（有此项时无需再提供证明材料）")
 
     model_config = {"json_schema_extra": {"examples": [{
         "target_kind": "record", "target_id": "01JBZZ4F8M2K6T9W3X5Y7A1C3E", "item_name": "行政处罚信息",
@@ -55,9 +58,12 @@ class EligibilityOut(BaseModel):
         "methods": [{"code": "fine_paid", "name": "已缴清罚款、没收违法所得"}]}]}}
 
     @classmethod
-    def of(cls, kind: str, target_id: str, item_name: str, e: Eligibility) -> EligibilityOut:
+    def of(cls, kind: str, target_id: str, item_name: str, e: Eligibility,
+           held: list[Held] | None = None) -> EligibilityOut:
         methods = default_rules().methods
         return cls(target_kind=kind, target_id=target_id, item_name=item_name, eligible=e.eligible,
+                   held=[f"本部门已掌握：{h.decided.isoformat()} 的记录（{h.reference}）表明{h.proves}"
+                         for h in held or []],
                    earliest=e.earliest, protected_minor=e.protected_minor,
                    steps=[StepOut(code=s.code, label=s.label, passed=s.passed, detail=s.detail) for s in e.steps],
                    methods=[MethodOut(code=m, name=methods[m].name) for m in e.methods])
@@ -97,6 +103,8 @@ class RepairOut(BaseModel):
     decision_reason: str | None
     overdue_at: datetime | None
     agent_uscc: str | None
+    channel: str = Field(description="online 本人网上申请 / agent 受托机构 / counter 窗口代为申请 / upper 上级平台转来")
+    channel_label: str
     commitment: CommitmentOut | None = None
     events: list[EventOut] | None = None
     evidence: list[EvidenceOut] | None = None
@@ -119,6 +127,7 @@ class RepairOut(BaseModel):
                                               and deadline_of(r.decide_deadline).estimated),
                    decided_at=r.decided_at, reviewer=r.reviewer,
                    decision_reason=r.decision_reason, overdue_at=r.overdue_at, agent_uscc=r.agent_uscc,
+                   channel=r.channel, channel_label=CHANNELS.get(r.channel, r.channel),
                    commitment=commitment, events=events, evidence=evidence)
 
 

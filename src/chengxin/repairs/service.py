@@ -19,12 +19,17 @@ from chengxin.cases.rules import Upload, check_uploads
 from chengxin.catalog.rules import Catalog
 from chengxin.clock import CHINA, utcnow
 from chengxin.crypto import Keys
+from chengxin.departments import repository as departments
 from chengxin.errors import DomainError, NotFound
+from chengxin.exchange.rules import split_department
+from chengxin.identity.rules import parse_identifier
+from chengxin.keyring.service import resolve_one
 from chengxin.masking import ADULT_MONTHS
 from chengxin.matters import service as matters
 from chengxin.notices import service as notices
 from chengxin.persons import repository as persons
 from chengxin.publicity.rules import Tier, add_months
+from chengxin.records import repository as records_repo
 from chengxin.repairs import repository as repo
 from chengxin.repairs import rules
 from chengxin.repairs.models import Repair
@@ -33,6 +38,7 @@ from chengxin.signing import Signer, canonical_json
 from chengxin.workdays.rules import add_working_days
 
 KIND = "repair"
+COUNTER_PURPOSE = "窗口代为申请信用修复"
 COMMITMENT_TYPE = "chengxin.credit_commitment.v1"
 MINOR_NOTE = "未成年时的轻微失信行为已纠正，依规予以保护，自动修复"
 
@@ -56,11 +62,16 @@ def _eligibility(session: Session, tiers: dict[str, Tier], person_key: str, targ
     person = persons.get(session, person_key)
     birth = person.birth_date if person is not None else None
     in_effect = before_repair or matters.state(target.matter, as_of, tiers) == "in_effect"
+    node, _ = split_department(target.department_code)
+    elsewhere = None
+    if node is not None:
+        dept = departments.get(session, target.department_code)
+        elsewhere = (dept.name if dept is not None else target.department_code).replace("·", "的")
     facts = rules.Facts(
         nature=target.nature, severity=target.severity, start=target.start, repairable=target.repairable,
         court_list=target.court_list, revoked=target.revoked, repaired=target.repaired and not before_repair,
         in_effect=in_effect, pending=pending,
-        minor_at_decision=birth is not None and target.start < add_months(birth, ADULT_MONTHS))
+        minor_at_decision=birth is not None and target.start < add_months(birth, ADULT_MONTHS), elsewhere=elsewhere)
     return rules.eligibility(facts, as_of, tiers, rules.default_rules())
 
 
@@ -76,9 +87,12 @@ def eligibility_at_filing(session: Session, catalog: Catalog, tiers: dict[str, T
 def apply(session: Session, catalog: Catalog, keys: Keys, settings: Settings, signer: Signer,
           tiers: dict[str, Tier], *, caller: Caller, person_key: str, target_kind: str, target_id: str,
           method: str, statement: str, commitment: bool, uploads: Sequence[Upload] = (),
-          authorisation_id: str | None = None, now: datetime | None = None) -> Repair:
+          authorisation_id: str | None = None, channel: str = "online", remote_evidence: Sequence[str] = (),
+          now: datetime | None = None) -> Repair:
     """Apply for repair with evidence and a signed credit commitment; refused with the reason and
-    the earliest date when a condition is not met."""
+    the earliest date when a condition is not met. The application goes to the queue of the department
+    that decided the matter (R14); `channel` says how it came in (a counter clerk files as `caller`);
+    `remote_evidence` names proof another platform took in and keeps (an application forwarded from above)."""
     now = now or utcnow()
     day = _day(now)
     target, elig = assess(session, catalog, tiers, person_key, target_kind, target_id, day)
@@ -99,7 +113,7 @@ def apply(session: Session, catalog: Catalog, keys: Keys, settings: Settings, si
         raise DomainError("REPAIR_COMMITMENT_REQUIRED", "申请信用修复须签署信用承诺书", 422)
     checked = check_uploads(list(uploads), max_files=settings.evidence_max_files,
                             max_bytes=settings.evidence_max_bytes)
-    if not checked:
+    if not checked and not remote_evidence and not held_by_department(session, target):
         raise DomainError("REPAIR_EVIDENCE_REQUIRED", "请上传履行义务或纠正失信行为的证明材料", 422)
     text = rules.default_rules().commitment
     repair_id = ids.new_id()
@@ -114,6 +128,7 @@ def apply(session: Session, catalog: Catalog, keys: Keys, settings: Settings, si
         commitment_sha256=hashlib.sha256(text.encode()).hexdigest(), commitment_signed_at=now,
         commitment_key_id=signer.key_id, commitment_signature=base64.b64encode(signature).decode(),
         filed_by=caller.account_id, agent_uscc=caller.org_uscc if caller.has("third_party") else None,
+        channel="agent" if caller.has("third_party") else channel,
         authorisation_id=authorisation_id, protected_minor=elig.protected_minor, status="submitted",
         filed_at=now, accept_deadline=accept_by.day)
     session.add(repair)
@@ -133,6 +148,20 @@ def apply(session: Session, catalog: Catalog, keys: Keys, settings: Settings, si
                         body=f"您对“{target.item_name}”的信用修复申请已提交，"
                              f"将于 {accept_by.label()} 前决定是否受理。")
     return repair
+
+
+def held_by_department(session: Session, target: targets.Target) -> list[rules.Held]:
+    """What the deciding department already holds that proves the obligation met (held.yaml): the
+    person is not asked for it, and the reviewer sees it as fetched."""
+    m = target.matter
+    # The decision document's number: a listing keeps it on the matter, a record in its data.
+    data = target.record.data if target.record is not None else {}
+    reference = m.reference or next((str(data[f]) for f in matters.REFERENCE_FIELDS if data.get(f)), None)
+    rows = [(r.id, r.department_code, r.item_code, r.decision_date, r.data)
+            for r in records_repo.subject_records(session, [m.subject_key], None, None, False)
+            if r.department_code == m.department_code]
+    return rules.held(rules.held_proofs(), department=m.department_code, reference=reference, since=m.start_date,
+                      records=rows)
 
 
 def commitment_body(repair_id: str, person_key: str, kind: str, target_id: str, text: str,
@@ -171,6 +200,8 @@ def accept(session: Session, settings: Settings, *, caller: Caller, repair: Repa
                        action=repair.status, at=now, note=reason or None)
     notices.enqueue(session, person_key=repair.subject_key, kind=f"repair_{repair.status}", key=repair.id,
                     title=title, body=body)
+    if repair.status == "rejected":
+        _tell_upper(session, repair, settings)
     return repair
 
 
@@ -193,7 +224,21 @@ def decide(session: Session, catalog: Catalog, *, caller: Caller, repair: Repair
                        actor=repair.reviewer, action="denied", at=now, note=reason)
     notices.enqueue(session, person_key=repair.subject_key, kind="repair_denied", key=repair.id, settings=settings,
                     title="信用修复申请不予修复", body=f"您的信用修复申请经审核不予修复。理由：{reason[:200]}")
+    _tell_upper(session, repair, settings)
     return repair
+
+
+def _tell_upper(session: Session, repair: Repair, settings: Settings | None) -> None:
+    """An application an upper platform forwarded and that was refused: that platform is told, as it is
+    of an approval (which travels with the matter's end)."""
+    if repair.channel != "upper":
+        return
+    notices.tell_upstream(session, subject_key=repair.subject_key, kind=f"repair_{repair.status}", key=repair.id,
+                          settings=settings, payload={
+                              "type": f"credit_repair_{repair.status}", "repair_id": repair.id,
+                              "subject": repair.subject_key, "matter": repair.matter_id,
+                              "department": repair.department_code, "source_record_id": repair.source_record_id,
+                              "reason": (repair.decision_reason or "")[:500]})
 
 
 def _approve(session: Session, catalog: Catalog, repair: Repair, actor: str, reason: str, now: datetime,
@@ -245,8 +290,34 @@ def own(session: Session, person_key: str, repair_id: str) -> Repair:
     return repair
 
 
-def for_reviewer(session: Session, repair_id: str) -> Repair:
+def for_reviewer(session: Session, caller: Caller, repair_id: str) -> Repair:
+    """An application the caller may see and decide: its deciding department's (R14), or any for the
+    credit office, which coordinates every queue. The office may also act on one itself, as the
+    fallback for a department that has no account on the platform or leaves it past its deadline;
+    its act is recorded under its own name, so the file says who decided."""
     repair = repo.get(session, repair_id)
-    if repair is None:
+    if repair is None or (not caller.has("operator") and repair.department_code != caller.department_code):
         raise NotFound("REPAIR_NOT_FOUND", "没有该修复申请")
     return repair
+
+
+def queue_department(caller: Caller) -> str | None:
+    """Whose queue the caller sees: the office every department's (None), a department its own."""
+    return None if caller.has("operator") else caller.require_department()
+
+
+def identify(session: Session, keys: Keys, *, id_type: str, id_number: str, name: str, checked: bool) -> str:
+    """The applicant's subject key, once the clerk has checked the ID card and the name matches."""
+    if not checked:
+        raise DomainError("COUNTER_ID_NOT_CHECKED", "请先查验申请人的身份证件原件并勾选确认", 422)
+    try:
+        ident = parse_identifier(id_type, id_number)
+    except DomainError as err:
+        raise DomainError("ID_INVALID", err.message, 422) from err
+    key = resolve_one(session, keys, ident.id_type, ident.number)
+    person = persons.get(session, key)
+    if person is None:
+        raise DomainError("PERSON_NOT_FOUND", "平台中没有此人的信用档案", 404)
+    if " ".join((name or "").split()) != (person.name or ""):
+        raise DomainError("COUNTER_NAME_MISMATCH", "姓名与平台登记的姓名不一致，请核对证件", 422)
+    return key

@@ -61,6 +61,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("/alerts", "异常使用告警", "alerts.read"),
     ("/console/objections", "异议处理", "objections.handle"),
     ("/console/repairs", "信用修复审核", "repairs.review"),
+    ("/console/repairs/counter", "窗口代为申请修复", "repairs.counter"),
     ("/console/tipoffs", "举报处理", "tipoffs.handle"),
     ("/console/lists", "名单管理", "lists.read"),
     ("/console/listing", "列入程序", "lists.read"),

@@ -83,10 +83,13 @@ def install(app: FastAPI) -> None:
     from chengxin.editions.pages import router as editions_pages
     from chengxin.exchange.pages import router as exchange_pages
     from chengxin.listing.pages import router as listing_pages
+    from chengxin.explanations.pages import router as explanations_pages
     from chengxin.lists.pages import router as lists_pages
     from chengxin.notices.pages import router as notices_pages
     from chengxin.objections.pages import router as objections_pages
     from chengxin.records.pages import router as records_pages
+    from chengxin.remedies.pages import router as remedies_pages
+    from chengxin.repairs.counter import router as repairs_counter_pages
     from chengxin.repairs.pages import router as repairs_pages
     from chengxin.reports.pages import router as reports_pages
     from chengxin.roster.pages import router as roster_pages
@@ -102,8 +105,9 @@ def install(app: FastAPI) -> None:
     page_deps = [Depends(page_viewer), Depends(require_csrf)]
     for router in (home_pages, accounts_pages, catalog_pages, measures_pages, file_pages, access_pages,
                    authorisations_pages, records_pages, checks_pages, alerts_pages, disclosure_pages, tipoffs_pages,
-                   objections_pages, repairs_pages, notices_pages, articles_pages,
+                   objections_pages, repairs_counter_pages, repairs_pages, notices_pages, articles_pages,
                    assessment_pages, lists_pages, editions_pages, conflicts_pages, workbench_pages, admin_pages,
-                   reports_pages, exchange_pages, roster_pages, listing_pages):
+                   reports_pages, exchange_pages, roster_pages, listing_pages, explanations_pages,
+                   remedies_pages):
         app.include_router(router, dependencies=page_deps)
     app.include_router(credentials_pages, dependencies=page_deps)

@@ -37,10 +37,12 @@ def objections(session: Session, *, department_code: str | None, escalated_only:
             _capped(session, stmt.where(Objection.deadline >= today, Objection.deadline <= soon)))
 
 
-def repairs(session: Session, today: date) -> tuple[int, int, int]:
-    """(awaiting acceptance, awaiting a decision, past a deadline) repair applications."""
-    submitted = select(Repair.id).where(Repair.status == "submitted")
-    accepted = select(Repair.id).where(Repair.status == "accepted")
+def repairs(session: Session, today: date, department_code: str | None = None) -> tuple[int, int, int]:
+    """(awaiting acceptance, awaiting a decision, past a deadline) repair applications: one department's
+    when `department_code` is given."""
+    mine = (Repair.department_code == department_code,) if department_code is not None else ()
+    submitted = select(Repair.id).where(Repair.status == "submitted", *mine)
+    accepted = select(Repair.id).where(Repair.status == "accepted", *mine)
     late = (_capped(session, submitted.where(Repair.accept_deadline < today))
             + _capped(session, accepted.where(Repair.decide_deadline < today)))
     return _capped(session, submitted), _capped(session, accepted), min(late, CAP)

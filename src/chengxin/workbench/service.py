@@ -42,8 +42,10 @@ def todos(session: Session, caller: Caller, today: date) -> list[Todo]:
             found.append(Todo("objections", "超期督办的异议" if office else "待处理的异议", total,
                               "/console/objections", f"已超期 {late} 件，{DUE_SOON_DAYS} 日内到期 {soon} 件",
                               urgent=late))
-    if allowed("repairs.review", roles):
-        submitted, accepted, late = repo.repairs(session, today)
+    if allowed("repairs.review", roles) and (caller.has("operator") or caller.department_code is not None):
+        # A department answers for its own matters' repairs; the office sees every queue (R14).
+        mine = None if caller.has("operator") else caller.department_code
+        submitted, accepted, late = repo.repairs(session, today, department_code=mine)
         found.append(Todo("repairs", "待审核的信用修复", submitted + accepted, "/console/repairs",
                           f"待受理 {submitted} 件，待决定 {accepted} 件，已超期 {late} 件", urgent=late))
     if allowed("tipoffs.handle", roles):
