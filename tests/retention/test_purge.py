@@ -11,6 +11,7 @@ from chengxin.access.sealing import seal
 from chengxin.access.verify import verify
 from chengxin.cases.models import CaseEvent, EvidenceFile
 from chengxin.clock import today
+from chengxin.exchange.models import OutgoingChange
 from chengxin.matters.models import Matter
 from chengxin.records.models import Record
 from chengxin.repairs.models import Repair
@@ -170,3 +171,23 @@ def test_the_daily_job_purges_once_a_day(client, session, factory, settings, clo
     assert service.daily(factory, settings, day) == 1
     put_again = count(session, RetentionRun)
     assert service.daily(factory, settings, day) == 0 and count(session, RetentionRun) == put_again
+
+
+def test_a_matter_waits_until_every_neighbour_confirmed_its_changes_and_the_feed_keeps_its_numbers(
+        client, session, factory, settings, clock):
+    decided = days_ago(182)
+    put(client, 1811, decided)
+    m = session.scalars(select(Matter).where(Matter.source_record_id == "SCJG-2026-001811")).one()
+    change = OutgoingChange(neighbour="110000", numbered=1, seq=7, kind="record", subject_key=m.subject_key,
+                            matter_id=m.id, ref=m.record_id, created_at=clock.now(), day=clock.today())
+    session.add(change)
+    session.commit()
+    clock.set(last_day(decided) + timedelta(days=1))
+    held = service.purge(factory, settings)
+    assert held.purged == 0 and held.holds == {"exchange": 1}
+    change.acked_at = clock.now()
+    session.commit()
+    assert service.purge(factory, settings).purged == 1
+    assert count(session, Matter, id=m.id) == 0
+    # The feed's row (a number and a reference, no content) stays: numbering and reconciliation hold.
+    assert count(session, OutgoingChange, matter_id=m.id) == 1
