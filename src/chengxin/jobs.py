@@ -75,7 +75,7 @@ def run_once(factory: sessionmaker[Session], keys: Keys, as_of: date | None = No
         rejected = records_repo.purge_rejected(session, now)
         results = checks_repo.purge_batch_results(session, now)
     # Before sealing: the purge never touches the access log, and this run's seal covers what it read.
-    purged = retention.daily(factory, settings, as_of or today())
+    purged = _purge(factory, settings, as_of or today())
     with unit_of_work(factory) as session:  # the planner's statistics follow the data (SQLite)
         refresh_statistics(session.connection())
     return JobRun(expired, run.delivered, run.retried, run.failed, scanned.raised,
@@ -97,6 +97,16 @@ def _cases(factory: sessionmaker[Session], on: date, settings: Settings) -> tupl
     with unit_of_work(factory) as session:
         overdue = repairs.flag_overdue(session, on)
     return collected, ended, escalated, overdue
+
+
+def _purge(factory: sessionmaker[Session], settings: Settings, on: date) -> int:
+    """The daily retention purge; a failure is logged and leaves the other jobs running (the batches
+    already committed stay done; tomorrow's run, or the next, takes up the rest)."""
+    try:
+        return retention.daily(factory, settings, on)
+    except Exception as exc:
+        log.error("到期删除失败：%s", type(exc).__name__)
+        return 0
 
 
 def _seal(factory: sessionmaker[Session], signer: Signer | None, settings: Settings) -> int:

@@ -19,7 +19,22 @@ from chengxin.retention import service
 from chengxin.retention.models import RepairArchive, RetentionRun
 from chengxin.retention.rules import Facts, kept_through
 from chengxin.settings import Settings
-from helpers import OPERATOR, PNG, as_person, cid, days_ago, file_of, matters_of, own_record, penalty, submit
+from chengxin.watch.models import Delivery, WatchEvent
+from helpers import (
+    COURT,
+    DEPT,
+    OPERATOR,
+    PNG,
+    as_person,
+    cid,
+    court_case,
+    days_ago,
+    file_of,
+    matters_of,
+    own_record,
+    penalty,
+    submit,
+)
 
 
 def count(session, model, **where) -> int:
@@ -191,3 +206,25 @@ def test_a_matter_waits_until_every_neighbour_confirmed_its_changes_and_the_feed
     assert count(session, Matter, id=m.id) == 0
     # The feed's row (a number and a reference, no content) stays: numbering and reconciliation hold.
     assert count(session, OutgoingChange, matter_id=m.id) == 1
+
+
+def test_a_court_listing_counts_from_the_end_of_its_term_and_goes_with_its_list_events(
+        client, session, factory, settings, clock):
+    number = cid(1812)
+    hook = client.put("/api/v1/watch/webhook", headers=DEPT, json={"url": "http://127.0.0.1:9/events"})
+    assert hook.status_code == 200
+    sub = client.post("/api/v1/watch/subscriptions", headers=DEPT, json={"persons": [{"id_number": number}]})
+    assert sub.json()["subscribed"] == 1, sub.text
+    assert submit(client, [court_case(1812, id_number=number)], headers=COURT).status_code == 201
+    m = session.scalars(select(Matter).where(Matter.source_record_id == "ZX-2026-001812")).one()
+    assert m.list_type == "black" and m.planned_end is not None
+    seqs = list(session.scalars(select(WatchEvent.seq).where(WatchEvent.entry_id == m.id)))
+    assert seqs and count(session, Delivery, event_seq=seqs[0]) == 1
+    # Five years from the decision are not enough: the behaviour (the listing) ended with its term.
+    clock.set(last_day(m.start_date.isoformat()) + timedelta(days=1))
+    assert service.purge(factory, settings).purged == 0
+    clock.set(last_day(m.planned_end.isoformat()) + timedelta(days=1))
+    done = service.purge(factory, settings)
+    assert done.purged == 1 and done.counts == {"SFCP-01": {"retention": 1}}
+    assert count(session, Matter, id=m.id) == 0 and count(session, WatchEvent, entry_id=m.id) == 0
+    assert count(session, Delivery, event_seq=seqs[0]) == 0
