@@ -22,7 +22,8 @@ ROLE_HEADERS = {"records.submit": DEPT, "records.read_own": DEPT, "checks.run": 
                 "assessment.read": OPERATOR, "lists.read": DEPT, "lists.write": DEPT, "catalog.manage": OPERATOR,
                 "conflicts.resolve": OPERATOR, "workbench": DEPT, "files.read": DEPT,
                 "accounts.manage": as_role("platform_admin"), "reports.read": OPERATOR,
-                "reports.counter": OPERATOR, "exchange.read": OPERATOR, "exchange.manage": OPERATOR}
+                "reports.counter": OPERATOR, "exchange.read": OPERATOR, "exchange.manage": OPERATOR,
+                "retention.read": OPERATOR}
 
 
 def _page_gets(app) -> dict[str, str]:
@@ -124,7 +125,7 @@ def test_every_page_renders_clean_for_its_role(client, session, keys, signer):
             "/console/lists/{entry_id}/file", "/console/accounts", "/console/accounts/{account_id}",
             "/console/departments", "/console/editions/{kind}/entries/{code}", "/me/reports", "/me/reports/view",
             "/verify", "/console/reports", "/console/reports/counter", "/me/credential",
-            "/verify/credential", "/console/exchange"} <= seen
+            "/verify/credential", "/console/exchange", "/console/retention"} <= seen
     names = client.get("/api/v1/conflicts", headers=OPERATOR, params={"kind": "person_name"}).json()["conflicts"]
     _assert_clean(client.get(f"/console/conflicts/{names[0]['id']}", headers=OPERATOR), "a name conflict")
 

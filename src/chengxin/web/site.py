@@ -88,6 +88,7 @@ def install(app: FastAPI) -> None:
     from chengxin.records.pages import router as records_pages
     from chengxin.repairs.pages import router as repairs_pages
     from chengxin.reports.pages import router as reports_pages
+    from chengxin.retention.pages import router as retention_pages
     from chengxin.sanctions.pages import router as measures_pages
     from chengxin.tipoffs.pages import router as tipoffs_pages
     from chengxin.web.pages import router as home_pages
@@ -102,6 +103,6 @@ def install(app: FastAPI) -> None:
                    authorisations_pages, records_pages, checks_pages, alerts_pages, disclosure_pages, tipoffs_pages,
                    objections_pages, repairs_pages, notices_pages, articles_pages,
                    assessment_pages, lists_pages, editions_pages, conflicts_pages, workbench_pages, admin_pages,
-                   reports_pages, exchange_pages):
+                   reports_pages, exchange_pages, retention_pages):
         app.include_router(router, dependencies=page_deps)
     app.include_router(credentials_pages, dependencies=page_deps)
