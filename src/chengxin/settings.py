@@ -152,7 +152,7 @@ class Settings(BaseSettings):
                                  "（R6 缺省 5 年），期满由定期任务删除")
     retention_purge_repaired: bool = Field(False, description="信用修复后即删除原失信信息、只留修复档案（兴山做法）；"
                                            "缺省关闭，按地方规定开启")
-    retention_batch_size: int = Field(500, ge=1, le=100_000, description="到期删除时每个事务处理的事项数")
+    retention_batch_size: int = Field(500, ge=1, le=100_000, description="到期删除时每个事务检查的事项数")
 
     @field_validator("population_registry")
     @classmethod

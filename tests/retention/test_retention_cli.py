@@ -3,7 +3,7 @@ still green after the purge (the real commands)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from chengxin.access.service import Read, log_reads
 from chengxin.callers import Caller
 from chengxin.cli import app
-from chengxin.clock import utcnow
+from chengxin.clock import today, utcnow
 from chengxin.db import make_engine, make_sessionmaker, unit_of_work
 from chengxin.matters.models import Matter
 from chengxin.records.models import Record
@@ -22,14 +22,15 @@ runner = CliRunner()
 CHECKER = Caller.of(frozenset({"checker"}), department_code="human_resources", account_id="01JDCHECKER000000000000000")
 KEY = "ab" * 16
 OLD, NEW = "01JRETENTIONOLD00000000000", "01JRETENTIONNEW00000000000"
+OLD_DAY = today() - timedelta(days=6 * 366)
 
 
 def seed() -> None:
-    """Two penalties of one person, decided in 2020 (past five years) and 2025, and reads of them."""
+    """Two penalties of one person, decided six years ago (past five) and one year ago, and reads of them."""
     engine = make_engine(get_settings().resolved_database_url)
     now = utcnow()
     with unit_of_work(make_sessionmaker(engine)) as session:
-        for mid, decided in ((OLD, date(2020, 1, 10)), (NEW, date(2025, 1, 10))):
+        for mid, decided in ((OLD, OLD_DAY), (NEW, today() - timedelta(days=365))):
             session.add(Record(subject_key=KEY, id=mid, subject_kind="person", department_code="market_regulation",
                                source_record_id=f"SRC-{mid[12:15]}", version=1, item_code="XZCF-01",
                                catalog_version="2026", nature="negative", severity="general", decision_date=decided,
@@ -67,7 +68,7 @@ def test_purge_from_the_command_line_keeps_audit_verify_green(data_dir: Path):
     done = runner.invoke(app, ["retention", "purge"])
     assert done.exit_code == 0, done.output
     assert "已删除事项 1 件（信用记录 1 个版本）" in done.output, done.output
-    assert "行政处罚信息：保存期满 1 件" in done.output and "最早 2020-01-10" in done.output
+    assert "行政处罚信息：保存期满 1 件" in done.output and f"最早 {OLD_DAY.isoformat()}" in done.output
     assert matters() == [NEW]
 
     assert runner.invoke(app, ["audit", "seal"]).exit_code == 0
