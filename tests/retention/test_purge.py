@@ -35,6 +35,7 @@ from helpers import (
     penalty,
     submit,
 )
+from helpers import HR as HR_DEPT
 
 
 def count(session, model, **where) -> int:
@@ -228,3 +229,18 @@ def test_a_court_listing_counts_from_the_end_of_its_term_and_goes_with_its_list_
     assert done.purged == 1 and done.counts == {"SFCP-01": {"retention": 1}}
     assert count(session, Matter, id=m.id) == 0 and count(session, WatchEvent, entry_id=m.id) == 0
     assert count(session, Delivery, event_seq=seqs[0]) == 0
+
+
+def test_a_matter_deleted_after_repair_is_not_collected_again(client, session, factory, settings, keys):
+    number, _ = repaired(client, session, settings, keys, 1813)
+    assert service.purge(factory, with_(settings, retention_purge_repaired=True)).purged == 1
+    again = submit(client, [penalty(1813, id_number=number, decision_date=days_ago(182))])
+    assert again.status_code == 201, again.text
+    codes = [i["code"] for i in again.json()["issues"]]
+    assert codes == ["RECORD_PURGED_AFTER_REPAIR"], again.json()
+    assert "SCJG-2026-001813" not in sources(session)
+    assert matters_of(file_of(client, number).json()) == []
+    # Another department's record with the same number is its own.
+    other = penalty(1813, id_number=number, decision_date=days_ago(182))
+    assert submit(client, [other], headers=HR_DEPT).status_code == 201
+    assert "SCJG-2026-001813" in sources(session)

@@ -47,11 +47,15 @@ class RepairArchive(Base):
     deleted (兴山: 修复后删除原失信信息、修复情况存档). No facts, fields or statements of the original."""
 
     __tablename__ = "repair_archive"
+    # Collection looks here before it makes a new matter: a department's next full upload must not
+    # bring back what was deleted after repair (`records.service`).
+    __table_args__ = (Index("ix_repair_archive_source", "department_code", "source_record_id"),)
 
     subject_key: Mapped[str] = mapped_column(String(32), primary_key=True)
     matter_id: Mapped[str] = mapped_column(String(26), primary_key=True)
     item_code: Mapped[str | None] = mapped_column(String(32))
     department_code: Mapped[str] = mapped_column(String(64))
+    source_record_id: Mapped[str | None] = mapped_column(String(64))  # the department's number (no content)
     severity: Mapped[str | None] = mapped_column(String(10))
     list_type: Mapped[str | None] = mapped_column(String(8))
     repaired_on: Mapped[date] = mapped_column(Date)

@@ -41,8 +41,8 @@ def candidates(session: Session, after: Key | None, cutoff: date, repaired: bool
     """The next negative matters that may be due, in key order after `after` (keyset paging: rows
     deleted behind the cursor never shift what comes next)."""
     m = Matter
-    stmt = (select(m.subject_key, m.id, m.item_code, m.department_code, m.severity, m.list_type, m.nature,
-                   m.start_date, m.planned_end, m.ended_on, m.end_reason, m.disputed_at)
+    stmt = (select(m.subject_key, m.id, m.item_code, m.department_code, m.source_record_id, m.severity, m.list_type,
+                   m.nature, m.start_date, m.planned_end, m.ended_on, m.end_reason, m.disputed_at)
             .where(_candidates_filter(cutoff, repaired)))
     if after is not None:
         stmt = stmt.where(tuple_(m.subject_key, m.id) > tuple_(*after))
@@ -125,6 +125,16 @@ def delete_matters(session: Session, keys: Sequence[Key]) -> int:
             session.execute(delete(WatchEvent).where(WatchEvent.seq.in_(spart)))
         session.execute(delete(Matter).where(tuple_(Matter.subject_key, Matter.id).in_(part)))
     return records
+
+
+def repaired_sources(session: Session, department_code: str, source_ids: Sequence[str]) -> set[str]:
+    """Which of a department's source record ids belong to matters deleted after repair."""
+    a = RepairArchive
+    found: set[str] = set()
+    for part in _chunks(list(dict.fromkeys(source_ids))):
+        found.update(session.scalars(select(a.source_record_id).where(
+            a.department_code == department_code, a.source_record_id.in_(part))))
+    return found
 
 
 def run(session: Session, run_id: str) -> RetentionRun | None:

@@ -99,7 +99,8 @@ def _batch(session: Session, rows: list[Any], s: Summary, run_id: str | None) ->
 
 def _archive_row(row: Any, repair: Any, now: Any, run_id: str) -> dict[str, Any]:
     return {"subject_key": row.subject_key, "matter_id": row.id, "item_code": row.item_code,
-            "department_code": row.department_code, "severity": row.severity, "list_type": row.list_type,
+            "department_code": row.department_code, "source_record_id": row.source_record_id,
+            "severity": row.severity, "list_type": row.list_type,
             "repaired_on": row.ended_on, "repair_id": repair.id if repair else None,
             "method": repair.method if repair else None, "decided_by": repair.reviewer if repair else None,
             "decided_at": repair.decided_at if repair else None, "purged_at": now, "run_id": run_id}

@@ -52,6 +52,7 @@ def upgrade() -> None:
         sa.Column('matter_id', sa.String(length=26), nullable=False),
         sa.Column('item_code', sa.String(length=32), nullable=True),
         sa.Column('department_code', sa.String(length=64), nullable=False),
+        sa.Column('source_record_id', sa.String(length=64), nullable=True),
         sa.Column('severity', sa.String(length=10), nullable=True),
         sa.Column('list_type', sa.String(length=8), nullable=True),
         sa.Column('repaired_on', sa.Date(), nullable=False),
@@ -63,9 +64,11 @@ def upgrade() -> None:
         sa.Column('run_id', sa.String(length=26), nullable=False),
         sa.PrimaryKeyConstraint('subject_key', 'matter_id', name=op.f('pk_repair_archive')),
     )
+    op.create_index('ix_repair_archive_source', 'repair_archive', ['department_code', 'source_record_id'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_repair_archive_source', table_name='repair_archive')
     op.drop_table('repair_archive')
     op.drop_index('ix_retention_runs_as_of', table_name='retention_runs')
     op.drop_table('retention_runs')
