@@ -23,6 +23,7 @@ from chengxin.watch.models import Delivery, WatchEvent
 from helpers import (
     COURT,
     DEPT,
+    HR,
     OPERATOR,
     PNG,
     as_person,
@@ -35,7 +36,6 @@ from helpers import (
     penalty,
     submit,
 )
-from helpers import HR as HR_DEPT
 
 
 def count(session, model, **where) -> int:
@@ -242,5 +242,5 @@ def test_a_matter_deleted_after_repair_is_not_collected_again(client, session, f
     assert matters_of(file_of(client, number).json()) == []
     # Another department's record with the same number is its own.
     other = penalty(1813, id_number=number, decision_date=days_ago(182))
-    assert submit(client, [other], headers=HR_DEPT).status_code == 201
+    assert submit(client, [other], headers=HR).status_code == 201
     assert "SCJG-2026-001813" in sources(session)
