@@ -47,8 +47,8 @@ from chengxin.errors import BodyRefused, DomainError, answer, install_handlers
 from chengxin.exchange import feed as exchange_feed
 from chengxin.exchange.endpoints import router as exchange_router
 from chengxin.exchange.endpoints import third_parties as exchange_third_parties
-from chengxin.listing.endpoints import router as listing_router
 from chengxin.explanations.endpoints import router as explanations_router
+from chengxin.listing.endpoints import router as listing_router
 from chengxin.lists.endpoints import router as lists_router
 from chengxin.notices.endpoints import router as notices_router
 from chengxin.objections.endpoints import router as objections_router

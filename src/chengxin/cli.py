@@ -21,6 +21,7 @@ from chengxin.errors import DomainError
 from chengxin.exchange.cli import exchange_app
 from chengxin.keyring import cli as keyring_cli
 from chengxin.notices.cli import notices_app
+from chengxin.retention.cli import retention_app
 from chengxin.settings import Settings, get_settings
 
 app = typer.Typer(help="诚信 · 个人公共信用信息平台 命令行工具", no_args_is_help=True,
@@ -33,6 +34,7 @@ app.add_typer(accounts_cli.app, name="accounts")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(notices_app, name="notices")
 app.add_typer(exchange_app, name="exchange")
+app.add_typer(retention_app, name="retention")
 keyring_cli.register(keys_app)
 backup_cli.register(app)
 authorisations_cli.register(app, keys_app)
@@ -309,7 +311,7 @@ app.add_typer(jobs_app, name="jobs")
 @jobs_app.command("run")
 def jobs_run() -> None:
     """执行一次定时任务（幂等）：名单期满通知、回调投递重试、异常使用扫描、归集告知与公示期满通知、
-    异议超期督办、修复超期提醒、通知投递、查询日志封存与签名树头。"""
+    异议超期督办、修复超期提醒、通知投递、查询日志封存与签名树头、负面信息到期删除（每天一次）。"""
     from chengxin.crypto import load_keys
     from chengxin.db import make_sessionmaker
     from chengxin.jobs import run_once
@@ -323,7 +325,8 @@ def jobs_run() -> None:
                   f"待重试 {run.retried}，放弃 {run.failed}，新告警 {run.alerts} 条，"
                   f"归集告知 {run.collection_notices} 条，公示期满通知 {run.publicity_ended} 条，"
                   f"异议超期督办 {run.objections_escalated} 件，修复超期 {run.repairs_overdue} 件，"
-                  f"送达通知 {run.notices_delivered} 条，封存查询记录 {run.sealed} 条")
+                  f"送达通知 {run.notices_delivered} 条，封存查询记录 {run.sealed} 条，"
+                  f"到期删除事项 {run.retention_purged} 件")
 
 
 def _write_report(session, batch_id: str, path: Path) -> None:

@@ -32,6 +32,7 @@ from chengxin.publicity.rules import default_tiers
 from chengxin.records import repository as records_repo
 from chengxin.records.imports import interrupt_abandoned_imports
 from chengxin.repairs import service as repairs
+from chengxin.retention import service as retention
 from chengxin.settings import Settings, get_settings
 from chengxin.signing import Signer, load_signer
 from chengxin.watch import service as watch
@@ -55,6 +56,7 @@ class JobRun:
     imports_interrupted: int = 0  # batches left running by a process that is gone, marked interrupted
     rejected_rows_deleted: int = 0  # refused rows of uploads past CHENGXIN_REJECTED_ROWS_DAYS, deleted
     check_results_deleted: int = 0  # batch-check result files past CHENGXIN_CHECK_RESULTS_DAYS, deleted
+    retention_purged: int = 0  # negative matters past retention (or repaired, where so set), deleted once a day
 
 
 def run_once(factory: sessionmaker[Session], keys: Keys, as_of: date | None = None,
@@ -72,11 +74,13 @@ def run_once(factory: sessionmaker[Session], keys: Keys, as_of: date | None = No
         now = utcnow()
         rejected = records_repo.purge_rejected(session, now)
         results = checks_repo.purge_batch_results(session, now)
+    # Before sealing: the purge never touches the access log, and this run's seal covers what it read.
+    purged = _purge(factory, settings, as_of or today())
     with unit_of_work(factory) as session:  # the planner's statistics follow the data (SQLite)
         refresh_statistics(session.connection())
     return JobRun(expired, run.delivered, run.retried, run.failed, scanned.raised,
                   _seal(factory, signer, settings), sent.delivered, *cases, imports_interrupted=interrupted,
-                  rejected_rows_deleted=rejected, check_results_deleted=results)
+                  rejected_rows_deleted=rejected, check_results_deleted=results, retention_purged=purged)
 
 
 def _cases(factory: sessionmaker[Session], on: date, settings: Settings) -> tuple[int, int, int, int]:
@@ -93,6 +97,16 @@ def _cases(factory: sessionmaker[Session], on: date, settings: Settings) -> tupl
     with unit_of_work(factory) as session:
         overdue = repairs.flag_overdue(session, on)
     return collected, ended, escalated, overdue
+
+
+def _purge(factory: sessionmaker[Session], settings: Settings, on: date) -> int:
+    """The daily retention purge; a failure is logged and leaves the other jobs running (the batches
+    already committed stay done; tomorrow's run, or the next, takes up the rest)."""
+    try:
+        return retention.daily(factory, settings, on)
+    except Exception as exc:
+        log.error("到期删除失败：%s", type(exc).__name__)
+        return 0
 
 
 def _seal(factory: sessionmaker[Session], signer: Signer | None, settings: Settings) -> int:

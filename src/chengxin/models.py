@@ -29,5 +29,6 @@ def import_all() -> None:
     from chengxin.remedies import models as _remedies  # noqa: F401
     from chengxin.repairs import models as _repairs  # noqa: F401
     from chengxin.reports import models as _reports  # noqa: F401
+    from chengxin.retention import models as _retention  # noqa: F401
     from chengxin.tipoffs import models as _tipoffs  # noqa: F401
     from chengxin.watch import models as _watch  # noqa: F401

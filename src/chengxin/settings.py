@@ -155,6 +155,13 @@ class Settings(BaseSettings):
                                     "在信用办工作台提示")
     exchange_max_batch_bytes: int = Field(64 * 1024 * 1024, ge=1024, description="接收的交换批次大小上限（字节）")
 
+    # Retention (issue 18 §6, R6): negative information is deleted some years after the behaviour ended.
+    retention_years: int = Field(5, ge=1, le=50, description="失信等负面信息自不良行为终止之日起保存的年数"
+                                 "（R6 缺省 5 年），期满由定期任务删除")
+    retention_purge_repaired: bool = Field(False, description="信用修复后即删除原失信信息、只留修复档案（兴山做法）；"
+                                           "缺省关闭，按地方规定开启")
+    retention_batch_size: int = Field(500, ge=1, le=100_000, description="到期删除时每个事务检查的事项数")
+
     @field_validator("population_registry")
     @classmethod
     def _known_registry(cls, value: str) -> str:

@@ -23,7 +23,7 @@ ROLE_HEADERS = {"records.submit": DEPT, "records.read_own": DEPT, "checks.run": 
                 "conflicts.resolve": OPERATOR, "workbench": DEPT, "files.read": DEPT,
                 "accounts.manage": as_role("platform_admin"), "reports.read": OPERATOR,
                 "reports.counter": OPERATOR, "repairs.counter": OPERATOR, "exchange.read": OPERATOR,
-                "exchange.manage": OPERATOR, "roster.read": OPERATOR}
+                "exchange.manage": OPERATOR, "roster.read": OPERATOR, "retention.read": OPERATOR}
 
 
 def _page_gets(app) -> dict[str, str]:
@@ -135,7 +135,7 @@ def test_every_page_renders_clean_for_its_role(client, session, keys, signer):
             "/verify", "/console/reports", "/console/reports/counter", "/me/credential",
             "/verify/credential", "/console/exchange", "/console/assessment/coverage",
             "/console/roster", "/console/listing", "/console/listing/new",
-            "/console/listing/{procedure_id}", "/me/listing"} <= seen
+            "/console/listing/{procedure_id}", "/me/listing", "/console/retention"} <= seen
     names = client.get("/api/v1/conflicts", headers=OPERATOR, params={"kind": "person_name"}).json()["conflicts"]
     _assert_clean(client.get(f"/console/conflicts/{names[0]['id']}", headers=OPERATOR), "a name conflict")
 

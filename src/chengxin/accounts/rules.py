@@ -77,6 +77,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "reports.counter": frozenset({"operator"}),
     "exchange.read": frozenset({"operator", "auditor"}),
     "exchange.manage": frozenset({"operator"}),
+    "retention.read": frozenset({"operator", "auditor"}),
     # The staff workbench: every role that works in the console (not a person, not a third party).
     "workbench": frozenset({"platform_admin", "operator", "submitter", "checker", "auditor"}),
 }

@@ -39,6 +39,7 @@ from chengxin.records import rejects
 from chengxin.records import repository as repo
 from chengxin.records.models import Batch, Record
 from chengxin.records.rules import Issue, RowContext, ValidatedRows, ValidRow, validate_rows
+from chengxin.retention import repository as retention_repo
 from chengxin.settings import Settings
 
 
@@ -289,6 +290,10 @@ class Collector:
         latest = repo.current_versions(self.session, dept, [r.source_record_id for r in valid])
         if known is not None:
             latest.update(known.versions)
+        # Matters deleted after repair (兴山) stay deleted: the department's next full upload does not
+        # bring them back as new ones.
+        purged = retention_repo.repaired_sources(self.session, dept, [
+            r.source_record_id for r in valid if r.source_record_id not in latest])
         records = plan.records
         pending: dict[str, int] = {}  # source id -> index in `records` of a version made now
         superseded = plan.superseded
@@ -319,6 +324,10 @@ class Collector:
                     matter_id = record_id
             else:
                 cur = latest.get(sid)
+                if cur is None and sid in purged:
+                    unchanged += 1
+                    result.issues.append(_purged_issue(row.row))
+                    continue
                 if cur is None:
                     version = 1
                     matter_id = record_id  # a new matter, named after its first version
@@ -437,6 +446,11 @@ class Collector:
 def _conflict_issue(row: int) -> Issue:
     return Issue(row, "name", "PERSON_NAME_CONFLICT",
                  "该证件号码在平台登记的姓名与本行姓名不一致：记录已接收，登记姓名未改变，已提交信用办核实", "warning")
+
+
+def _purged_issue(row: int) -> Issue:
+    return Issue(row, "source_record_id", "RECORD_PURGED_AFTER_REPAIR",
+                 "该事项已信用修复，原信息已按规定删除、只存档修复情况，不再归集", "warning")
 
 
 def _ended_issue(row: int, ended: str, *, changed: bool) -> Issue:

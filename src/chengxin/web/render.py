@@ -74,6 +74,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("/console/roster", "职业信用档案", "roster.read"),
     ("/console/editions/catalog", "目录与措施修订", "catalog.manage"),
     ("/console/exchange", "平台交换", "exchange.read"),
+    ("/console/retention", "到期删除", "retention.read"),
     ("/console/accounts", "账号管理", "accounts.manage"),
     ("/console/departments", "部门管理", "accounts.manage"),
 )

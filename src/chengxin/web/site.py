@@ -82,8 +82,8 @@ def install(app: FastAPI) -> None:
     from chengxin.disclosure.pages import router as disclosure_pages
     from chengxin.editions.pages import router as editions_pages
     from chengxin.exchange.pages import router as exchange_pages
-    from chengxin.listing.pages import router as listing_pages
     from chengxin.explanations.pages import router as explanations_pages
+    from chengxin.listing.pages import router as listing_pages
     from chengxin.lists.pages import router as lists_pages
     from chengxin.notices.pages import router as notices_pages
     from chengxin.objections.pages import router as objections_pages
@@ -92,6 +92,7 @@ def install(app: FastAPI) -> None:
     from chengxin.repairs.counter import router as repairs_counter_pages
     from chengxin.repairs.pages import router as repairs_pages
     from chengxin.reports.pages import router as reports_pages
+    from chengxin.retention.pages import router as retention_pages
     from chengxin.roster.pages import router as roster_pages
     from chengxin.sanctions.pages import router as measures_pages
     from chengxin.tipoffs.pages import router as tipoffs_pages
@@ -108,6 +109,6 @@ def install(app: FastAPI) -> None:
                    objections_pages, repairs_counter_pages, repairs_pages, notices_pages, articles_pages,
                    assessment_pages, lists_pages, editions_pages, conflicts_pages, workbench_pages, admin_pages,
                    reports_pages, exchange_pages, roster_pages, listing_pages, explanations_pages,
-                   remedies_pages):
+                   remedies_pages, retention_pages):
         app.include_router(router, dependencies=page_deps)
     app.include_router(credentials_pages, dependencies=page_deps)
