@@ -2,7 +2,7 @@
 explanations, extensions and pending reconsiderations or lawsuits on matters (issue 18 §3)
 
 Revision ID: b7repair0018
-Revises: b6exchange0015
+Revises: b7listing0017
 Create Date: 2026-12-08 01:30:00
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import chengxin.coltypes
 
 revision: str = 'b7repair0018'
-down_revision: str | None = 'b6exchange0015'
+down_revision: str | None = 'b7listing0017'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -2,7 +2,7 @@
 derived at collection (issue 18 §4)
 
 Revision ID: b7catalog0019
-Revises: b6exchange0015
+Revises: b7repair0018
 Create Date: 2026-12-08 01:40:00
 
 Existing rows are backfilled the way collection now derives a domain (chengxin.catalog.domain),
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'b7catalog0019'
-down_revision: str | None = 'b6exchange0015'
+down_revision: str | None = 'b7repair0018'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

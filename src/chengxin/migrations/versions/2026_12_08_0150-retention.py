@@ -1,7 +1,7 @@
 """retention: purge run reports and the archive of repaired matters (issue 18 §6)
 
 Revision ID: b7retention0020
-Revises: b6exchange0015
+Revises: b7catalog0019
 Create Date: 2026-12-08 01:50:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import chengxin.coltypes
 
 revision: str = 'b7retention0020'
-down_revision: str | None = 'b6exchange0015'
+down_revision: str | None = 'b7catalog0019'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
