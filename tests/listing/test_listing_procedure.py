@@ -38,6 +38,7 @@ def test_notice_statement_decision_on_working_days(client, session, settings, ke
     (notice,) = _notices(session, "listing_notice")
     assert FACTS in notice.body and BASIS in notice.body and "2026-10-13" in notice.body
     assert proc["measures"][0]["name"] in notice.body and "陈述、申辩" in notice.body and "36 个月" in notice.body
+    assert "“列入告知”页面" in notice.body  # where the person states their case: /me/listing
     assert check(client, cid(801), "honours").json()["decision"] == "clear"  # told, not listed
 
     clock.set(date(2026, 10, 13))  # the last day of the period: too early without a statement

@@ -48,3 +48,10 @@ def test_decision_waits_for_the_statement_or_the_period():
     assert rules.decision_refusal("noticed", False, due, date(2026, 10, 14)) is None
     assert rules.decision_refusal("stated", True, due, date(2026, 10, 9)) is None
     assert rules.decision_refusal("listed", True, due, date(2026, 10, 14))[0] == "LISTING_PROCEDURE_CLOSED"
+
+
+def test_the_repair_route_says_when_and_where_or_that_there_is_none():
+    route = rules.repair_route(rules.RepairRoute("市人社局", True, date(2027, 10, 14), 12, ("已履行法定义务",)))
+    assert "自 2027-10-14 起" in route and "“信用修复”页面" in route and "市人社局" in route
+    assert "已履行法定义务" in route
+    assert "不得修复" in rules.repair_route(rules.RepairRoute("市人社局", False, None, 12, ()))

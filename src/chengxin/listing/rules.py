@@ -81,7 +81,7 @@ def notice_body(n: Notice) -> str:
             f"拟采取的惩戒措施（依措施清单）：{measures}\n"
             f"列入期限：自决定之日起 {n.term_months} 个月。\n"
             f"您有权陈述、申辩：请在 {n.due_label} 前（告知送达后 {n.days} 个工作日内）通过本平台"
-            f"“我的信用”页面提交，或到信用办窗口由工作人员代为录入。期满未提出的，视为放弃陈述、申辩。")
+            f"“列入告知”页面提交，或到信用办或{n.department}窗口由工作人员代为录入。期满未提出的，视为放弃陈述、申辩。")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +90,6 @@ class RepairRoute:
 
     department: str
     repairable: bool
-    court: bool
     earliest: date | None
     min_months: int
     methods: Sequence[str]
@@ -103,8 +102,8 @@ def repair_route(r: RepairRoute) -> str:
     when = (f"自 {r.earliest.isoformat()} 起（最短公示期 {r.min_months} 个月届满后）" if r.earliest and r.min_months
             else "履行义务、纠正失信行为后")
     methods = "、".join(r.methods)
-    return (f"信用修复：您可{when}通过本平台“我的信用”页面或信用办窗口申请信用修复（一处申请），"
-            f"由作出本决定的{r.department}负责审核、信用办协调；须已纠正失信行为、履行义务并作出信用承诺，"
+    return (f"信用修复：您可{when}通过本平台“信用修复”页面申请信用修复（一处申请），"
+            f"由信用办会同作出本决定的{r.department}办理；须已纠正失信行为、履行义务并作出信用承诺，"
             f"修复方式：{methods}。修复后停止公示和共享，惩戒措施解除。")
 
 

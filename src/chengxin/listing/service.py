@@ -31,7 +31,7 @@ from chengxin.publicity.rules import add_months, default_tiers, earliest_repair_
 from chengxin.repairs.rules import default_rules as repair_rules
 from chengxin.sanctions.measures import default_measures
 from chengxin.settings import Settings
-from chengxin.workdays import add_working_days, deadline_of
+from chengxin.workdays import add_working_days
 
 SEVERITY = "serious"  # the black list is the serious-dishonesty list
 
@@ -152,7 +152,7 @@ def decide(session: Session, catalog: Catalog, settings: Settings, caller: Calle
     tier = default_tiers()[m.severity or SEVERITY]
     item = catalog.item(p.item_code) if p.item_code else None
     route = rules.repair_route(rules.RepairRoute(
-        department, item.repairable if item else True, False, earliest_repair_day(day, tier), tier.min_months,
+        department, item.repairable if item else True, earliest_repair_day(day, tier), tier.min_months,
         [x.name for x in repair_rules().methods.values() if tier.code in x.tiers]))
     text = rules.decision_body(department, name, p.basis, [x["name"] for x in p.measures], m.start_date,
                                m.planned_end, p.reasons, answer, route)
@@ -172,7 +172,3 @@ def withdraw(session: Session, settings: Settings, p: ListingProcedure, reasons:
                     body=f"{_department(session, p.department_code)}已撤回{p.noticed_on.isoformat()}送达的列入告知，"
                          f"不再将您列入（理由：{p.reasons[:500]}）。", settings=settings)
     return p
-
-
-def due_label(p: ListingProcedure) -> str:
-    return deadline_of(p.statement_due).label()
