@@ -4,6 +4,8 @@ repair; editable and withdrawable; length-limited; it changes nothing about the 
 
 from __future__ import annotations
 
+from chengxin.creditfile.schemas import MatterOut
+from chengxin.reports.content import line
 from helpers import DEPT, OPERATOR, PNG, as_person, cid, days_ago, error_code, own_record, penalty, submit, with_csrf
 
 TEXT = "罚款已于上月缴清；当时因店面装修未及时办理变更登记。"
@@ -37,6 +39,9 @@ def test_an_explanation_is_shown_with_the_matter_everywhere_and_can_be_edited_an
     assert _explained(dept, rec["id"])["text"] == TEXT
     page = client.get("/me/file", headers=person).text
     assert TEXT in page and f"/me/matters/{rec['id']}/explanation" in page and "修改解释" in page
+    # The credit report shows it with the matter, too.
+    matter = next(m for c in own["categories"] for m in c["matters"] if m["id"] == rec["id"])
+    assert ("本人解释", TEXT) in line(MatterOut.model_validate(matter)).fields
     # It changes nothing about the matter: still published.
     assert own_record(client, person, "SCJG-2026-001811")["publicity"]["status"] == "in_publicity"
     # Edited: the new text replaces the old one.

@@ -4,6 +4,8 @@ department (or the office) with its effect: the matter stays in effect and every
 
 from __future__ import annotations
 
+from chengxin.creditfile.schemas import MatterOut
+from chengxin.reports.content import line
 from helpers import (
     DEPT,
     HR,
@@ -53,6 +55,7 @@ def test_a_reconsideration_is_shown_everywhere_and_a_revocation_ends_the_matter(
     # The person's file, the department's view and the matter page say so; the matter is still in effect.
     card = _card(client, person, matter)
     assert card["status_label"] == "行政复议中" and card["state"] == "in_effect"
+    assert "行政复议中（示复〔2026〕12号）" in line(MatterOut.model_validate(card)).marks  # and in a credit report
     assert "行政复议中" in client.get("/me/file", headers=person).text
     dept = client.post("/api/v1/files/query", headers=DEPT, json={"id_number": number, "purpose": "核查"}).json()
     assert next(m for c in dept["categories"] for m in c["matters"] if m["id"] == matter)["appeal"]["status"] \

@@ -110,9 +110,9 @@ def eligibility(facts: Facts, as_of: date, tiers: dict[str, Tier], rules: Repair
     else:
         detail = "属于可以修复的信息" if facts.repairable else "法律、法规规定该信息不得修复"
     steps.append(Step("REPAIR_NOT_ALLOWED", "属于可修复信息", facts.repairable and not facts.court_list, detail))
-    steps.append(Step("REPAIR_DECIDED_ELSEWHERE", "由本平台的认定部门办理", facts.elsewhere is None,
-                      "由作出认定的部门办理修复" if facts.elsewhere is None
-                      else f"该信息由{facts.elsewhere}认定，请向该平台申请信用修复，修复结果将同步到本平台"))
+    if facts.elsewhere is not None:  # said only when it stops the application: a local matter needs no line
+        steps.append(Step("REPAIR_DECIDED_ELSEWHERE", "由本平台的认定部门办理", False,
+                          f"该信息由{facts.elsewhere}认定，请向该平台申请信用修复，修复结果将同步到本平台"))
     steps.append(Step("REPAIR_ALREADY_REPAIRED", "尚未修复", not facts.repaired,
                       "尚未修复" if not facts.repaired else "该信息已经修复"))
     steps.append(Step("REPAIR_ALREADY_PENDING", "没有在办的修复申请", not facts.pending,

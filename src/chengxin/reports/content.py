@@ -132,6 +132,8 @@ def line(m: MatterOut) -> Line:
         marks.append(f"已信用修复（{m.ended_on}）" if m.ended_on else "已信用修复")
     elif m.state in ("revoked", "court_deleted"):
         marks.append(m.state_label)
+    if m.appeal is not None and m.appeal.status == "pending":
+        marks.append(f"{m.appeal.status_label}（{m.appeal.case_number}）")
     pub = m.publicity
     publicity = f"{m.start_date} 至 {pub.ends_on}（{pub.label}）" if pub.ends_on is not None else pub.label
     listing = None
@@ -143,6 +145,11 @@ def line(m: MatterOut) -> Line:
                                      and _text(f.value)), None)
     fields = tuple((f.label, _text(f.value)) for f in record_fields
                    if _text(f.value) and not (reference and _text(f.value) == reference))
+    # What the person and the deciding department added (R14): shown with the matter wherever it is shown.
+    if m.extension is not None and m.extension.effect:
+        fields += (("延期履行", m.extension.effect),)
+    if m.explanation is not None:
+        fields += (("本人解释", m.explanation.text),)
     return Line(item_name=m.item_name, nature=m.nature, nature_label=m.nature_label,
                 severity_label=m.severity_label or "—", department=m.department_name,
                 reference=reference or "—", decided_on=m.start_date, basis=m.legal_basis or "—",
