@@ -26,9 +26,9 @@ TAX = as_dept("tax")
 HONOURS = "honours"
 
 
-def _matter(client, session, settings, keys, n: int):
+def _matter(client, session, settings, keys, n: int, **extra: str):
     number = cid(n)
-    assert submit(client, [penalty(n, id_number=number, decision_date=days_ago(20))]).status_code == 201
+    assert submit(client, [penalty(n, id_number=number, decision_date=days_ago(20), **extra)]).status_code == 201
     person = as_person(session, settings, keys, number)
     return number, person, own_record(client, person, f"SCJG-2026-{n:06d}")["id"]
 
@@ -43,7 +43,9 @@ APPEAL = {"kind": "reconsideration", "case_number": "示复〔2026〕12号", "bo
 
 
 def test_a_reconsideration_is_shown_everywhere_and_a_revocation_ends_the_matter(client, session, settings, keys):
-    number, person, matter = _matter(client, session, settings, keys, 1841)
+    # Serious: the honours measure that still applies during the review (P-PXPY-02) reaches serious records.
+    number, person, matter = _matter(client, session, settings, keys, 1841, severity="serious",
+                                     severity_reason="情节严重")
     other = client.post(f"/api/v1/matters/{matter}/appeals", headers=TAX, json=APPEAL)
     assert other.status_code == 404 and error_code(other) == "MATTER_NOT_FOUND"
     made = client.post(f"/api/v1/matters/{matter}/appeals", headers=DEPT, json=APPEAL)

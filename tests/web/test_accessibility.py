@@ -154,6 +154,9 @@ def addresses(live: Live) -> dict[str, str]:
             "/console/editions/{kind}/entries/{code}": "/console/editions/measures/entries/P-GWY-01",
             "/console/lists/{entry_id}/file": f"/console/lists/{entry}/file",
             "/console/listing/{procedure_id}": f"/console/listing/{procedure}",
+            "/console/matters/{matter_id}": f"/console/matters/{record}",
+            "/me/matters/{matter_id}/explanation": f"/me/matters/{record}/explanation",
+            "/me/matters/{matter_id}/extension": f"/me/matters/{record}/extension",
             "/console/accounts/{account_id}": f"/console/accounts/{account}",
             "/dept/checks/batches/{check_batch_id}": check_batch.headers["location"]}
 

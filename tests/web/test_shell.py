@@ -87,7 +87,8 @@ def test_each_audience_sees_only_its_own_menu(client, session, keys):
     office = _menu(client.get("/console/repairs", headers=OPERATOR).text)
     assert "/console/repairs" in office and not any(h.startswith(("/me/", "/public/")) or h == "/" for h in office)
     clerk = _menu(client.get("/dept/uploads", headers=DEPT).text)
-    assert "/dept/uploads" in clerk and "/console/repairs" not in clerk and "/public/lists" not in clerk
+    # A department decides the repairs of its own matters (R14): its queue is in its menu.
+    assert "/dept/uploads" in clerk and "/console/repairs" in clerk and "/public/lists" not in clerk
     auditor = _menu(client.get("/audit/log", headers=as_role("auditor")).text)
     assert "/audit/log" in auditor and "/dept/uploads" not in auditor and "/measures" not in auditor
 

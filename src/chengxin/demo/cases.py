@@ -57,8 +57,11 @@ def seed_cases(factory: sessionmaker[Session], settings: Settings, keys: Keys, c
     signer = load_signer(settings)
     with unit_of_work(factory) as session:
         # A kind already there counts as done (the cases of the first run, or of people trying the demo).
-        have = {"objections": count if _count(session, Objection) else 0,
-                "repairs": count if _count(session, Repair) else 0}
+        # Cases are seeded once: a database that already has objections had its turn (a first run on
+        # a small population may find no record ready for repair; a rerun must not add one later).
+        seeded = bool(_count(session, Objection))
+        have = {"objections": count if seeded else 0,
+                "repairs": count if seeded or _count(session, Repair) else 0}
         negatives = list(session.scalars(select(Matter).where(
             Matter.nature == "negative", Matter.subject_kind == "person", Matter.origin == "record",
             Matter.ended_on.is_(None)).order_by(Matter.id).limit(200)))
