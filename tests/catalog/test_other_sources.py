@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from chengxin.catalog.rules import CatalogError, default_catalog, parse_catalog
-from helpers import as_dept, check, cid, file_of, submit
+from helpers import as_dept, check, cid, days_ago, file_of, submit
 
 ASSOC = as_dept("assoc_construction")
 PBOC = as_dept("pboc")
@@ -18,7 +18,7 @@ PBOC = as_dept("pboc")
 
 def _member(n: int, code: str, ref: str, **fields: Any) -> dict[str, Any]:
     return {"item_code": code, "id_number": cid(n), "name": "王五", "source_record_id": ref,
-            "decision_date": "2026-09-01", "fields": fields}
+            "decision_date": days_ago(60), "fields": fields}
 
 
 def test_associations_are_sources_of_their_own_kind() -> None:
@@ -36,7 +36,7 @@ def test_an_association_submits_its_items_and_nothing_else(client) -> None:
         ASSOC)
     assert res.status_code == 201 and res.json()["created"] == 2, res.json()
     penalty = {"item_code": "XZCF-02", "id_number": cid(62), "name": "赵六", "source_record_id": "XH-3",
-               "decision_date": "2026-09-01", "fields": {"decision_no": "1", "violation": "x",
+               "decision_date": days_ago(60), "fields": {"decision_no": "1", "violation": "x",
                                                         "penalty_type": "警告", "authority": "市建筑业协会"}}
     refused = submit(client, [penalty], ASSOC).json()
     assert refused["created"] == 0 and refused["issue_counts"] == {"RECORD_DEPARTMENT_NOT_SOURCE": 1}

@@ -32,7 +32,7 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touc
 DESK = {"viewport": {"width": 1280, "height": 800}}
 PERSON = "person"
 # Routes that answer a file to download, not a page.
-DOWNLOAD = re.compile(r"\.json$|\.xlsx$|\.\{kind\}$|/evidence/")
+DOWNLOAD = re.compile(r"\.json$|\.xlsx$|\.yaml$|\.\{kind\}$|/evidence/")
 
 
 def _permission(route: APIRoute) -> str:
