@@ -108,6 +108,14 @@ def submit(client: Any, records: list[dict[str, Any]], headers: dict[str, str] =
                        headers=headers)
 
 
+def listing_notice(decided: str, days: int = 20) -> dict[str, str]:
+    """The notice fields a locally decided black-list record carries (R13): served `days` before `decided`."""
+    from datetime import date, timedelta
+
+    served = date.fromisoformat(decided) - timedelta(days=days)
+    return {"notice_date": served.isoformat(), "notice_doc_no": f"告〔{served.year}〕{days}号"}
+
+
 def file_of(client: Any, id_number: str, **body: Any) -> Any:
     return client.post("/api/v1/files/query", json={"id_number": id_number, **body},
                        headers=OPERATOR)

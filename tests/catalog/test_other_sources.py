@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from chengxin.catalog.rules import CatalogError, default_catalog, parse_catalog
-from helpers import as_dept, check, cid, days_ago, file_of, submit
+from helpers import as_dept, check, cid, days_ago, file_of, listing_notice, submit
 
 ASSOC = as_dept("assoc_construction")
 PBOC = as_dept("pboc")
@@ -71,7 +71,7 @@ def test_an_association_may_not_report_dishonesty_nor_share_a_departments_item()
 def test_the_credit_agency_black_list_lists_and_hits_measures_as_its_basis_allows(client) -> None:
     row = _member(63, "ZXJG-01", "PBOC-ZX-1", person_role="法定代表人或者主要负责人", agency_name="某某征信有限公司",
                   violation="未经同意查询个人信息并对外提供", decision_no="银罚决字〔2026〕1号",
-                  authority="中国人民银行市分行")
+                  authority="中国人民银行市分行", **listing_notice(days_ago(60)))
     res = submit(client, [row], PBOC)
     assert res.json()["created"] == 1, res.json()
     civil = check(client, cid(63), "civil_service_recruitment").json()

@@ -11,7 +11,7 @@ from chengxin.access.models import AccessEntry
 from chengxin.checks import endpoints as check_endpoints
 from chengxin.matters import service as matters
 from chengxin.matters.models import Matter
-from helpers import COURT, HR, OPERATOR, as_dept, as_role, check, cid, court_case, submit
+from helpers import COURT, HR, OPERATOR, as_dept, as_role, check, cid, court_case, listing_notice, submit
 
 USCC = "91350100M000100Y43"
 
@@ -135,7 +135,7 @@ def test_organisation_listing_reaches_its_legal_representative(client):
     assert res.status_code == 200
     org_row = {"item_code": "YZSX-02", "uscc": USCC, "org_name": "某某建筑劳务有限公司",
                "source_record_id": "NMG-1", "decision_date": "2026-04-01",
-               "fields": {"person_role": "用人单位",
+               "fields": {**listing_notice("2026-04-01"), "person_role": "用人单位",
                           "circumstance": "克扣、无故拖欠农民工工资达到认定拒不支付劳动报酬罪数额标准",
                           "authority": "市人力资源和社会保障局"}}
     assert submit(client, [org_row], headers=HR).json()["created"] == 1

@@ -11,7 +11,7 @@ from chengxin.access.models import AccessEntry
 from chengxin.callers import Caller
 from chengxin.checks import repository as repo
 from chengxin.checks.models import Check, CheckHit
-from helpers import COURT, HR, cid, court_case, penalty, submit
+from helpers import COURT, HR, cid, court_case, listing_notice, penalty, submit
 
 USCC = "91350100M000100Y43"
 
@@ -29,7 +29,7 @@ def test_check_reads_match_the_orm_queries(client, session, keys):
     assert res.status_code == 200
     res = submit(client, [{"item_code": "YZSX-02", "uscc": USCC, "org_name": "某某建筑劳务有限公司",
                      "source_record_id": "NMG-1", "decision_date": "2026-04-01",
-                     "fields": {"person_role": "用人单位",
+                     "fields": {**listing_notice("2026-04-01"), "person_role": "用人单位",
                                 "circumstance": "克扣、无故拖欠农民工工资达到认定拒不支付劳动报酬罪数额标准",
                                 "authority": "市人力资源和社会保障局"}}], headers=HR)
     assert res.json()["created"] == 1, res.json()
@@ -110,7 +110,7 @@ def test_a_group_written_in_one_statement_reads_back_as_decided(client, app, ses
     assert submit(client, [court_case(1)], headers=COURT).json()["created"] == 1
     assert submit(client, [{
         "item_code": "YZSX-02", "uscc": USCC, "org_name": "某某建筑劳务有限公司", "source_record_id": "NMG-2",
-        "decision_date": "2026-04-01", "fields": {
+        "decision_date": "2026-04-01", "fields": {**listing_notice("2026-04-01"),
             "person_role": "用人单位", "circumstance": "克扣、无故拖欠农民工工资达到认定拒不支付劳动报酬罪数额标准",
             "authority": "市人力资源和社会保障局"}}], headers=HR).json()["created"] == 1
     caller = Caller("checker", department_code="human_resources", account_id="acc-hr")

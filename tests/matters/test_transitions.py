@@ -32,6 +32,7 @@ from helpers import (
     cid,
     court_case,
     days_ago,
+    listing_notice,
     matters_of,
     penalty,
     submit,
@@ -141,7 +142,7 @@ def make_penalty(client, session, keys, path):
 
 def make_listed(client, session, keys, path):
     row = {"item_code": "YZSX-02", "id_number": path.number, "name": path.person, "source_record_id": "RS-802",
-           "decision_date": days_ago(400), "fields": {
+           "decision_date": days_ago(400), "fields": {**listing_notice(days_ago(400)),
                "person_role": "法定代表人或者主要负责人",
                "circumstance": "克扣、无故拖欠农民工工资达到认定拒不支付劳动报酬罪数额标准",
                "authority": "市人力资源和社会保障局"}}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from helpers import DEPT, HR, OPERATOR, as_dept, check, cid, file_of, penalty, submit
+from helpers import DEPT, HR, OPERATOR, as_dept, check, cid, file_of, listing_notice, penalty, submit
 
 USCC = "91350100M000100Y43"
 
@@ -70,7 +70,7 @@ def _listed_with_representative(client) -> None:
     assert res.status_code == 200 and res.json()["registered_by"] == "human_resources"
     org_row = {"item_code": "YZSX-02", "uscc": USCC, "org_name": HR_ORG, "source_record_id": "NMG-1",
                "decision_date": "2026-04-01",
-               "fields": {"person_role": "用人单位",
+               "fields": {**listing_notice("2026-04-01"), "person_role": "用人单位",
                           "circumstance": "克扣、无故拖欠农民工工资达到认定拒不支付劳动报酬罪数额标准",
                           "authority": "市人力资源和社会保障局"}}
     assert submit(client, [org_row], headers=HR).json()["created"] == 1

@@ -13,7 +13,21 @@ from chengxin.matters.models import Matter
 from chengxin.notices.models import Notice
 from chengxin.publicity.rules import default_tiers, earliest_repair_day
 from chengxin.signing import canonical_json
-from helpers import DEPT, HR, OPERATOR, PNG, as_person, as_role, check, cid, days_ago, own_record, penalty, submit
+from helpers import (
+    DEPT,
+    HR,
+    OPERATOR,
+    PNG,
+    as_person,
+    as_role,
+    check,
+    cid,
+    days_ago,
+    listing_notice,
+    own_record,
+    penalty,
+    submit,
+)
 
 ME = "/api/v1/me/repairs"
 HONOURS = "honours"
@@ -106,7 +120,7 @@ def test_an_approved_repair_stops_publicity_sharing_and_checks_but_stays_in_the_
 def test_a_repaired_black_list_entry_leaves_the_list_and_stops_blocking(client, session, settings, keys):
     number = cid(403)
     row = {"item_code": "YZSX-02", "id_number": number, "name": "钱七", "source_record_id": "RS-QX-403",
-           "decision_date": days_ago(400), "fields": {
+           "decision_date": days_ago(400), "fields": {**listing_notice(days_ago(400)),
                "person_role": "法定代表人或者主要负责人",
                "circumstance": "克扣、无故拖欠农民工工资达到认定拒不支付劳动报酬罪数额标准",
                "authority": "市人力资源和社会保障局"}}

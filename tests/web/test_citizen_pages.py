@@ -35,6 +35,7 @@ from helpers import (
     court_case,
     days_ago,
     error_code,
+    listing_notice,
     own_record,
     penalty,
     submit,
@@ -55,7 +56,8 @@ def _wage_case(n: int, decided: int = 400, **changes: object) -> dict:
     """A person put on the black list for unpaid migrant workers' wages (YZSX-02, repairable)."""
     return {"item_code": "YZSX-02", "id_number": cid(n), "name": "李四", "source_record_id": f"RS-2026-{n:06d}",
             "decision_date": days_ago(decided),
-            "fields": {"person_role": "直接负责的主管人员", "authority": "市人力资源和社会保障局",
+            "fields": {**listing_notice(days_ago(decided)), "person_role": "直接负责的主管人员",
+                       "authority": "市人力资源和社会保障局",
                        "circumstance": "克扣、无故拖欠农民工工资达到认定拒不支付劳动报酬罪数额标准"}, **changes}
 
 

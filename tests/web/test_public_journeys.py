@@ -8,7 +8,7 @@ from browser_tab import Tab, person_sign_in, sign_in
 from live_server import DEBTOR
 from playwright.sync_api import expect
 
-from helpers import cid, days_ago
+from helpers import cid, days_ago, listing_notice
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 DESK = {"viewport": {"width": 1280, "height": 860}}
@@ -39,7 +39,7 @@ def _list_an_organisation(browser, live) -> None:
         assert org.ok, org.text()
         sent = api.post(f"{live.url}/api/v1/records/batches", data={"records": [{
             "item_code": "YZSX-04", "uscc": USCC, "org_name": "某某食品有限公司", "source_record_id": "SJ-2026-1",
-            "decision_date": days_ago(20), "fields": {
+            "decision_date": days_ago(20), "fields": {**listing_notice(days_ago(20)),
                 "person_role": "生产经营者", "product_field": "食品", "circumstance": "生产经营用病死畜禽肉加工的食品",
                 "decision_no": "市监严重失信〔2026〕1号", "authority": "市市场监督管理局"}}]})
         assert sent.status == 201, sent.text()

@@ -25,6 +25,7 @@ from helpers import (
     court_case,
     days_ago,
     error_code,
+    listing_notice,
     penalty,
     submit,
     with_csrf,
@@ -42,7 +43,7 @@ def _org_case(n: int, **fields: str) -> dict:
     """A black-list record about an organisation (拖欠农民工工资, YZSX-02), decided 30 days ago."""
     return {"item_code": "YZSX-02", "uscc": USCC, "org_name": "某某建筑工程有限公司",
             "source_record_id": f"RS-2026-{n:06d}", "decision_date": days_ago(30),
-            "fields": {"person_role": "用人单位", "authority": "市人力资源和社会保障局",
+            "fields": {**listing_notice(days_ago(30)), "person_role": "用人单位", "authority": "市人力资源和社会保障局",
                        "circumstance": "因拖欠农民工工资违法行为引发群体性事件、极端事件造成严重不良社会影响",
                        **fields}}
 

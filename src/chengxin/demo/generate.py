@@ -48,6 +48,8 @@ def _value(rng: random.Random, spec: FieldSpec, decided: date, dept_name: str, n
     if t == "enum":
         return rng.choice(spec.values)
     if t == "date":
+        if spec.name == "notice_date":  # the listing notice is served before the decision (R13)
+            return (decided - timedelta(days=20)).isoformat()
         if spec.allow_future:
             return (decided + timedelta(days=rng.choice((365, 730, 1095)))).isoformat()
         return decided.isoformat()

@@ -205,6 +205,25 @@ def _extra_kinds(name: str) -> tuple[str | None, str | None]:
     return kinds
 
 
+# Court lists (R5) arrive decided by the court under its own rules, and records that arrive through
+# the exchange were checked where they were decided: neither carries the local notice.
+COURT_ONLY = {"court"}
+
+
+def _listing_notice_issues(row: int, data: Mapping[str, Any], decision: date | None) -> list[Issue]:
+    """A black-list record decided by a local department says when the person was told (R13,
+    国办发〔2020〕49号): the notice (告知书) with its number, served before the listing decision, so that
+    the person could state their case first. The statement period is the deciding department's own rule."""
+    notice, number = data.get("notice_date"), data.get("notice_doc_no")
+    if notice is None or not number:
+        return [Issue(row, "notice_date", "RECORD_LISTING_NOTICE_MISSING",
+                      "列入严重失信主体名单前须告知当事人并听取陈述、申辩：请填写列入告知书送达日期和文号")]
+    if decision is not None and date.fromisoformat(str(notice)) >= decision:
+        return [Issue(row, "notice_date", "RECORD_LISTING_NOTICE_LATE",
+                      "列入告知书须在列入决定之前送达：先告知并听取陈述、申辩，再作出列入决定")]
+    return []
+
+
 def validate_row(ctx: RowContext, row: int, raw: Mapping[str, object]) -> tuple[
     ValidRow | None, list[Issue]
 ]:
@@ -362,6 +381,8 @@ def validate_row(ctx: RowContext, row: int, raw: Mapping[str, object]) -> tuple[
         if value is not None:
             data[spec.name] = value
 
+    if item.list_type == "black" and not ctx.acting_department and set(item.source_departments) != COURT_ONLY:
+        errors.extend(_listing_notice_issues(row, data, decision))
     if (item.list_type == "black" and identifier is not None and identifier.birth_date is not None
             and decision is not None and decision < add_months(identifier.birth_date, ADULT_MONTHS)):
         errors.append(Issue(row, "id_number", "RECORD_MINOR_NOT_LISTABLE",
