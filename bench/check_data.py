@@ -42,6 +42,7 @@ from chengxin.clock import utcnow
 from chengxin.crypto import Keys
 from chengxin.db import make_engine, make_sessionmaker, unit_of_work
 from chengxin.demo import synth
+from chengxin.demo.generate import LISTING_NOTICE
 from chengxin.demo.generate import _value as field_value
 from chengxin.identity.rules import Identifier, parse_citizen_id
 from chengxin.lists.rules import Terms, default_terms
@@ -180,7 +181,7 @@ class Plan:
             else:
                 raw |= {"uscc": self.usccs[org], "org_name": self.org_names[org]}
             for spec in item.fields:
-                if spec.required or rng.random() < 0.6:
+                if spec.required or spec.name in LISTING_NOTICE or rng.random() < 0.6:
                     raw[spec.name] = field_value(rng, spec, decided, self.catalog.departments[dept], serial)
             out.setdefault(dept, []).append((serial, raw, who, org))
 

@@ -60,6 +60,7 @@ from chengxin.catalog.rules import default_catalog
 from chengxin.clock import today
 from chengxin.crypto import create_key_file, load_keys
 from chengxin.db import make_engine, make_sessionmaker, unit_of_work
+from chengxin.demo.generate import LISTING_NOTICE
 from chengxin.demo.generate import _value as demo_value
 from chengxin.demo.synth import citizen_id
 from chengxin.reports import service
@@ -134,7 +135,7 @@ def _rows(day: date, seed: int) -> dict[str, list[dict[str, Any]]]:
             # The court listing within its two years; the rest over the last three years.
             decided = day - timedelta(days=rng.randrange(120, 600) if code == "SFCP-01" else rng.randrange(10, 3 * 365))
             fields = {spec.name: demo_value(rng, spec, decided, catalog.departments[dept], serial)
-                      for spec in item.fields if spec.required or rng.random() < 0.7}
+                      for spec in item.fields if spec.required or spec.name in LISTING_NOTICE or rng.random() < 0.7}
             rows.setdefault(dept, []).append({
                 "item_code": code, "id_type": "citizen_id", "id_number": ID_NUMBER, "name": NAME,
                 "source_record_id": f"BENCH-RPT-{dept.upper()}-{serial:04d}", "decision_date": decided.isoformat(),

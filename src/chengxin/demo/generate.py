@@ -43,6 +43,10 @@ PHRASES = {
 }
 
 
+# A locally decided black-list record always says when its listing notice was served (R13).
+LISTING_NOTICE = frozenset({"notice_date", "notice_doc_no"})
+
+
 def _value(rng: random.Random, spec: FieldSpec, decided: date, dept_name: str, n: int) -> Any:
     t = spec.type
     if t == "enum":
@@ -204,7 +208,7 @@ def build_demo(settings: Settings, *, persons: int, seed: int, console: Console)
                 "decision_date": decided.isoformat(),
             }
             for spec in item.fields:
-                if spec.required or rng.random() < 0.6:
+                if spec.required or spec.name in LISTING_NOTICE or rng.random() < 0.6:
                     raw[spec.name] = _value(rng, spec, decided, catalog.departments[dept], serial)
             rows[dept].append((serial, raw))
 
@@ -233,7 +237,7 @@ def build_demo(settings: Settings, *, persons: int, seed: int, console: Console)
                    "source_record_id": f"{dept.upper()}-{decided.year}-{serial:08d}",
                    "decision_date": decided.isoformat()}
             for spec in item.fields:
-                if spec.required or rng.random() < 0.6:
+                if spec.required or spec.name in LISTING_NOTICE or rng.random() < 0.6:
                     raw[spec.name] = _value(rng, spec, decided, catalog.departments[dept], serial)
             rows[dept].append((serial, raw))
 
