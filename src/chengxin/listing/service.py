@@ -26,6 +26,7 @@ from chengxin.lists import service as lists
 from chengxin.lists.rules import default_terms
 from chengxin.matters.rules import LIST_LABELS
 from chengxin.notices import service as notices
+from chengxin.persons import counter
 from chengxin.persons import service as persons
 from chengxin.publicity.rules import add_months, default_tiers, earliest_repair_day
 from chengxin.repairs.rules import default_rules as repair_rules
@@ -105,8 +106,7 @@ def handled(session: Session, caller: Caller, procedure_id: str, *, office: bool
 
 
 def require_id_checked(checked: bool) -> None:
-    if not checked:
-        raise DomainError("LISTING_ID_NOT_CHECKED", "请先查验当事人的身份证件原件并确认", 422)
+    counter.require_id_checked(checked, prefix="LISTING", who="当事人")
 
 
 def state_case(session: Session, p: ListingProcedure, statement: str, *, via: str,

@@ -22,11 +22,10 @@ from chengxin.crypto import Keys
 from chengxin.departments import repository as departments
 from chengxin.errors import DomainError, NotFound
 from chengxin.exchange.rules import split_department
-from chengxin.identity.rules import parse_identifier
-from chengxin.keyring.service import resolve_one
 from chengxin.masking import ADULT_MONTHS
 from chengxin.matters import service as matters
 from chengxin.notices import service as notices
+from chengxin.persons import counter
 from chengxin.persons import repository as persons
 from chengxin.publicity.rules import Tier, add_months
 from chengxin.records import repository as records_repo
@@ -308,16 +307,5 @@ def queue_department(caller: Caller) -> str | None:
 
 def identify(session: Session, keys: Keys, *, id_type: str, id_number: str, name: str, checked: bool) -> str:
     """The applicant's subject key, once the clerk has checked the ID card and the name matches."""
-    if not checked:
-        raise DomainError("COUNTER_ID_NOT_CHECKED", "请先查验申请人的身份证件原件并勾选确认", 422)
-    try:
-        ident = parse_identifier(id_type, id_number)
-    except DomainError as err:
-        raise DomainError("ID_INVALID", err.message, 422) from err
-    key = resolve_one(session, keys, ident.id_type, ident.number)
-    person = persons.get(session, key)
-    if person is None:
-        raise DomainError("PERSON_NOT_FOUND", "平台中没有此人的信用档案", 404)
-    if " ".join((name or "").split()) != (person.name or ""):
-        raise DomainError("COUNTER_NAME_MISMATCH", "姓名与平台登记的姓名不一致，请核对证件", 422)
-    return key
+    return counter.identify(session, keys, id_type=id_type, id_number=id_number, name=name, checked=checked,
+                            prefix="COUNTER", who="申请人")[0]

@@ -14,8 +14,8 @@ from chengxin.callers import Caller, permit
 from chengxin.creditfile.service import build_file
 from chengxin.deps import CatalogDep, KeysDep, SessionDep, writes
 from chengxin.errors import DomainError
-from chengxin.identity.rules import ID_TYPES, parse_identifier
-from chengxin.keyring.service import resolve_one
+from chengxin.identity.rules import ID_TYPES
+from chengxin.persons import counter
 from chengxin.persons import repository as persons
 from chengxin.reports import rules, service
 from chengxin.reports.document import page_html
@@ -204,18 +204,8 @@ def counter_issue(request: Request, caller: Annotated[Caller, permit("reports.co
              "purpose": purpose, "checked": checked}  # the ID number is not echoed back into the page
     key = None
     try:
-        if checked != "yes":
-            raise DomainError("REPORT_ID_NOT_CHECKED", "请先查验本人的身份证件原件并勾选确认", 422)
-        try:
-            ident = parse_identifier(id_type, id_number)
-        except DomainError as err:
-            raise DomainError("ID_INVALID", err.message, 422) from err
-        key = resolve_one(session, keys, ident.id_type, ident.number)
-        person = persons.get(session, key)
-        if person is None:
-            raise DomainError("PERSON_NOT_FOUND", "平台中没有此人的信用档案", 404)
-        if " ".join(name.split()) != (person.name or ""):
-            raise DomainError("REPORT_NAME_MISMATCH", "姓名与平台登记的姓名不一致，请核对证件", 422)
+        key, ident = counter.identify(session, keys, id_type=id_type, id_number=id_number, name=name,
+                                      checked=checked == "yes", prefix="REPORT", who="本人")
         body = OwnReportIn(variant=variant if variant in OWN_VARIANTS else "unknown",
                            occupation=occupation or None, scenario=scenario or None, purpose=purpose or None)
         label = ID_TYPES.get(ident.id_type, ident.id_type)
@@ -226,6 +216,8 @@ def counter_issue(request: Request, caller: Annotated[Caller, permit("reports.co
         if err.status >= 500:
             raise
         session.rollback()
+        if isinstance(err, counter.CounterRefusal):
+            key = err.subject_key
         if key is not None:  # an attempt on a known person's data is logged, with why nothing was issued
             log_reads(session, caller, "report", [Read(key, err.code[:24])], purpose="窗口办理，未出具")
         field, message = FIELD_MESSAGES.get(err.code, (COUNTER_FIELDS.get(err.code, ""), err.message))
