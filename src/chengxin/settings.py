@@ -90,7 +90,8 @@ class Settings(BaseSettings):
     staff_session_minutes: int = Field(480, description="工作人员登录会话有效期（分钟）")
     lockout_failures: int = Field(5, description="连续登录失败多少次后锁定账号")
     lockout_minutes: int = Field(15, description="账号锁定时长（分钟）")
-    auth_cache_seconds: float = Field(5.0, description="已验证令牌在进程内缓存的秒数（吊销在本进程立即生效）")
+    auth_cache_seconds: float = Field(5.0, description="已验证令牌在进程内缓存的秒数（吊销、停用在本进程立即生效，"
+                                      "在其他进程 sync_seconds 内生效）")
     login_rate_per_minute: int = Field(10, description="每个来源地址每分钟可尝试登录的次数")
     tipoff_rate_per_minute: int = Field(3, description="每个来源地址每分钟可提交或查询举报的次数")
     public_rate_per_minute: int = Field(600, description="每个来源地址每分钟可调用公开接口的次数")
