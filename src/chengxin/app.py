@@ -39,15 +39,17 @@ from chengxin.conflicts.endpoints import router as conflicts_router
 from chengxin.credentials.endpoints import router as credentials_router
 from chengxin.creditfile.endpoints import router as file_router
 from chengxin.crypto import Keys, load_keys
-from chengxin.db import checkpoint_in_background, make_engine, make_sessionmaker, reading
+from chengxin.db import checkpoint_in_background, make_sessionmaker, reading, settings_engine
 from chengxin.disclosure.endpoints import router as disclosure_router
 from chengxin.editions.endpoints import router as editions_router
-from chengxin.editions.service import current_or_packaged
+from chengxin.editions.service import current, current_or_packaged
 from chengxin.errors import BodyRefused, DomainError, answer, install_handlers
 from chengxin.exchange import feed as exchange_feed
 from chengxin.exchange.endpoints import router as exchange_router
 from chengxin.exchange.endpoints import third_parties as exchange_third_parties
 from chengxin.explanations.endpoints import router as explanations_router
+from chengxin.generations.repository import CREDENTIALS, EDITIONS
+from chengxin.generations.service import GenerationWatch
 from chengxin.listing.endpoints import router as listing_router
 from chengxin.lists.endpoints import router as lists_router
 from chengxin.notices.endpoints import router as notices_router
@@ -105,13 +107,18 @@ def create_app(
     keys: Keys | None = None,
 ) -> HotRouteApp:
     settings = settings or get_settings()
-    engine = engine or make_engine(settings.resolved_database_url, settings.sql_echo)
+    engine = engine or settings_engine(settings)
     app = HotRouteApp(title="诚信 · 个人公共信用信息平台", version=__version__, docs_url=None, redoc_url=None,
                       openapi_url=None, description=DESCRIPTION, lifespan=_lifespan)
     app.state.settings = settings
     app.state.engine = engine
     checkpoint_in_background(engine)  # SQLite: checks commit on the event loop, which must not wait on a sync
     app.state.sessionmaker = make_sessionmaker(engine)
+    # What other processes change and this one caches: counters read before what they guard is loaded.
+    app.state.generations = GenerationWatch(engine, {CREDENTIALS: lambda: app.state.authenticate.drop_all(),
+                                                     EDITIONS: lambda: follow_editions(app.state)})
+    app.state.generations.baseline()
+    app.state.follows_editions = catalog is None
     # The catalog and measure list in force: the newest published editions, else the packaged YAML.
     in_force_catalog, in_force_measures = current_or_packaged(app.state.sessionmaker)
     _known_departments(app.state.sessionmaker)
@@ -173,6 +180,15 @@ def create_app(
     # the effect of the app's two middleware replicated (`routing.HotRouteApp`).
     app.serve_hot_routes((SecurityHeaders, GuardRequestBodies), _hot_channels)
     return app
+
+
+def follow_editions(state: Any) -> None:
+    """Put in force the editions another process published (as the publishing request does in its own)."""
+    if not state.follows_editions:  # made with a catalog of the caller's: it stays
+        return
+    with reading(make_sessionmaker(state.engine)) as session:
+        catalog, measures = current(session)
+    state.catalog, state.measures = supplement.in_force(state, catalog), measures
 
 
 def _supplement_departments(state: Any) -> None:
@@ -252,6 +268,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     except Exception as exc:  # the jobs try again; the server still starts
         log.error("could not mark interrupted imports: %s", type(exc).__name__)
     settle_heap()
+    # Another process's revocations and publications, followed within `sync_seconds`.
+    stop_watch = app.state.generations.start(app.state.settings.sync_seconds)
     try:
         yield
         writer = getattr(app.state, "check_writer", None)
@@ -261,6 +279,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         if kept is not None:
             kept.close()  # the one report verifications read on (SQLite)
     finally:
+        stop_watch.set()
         gc.unfreeze()  # what the app held can be collected once it is gone (tests build many apps)
 
 

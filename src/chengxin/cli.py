@@ -48,10 +48,10 @@ def _fail(err: DomainError) -> None:
 
 
 def _engine(settings: Settings):
-    from chengxin.db import make_engine, private_dir
+    from chengxin.db import private_dir, settings_engine
 
     private_dir(settings.data_dir)
-    return make_engine(settings.resolved_database_url, settings.sql_echo)
+    return settings_engine(settings)
 
 
 def prepare_database(settings: Settings) -> None:
@@ -103,38 +103,38 @@ def keys_init() -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="监听地址")] = None,
     port: Annotated[int | None, typer.Option(help="监听端口")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="服务进程数（缺省取 CHENGXIN_WORKERS，为 1）")] = None,
 ) -> None:
-    """启动 HTTP 服务：先核对数据库、结构版本与密钥（须是生成这些数据时的密钥），有问题时说明并退出。"""
+    """启动 HTTP 服务：先核对数据库、结构版本与密钥（须是生成这些数据时的密钥），有问题时说明并退出。
+    多个服务进程时，定时任务与交换任务只在其中一个进程（经数据库选出的执行者）运行。"""
     import uvicorn
 
     from chengxin.app import create_app
+    from chengxin.leader import configuration_problem, loops_wanted
+    from chengxin.serving import ProblemH11Protocol, start_serving
     from chengxin.startup import prepare
 
     settings = get_settings()
+    workers = workers or settings.workers
     try:
         ready = prepare(settings)
-        application = create_app(settings, keys=ready.keys)
+        if settings.serve_jobs and loops_wanted(settings) and (problem := configuration_problem(settings)):
+            raise problem
+        # One process serves the app made here; several each make their own from the same settings.
+        application = create_app(settings, keys=ready.keys) if workers == 1 else None
     except DomainError as err:
         _fail(err)
     for warning in ready.warnings:
         console.print(f"[yellow]注意[/yellow]：{warning}")
-    if settings.jobs_interval_seconds > 0:
-        from chengxin.jobs import start_background
-
-        start_background(application.state.sessionmaker, application.state.keys,
-                         settings.jobs_interval_seconds)
-    if settings.exchange_interval_seconds > 0:
-        from chengxin.exchange.cli import start_background as start_exchange
-
-        start_exchange(application.state.sessionmaker, application.state.keys, application.state.catalog, settings,
-                       settings.exchange_interval_seconds)
-    console.print(f"服务地址：http://{host or settings.host}:{port or settings.port}/")
-    from chengxin.app import warm_in_background
-    from chengxin.serving import ProblemH11Protocol
-
-    warm_in_background(application)
-    uvicorn.run(application, host=host or settings.host, port=port or settings.port,
-                log_level="info", http=ProblemH11Protocol)
+    many = f"（{workers} 个服务进程）" if workers > 1 else ""
+    console.print(f"服务地址：http://{host or settings.host}:{port or settings.port}/{many}")
+    if application is not None:
+        start_serving(application)
+        uvicorn.run(application, host=host or settings.host, port=port or settings.port,
+                    log_level="info", http=ProblemH11Protocol)
+    else:
+        uvicorn.run("chengxin.serving:worker_app", factory=True, workers=workers, host=host or settings.host,
+                    port=port or settings.port, log_level="info", http=ProblemH11Protocol)
 
 
 @app.command()
@@ -327,6 +327,40 @@ def jobs_run() -> None:
                   f"异议超期督办 {run.objections_escalated} 件，修复超期 {run.repairs_overdue} 件，"
                   f"送达通知 {run.notices_delivered} 条，封存查询记录 {run.sealed} 条，"
                   f"到期删除事项 {run.retention_purged} 件")
+
+
+@jobs_app.command("serve")
+def jobs_serve() -> None:
+    """不提供 HTTP 服务，只运行定时任务与交换任务（按各自的间隔），与各服务进程一同经数据库选举执行者：
+    同一时刻只有一个进程运行这些任务，执行者退出后由另一进程接任。服务进程不再运行时，设
+    CHENGXIN_SERVE_JOBS=false。按 Ctrl+C 停止。"""
+    import threading
+    from types import SimpleNamespace
+
+    from chengxin.catalog import supplement
+    from chengxin.db import make_sessionmaker, settings_engine
+    from chengxin.editions.service import current_or_packaged
+    from chengxin.leader import Leader, background_loops, lock_for, loops_wanted
+    from chengxin.startup import prepare
+
+    settings = get_settings()
+    try:
+        keys = prepare(settings).keys
+        if not loops_wanted(settings):
+            raise DomainError("JOBS_NOTHING_TO_RUN", "定时任务与交换任务的间隔都为 0，没有要运行的任务", 400)
+        factory = make_sessionmaker(settings_engine(settings))
+        catalog = supplement.in_force(SimpleNamespace(settings=settings), current_or_packaged(factory)[0])
+        leader = Leader(lock_for(settings), settings.jobs_leader_seconds,
+                        background_loops(factory, keys, catalog, settings))
+    except DomainError as err:
+        _fail(err)
+    console.print(f"定时任务进程已启动：每 {settings.jobs_leader_seconds:g} 秒尝试成为执行者")
+    stop = threading.Event()
+    try:
+        leader.run(stop)
+    except KeyboardInterrupt:
+        leader.stop()
+        console.print("定时任务进程已停止")
 
 
 def _write_report(session, batch_id: str, path: Path) -> None:

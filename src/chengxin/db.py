@@ -8,16 +8,20 @@ import os
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import MetaData, create_engine, event, make_url
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+if TYPE_CHECKING:
+    from chengxin.settings import Settings
 
 log = logging.getLogger(__name__)
 NAMING = {
@@ -163,8 +167,23 @@ def sqlite_insert_many(conn: sqlite3.Connection, table: str, columns: Sequence[s
         conn.execute(head + ", ".join([one] * count), piece)
 
 
-def make_engine(url: str, echo: bool = False) -> Engine:
-    """An engine with the right per-dialect settings (WAL and foreign keys on SQLite)."""
+PG_POOL_SIZE, PG_MAX_OVERFLOW, PG_POOL_TIMEOUT = 10, 20, 30.0  # the settings' defaults
+
+
+def settings_engine(settings: Settings, url: str | None = None) -> Engine:
+    """The engine of the platform's database (or of `url`) with the pool and pgbouncer settings."""
+    return make_engine(url or settings.resolved_database_url, settings.sql_echo, pool_size=settings.db_pool_size,
+                       max_overflow=settings.db_max_overflow, pool_timeout=settings.db_pool_timeout,
+                       pgbouncer=settings.db_pgbouncer)
+
+
+def make_engine(url: str, echo: bool = False, *, pool_size: int = PG_POOL_SIZE, max_overflow: int = PG_MAX_OVERFLOW,
+                pool_timeout: float = PG_POOL_TIMEOUT, pgbouncer: bool = False) -> Engine:
+    """An engine with the right per-dialect settings (WAL and foreign keys on SQLite). On PostgreSQL
+    each process keeps `pool_size` connections and opens up to `max_overflow` more; through
+    pgbouncer in transaction mode a server connection changes between transactions, so psycopg
+    must not prepare statements on the server (`prepare_threshold=None`; pgbouncer before 1.21
+    does not carry them over)."""
     if url.startswith("sqlite"):
         pool: dict[str, Any] = {}
         if make_url(url).database not in (None, "", ":memory:"):
@@ -180,7 +199,22 @@ def make_engine(url: str, echo: bool = False) -> Engine:
         return engine
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    connect_args: dict[str, Any] = dict(PGBOUNCER_ARGS) if pgbouncer else {}
+    engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow,
+                           pool_timeout=pool_timeout, connect_args=connect_args)
+    if pgbouncer:
+        _through_pgbouncer.add(engine)
+    return engine
+
+
+PGBOUNCER_ARGS = {"prepare_threshold": None}  # psycopg: never prepare statements on the server
+_through_pgbouncer: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def driver_args(engine: Engine) -> dict[str, Any]:
+    """What a psycopg connection opened beside the engine's pool (the check writer's) must be given
+    on top of the engine's URL, as the pool's connections are."""
+    return dict(PGBOUNCER_ARGS) if engine in _through_pgbouncer else {}
 
 
 OWNER_ONLY_FILE, OWNER_ONLY_DIR = 0o600, 0o700

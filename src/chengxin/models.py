@@ -17,6 +17,7 @@ def import_all() -> None:
     from chengxin.editions import models as _editions  # noqa: F401
     from chengxin.exchange import models as _exchange  # noqa: F401
     from chengxin.explanations import models as _explanations  # noqa: F401
+    from chengxin.generations import models as _generations  # noqa: F401
     from chengxin.keyring import models as _keyring  # noqa: F401
     from chengxin.listing import models as _listing  # noqa: F401
     from chengxin.matters import models as _matters  # noqa: F401

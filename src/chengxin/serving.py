@@ -9,6 +9,7 @@ a stable code, like every other error of the platform. `chengxin serve` runs wit
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -32,3 +33,27 @@ class ProblemH11Protocol(H11Protocol):
                       h11.EndOfMessage()):
             self.transport.write(self.conn.send(event))
         self.transport.close()
+
+
+def worker_app() -> Any:
+    """The app of one server process (`chengxin serve --workers N` imports this in each worker):
+    built from the same settings (the environment) as the parent checked, then started as a
+    single-process server starts its app."""
+    from chengxin.app import create_app
+    from chengxin.settings import get_settings
+
+    application = create_app(get_settings())
+    start_serving(application)
+    return application
+
+
+def start_serving(application: Any) -> None:
+    """What runs beside a served app: the election for the background loops (unless
+    CHENGXIN_SERVE_JOBS=false), and the warm-up of the documents and the home page."""
+    from chengxin.app import warm_in_background
+    from chengxin.leader import elect_in_background
+
+    state = application.state
+    if state.settings.serve_jobs:
+        elect_in_background(state.sessionmaker, state.keys, state.catalog, state.settings)
+    warm_in_background(application)

@@ -50,6 +50,23 @@ class Settings(BaseSettings):
     check_results_days: int = Field(30, ge=1, le=366, description="批量核查结果文件（加密保存）可供下载的天数；"
                                                                   "到期删除，核查记录与统计保留")
     sql_echo: bool = False
+    # Processes and connections (issue 19 §1).
+    workers: int = Field(1, ge=1, le=256, description="serve 启动的服务进程数（可用 --workers 覆盖）；"
+                         "每个进程各有数据库连接池")
+    serve_jobs: bool = Field(True, description="serve 的进程是否参加定时任务与交换任务执行者的选举；"
+                             "由单独的 chengxin jobs serve 运行这些任务时设为 false")
+    jobs_leader_seconds: float = Field(5.0, gt=0, le=300, description="未担任定时任务执行者的进程每隔多少秒"
+                                       "尝试接任（执行者退出后最迟这么久由另一进程接任）")
+    jobs_database_url: str | None = Field(None, description="定时任务执行者选举所用的数据库地址（PostgreSQL "
+                                          "咨询锁须在直连的会话上）；经 pgbouncer 事务模式连接时须设为直连 "
+                                          "PostgreSQL 的地址；缺省同 CHENGXIN_DATABASE_URL")
+    sync_seconds: float = Field(1.0, gt=0, le=60, description="一个进程吊销凭证、停用账号或发布目录、措施清单"
+                                "新版本后，其他服务进程最迟多少秒内生效（每个进程每隔这些秒读一次变更计数）")
+    db_pool_size: int = Field(10, ge=1, le=1000, description="每个进程的 PostgreSQL 连接池常驻连接数")
+    db_max_overflow: int = Field(20, ge=0, le=1000, description="每个进程在常驻连接之外最多再开的 PostgreSQL "
+                                 "连接数（进程数 ×（常驻 + 额外）须小于数据库的 max_connections）")
+    db_pool_timeout: float = Field(30.0, gt=0, le=600, description="连接池用尽时等待空闲连接的秒数，超时即报错")
+    db_pgbouncer: bool = Field(False, description="经 pgbouncer（事务模式）连接 PostgreSQL：关闭服务器端预备语句")
     authorisation_max_days: int = Field(365, ge=1, description="本人授权第三方查询的最长有效期（天）")
     credential_minutes: int = Field(60, ge=1, le=1440, description="信用凭证的有效期（分钟）：短时有效，出示时当场出具")
 
@@ -73,7 +90,8 @@ class Settings(BaseSettings):
     staff_session_minutes: int = Field(480, description="工作人员登录会话有效期（分钟）")
     lockout_failures: int = Field(5, description="连续登录失败多少次后锁定账号")
     lockout_minutes: int = Field(15, description="账号锁定时长（分钟）")
-    auth_cache_seconds: float = Field(5.0, description="已验证令牌在进程内缓存的秒数（吊销在本进程立即生效）")
+    auth_cache_seconds: float = Field(5.0, description="已验证令牌在进程内缓存的秒数（吊销、停用在本进程立即生效，"
+                                      "在其他进程 sync_seconds 内生效）")
     login_rate_per_minute: int = Field(10, description="每个来源地址每分钟可尝试登录的次数")
     tipoff_rate_per_minute: int = Field(3, description="每个来源地址每分钟可提交或查询举报的次数")
     public_rate_per_minute: int = Field(600, description="每个来源地址每分钟可调用公开接口的次数")

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError
 
 from chengxin.crypto import Keys, load_keys
-from chengxin.db import make_engine, private_dir, refresh_statistics
+from chengxin.db import private_dir, refresh_statistics, settings_engine
 from chengxin.errors import DomainError
 from chengxin.keyring import repository as keyring_repo
 from chengxin.keyring.rules import SAMPLE_SIZE, KeySample, key_problems
@@ -41,7 +41,7 @@ def prepare(settings: Settings) -> Ready:
     _database_file(settings)
     if settings.data_dir.is_dir():
         private_dir(settings.data_dir)
-    engine = make_engine(settings.resolved_database_url)
+    engine = settings_engine(settings)
     try:
         with engine.connect() as conn:
             _schema(conn)

@@ -2,7 +2,8 @@
 
 A verified credential is cached for `auth_cache_seconds` so that a business system's
 checks do not each pay a database read; revoking through this process drops the
-entry at once, other processes see it within the cache time. The secret is compared
+entry at once, and every other process drops its whole cache when it sees the
+credentials counter move (`generations`, within `sync_seconds`). The secret is compared
 against the cached hash on every request, so a cached entry never admits a wrong token.
 """
 
@@ -55,10 +56,18 @@ class TokenAuthenticator:
         self.cache: dict[str, tuple[float, service.Verified]] = {}
         # Verifications under way, so that the requests that miss the cache together (a system's
         # concurrent calls, each time the entry runs out) wait for one database check, not one each.
-        self.verifying: dict[tuple[str, str, str | None], asyncio.Future[service.Verified]] = {}
+        self.verifying: dict[tuple[str, str, str | None], tuple[asyncio.Future[service.Verified], int]] = {}
+        # Moves on with every `drop_all`: a verification that began before the drop may have read
+        # the credential before its revocation, so its answer is not kept.
+        self.epoch = 0
 
     def forget(self, credential_id: str) -> None:
         self.cache.pop(credential_id, None)
+
+    def drop_all(self) -> None:
+        """Forget every cached credential (another process revoked one, or stopped an account)."""
+        self.epoch += 1
+        self.cache.clear()
 
     async def __call__(self, request: Request) -> Caller:
         header = request.headers.get("authorization")
@@ -82,12 +91,16 @@ class TokenAuthenticator:
                     and verified.last_ip == ip):
                 return verified.caller
         flight = (parsed.token_id, parsed.secret, ip)
-        pending = self.verifying.get(flight)
-        if pending is None:
-            pending = self.verifying[flight] = asyncio.ensure_future(
+        under_way = self.verifying.get(flight)
+        if under_way is None:
+            pending = asyncio.ensure_future(
                 run_in_threadpool(self._verify, parsed.prefix, parsed.token_id, parsed.secret, ip))
+            under_way = self.verifying[flight] = (pending, self.epoch)
             pending.add_done_callback(lambda _: self.verifying.pop(flight, None))
+        pending, epoch = under_way
         verified = await asyncio.shield(pending)  # one waiter going away must not cancel it for the others
+        if epoch != self.epoch:
+            return verified.caller  # verified before the cache was dropped: good for this request only
         if len(self.cache) >= CACHE_LIMIT:
             self.cache.clear()
         self.cache[parsed.token_id] = (time.monotonic() + self.state.settings.auth_cache_seconds, verified)

@@ -15,11 +15,11 @@ console = Console(stderr=True)
 
 
 def _factory():
-    from chengxin.db import make_engine, make_sessionmaker
+    from chengxin.db import make_sessionmaker, settings_engine
     from chengxin.settings import get_settings
 
     settings = get_settings()
-    return settings, make_sessionmaker(make_engine(settings.resolved_database_url))
+    return settings, make_sessionmaker(settings_engine(settings))
 
 
 def _fail(err: DomainError) -> None:

@@ -151,7 +151,7 @@ def list_tokens(account_id: str, caller: Annotated[Caller, permit("accounts.mana
 @router.delete("/tokens/{token_id}", status_code=204, summary="吊销 API 令牌")
 def revoke_token(token_id: str, request: Request, caller: Annotated[Caller, permit("accounts.manage")],
                  session: SessionDep) -> None:
-    """立即吊销令牌：本进程立即生效，其他服务进程在令牌缓存时间（默认 5 秒）内生效。"""
+    """立即吊销令牌：本进程立即生效，其他服务进程在 CHENGXIN_SYNC_SECONDS（缺省 1 秒）内生效。"""
     service.revoke_token(session, token_id[:26], by=caller)
     request.app.state.authenticate.forget(token_id[:26])
 

@@ -35,6 +35,7 @@ from chengxin.conflicts.rules import normal_name
 from chengxin.crypto import Keys
 from chengxin.departments import repository as departments
 from chengxin.errors import DomainError
+from chengxin.generations import repository as generations
 from chengxin.identity.rules import normalise_uscc, parse_identifier
 from chengxin.ids import new_id
 from chengxin.keyring.service import current_key, resolve_one
@@ -150,6 +151,7 @@ def revoke_token(session: Session, token_id: str, *, by: Caller | None = None) -
         raise DomainError("TOKEN_NOT_FOUND", "令牌不存在", 404)
     if row.revoked_at is None:
         row.revoked_at = utcnow()
+        generations.bump(session, generations.CREDENTIALS)  # every process drops its cached credentials
         session.flush()
     return row
 
@@ -163,6 +165,7 @@ def disable_account(session: Session, account_id: str, *, by: Caller) -> tuple[A
         raise DomainError("ACCOUNT_SELF", "不能停用自己正在使用的账号", 409)
     if account.disabled_at is None:
         account.disabled_at = utcnow()
+        generations.bump(session, generations.CREDENTIALS)
         session.flush()
     return account, [t.id for t in repo.tokens_of(session, account.id)]
 
@@ -255,6 +258,7 @@ def logout(session: Session, caller: Caller) -> None:
     row = repo.login_session(session, caller.token_id)
     if row is not None and row.revoked_at is None:
         row.revoked_at = utcnow()
+        generations.bump(session, generations.CREDENTIALS)
         session.flush()
 
 

@@ -46,6 +46,7 @@ from sqlalchemy.engine import Connection, Engine
 from chengxin.checks import repository as repo
 from chengxin.checks import service
 from chengxin.checks.service import CheckRequest, Outcome
+from chengxin.db import driver_args
 
 MAX_GROUP = 128  # checks per transaction; beyond that a group gains little and delays its first answer
 
@@ -145,7 +146,7 @@ class CheckWriter:
             # The engine's own connection arguments (and SQLAlchemy's type adapters), so rows
             # read here are the values the thread path reads.
             cargs, cparams = engine.dialect.create_connect_args(engine.url)
-            conn = await psycopg.AsyncConnection.connect(*cargs, autocommit=True, **cparams)
+            conn = await psycopg.AsyncConnection.connect(*cargs, autocommit=True, **cparams, **driver_args(engine))
             self.live, self.live_for = conn, (loop, engine)
         return conn
 

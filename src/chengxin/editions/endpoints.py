@@ -21,7 +21,8 @@ Kind = Annotated[Literal["catalog", "measures"], Path(description="catalog ç›®å½
 
 
 def apply(request: Request, session: SessionDep) -> None:
-    """Serve what is now in force from this process at once (others pick it up when they start)."""
+    """Serve what is now in force from this process at once (others follow the editions counter
+    within `sync_seconds`, `app.follow_editions`)."""
     catalog, request.app.state.measures = service.current(session)
     request.app.state.catalog = supplement.in_force(request.app.state, catalog)  # the county's layer stays on
 

@@ -16,6 +16,7 @@ from chengxin.editions import repository as repo
 from chengxin.editions import rules
 from chengxin.editions.models import DataEdition
 from chengxin.errors import DomainError
+from chengxin.generations import repository as generations
 from chengxin.sanctions.measures import MeasureList, default_measures
 
 
@@ -76,6 +77,7 @@ def publish(session: Session, kind: str, content: str, change_note: str, author:
     row = DataEdition(kind=kind, version=version, content=content, change_note=note, author=author,
                       created_at=now or utcnow())
     session.add(row)
+    generations.bump(session, generations.EDITIONS)  # every serving process reloads what is in force
     session.flush()
     return row, catalog, measures
 

@@ -1,0 +1,1 @@
+"""Generation counters: what one process changed that every other process must follow at once."""
