@@ -1,6 +1,9 @@
 """The HTTP servers of the check figures: `python -m bench.check_server {chengxin|baseline} PORT [TABLE]`.
 
-Both run on the same uvicorn set-up: one process, one worker, 127.0.0.1, uvicorn's own
+Both run on the same uvicorn set-up: one process (or BENCH_SERVER_WORKERS processes under
+uvicorn's process manager, as `chengxin serve --workers N`, both servers alike;
+BENCH_ORDINARY_STACK=1 answers the check through the whole middleware stack instead of
+`routing.HotRouteApp`), 127.0.0.1, uvicorn's own
 access log off (the platform's access log is a table and stays on), whatever HTTP parser and
 event loop uvicorn picks by default in this environment.
 
@@ -15,6 +18,7 @@ event loop uvicorn picks by default in this environment.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import AsyncIterator
 from typing import Any
@@ -73,18 +77,42 @@ def baseline_app(table: dict[str, str]) -> FastAPI:
     return app
 
 
-def main(argv: list[str]) -> int:
-    kind, port = argv[0], int(argv[1])
-    if kind == "chengxin":
-        from chengxin.app import create_app
+WORKERS = "BENCH_SERVER_WORKERS"  # processes of the chengxin server (default 1), as `chengxin serve --workers`
+ORDINARY = "BENCH_ORDINARY_STACK"  # "1": the check answered through the whole middleware stack, not HotRouteApp
 
-        app = create_app()
+
+def chengxin_app() -> Any:
+    """The platform's app as `chengxin serve` builds it (each worker process calls this)."""
+    from chengxin.app import create_app
+
+    app = create_app()
+    if os.environ.get(ORDINARY) == "1" and hasattr(app, "hot"):
+        app.hot = None  # every request through Starlette's and FastAPI's middleware and router
+    return app
+
+
+def baseline_from_env() -> FastAPI:
+    with open(os.environ[TABLE], encoding="utf-8") as fh:
+        return baseline_app(json.load(fh))
+
+
+TABLE = "BENCH_LOOKUP_TABLE"
+
+
+def main(argv: list[str]) -> int:
+    """Both servers with the same number of processes (BENCH_SERVER_WORKERS)."""
+    kind, port = argv[0], int(argv[1])
+    common: dict[str, Any] = {"host": "127.0.0.1", "port": port, "log_level": "warning", "access_log": False,
+                              "timeout_keep_alive": 120, "backlog": 4096}
+    if kind != "chengxin":
+        os.environ[TABLE] = argv[2]
+    factory = "bench.check_server:" + ("chengxin_app" if kind == "chengxin" else "baseline_from_env")
+    workers = int(os.environ.get(WORKERS) or 1)
+    if workers > 1:  # uvicorn's own process manager, as `chengxin serve --workers N`
+        uvicorn.run(factory, factory=True, workers=workers, **common)
     else:
-        with open(argv[2], encoding="utf-8") as fh:
-            app = baseline_app(json.load(fh))
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, workers=1, log_level="warning",
-                            access_log=False, timeout_keep_alive=120, backlog=4096)
-    uvicorn.Server(config).run()
+        app = chengxin_app() if kind == "chengxin" else baseline_from_env()
+        uvicorn.Server(uvicorn.Config(app, workers=1, **common)).run()
     return 0
 
 

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import audit, checks, exchange, idcheck, ingest, memory, mixed, person_file, reports
+from bench import audit, check_server, checks, exchange, idcheck, ingest, memory, mixed, person_file, reports
 from bench.check_data import Plan
 from bench.common import Figure, drop_database, log
 from bench.data import write_penalty_csv
@@ -67,6 +67,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="identifiers in the batch check (default 100,000; 5,000 with --quick)")
     parser.add_argument("--log-entries", type=int, default=None,
                         help="access-log entries for audit_verify/audit_seal (default 1,000,000; 100,000 with --quick)")
+    parser.add_argument("--check-workers", type=int, default=1,
+                        help="processes of the chengxin check server (as `chengxin serve --workers N`; default 1)")
+    parser.add_argument("--ordinary-stack", action="store_true",
+                        help="answer checks through the whole middleware stack, not routing.HotRouteApp")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "out",
                         help="work directory for the CSV and SQLite files (default bench/out/)")
@@ -89,7 +93,12 @@ def main(argv: list[str] | None = None) -> int:
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     keys = Keys(os.urandom(32), os.urandom(32))  # fresh secrets per run
+    # The check server's set-up (bench.check_server reads these from its environment).
+    os.environ[check_server.WORKERS] = str(args.check_workers)
+    os.environ[check_server.ORDINARY] = "1" if args.ordinary_stack else "0"
     log(f"chengxin bench: {args.records:,} records, db {'+'.join(kinds)}, figures {', '.join(chosen)}; "
+        f"check server: {args.check_workers} process(es), "
+        f"{'ordinary stack' if args.ordinary_stack else 'HotRouteApp'}; "
         f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs")
     figures: list[Figure] = []
 
