@@ -15,7 +15,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from chengxin.access import sealing
+from chengxin.access import partitions, sealing
 from chengxin.alerts import service as alerts
 from chengxin.checks import repository as checks_repo
 from chengxin.clock import today, utcnow
@@ -57,6 +57,7 @@ class JobRun:
     rejected_rows_deleted: int = 0  # refused rows of uploads past CHENGXIN_REJECTED_ROWS_DAYS, deleted
     check_results_deleted: int = 0  # batch-check result files past CHENGXIN_CHECK_RESULTS_DAYS, deleted
     retention_purged: int = 0  # negative matters past retention (or repaired, where so set), deleted once a day
+    log_partitions: int = 0  # access-log partitions created ahead of the sequence (PostgreSQL)
 
 
 def run_once(factory: sessionmaker[Session], keys: Keys, as_of: date | None = None,
@@ -78,9 +79,11 @@ def run_once(factory: sessionmaker[Session], keys: Keys, as_of: date | None = No
     purged = _purge(factory, settings, as_of or today())
     with unit_of_work(factory) as session:  # the planner's statistics follow the data (SQLite)
         refresh_statistics(session.connection())
+    made = _partitions(factory)
     return JobRun(expired, run.delivered, run.retried, run.failed, scanned.raised,
                   _seal(factory, signer, settings), sent.delivered, *cases, imports_interrupted=interrupted,
-                  rejected_rows_deleted=rejected, check_results_deleted=results, retention_purged=purged)
+                  rejected_rows_deleted=rejected, check_results_deleted=results, retention_purged=purged,
+                  log_partitions=made)
 
 
 def _cases(factory: sessionmaker[Session], on: date, settings: Settings) -> tuple[int, int, int, int]:
@@ -106,6 +109,17 @@ def _purge(factory: sessionmaker[Session], settings: Settings, on: date) -> int:
         return retention.daily(factory, settings, on)
     except Exception as exc:
         log.error("到期删除失败：%s", type(exc).__name__)
+        return 0
+
+
+def _partitions(factory: sessionmaker[Session]) -> int:
+    """The access log's next partitions (PostgreSQL); a failure (a lock not granted in time) is
+    logged and left to the next run: partitions are kept two ahead, and the DEFAULT one takes
+    any insert meanwhile."""
+    try:
+        return partitions.ensure_all(factory).created
+    except Exception as exc:
+        log.error("查询日志分区未能预建：%s", type(exc).__name__)
         return 0
 
 

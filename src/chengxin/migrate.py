@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from importlib import resources
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -25,3 +26,13 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+
+
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Autogenerate's filter: a partition of a partitioned table (PostgreSQL, created by the
+    partitions migration and the access-log partition job) is part of its parent, not a table
+    of the models; its indexes come with it."""
+    table = obj if type_ == "table" else getattr(obj, "table", None)
+    if reflected and compare_to is None and table is not None:
+        return not table.dialect_options["postgresql"].get("inherits")
+    return True

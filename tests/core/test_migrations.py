@@ -10,7 +10,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from chengxin.db import Base
-from chengxin.migrate import alembic_config
+from chengxin.migrate import alembic_config, include_object
 from chengxin.models import import_all
 
 
@@ -26,7 +26,8 @@ def test_one_head_and_dated_file_names():
 def test_models_match_migrations(engine):
     import_all()
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}),
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True,
+                                                                    "include_object": include_object}),
                                 Base.metadata)
     assert diff == []
 

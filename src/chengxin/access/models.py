@@ -26,8 +26,10 @@ class AccessEntry(Base):
     """One read of one subject's data: who, whose, what, why, on what basis, result, when.
 
     `seq` orders the appends; the tree order is the leaf index the sealer gives
-    (on PostgreSQL sequence values commit out of order). It is a reference table,
-    not distributed by person.
+    (on PostgreSQL sequence values commit out of order). In a distributed deployment it is a
+    local table of the coordinator, not distributed by person (tests/core/test_distribution.py).
+    On PostgreSQL it is partitioned by ranges of seq (migration b8partitions0022; future
+    partitions: `chengxin.access.partitions`).
     """
 
     __tablename__ = "access_log"

@@ -8,6 +8,7 @@ the ORM; listings and single look-ups use SQLAlchemy.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -307,3 +308,82 @@ def entry_of(session: Session, seq: int, subject_keys: Sequence[str] | None = No
 
 def is_sealed(session: Session, seq: int) -> bool:
     return bool(session.scalar(select(exists().where(AccessLeaf.seq == seq))))
+
+
+# --- partitions of the log (PostgreSQL) -----------------------------------------------------
+#
+# The log is range-partitioned by seq (migration b8partitions0022): partitions of
+# LOG_PARTITION_WIDTH entries named access_log_s<n> for [n·width, (n+1)·width), and a DEFAULT
+# partition that catches anything above the last one, so an insert never fails.
+
+LOG_PARTITION_WIDTH = 1 << 26
+PARTITIONS_LOCK = 0x63786C6F_67706172  # pg_advisory_xact_lock key of the partition job ("cxlogpar")
+_BOUND = re.compile(r"FROM \('?(-?\d+)'?\) TO \('?(-?\d+)'?\)")
+
+
+@dataclass(frozen=True, slots=True)
+class LogPartitions:
+    ranges: tuple[tuple[int, int], ...]  # (lower, upper) of each range partition, in order
+    default: str | None  # the DEFAULT partition's name
+
+
+def log_partitions(session: Session) -> LogPartitions | None:
+    """The log's partitions; None when the log is a plain table (SQLite)."""
+    if not _is_postgres(session):
+        return None
+    rows = _rows(session, "SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i "
+                          "JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'access_log'::regclass")
+    if not rows and not _rows(session, "SELECT 1 FROM pg_partitioned_table WHERE partrelid = 'access_log'::regclass"):
+        return None
+    ranges, default = [], None
+    for name, bound in rows:
+        found = _BOUND.search(bound)
+        if found:
+            ranges.append((int(found.group(1)), int(found.group(2))))
+        elif bound.strip().upper() == "DEFAULT":
+            default = name
+    return LogPartitions(tuple(sorted(ranges)), default)
+
+
+def lock_partitions(session: Session, lock_timeout_ms: int) -> None:
+    """Serialise partition jobs (every server process runs the jobs), and give up on a table lock
+    not granted in time rather than queue every insert of the log behind a long transaction."""
+    conn = _driver(session)
+    conn.execute("SELECT pg_advisory_xact_lock(%s)", (PARTITIONS_LOCK,))
+    conn.execute(f"SET LOCAL lock_timeout = {int(lock_timeout_ms)}")
+
+
+def sequence_top(session: Session) -> int:
+    """The highest seq the log's sequence has given out (read without taking a value)."""
+    return int(_rows(session, "SELECT last_value FROM access_log_seq_seq")[0][0])
+
+
+def default_slots(session: Session, name: str, width: int) -> list[int]:
+    """The partition numbers (seq // width) of the rows sitting in the DEFAULT partition."""
+    return [int(n) for (n,) in _rows(session, f'SELECT DISTINCT seq / ? FROM "{name}" WHERE seq >= 0', (width,))]
+
+
+def partition_name(lower: int, width: int) -> str:
+    return f"access_log_s{lower // width:06d}"
+
+
+def create_log_partitions(session: Session, bounds: Sequence[tuple[int, int]], width: int) -> None:
+    conn = _driver(session)
+    for lo, hi in bounds:
+        conn.execute(f'CREATE TABLE "{partition_name(lo, width)}" PARTITION OF access_log '
+                     f"FOR VALUES FROM ({int(lo)}) TO ({int(hi)})")
+
+
+def split_log_default(session: Session, default: str, bounds: Sequence[tuple[int, int]], width: int) -> int:
+    """Create partitions over rows that fell into the DEFAULT partition: detach it, create the
+    partitions and a new empty DEFAULT, move its rows back through the parent (each to its
+    partition, seq and every column unchanged) and drop it. Returns the rows moved."""
+    conn = _driver(session)
+    held = f"{default}_split"
+    conn.execute(f'ALTER TABLE access_log DETACH PARTITION "{default}"')
+    conn.execute(f'ALTER TABLE "{default}" RENAME TO "{held}"')
+    create_log_partitions(session, bounds, width)
+    conn.execute(f'CREATE TABLE "{default}" PARTITION OF access_log DEFAULT')
+    moved = conn.execute(f'INSERT INTO access_log SELECT * FROM "{held}"').rowcount
+    conn.execute(f'DROP TABLE "{held}"')
+    return int(moved or 0)

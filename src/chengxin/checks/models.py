@@ -1,4 +1,9 @@
-"""Check, hit and feedback tables (all carry the person key)."""
+"""Check, hit and feedback tables (all carry the person key).
+
+On PostgreSQL `checks` and `check_hits` are partitioned by hash of subject_key, 16 ways each
+(migration b8partitions0022), so a person's checks and their hits join partition by partition:
+every unique key includes subject_key.
+"""
 
 from __future__ import annotations
 

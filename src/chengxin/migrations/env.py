@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from chengxin.db import Base, make_engine
+from chengxin.migrate import include_object
 from chengxin.models import import_all
 from chengxin.settings import get_settings
 
@@ -15,7 +16,7 @@ target_metadata = Base.metadata
 connection = config.attributes.get("connection")
 if connection is not None:
     context.configure(connection=connection, target_metadata=target_metadata,
-                      render_as_batch=True, compare_type=True)
+                      render_as_batch=True, compare_type=True, include_object=include_object)
     with context.begin_transaction():
         context.run_migrations()
 else:
@@ -23,6 +24,6 @@ else:
                          or get_settings().resolved_database_url)
     with engine.connect() as conn:
         context.configure(connection=conn, target_metadata=target_metadata,
-                          render_as_batch=True, compare_type=True)
+                          render_as_batch=True, compare_type=True, include_object=include_object)
         with context.begin_transaction():
             context.run_migrations()

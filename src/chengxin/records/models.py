@@ -19,7 +19,9 @@ from chengxin.db import Base
 
 
 class Record(Base):
-    """One version of a credit record about a subject (person or organisation)."""
+    """One version of a credit record about a subject (person or organisation). On PostgreSQL
+    partitioned by hash of subject_key, 16 ways (migration b8partitions0022): every unique key
+    includes subject_key."""
 
     __tablename__ = "records"
     __table_args__ = (
