@@ -45,7 +45,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'b8partitions0022'
-down_revision: str | None = 'b7retention0020'
+down_revision: str | None = 'b8generations0021'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
