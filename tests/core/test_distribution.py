@@ -57,6 +57,7 @@ REFERENCE: dict[str, str] = {
     "organisations": "the register of organisations, found by USCC from person tables (roles) and logs",
     "data_editions": "the catalog and measures in force, read by every check and collection",
     "subject_key_aliases": "old key to new key after a re-key, resolved wherever an old key is met",
+    "generations": "two counters every server process polls to drop its token cache and reload editions",
 }
 
 LOCAL: dict[str, str] = {
