@@ -158,7 +158,7 @@ class Standby(Server):
 
     def wait_caught_up(self, timeout: float = START_SECONDS) -> None:
         """Wait until this standby has replayed all the primary has written until now."""
-        target = _lsn(self.primary.query("SELECT pg_current_wal_insert_lsn()"))  # type: ignore[arg-type]
+        target = _lsn(self.primary.query("SELECT pg_current_wal_lsn()"))  # type: ignore[arg-type]
         deadline = time.monotonic() + timeout
         while self.replay_lsn() < target:
             if time.monotonic() > deadline:

@@ -3,7 +3,7 @@
 Set-up: `replica_urls` lists streaming standbys of the primary (`pg_basebackup -R`). Each gets an
 engine with a small pool of its own (`replica_pool_size`, `replica_max_overflow`). A monitor
 thread per process (`ReplicaSet.start`) samples, every `replica_check_seconds`, the primary's WAL
-insert position and then each standby's replay position. A standby's lag is the age of the newest
+position (`pg_current_wal_lsn()`) and then each standby's replay position. A standby's lag is the age of the newest
 primary sample it has replayed: that stays right when the primary is idle (the age of the last
 replayed transaction, `pg_last_xact_replay_timestamp`, would grow for ever there) and when it is
 busy. The lag is measured when a request is routed (`now - replayed_at`), so a monitor that stalls
@@ -26,7 +26,7 @@ What goes where (`chengxin.deps.get_session`):
   that reads (the access-log choke point), so they write and stay on the primary.
 - Writes, and any route not declared, go to the primary. Read-your-own-writes: after a request
   that may have written (a writing transaction, or any unsafe method: uploads and batch checks
-  commit units of work of their own), the primary's WAL insert position is remembered for the
+  commit units of work of their own), the primary's WAL position is remembered for the
   caller, in a cookie (`cx_lsn`, browsers and API clients that keep cookies, across processes)
   and in this process for the credential (an API token, a sign-in session). That caller is sent
   to a standby only once its replay position has passed it. The cookie lives as long as the lag
@@ -63,7 +63,11 @@ CONNECT_TIMEOUT_SECONDS = 2  # a standby that does not answer by then is taken a
 POOL_WAIT_SECONDS = 1.0  # a request waits this long for a standby's pooled connection, then reads on the primary
 SAMPLES_KEPT = 4096  # primary samples kept: a standby behind all of them is "far behind"
 REMEMBERED_CALLERS = 100_000  # credentials whose last write this process remembers
-PRIMARY_LSN = "SELECT pg_current_wal_insert_lsn()"
+# The primary's WAL write position. After a commit returns it is past the commit's record
+# (synchronous_commit is on: the platform never turns it off), and a standby can replay up to it
+# exactly. (The insert position is not that: at the start of a page it points past the page header,
+# where no standby's replay position ever stops.)
+PRIMARY_LSN = "SELECT pg_current_wal_lsn()"
 STANDBY_STATE = "SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()"
 
 
@@ -235,7 +239,7 @@ class ReplicaSet:
     # Read-your-own-writes.
 
     def primary_lsn(self) -> int | None:
-        """The primary's WAL insert position now: past every transaction committed before."""
+        """The primary's WAL position now: past every transaction committed before."""
         with self.primary.connect() as conn:
             return parse_lsn(conn.exec_driver_sql(PRIMARY_LSN).scalar())
 
@@ -284,7 +288,7 @@ PROBLEM_LABELS = {
     "unchecked": "尚未检查",
     "unreachable": "无法连接",
     "not_standby": "不是热备库（未处于恢复状态）",
-    "far_behind": "落后过多",
+    "far_behind": "落后过多或尚未追上",
     "lagging": "延迟超过上限",
 }
 
