@@ -201,6 +201,15 @@ class ReplicaSet:
             except Exception:  # pragma: no cover - the monitor must outlive any one round
                 log.exception("replica monitor round failed")
 
+    def measure(self) -> None:
+        """Check until every reachable standby has replayed a sample or the bound has passed (the CLI:
+        a process that has just started has no history of samples)."""
+        deadline = self.now() + self.max_lag + self.interval
+        self.check()
+        while self.now() < deadline and any(r.problem == "far_behind" for r in self.replicas):
+            time.sleep(min(self.interval, 0.1))
+            self.check()
+
     def close(self) -> None:
         self._stop.set()
         if self._thread is not None:
@@ -293,15 +302,19 @@ PROBLEM_LABELS = {
 }
 
 
-def status_lines(status: list[dict[str, Any]], max_lag: float) -> list[str]:
-    """The standbys' state in Chinese, one line each (the CLI and the console)."""
+def status_lines(status: list[dict[str, Any]], max_lag: float, *, reads: bool = True) -> list[str]:
+    """The standbys' state in Chinese, one line each (the CLI; `reads`: what this process sent them)."""
     if not status:
         return ["未配置只读备库（replica_urls 为空）：全部读写走主库。"]
     lines = []
     for row in status:
         lag = "未知" if row["lag_seconds"] is None else f"{row['lag_seconds']:.1f} 秒"
-        use = "使用中" if row["in_use"] else f"未使用（{PROBLEM_LABELS.get(row['problem'] or '', row['problem'])}）"
-        lines.append(f"{row['name']}：{use}，延迟 {lag}（上限 {max_lag:g} 秒），本进程已分流 {row['reads']} 次请求")
+        why = PROBLEM_LABELS.get(row["problem"] or "", row["problem"])
+        use = "使用中" if row["in_use"] else f"未使用，读取改走主库（{why}）"
+        line = f"备库 {row['name']}：{use}；延迟 {lag}（上限 {max_lag:g} 秒）"
+        if reads:
+            line += f"；本进程已分流 {row['reads']} 次请求"
+        lines.append(line)
     return lines
 
 
