@@ -103,12 +103,33 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
             gate.release()
 
 
+async def get_standby_session(request: Request) -> AsyncIterator[Session | None]:
+    """For a route declared both `@writes` and `@lag_tolerant`: a reading session on a standby
+    within the lag bound, for the reads, while its writes (the access-log entries of a file view)
+    go to the primary through `get_session` and are committed before the answer is sent; None
+    when no standby may serve the request (then the route reads on its own session)."""
+    replicas: ReplicaSet | None = getattr(request.app.state, "replicas", None)
+    if replicas is None or not request_lag_tolerant(request):
+        yield None
+        return
+    chosen = await to_thread.run_sync(read_session, request, replicas, reading)
+    if chosen is None:
+        yield None
+        return
+    try:
+        yield chosen[0]
+    finally:
+        await _finish(chosen[0], commit=False)
+
+
 async def _remember_write(request: Request, replicas: ReplicaSet | None, writes: bool) -> None:
     """Read-your-own-writes: after a request that may have written (a writing transaction, or an
     unsafe method whose units of work committed on their own), remember the primary's WAL position
     for the caller (a cookie, and this process's memory of the credential): its lag-tolerant reads
-    go to a standby only once it has replayed that far (`chengxin.replicas`)."""
-    if replicas is None or not (writes or request.method not in SAFE_METHODS):
+    go to a standby only once it has replayed that far (`chengxin.replicas`). A lag-tolerant route
+    that writes (a file view) writes only its access-log entries, which no lag-tolerant read shows:
+    it does not send its caller to the primary for the next reads."""
+    if replicas is None or not (writes or request.method not in SAFE_METHODS) or request_lag_tolerant(request):
         return
     with CancelScope(shield=True):
         try:
@@ -177,6 +198,7 @@ def get_signer(request: Request) -> Signer:
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+StandbyDep = Annotated[Session | None, Depends(get_standby_session, scope="function")]
 KeysDep = Annotated[Keys, Depends(get_keys)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]

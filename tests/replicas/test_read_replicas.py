@@ -22,7 +22,7 @@ from chengxin.app import create_app
 from chengxin.deps import SessionDep, lag_tolerant
 from chengxin.replicas import LSN_COOKIE
 from chengxin.settings import Settings
-from helpers import DEPT, cid, penalty, submit
+from helpers import DEPT, OPERATOR, cid, matters_of, penalty, submit
 
 MAX_LAG = 2.0  # the bound the tests' apps run with (seconds)
 CHECK = 0.1  # the monitor's interval (seconds)
@@ -194,3 +194,31 @@ def test_a_standby_gone_since_the_last_check_costs_no_request_an_error(cluster, 
             cluster.standby.start()
         app.state.replicas.check()
         assert visitor.get("/test/where").json() == {"standby": True}
+
+
+def test_a_file_view_reads_on_the_standby_and_logs_on_the_primary(app, cluster):
+    writer, operator = client_of(app, headers=DEPT), client_of(app, headers=OPERATOR)
+    assert submit(writer, [penalty(903)]).status_code == 201
+    cluster.primary.wait_caught_up()
+    wait_for(lambda: standby_state(app)["in_use"], "备库追上")
+
+    def view() -> int:
+        """The matters the operator's view of the person's file shows, and its access-log entry on the primary."""
+        logged = cluster.primary.query("SELECT count(*) FROM access_log", "chengxin")
+        res = operator.post("/api/v1/files/query", json={"id_number": cid(903), "purpose": "核实"})
+        assert res.status_code == 200, res.text
+        # Committed on the primary before the answer came back (the standby is paused: not from there).
+        assert cluster.primary.query("SELECT count(*) FROM access_log", "chengxin") == logged + 1
+        assert LSN_COOKIE not in res.cookies  # its log is no reason to read on the primary next
+        return len(matters_of(res.json()))
+
+    assert view() == 1
+    with paused(cluster):
+        second = penalty(903, source_record_id="SCJG-2026-903B", fields={"decision_no": "京朝市监罚〔2026〕9031号"})
+        assert submit(writer, [second]).status_code == 201
+        before = standby_state(app)["reads"]
+        assert view() == 1  # read on the standby, which has not replayed the second record
+        assert standby_state(app)["reads"] == before + 1
+        wait_for(lambda: not standby_state(app)["in_use"], "发现备库延迟超过上限", timeout=MAX_LAG + 5)
+        assert view() == 2  # read on the primary
+        assert standby_state(app)["reads"] == before + 1
