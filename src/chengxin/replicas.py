@@ -3,8 +3,8 @@
 Set-up: `replica_urls` lists streaming standbys of the primary (`pg_basebackup -R`). Each gets an
 engine with a small pool of its own (`replica_pool_size`, `replica_max_overflow`). A monitor
 thread per process (`ReplicaSet.start`) samples, every `replica_check_seconds`, the primary's WAL
-position (`pg_current_wal_lsn()`) and then each standby's replay position. A standby's lag is the age of the newest
-primary sample it has replayed: that stays right when the primary is idle (the age of the last
+position (`pg_current_wal_lsn()`) and then each standby's replay position. A standby's lag is the
+age of the newest primary sample it has replayed: that stays right when the primary is idle (the age of the last
 replayed transaction, `pg_last_xact_replay_timestamp`, would grow for ever there) and when it is
 busy. The lag is measured when a request is routed (`now - replayed_at`), so a monitor that stalls
 makes its standbys look older, never younger.
@@ -19,11 +19,19 @@ What goes where (`chengxin.deps.get_session`):
   so a standby that went away since the last check sends that request to the primary too.
 - The routes declared lag-tolerant read only what the public may read (a few seconds late is
   no harm there, and they take most of a province's traffic): the home page and its figures, the
-  public records and lists pages, the public disclosure API. The catalog and measure pages and API
-  read the in-force editions kept in the process and no table. Credential and report verification
-  stay on the primary: a revoked credential or a withdrawn report must be seen so at once. Pages
-  and API that read personal data (file views, checks, reports) log the read in the transaction
-  that reads (the access-log choke point), so they write and stay on the primary.
+  public records and lists pages, the public disclosure API, published articles, the access log's
+  signed tree head. The catalog and measure pages and API read the in-force editions kept in the
+  process and no table.
+- File views (`POST /api/v1/files/query`, `GET /api/v1/persons/{key}/file`, `GET /api/v1/me/file`)
+  are declared `@writes` and `@lag_tolerant`: the file is read on a standby (`deps.StandbyDep`),
+  the access-log entry is written on the primary in the request's own transaction, which commits
+  before the answer is sent. So no file leaves without its entry, and a file that cannot be built
+  logs nothing, as when both were one transaction. Their only write is that entry, which no
+  lag-tolerant route shows: it does not send the caller to the primary for the next reads.
+- On the primary, always: single and batch checks (the read that decides and its access-log
+  entries are one statement of the group commit, `checks/writer.py`), credential and report
+  verification (a revoked credential or a withdrawn report must be seen so at once), and every
+  console and personal page not listed above.
 - Writes, and any route not declared, go to the primary. Read-your-own-writes: after a request
   that may have written (a writing transaction, or any unsafe method: uploads and batch checks
   commit units of work of their own), the primary's WAL position is remembered for the
@@ -126,6 +134,7 @@ class ReplicaSet:
     _turn: int = 0
     _written: OrderedDict[str, int] = field(default_factory=OrderedDict)
     _written_lock: threading.Lock = field(default_factory=threading.Lock)
+    counting: threading.Lock = field(default_factory=threading.Lock)  # the replicas' request counts
 
     @classmethod
     def from_settings(cls, settings: Any, primary: Engine) -> ReplicaSet | None:
@@ -242,7 +251,8 @@ class ReplicaSet:
 
     def failed(self, replica: Replica) -> None:
         """A request could not reach the standby: skip it until the monitor sees it well again."""
-        replica.errors += 1
+        with self.counting:
+            replica.errors += 1
         replica.problem = "unreachable"
 
     # Read-your-own-writes.
@@ -335,7 +345,8 @@ def read_session(request: Any, replicas: ReplicaSet, reading: Callable[[sessionm
             log.warning("%s not reachable for a request: %s", replica.name, type(exc).__name__)
             replicas.failed(replica)
             continue
-        replica.reads += 1
+        with replicas.counting:
+            replica.reads += 1
         return session, replica
     return None
 
