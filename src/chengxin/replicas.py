@@ -160,7 +160,7 @@ class ReplicaSet:
             with self.primary.connect() as conn:
                 lsn = parse_lsn(conn.exec_driver_sql(PRIMARY_LSN).scalar())
             if lsn is not None:
-                self.samples.append((self.now(), lsn))
+                self.sampled(lsn)
         except Exception as exc:  # the primary's own trouble shows elsewhere; standbys age meanwhile
             log.warning("replica monitor: primary not sampled: %s", type(exc).__name__)
         for replica in self.replicas:
@@ -177,6 +177,10 @@ class ReplicaSet:
             replica.engine.dispose()  # its pooled connections are dead: the next use reconnects
             replica.checked_at = self.now()
             return
+        self.observe(replica, recovering, replayed)
+
+    def observe(self, replica: Replica, recovering: bool, replayed: object) -> None:
+        """What a check of the standby saw: whether it is in recovery, and its replay position."""
         replica.checked_at = self.now()
         lsn = parse_lsn(replayed)
         if not recovering or lsn is None:
@@ -187,6 +191,10 @@ class ReplicaSet:
         if at is not None:
             replica.replayed_at = at if replica.replayed_at is None else max(replica.replayed_at, at)
         replica.problem = None if replica.replayed_at is not None else "far_behind"
+
+    def sampled(self, lsn: int) -> None:
+        """The primary's WAL position, seen now."""
+        self.samples.append((self.now(), lsn))
 
     def replayed_sample(self, lsn: int) -> float | None:
         """The time of the newest primary sample at or before `lsn`."""
