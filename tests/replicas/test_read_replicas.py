@@ -19,10 +19,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from chengxin.app import create_app
+from chengxin.db import make_sessionmaker, unit_of_work
 from chengxin.deps import SessionDep, lag_tolerant
 from chengxin.replicas import LSN_COOKIE
 from chengxin.settings import Settings
-from helpers import DEPT, OPERATOR, cid, matters_of, penalty, submit
+from helpers import DEPT, OPERATOR, as_person, cid, matters_of, penalty, submit
 
 MAX_LAG = 2.0  # the bound the tests' apps run with (seconds)
 CHECK = 0.1  # the monitor's interval (seconds)
@@ -222,3 +223,29 @@ def test_a_file_view_reads_on_the_standby_and_logs_on_the_primary(app, cluster):
         wait_for(lambda: not standby_state(app)["in_use"], "发现备库延迟超过上限", timeout=MAX_LAG + 5)
         assert view() == 2  # read on the primary
         assert standby_state(app)["reads"] == before + 1
+
+
+def test_the_persons_own_file_reads_on_the_standby_and_logs_on_the_primary(app, cluster, keys, tmp_path):
+    writer = client_of(app, headers=DEPT)
+    assert submit(writer, [penalty(905)]).status_code == 201
+    with unit_of_work(make_sessionmaker(cluster.engine)) as session:
+        person = client_of(app, headers=as_person(session, Settings(data_dir=tmp_path), keys, cid(905)))
+    cluster.primary.wait_caught_up()
+    wait_for(lambda: standby_state(app)["in_use"], "备库追上")
+
+    def logged() -> int:
+        return cluster.primary.query("SELECT count(*) FROM access_log WHERE action = 'own_view'", "chengxin")
+
+    with paused(cluster):
+        second = penalty(905, source_record_id="SCJG-2026-905B", fields={"decision_no": "京朝市监罚〔2026〕9051号"})
+        assert submit(writer, [second]).status_code == 201
+        before, entries = standby_state(app)["reads"], logged()
+        page = person.get("/me/file")
+        assert page.status_code == 200 and "9051号" not in page.text
+        assert len(matters_of(person.get("/api/v1/me/file").json())) == 1  # as the standby has it
+        assert standby_state(app)["reads"] == before + 2 and logged() == entries + 2
+        wait_for(lambda: not standby_state(app)["in_use"], "发现备库延迟超过上限", timeout=MAX_LAG + 5)
+        assert len(matters_of(person.get("/api/v1/me/file").json())) == 2  # the primary
+        page = person.get("/me/file")
+        assert page.status_code == 200 and "9051号" in page.text
+        assert logged() == entries + 4
