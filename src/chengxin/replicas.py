@@ -135,6 +135,7 @@ class ReplicaSet:
     _written: OrderedDict[str, int] = field(default_factory=OrderedDict)
     _written_lock: threading.Lock = field(default_factory=threading.Lock)
     counting: threading.Lock = field(default_factory=threading.Lock)  # the replicas' request counts
+    _checking: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def from_settings(cls, settings: Any, primary: Engine) -> ReplicaSet | None:
@@ -155,7 +156,11 @@ class ReplicaSet:
 
     def check(self) -> None:
         """One round: sample the primary, then each standby (so that a standby that is caught up
-        has replayed the sample just taken)."""
+        has replayed the sample just taken). One round at a time (the thread, the CLI, a test)."""
+        with self._checking:
+            self._check()
+
+    def _check(self) -> None:
         try:
             with self.primary.connect() as conn:
                 lsn = parse_lsn(conn.exec_driver_sql(PRIMARY_LSN).scalar())
