@@ -94,13 +94,13 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
             yield session
         except BaseException:
             await _finish(session, commit=False)
-            await _remember_write(request, replicas, writes)
             raise
         await _finish(session, commit=True)
-        await _remember_write(request, replicas, writes)
     finally:
         if gate is not None:
             gate.release()
+        if replicas is not None:  # also after a failure: a unit of work of its own may have committed
+            await _remember_write(request, replicas, writes)
 
 
 async def get_standby_session(request: Request) -> AsyncIterator[Session | None]:
@@ -122,14 +122,14 @@ async def get_standby_session(request: Request) -> AsyncIterator[Session | None]
         await _finish(chosen[0], commit=False)
 
 
-async def _remember_write(request: Request, replicas: ReplicaSet | None, writes: bool) -> None:
+async def _remember_write(request: Request, replicas: ReplicaSet, writes: bool) -> None:
     """Read-your-own-writes: after a request that may have written (a writing transaction, or an
     unsafe method whose units of work committed on their own), remember the primary's WAL position
     for the caller (a cookie, and this process's memory of the credential): its lag-tolerant reads
     go to a standby only once it has replayed that far (`chengxin.replicas`). A lag-tolerant route
     that writes (a file view) writes only its access-log entries, which no lag-tolerant read shows:
     it does not send its caller to the primary for the next reads."""
-    if replicas is None or not (writes or request.method not in SAFE_METHODS) or request_lag_tolerant(request):
+    if not (writes or request.method not in SAFE_METHODS) or request_lag_tolerant(request):
         return
     with CancelScope(shield=True):
         try:
