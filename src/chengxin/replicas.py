@@ -22,16 +22,19 @@ What goes where (`chengxin.deps.get_session`):
   public records and lists pages, the public disclosure API, published articles, the access log's
   signed tree head. The catalog and measure pages and API read the in-force editions kept in the
   process and no table.
-- File views (`POST /api/v1/files/query`, `GET /api/v1/persons/{key}/file`, `GET /api/v1/me/file`)
-  are declared `@writes` and `@lag_tolerant`: the file is read on a standby (`deps.StandbyDep`),
-  the access-log entry is written on the primary in the request's own transaction, which commits
-  before the answer is sent. So no file leaves without its entry, and a file that cannot be built
-  logs nothing, as when both were one transaction. Their only write is that entry, which no
-  lag-tolerant route shows: it does not send the caller to the primary for the next reads.
+- File views (`POST /api/v1/files/query`, `GET /api/v1/persons/{key}/file`, `GET /api/v1/me/file`,
+  the pages `/me/file` and `/console/lists/{entry}/file`) are declared `@writes` and `@lag_tolerant`:
+  the file is read on a standby (`deps.StandbyDep`), the access-log entry is written on the primary
+  in the request's own transaction, which commits before the answer is sent. So no file leaves
+  without its entry, and a file that cannot be built logs nothing, as when both were one
+  transaction. Their only write is that entry, which no lag-tolerant route shows: it does not send
+  the caller to the primary for the next reads.
 - On the primary, always: single and batch checks (the read that decides and its access-log
-  entries are one statement of the group commit, `checks/writer.py`), credential and report
-  verification (a revoked credential or a withdrawn report must be seen so at once), and every
-  console and personal page not listed above.
+  entries are one statement of the group commit, `checks/writer.py`), reports (issuing counts the
+  day's reports and reads grants; the self report lists the access log), credential and report
+  verification (a revoked credential or a withdrawn report must be seen so at once), authorised
+  third-party queries (a revoked grant must stop them at once), and every console and personal
+  page not listed above.
 - Writes, and any route not declared, go to the primary. Read-your-own-writes: after a request
   that may have written (a writing transaction, or any unsafe method: uploads and batch checks
   commit units of work of their own), the primary's WAL position is remembered for the
