@@ -61,6 +61,7 @@ from chengxin.records.endpoints import router as records_router
 from chengxin.records.imports import interrupt_abandoned_imports
 from chengxin.remedies.endpoints import router as remedies_router
 from chengxin.repairs.endpoints import router as repairs_router
+from chengxin.replicas import ReplicaSet
 from chengxin.reports.endpoints import router as reports_router
 from chengxin.roster.endpoints import router as roster_router
 from chengxin.routing import HotRouteApp
@@ -119,6 +120,8 @@ def create_app(
                                                      EDITIONS: lambda: follow_editions(app.state)})
     app.state.generations.baseline()
     app.state.follows_editions = catalog is None
+    # Hot standbys for the lag-tolerant reads (none unless `replica_urls`); the lifespan starts the monitor.
+    app.state.replicas = ReplicaSet.from_settings(settings, engine)
     # The catalog and measure list in force: the newest published editions, else the packaged YAML.
     in_force_catalog, in_force_measures = current_or_packaged(app.state.sessionmaker)
     _known_departments(app.state.sessionmaker)
@@ -161,18 +164,21 @@ def create_app(
         return openapi_answer(request.app, request)  # not `app`: an endpoint must not pin the app
 
     @app.get("/healthz", tags=["运维"], summary="健康检查", dependencies=[permit("public")])
-    def healthz(request: Request) -> dict[str, str]:
+    def healthz(request: Request) -> dict[str, Any]:
         """数据库可连接时返回 ok。查询日志不能封存（未配置签名密钥）或有记录长时间未封存时，status 为
         degraded，access_log 说明原因；平台时钟被设为从另一时刻起走（CHENGXIN_CLOCK_START，只用于演示与测试）
-        时在 clock 中注明。"""
+        时在 clock 中注明。配置了只读备库时，replicas 列出每个备库（按编号，不含地址）：是否在用、延迟秒数、
+        未用的原因与本进程分流到它的请求数；备库不可用时读取改走主库，status 不受影响。"""
         state = request.app.state
         with state.sessionmaker() as session:
             unsealed = sealing.unsealed_problem(session, clock.utcnow(), seal_allowance(state.settings))
-        out = {"status": "ok", "version": __version__}
+        out: dict[str, Any] = {"status": "ok", "version": __version__}
         if (problem := signing_problem(state) or unsealed) is not None:
             out["status"], out["access_log"] = "degraded", problem
         if (start := clock.shifted_start()) is not None:
             out["clock"] = f"平台时钟自 {start.isoformat()} 起走，不是真实时间（CHENGXIN_CLOCK_START）"
+        if state.replicas is not None:
+            out["replicas"] = state.replicas.status()
         return out
 
     install_pages(app)
@@ -267,6 +273,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(interrupt_abandoned_imports, app.state.sessionmaker, app.state.settings)
     except Exception as exc:  # the jobs try again; the server still starts
         log.error("could not mark interrupted imports: %s", type(exc).__name__)
+    replicas = app.state.replicas
+    if replicas is not None:
+        await run_in_threadpool(replicas.start)  # one round before the first request, then a thread
     settle_heap()
     # Another process's revocations and publications, followed within `sync_seconds`.
     stop_watch = app.state.generations.start(app.state.settings.sync_seconds)
@@ -280,6 +289,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             kept.close()  # the one report verifications read on (SQLite)
     finally:
         stop_watch.set()
+        if replicas is not None:
+            replicas.close()
         gc.unfreeze()  # what the app held can be collected once it is gone (tests build many apps)
 
 

@@ -363,6 +363,38 @@ def jobs_serve() -> None:
         console.print("定时任务进程已停止")
 
 
+replicas_app = typer.Typer(help="只读备库", no_args_is_help=True)
+app.add_typer(replicas_app, name="replicas")
+
+
+@replicas_app.command("status")
+def replicas_status() -> None:
+    """显示每个只读备库是否在用及其延迟（与 /healthz 相同的算法：备库已回放的最新一次主库采样距今的秒数）。
+    有备库未在使用时退出码为 1，便于监控。"""
+    from chengxin.replicas import ReplicaSet, status_lines
+
+    settings = get_settings()
+    engine = _engine(settings)
+    try:
+        replicas = ReplicaSet.from_settings(settings, engine)
+    except ValueError as err:
+        console.print(f"[red]错误[/red]：{err}")
+        raise typer.Exit(2) from None
+    if replicas is None:
+        typer.echo(status_lines([], settings.replica_max_lag_seconds)[0])
+        return
+    try:
+        replicas.measure()
+        status = replicas.status()
+    finally:
+        replicas.close()
+        engine.dispose()
+    for line in status_lines(status, settings.replica_max_lag_seconds, reads=False):
+        typer.echo(line)
+    if not all(row["in_use"] for row in status):
+        raise typer.Exit(1)
+
+
 def _write_report(session, batch_id: str, path: Path) -> None:
     from chengxin.records.repository import batch_issues
 

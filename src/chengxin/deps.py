@@ -9,14 +9,17 @@ from anyio import CancelScope, CapacityLimiter, to_thread
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from chengxin.accounts.auth import secure_cookies
 from chengxin.catalog.rules import Catalog
 from chengxin.crypto import Keys
 from chengxin.db import reading, writing
+from chengxin.replicas import EXTRA_HEADERS, ReplicaSet, credentials, lsn_cookie, read_session
 from chengxin.settings import Settings
 from chengxin.signing import Signer, load_signer
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _WRITES = "__chengxin_writes__"  # an endpoint's declaration (`writes`, `reads_only`)
+_LAG_TOLERANT = "__chengxin_lag_tolerant__"  # an endpoint's declaration (`lag_tolerant`)
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 
@@ -34,6 +37,18 @@ def reads_only(endpoint: Endpoint) -> Endpoint:
     not wait for the write lock nor hold it from other requests."""
     setattr(endpoint, _WRITES, False)
     return endpoint
+
+
+def lag_tolerant(endpoint: Endpoint) -> Endpoint:
+    """Declare that a route reads only what may be a few seconds old (public pages and API): with
+    read replicas configured its reading transaction may run on a hot standby within the lag bound
+    (`chengxin.replicas`, whose docstring lists the routes and why). A writing route stays on the primary."""
+    setattr(endpoint, _LAG_TOLERANT, True)
+    return endpoint
+
+
+def request_lag_tolerant(request: Request) -> bool:
+    return getattr(request.scope.get("endpoint"), _LAG_TOLERANT, False)
 
 
 def request_writes(request: Request) -> bool:
@@ -60,6 +75,16 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     """
     state = request.app.state
     writes = request_writes(request)
+    replicas: ReplicaSet | None = getattr(state, "replicas", None)
+    if replicas is not None and not writes and request_lag_tolerant(request):
+        # Connecting to a standby may wait (or fail, and go on to the next): on a thread.
+        chosen = await to_thread.run_sync(read_session, request, replicas, reading)
+        if chosen is not None:
+            try:
+                yield chosen[0]
+            finally:
+                await _finish(chosen[0], commit=False)  # it only read
+            return
     gate = _writers(state) if writes else None
     if gate is not None:
         await gate.acquire()
@@ -74,6 +99,49 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     finally:
         if gate is not None:
             gate.release()
+        if replicas is not None:  # also after a failure: a unit of work of its own may have committed
+            await _remember_write(request, replicas, writes)
+
+
+async def get_standby_session(request: Request) -> AsyncIterator[Session | None]:
+    """For a route declared both `@writes` and `@lag_tolerant`: a reading session on a standby
+    within the lag bound, for the reads, while its writes (the access-log entries of a file view)
+    go to the primary through `get_session` and are committed before the answer is sent; None
+    when no standby may serve the request (then the route reads on its own session)."""
+    replicas: ReplicaSet | None = getattr(request.app.state, "replicas", None)
+    if replicas is None or not request_lag_tolerant(request):
+        yield None
+        return
+    chosen = await to_thread.run_sync(read_session, request, replicas, reading)
+    if chosen is None:
+        yield None
+        return
+    try:
+        yield chosen[0]
+    finally:
+        await _finish(chosen[0], commit=False)
+
+
+async def _remember_write(request: Request, replicas: ReplicaSet, writes: bool) -> None:
+    """Read-your-own-writes: after a request that may have written (a writing transaction, or an
+    unsafe method whose units of work committed on their own), remember the primary's WAL position
+    for the caller (a cookie, and this process's memory of the credential): its lag-tolerant reads
+    go to a standby only once it has replayed that far (`chengxin.replicas`). A lag-tolerant route
+    that writes (a file view) writes only its access-log entries, which no lag-tolerant read shows:
+    it does not send its caller to the primary for the next reads."""
+    if not (writes or request.method not in SAFE_METHODS) or request_lag_tolerant(request):
+        return
+    with CancelScope(shield=True):
+        try:
+            lsn = await to_thread.run_sync(replicas.primary_lsn, limiter=CapacityLimiter(1))
+        except Exception:  # the primary is the request's own trouble: nothing to remember
+            return
+    if lsn is None:
+        return
+    for credential in credentials(request):
+        replicas.remember(credential, lsn)
+    request.scope.setdefault(EXTRA_HEADERS, []).append(
+        lsn_cookie(lsn, replicas.cookie_seconds(), secure_cookies(request)))
 
 
 WRITERS_SHARE = 4  # one writing request at a time for every this many worker threads
@@ -130,6 +198,7 @@ def get_signer(request: Request) -> Signer:
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+StandbyDep = Annotated[Session | None, Depends(get_standby_session, scope="function")]
 KeysDep = Annotated[Keys, Depends(get_keys)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]

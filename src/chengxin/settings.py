@@ -180,6 +180,15 @@ class Settings(BaseSettings):
                                            "缺省关闭，按地方规定开启")
     retention_batch_size: int = Field(500, ge=1, le=100_000, description="到期删除时每个事务检查的事项数")
 
+    # Read replicas (issue 19): PostgreSQL hot standbys that serve the reads that tolerate a little lag.
+    replica_urls: str = Field("", description="只读备库（PostgreSQL 流复制热备）地址，以逗号分隔；"
+                              "缺省为空（全部读写走主库）。公开页面与公开接口等可容忍少许延迟的读取分流到备库")
+    replica_max_lag_seconds: float = Field(5.0, gt=0, le=3600, description="备库延迟上限（秒）：落后主库超过此数"
+                                           "或无法连接的备库不再使用（读取改走主库），追上后自动恢复")
+    replica_check_seconds: float = Field(1.0, gt=0, le=60, description="检查备库延迟的间隔（秒）")
+    replica_pool_size: int = Field(5, ge=1, le=200, description="每个备库的连接池常驻连接数")
+    replica_max_overflow: int = Field(10, ge=0, le=500, description="每个备库连接池在常驻连接之外可再开的连接数")
+
     @field_validator("population_registry")
     @classmethod
     def _known_registry(cls, value: str) -> str:

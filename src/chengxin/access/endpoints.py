@@ -22,7 +22,7 @@ from chengxin.access.schemas import (
     VerificationOut,
 )
 from chengxin.callers import ROLE_LABELS, Caller, permit
-from chengxin.deps import SessionDep, SignerDep
+from chengxin.deps import SessionDep, SignerDep, lag_tolerant
 from chengxin.errors import PROBLEM_RESPONSES, NotFound
 from chengxin.params import Int64
 
@@ -94,6 +94,7 @@ def audit_proof(seq: Int64, caller: Annotated[Caller, permit("audit.read")], ses
 
 
 @router.get("/audit/tree-head", response_model=TreeHeadOut, tags=["审计"], summary="最新签名树头")
+@lag_tolerant
 def tree_head(caller: Annotated[Caller, permit("public")], session: SessionDep) -> TreeHeadOut:
     """查询日志 Merkle 树的最新签名树头（公开，便于任何人比对），以及最近一次完整校验的结果。"""
     head = repo.latest_head(session)

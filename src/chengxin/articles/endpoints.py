@@ -11,7 +11,7 @@ from chengxin.articles import service
 from chengxin.articles.schemas import ArticleIn, ArticleList, ArticleOut, PublishIn
 from chengxin.callers import Caller, permit
 from chengxin.cases.actors import actor_of
-from chengxin.deps import SessionDep
+from chengxin.deps import SessionDep, lag_tolerant
 from chengxin.errors import PROBLEM_RESPONSES
 from chengxin.params import Int64
 
@@ -23,6 +23,7 @@ Editor = Annotated[Caller, permit("articles.manage")]
 
 @router.get("/public/articles", response_model=ArticleList, summary="信用知识与典型案例",
             dependencies=[permit("public")])
+@lag_tolerant
 def public_articles(session: SessionDep, kind: Kind = None,
                     page: Annotated[Int64, Query(ge=1, le=500)] = 1) -> ArticleList:
     """已发布的信用知识、诚信典型和失信案例，最新在前。"""
@@ -32,6 +33,7 @@ def public_articles(session: SessionDep, kind: Kind = None,
 
 @router.get("/public/articles/{article_id}", response_model=ArticleOut, summary="文章详情",
             dependencies=[permit("public")])
+@lag_tolerant
 def public_article(article_id: str, session: SessionDep) -> ArticleOut:
     """一篇已发布的文章。"""
     return ArticleOut.of(service.get(session, article_id, published_only=True))

@@ -15,7 +15,7 @@ from chengxin.articles.rules import KINDS
 from chengxin.articles.schemas import ArticleIn
 from chengxin.callers import Caller, permit
 from chengxin.cases.actors import actor_of
-from chengxin.deps import SessionDep
+from chengxin.deps import SessionDep, lag_tolerant
 from chengxin.errors import DomainError
 from chengxin.params import Int64
 from chengxin.web.forms import model_from_form
@@ -35,6 +35,7 @@ def _kind(kind: str) -> str | None:
 
 
 @router.get("/public/articles", response_class=HTMLResponse, dependencies=[permit("public")])
+@lag_tolerant
 def public_list(request: Request, session: SessionDep, kind: Annotated[str, Query(max_length=16)] = "",
                 page: Annotated[Int64, Query(ge=1, le=500)] = 1) -> HTMLResponse:
     """信用知识、诚信典型和失信案例：已发布的文章，最新在前，可按类别查看。"""
@@ -45,6 +46,7 @@ def public_list(request: Request, session: SessionDep, kind: Annotated[str, Quer
 
 
 @router.get("/public/articles/{article_id}", response_class=HTMLResponse, dependencies=[permit("public")])
+@lag_tolerant
 def public_detail(article_id: str, request: Request, session: SessionDep) -> HTMLResponse:
     """一篇已发布的文章。"""
     return render(request, "articles/detail.html", a=service.get(session, article_id, published_only=True),

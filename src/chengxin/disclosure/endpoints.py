@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 
 from chengxin.callers import permit
 from chengxin.clock import today
-from chengxin.deps import CatalogDep, KeysDep, SessionDep
+from chengxin.deps import CatalogDep, KeysDep, SessionDep, lag_tolerant
 from chengxin.disclosure import schemas as s
 from chengxin.disclosure import service
 from chengxin.errors import PROBLEM_RESPONSES
@@ -21,6 +21,7 @@ Page = Annotated[Int64, Query(ge=1, le=500, description="页码")]
 
 @router.get("/records", response_model=s.PublicRecordPage, summary="行政许可、行政处罚等公示信息",
             dependencies=[permit("public")])
+@lag_tolerant
 def public_records(request: Request, session: SessionDep, catalog: CatalogDep, keys: KeysDep, q: Name = None,
                    page: Page = 1) -> s.PublicRecordPage:
     """公示期内的公开信息（双公示等），姓名和证件号码脱敏；未成年人信息、已修复和已撤销的信息不公示。"""
@@ -30,6 +31,7 @@ def public_records(request: Request, session: SessionDep, catalog: CatalogDep, k
 
 @router.get("/records/{record_id}", response_model=s.PublicRecord, summary="公示信息详情",
             dependencies=[permit("public")])
+@lag_tolerant
 def public_record(record_id: str, request: Request, session: SessionDep, catalog: CatalogDep,
                   keys: KeysDep) -> s.PublicRecord:
     """一条公示信息：法律依据与公示截止日。"""
@@ -37,6 +39,7 @@ def public_record(record_id: str, request: Request, session: SessionDep, catalog
 
 
 @router.get("/lists", response_model=s.PublicEntryPage, summary="红黑名单公示", dependencies=[permit("public")])
+@lag_tolerant
 def public_lists(session: SessionDep, keys: KeysDep, catalog: CatalogDep,
                  list_type: Annotated[Literal["black", "red"] | None, Query(
                      description="black 严重失信主体名单 / red 守信激励对象名单；缺省为两者")] = None,

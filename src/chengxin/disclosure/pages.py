@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from chengxin.callers import permit
 from chengxin.clock import today
-from chengxin.deps import CatalogDep, KeysDep, SessionDep
+from chengxin.deps import CatalogDep, KeysDep, SessionDep, lag_tolerant
 from chengxin.disclosure import service
 from chengxin.disclosure.repository import COUNT_CAP
 from chengxin.matters.rules import LIST_LABELS
@@ -34,6 +34,7 @@ def _choice(value: str, allowed: Iterable[str]) -> str:
 
 
 @router.get("/public/records", response_class=HTMLResponse, dependencies=[permit("public")])
+@lag_tolerant
 def records_page(request: Request, session: SessionDep, catalog: CatalogDep, keys: KeysDep, q: Name = "",
                  page: Page = 1, kind: Code = "", category: Code = "", department: Code = "") -> HTMLResponse:
     """信用公示：公示期内的行政处罚、行政许可等信息，可按姓名、证件号码、单位名称或统一社会信用代码查询，
@@ -54,6 +55,7 @@ def records_page(request: Request, session: SessionDep, catalog: CatalogDep, key
 
 
 @router.get("/public/records/{record_id}", response_class=HTMLResponse, dependencies=[permit("public")])
+@lag_tolerant
 def record_page(record_id: str, request: Request, session: SessionDep, catalog: CatalogDep,
                 keys: KeysDep) -> HTMLResponse:
     """一条公示信息：法律依据、公示截止日与处理状态。"""
@@ -62,6 +64,7 @@ def record_page(record_id: str, request: Request, session: SessionDep, catalog: 
 
 
 @router.get("/public/lists", response_class=HTMLResponse, dependencies=[permit("public")])
+@lag_tolerant
 def lists_page(request: Request, session: SessionDep, keys: KeysDep, catalog: CatalogDep,
                list_type: Annotated[str, Query(max_length=8)] = "black", q: Name = "", page: Page = 1,
                kind: Code = "", department: Code = "") -> HTMLResponse:

@@ -16,7 +16,7 @@ from chengxin.accounts.rules import allowed
 from chengxin.callers import Caller, permit
 from chengxin.clock import today
 from chengxin.creditfile.service import SEVERITY_LABELS, build_file
-from chengxin.deps import CatalogDep, KeysDep, SessionDep, SettingsDep, writes
+from chengxin.deps import CatalogDep, KeysDep, SessionDep, SettingsDep, StandbyDep, lag_tolerant, writes
 from chengxin.errors import DomainError, NotFound
 from chengxin.identity.rules import ID_TYPES
 from chengxin.lists import service
@@ -158,16 +158,18 @@ def _entry(request: Request, caller: Caller, session: SessionDep, keys: KeysDep,
 
 @router.get("/console/lists/{entry_id}/file", response_class=HTMLResponse)
 @writes
+@lag_tolerant
 def entry_file_page(entry_id: str, request: Request, caller: Annotated[Caller, permit("files.read")],
-                    session: SessionDep, keys: KeysDep, catalog: CatalogDep) -> HTMLResponse:
+                    session: SessionDep, standby: StandbyDep, keys: KeysDep, catalog: CatalogDep) -> HTMLResponse:
     """名单条目所涉个人的信用档案（与按证件号码查询同一档案，部门只能从本部门列入的条目进入）；查看即记入查询日志。"""
     scope = _scope(caller)
-    found = repo.listed(session, list_type=None, department_code=scope, status=None, as_of=today(), limit=1,
+    reader = standby or session  # the read on a standby within the lag bound; the log on the primary
+    found = repo.listed(reader, list_type=None, department_code=scope, status=None, as_of=today(), limit=1,
                         offset=0, matter_id=entry_id[:26])
     if not found or found[0][2] is None:
         raise NotFound("LIST_ENTRY_NOT_FOUND", "没有该名单条目，或它不是本部门列入的个人条目")
     entry = found[0][0]
-    file = build_file(session, catalog=catalog, keys=keys, tiers=request.app.state.tiers,
+    file = build_file(reader, catalog=catalog, keys=keys, tiers=request.app.state.tiers,
                       person_key=entry.subject_key, caller=caller)
     log_reads(session, caller, "file", [Read(entry.subject_key, "ok", entry.id)], purpose="名单管理：查看所涉信用档案")
     return render(request, "lists/file.html", file=file, entry_id=entry.id)

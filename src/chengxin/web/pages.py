@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from chengxin.callers import permit
 from chengxin.clock import today, utcnow
 from chengxin.db import reading
-from chengxin.deps import SessionDep
+from chengxin.deps import SessionDep, lag_tolerant
 from chengxin.disclosure import service as disclosure
 from chengxin.disclosure.repository import COUNT_CAP
 from chengxin.web.render import NAV, render
@@ -70,6 +70,7 @@ def cached_figures(request: Request, session: SessionDep) -> disclosure.Figures:
 
 
 @router.get("/", response_class=HTMLResponse, dependencies=[permit("public")])
+@lag_tolerant
 def home(request: Request, session: SessionDep) -> HTMLResponse:
     """平台首页：查询框、今日在列的红黑名单与公示信息数，以及从哪里办理。"""
     state = request.app.state

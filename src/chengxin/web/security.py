@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chengxin.accounts.auth import SESSION_COOKIE
 from chengxin.errors import DomainError
+from chengxin.replicas import EXTRA_HEADERS
 
 PRE_COOKIE = "cx_pre"
 CSRF_HEADER = "x-csrf-token"
@@ -62,7 +63,7 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [*message.get("headers", ()), *extra]
+                headers = [*message.get("headers", ()), *extra, *scope.get(EXTRA_HEADERS, ())]
                 if not cacheable and not any(name.lower() == b"cache-control" for name, _ in headers):
                     headers.append(NO_STORE)
                 message["headers"] = headers

@@ -1,0 +1,251 @@
+"""Read replicas for real: a primary and a streaming hot standby of the tests' own (tests/pgcluster.py).
+
+Public pages are served by the standby; a standby paused (or stopped) past the lag bound is
+skipped and the pages answer from the primary with the new data; a caller who has just written
+reads it at once, by its cookie or its credential; a standby back in step is used again.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from chengxin.app import create_app
+from chengxin.db import make_sessionmaker, unit_of_work
+from chengxin.deps import SessionDep, lag_tolerant
+from chengxin.replicas import LSN_COOKIE
+from chengxin.settings import Settings
+from helpers import DEPT, OPERATOR, as_person, cid, matters_of, penalty, submit
+
+MAX_LAG = 2.0  # the bound the tests' apps run with (seconds)
+CHECK = 0.1  # the monitor's interval (seconds)
+
+
+def make_app(cluster: Any, tmp: Path, keys: Any, **overrides: Any) -> Any:
+    chosen: dict[str, Any] = {"replica_max_lag_seconds": MAX_LAG, "replica_check_seconds": CHECK, **overrides}
+    settings = Settings(data_dir=tmp, database_url=cluster.primary.url("chengxin"),
+                        replica_urls=cluster.standby_url(), **chosen)
+    app = create_app(settings, engine=cluster.engine, keys=keys)
+
+    @app.get("/test/where")
+    @lag_tolerant
+    def where(session: SessionDep) -> dict[str, bool]:
+        """Which server a lag-tolerant read ran on: True on a standby (in recovery)."""
+        return {"standby": session.execute(text("SELECT pg_is_in_recovery()")).scalar_one()}
+
+    return app
+
+
+@pytest.fixture
+def app(cluster, tmp_path: Path, keys) -> Iterator[Any]:
+    if not cluster.standby.running:
+        cluster.standby.start()
+    cluster.standby.resume_replay()
+    cluster.primary.wait_caught_up()
+    application = make_app(cluster, tmp_path, keys)
+    with TestClient(application):  # the lifespan starts the lag monitor (and stops it at the end)
+        wait_for(lambda: standby_state(application)["in_use"], "备库投入使用")
+        yield application
+    # Leave the standby running and replaying for the next test.
+    if not cluster.standby.running:
+        cluster.standby.start()
+    cluster.standby.resume_replay()
+
+
+def client_of(app: Any, **kwargs: Any) -> TestClient:
+    return TestClient(app, **kwargs)
+
+
+def standby_state(app: Any) -> dict[str, Any]:
+    body = client_of(app).get("/healthz").json()  # not `with`: that would run the lifespan again
+    (state,) = body["replicas"]
+    assert set(state) == {"name", "in_use", "lag_seconds", "problem", "reads", "fallbacks"}
+    return state
+
+
+def wait_for(condition: Any, what: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{timeout:.0f} 秒内未能{what}")
+        time.sleep(0.05)
+
+
+def shown(client: TestClient, n: int) -> bool:
+    """Whether the public records page lists the penalty `penalty(n)` (by the person's number)."""
+    res = client.get("/public/records", params={"q": cid(n)})
+    assert res.status_code == 200
+    found = re.search(r"公示信息共 (\d+) 条", res.text)
+    assert found, res.text
+    return int(found.group(1)) > 0
+
+
+@contextmanager
+def paused(cluster: Any) -> Iterator[None]:
+    cluster.standby.pause_replay()
+    try:
+        yield
+    finally:
+        cluster.standby.resume_replay()
+
+
+def test_public_reads_are_served_by_the_standby(app):
+    visitor = client_of(app)
+    assert visitor.get("/test/where").json() == {"standby": True}
+    before = standby_state(app)["reads"]
+    assert visitor.get("/").status_code == 200
+    assert visitor.get("/public/records").status_code == 200
+    assert visitor.get("/public/lists").status_code == 200
+    assert visitor.get("/api/v1/public/records").status_code == 200
+    after = standby_state(app)
+    assert after["reads"] == before + 4 and after["in_use"] and after["lag_seconds"] <= MAX_LAG
+    assert "127.0.0.1" not in str(visitor.get("/healthz").json())  # no address shown
+    # A route not declared lag-tolerant reads on the primary, a declared one that finds nothing on the standby.
+    assert visitor.get("/api/v1/public/tipoffs/JB00000000").status_code == 404
+    assert visitor.get("/public/articles/none").status_code == 404
+    assert standby_state(app)["reads"] == before + 5
+
+
+def test_a_standby_behind_the_bound_is_skipped_and_the_primary_shows_the_new_data(app, cluster):
+    writer, visitor = client_of(app, headers=DEPT), client_of(app)
+    with paused(cluster):
+        assert submit(writer, [penalty(901)]).status_code == 201
+        # Within the bound the standby still serves the public, with what it had replayed.
+        assert not shown(visitor, 901)
+        assert visitor.get("/test/where").json() == {"standby": True}
+        wait_for(lambda: not standby_state(app)["in_use"], "发现备库延迟超过上限", timeout=MAX_LAG + 5)
+        state = standby_state(app)
+        assert state["problem"] == "lagging" and state["lag_seconds"] > MAX_LAG
+        assert shown(visitor, 901)  # from the primary
+        assert visitor.get("/test/where").json() == {"standby": False}
+    cluster.primary.wait_caught_up()
+    wait_for(lambda: standby_state(app)["in_use"], "备库追上后重新使用")
+    assert visitor.get("/test/where").json() == {"standby": True}
+    assert shown(visitor, 901)  # replayed
+
+
+def test_a_caller_who_wrote_reads_its_write_at_once(app, cluster):
+    writer, visitor = client_of(app, headers=DEPT), client_of(app)
+    with paused(cluster):
+        res = submit(writer, [penalty(902)])
+        assert res.status_code == 201
+        cookie = res.cookies.get(LSN_COOKIE)
+        assert cookie
+        assert not shown(visitor, 902)  # the standby, paused, within the bound
+        assert shown(writer, 902)  # the writer: the primary
+        # By the cookie alone (a browser: no credential this process remembers) ...
+        browser = client_of(app, cookies={LSN_COOKIE: cookie})
+        assert shown(browser, 902)
+        assert browser.get("/test/where").json() == {"standby": False}
+        # ... and by the credential alone (an API client that keeps no cookies).
+        api = client_of(app, headers=DEPT)
+        assert shown(api, 902)
+        assert not shown(visitor, 902)  # still the standby for everyone else
+        assert standby_state(app)["in_use"]
+    cluster.primary.wait_caught_up()
+    # Once the standby has replayed the write, the writer reads there again.
+    wait_for(lambda: writer.get("/test/where").json() == {"standby": True}, "写入者在备库追上后回到备库")
+    assert shown(writer, 902)
+
+
+def test_a_stopped_standby_is_skipped_and_used_again_when_back(app, cluster):
+    visitor = client_of(app)
+    assert visitor.get("/test/where").json() == {"standby": True}
+    cluster.standby.stop()
+    wait_for(lambda: standby_state(app)["problem"] == "unreachable", "发现备库无法连接")
+    for path in ("/", "/public/records", "/public/lists", "/api/v1/public/lists"):
+        assert visitor.get(path).status_code == 200, path
+    assert visitor.get("/test/where").json() == {"standby": False}
+    assert not standby_state(app)["in_use"]
+    cluster.standby.start()
+    wait_for(lambda: standby_state(app)["in_use"], "备库重新启动后重新使用")
+    before = standby_state(app)["reads"]
+    assert visitor.get("/public/records").status_code == 200
+    assert visitor.get("/test/where").json() == {"standby": True}
+    assert standby_state(app)["reads"] == before + 2
+
+
+def test_a_standby_gone_since_the_last_check_costs_no_request_an_error(cluster, tmp_path, keys):
+    """The monitor checks once a minute here: the requests meet the stopped standby first."""
+    if not cluster.standby.running:
+        cluster.standby.start()
+    cluster.standby.resume_replay()
+    cluster.primary.wait_caught_up()
+    app = make_app(cluster, tmp_path, keys, replica_check_seconds=60)
+    with TestClient(app):
+        visitor = client_of(app)
+        assert visitor.get("/public/records").status_code == 200
+        assert visitor.get("/test/where").json() == {"standby": True}  # pooled connections now
+        cluster.standby.stop()
+        try:
+            for path in ("/public/records", "/", "/public/lists", "/api/v1/public/records"):
+                assert visitor.get(path).status_code == 200, path
+            assert visitor.get("/test/where").json() == {"standby": False}
+            state = standby_state(app)
+            assert state["problem"] == "unreachable" and state["fallbacks"] == 1
+        finally:
+            cluster.standby.start()
+        app.state.replicas.check()
+        assert visitor.get("/test/where").json() == {"standby": True}
+
+
+def test_a_file_view_reads_on_the_standby_and_logs_on_the_primary(app, cluster):
+    writer, operator = client_of(app, headers=DEPT), client_of(app, headers=OPERATOR)
+    assert submit(writer, [penalty(903)]).status_code == 201
+    cluster.primary.wait_caught_up()
+    wait_for(lambda: standby_state(app)["in_use"], "备库追上")
+
+    def view() -> int:
+        """The matters the operator's view of the person's file shows, and its access-log entry on the primary."""
+        logged = cluster.primary.query("SELECT count(*) FROM access_log", "chengxin")
+        res = operator.post("/api/v1/files/query", json={"id_number": cid(903), "purpose": "核实"})
+        assert res.status_code == 200, res.text
+        # Committed on the primary before the answer came back (the standby is paused: not from there).
+        assert cluster.primary.query("SELECT count(*) FROM access_log", "chengxin") == logged + 1
+        assert LSN_COOKIE not in res.cookies  # its log is no reason to read on the primary next
+        return len(matters_of(res.json()))
+
+    assert view() == 1
+    with paused(cluster):
+        second = penalty(903, source_record_id="SCJG-2026-903B", fields={"decision_no": "京朝市监罚〔2026〕9031号"})
+        assert submit(writer, [second]).status_code == 201
+        before = standby_state(app)["reads"]
+        assert view() == 1  # read on the standby, which has not replayed the second record
+        assert standby_state(app)["reads"] == before + 1
+        wait_for(lambda: not standby_state(app)["in_use"], "发现备库延迟超过上限", timeout=MAX_LAG + 5)
+        assert view() == 2  # read on the primary
+        assert standby_state(app)["reads"] == before + 1
+
+
+def test_the_persons_own_file_reads_on_the_standby_and_logs_on_the_primary(app, cluster, keys, tmp_path):
+    writer = client_of(app, headers=DEPT)
+    assert submit(writer, [penalty(905)]).status_code == 201
+    with unit_of_work(make_sessionmaker(cluster.engine)) as session:
+        person = client_of(app, headers=as_person(session, Settings(data_dir=tmp_path), keys, cid(905)))
+    cluster.primary.wait_caught_up()
+    wait_for(lambda: standby_state(app)["in_use"], "备库追上")
+
+    def logged() -> int:
+        return cluster.primary.query("SELECT count(*) FROM access_log WHERE action = 'own_view'", "chengxin")
+
+    with paused(cluster):
+        second = penalty(905, source_record_id="SCJG-2026-905B", fields={"decision_no": "京朝市监罚〔2026〕9051号"})
+        assert submit(writer, [second]).status_code == 201
+        before, entries = standby_state(app)["reads"], logged()
+        page = person.get("/me/file")
+        assert page.status_code == 200 and "9051号" not in page.text
+        assert len(matters_of(person.get("/api/v1/me/file").json())) == 1  # as the standby has it
+        assert standby_state(app)["reads"] == before + 2 and logged() == entries + 2
+        wait_for(lambda: not standby_state(app)["in_use"], "发现备库延迟超过上限", timeout=MAX_LAG + 5)
+        assert len(matters_of(person.get("/api/v1/me/file").json())) == 2  # the primary
+        page = person.get("/me/file")
+        assert page.status_code == 200 and "9051号" in page.text
+        assert logged() == entries + 4
