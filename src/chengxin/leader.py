@@ -84,6 +84,12 @@ class AdvisoryLock:
         conn, self.conn = self.conn, None
         if conn is not None:
             try:
+                # Unlocked before the session ends: the server ends a closed session a moment after
+                # the client has gone, and another process trying meanwhile would still find it held.
+                conn.execute(text("SELECT pg_advisory_unlock_all()"))
+            except Exception as exc:  # the session is gone already, and the lock with it
+                log.debug("unlocking: %s", type(exc).__name__)
+            try:
                 conn.close()  # the session ends, and the lock with it
             except Exception as exc:
                 log.debug("closing the leader connection: %s", type(exc).__name__)
