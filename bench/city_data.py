@@ -201,7 +201,7 @@ class Writer:
         self.rng = random.Random(seed)
         self.batches: dict[str, str] = {}  # department -> batch id
         self.per_batch: dict[str, int] = {}
-        self.domains: dict[str, str | None] = {}
+        self.domains: dict[tuple[str, str], str | None] = {}
 
     def rows(self, dept: str, raws: list[tuple[int, dict[str, Any]]]
              ) -> tuple[list[list[Any]], list[list[Any]], list[tuple[int, str | None]]]:
@@ -218,9 +218,9 @@ class Writer:
             if needs_data(item):
                 domain = record_domain(self.catalog, item, dept, row.data)
             else:
-                domain = self.domains.get(item.code, "?")
+                domain = self.domains.get((item.code, dept), "?")
                 if domain == "?":
-                    domain = self.domains[item.code] = record_domain(self.catalog, item, dept, None)
+                    domain = self.domains[(item.code, dept)] = record_domain(self.catalog, item, dept, None)
             records.append([row.subject_key, rid, row.subject_kind, dept, row.source_record_id, 1, item.code,
                             self.catalog.version, item.nature, row.severity, row.severity_reason,
                             row.decision_date, row.data_json, row.content_hash, batch_id, self.now, None, rid,
