@@ -25,6 +25,7 @@ On the city database it also measures checks per second with 1, 2 and 4 server p
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import multiprocessing
 import os
@@ -32,6 +33,7 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -47,6 +49,7 @@ from chengxin.records.imports import ImportSpec, run_import
 from chengxin.records.repository import RECORD_COLUMNS
 from chengxin.settings import Settings
 
+ROOT = Path(__file__).resolve().parent.parent
 CITY_DB, BASE_DB = "chengxin_bench_city", "chengxin_bench_city1m"
 CITY = Scale(5_000_000, 20_000_000, 100_000, 200_000)
 BASE = Scale(250_000, 1_000_000, 100_000, 200_000)
@@ -196,26 +199,70 @@ def process_curve(b: Built, counts: list[int], quick: bool, seed: int, out: Path
     return figures
 
 
-def standby(b: Built, args: argparse.Namespace) -> list[Figure]:
-    """Primary only against primary + standby, on a cluster `tests/pgcluster.py` starts (when it exists)."""
-    try:
-        import tests.pgcluster as pgcluster  # noqa: F401
-    except ImportError:
-        log("city: standby: tests/pgcluster.py is not there yet; the primary/standby figure is skipped "
+def _pgcluster() -> Any:
+    """`tests/pgcluster.py` of this tree (or the file named by CHENGXIN_BENCH_PGCLUSTER), or None."""
+    path = Path(os.environ.get("CHENGXIN_BENCH_PGCLUSTER") or ROOT / "tests" / "pgcluster.py")
+    if not path.exists():
+        return None
+    spec = importlib.util.spec_from_file_location("bench_pgcluster", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def standby(scale: Scale, args: argparse.Namespace) -> list[Figure]:
+    """Primary only against primary + standby: a throw-away cluster (`tests/pgcluster.py`: a primary
+    and a streaming hot standby from Debian's binaries, as the postgres user, on free ports), a
+    database of `scale` generated on its primary, the standby caught up, then the same read workload."""
+    pgcluster = _pgcluster()
+    if pgcluster is None:
+        log("city: standby: tests/pgcluster.py is not there; the primary/standby figure is skipped "
             "(bench.city.primary_vs_standby takes the two URLs)")
         return []
-    log("city: standby: tests/pgcluster.py found, but starting a cluster from the bench is not wired yet")
-    return []
+    problem = pgcluster.available()
+    if problem:
+        log(f"city: standby: no cluster can start here: {problem}")
+        return []
+    primary = pgcluster.Primary.start()
+    try:
+        server = os.environ.get("CHENGXIN_BENCH_POSTGRES_URL")
+        os.environ["CHENGXIN_BENCH_POSTGRES_URL"] = primary.url("postgres")
+        try:
+            built = build_city(BASE_DB, scale, args.seed, Keys(os.urandom(32), os.urandom(32)), args.out, args.workers)
+        finally:
+            if server is None:
+                os.environ.pop("CHENGXIN_BENCH_POSTGRES_URL")
+            else:
+                os.environ["CHENGXIN_BENCH_POSTGRES_URL"] = server
+        t0 = time.monotonic()
+        replica = primary.add_standby()
+        primary.wait_caught_up(600)
+        log(f"city: standby: {replica.name} made and caught up in {time.monotonic() - t0:.0f}s")
+        with psycopg.connect(primary.dsn(BASE_DB)) as conn:
+            people = [k for (k,) in conn.execute(
+                "SELECT person_key FROM persons TABLESAMPLE SYSTEM (5) LIMIT 5000").fetchall()]
+        return primary_vs_standby(primary.url(BASE_DB), replica.url(BASE_DB), built.keys, people,
+                                  seconds=5.0 if args.quick else 15.0)
+    finally:
+        primary.stop()
 
 
 def primary_vs_standby(primary_url: str, standby_url: str, keys: Keys, person_keys: list[str],
                        seconds: float = 10.0, processes: int = 2) -> list[Figure]:
     """The same read workload (credit files, `build_file` in-process, closed loop in `processes`
-    processes) against the primary alone, then spread over the primary and its standby (half the
-    processes on each). Both URLs must reach the same, replicated data."""
-    alone = _read_rate([primary_url] * processes, keys, person_keys, seconds)
-    both = _read_rate([primary_url if i % 2 == 0 else standby_url for i in range(processes)], keys, person_keys,
-                      seconds)
+    processes) against the primary alone and spread over the primary and its standby (half the
+    processes on each), after a warm-up on both, in rounds alone / both / both / alone of `seconds` / 2
+    each. Both URLs must reach the same, replicated data."""
+    log(f"city: read workload: credit files of {len(person_keys):,} persons, {processes} processes, "
+        f"{seconds:g}s each way")
+    one = [primary_url] * processes
+    two = [primary_url if i % 2 == 0 else standby_url for i in range(processes)]
+    _read_rate(two, keys, person_keys, seconds / 3)  # warm-up: both servers' caches
+    rates: dict[str, list[float]] = {"alone": [], "both": []}
+    for way in ("alone", "both", "both", "alone"):  # so that neither always goes first
+        rates[way].append(_read_rate(one if way == "alone" else two, keys, person_keys, seconds / 2))
+    alone, both = (sum(v) / len(v) for v in (rates["alone"], rates["both"]))
     log(f"city: read workload: primary alone {alone:,.0f} files/s, primary + standby {both:,.0f} files/s")
     return [Figure("read_primary_standby", both, alone, "files/s", "info", None,
                    f"build_file in {processes} processes, half on the standby",
@@ -279,7 +326,10 @@ def side_by_side(base: list[Figure], city: list[Figure]) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    plan = ([] if args.skip_base else [(BASE_DB, args.base)]) + ([] if args.skip_city else [(CITY_DB, args.city)])
+    city_db, base_db = (f"{CITY_DB}_quick", f"{BASE_DB}_quick") if args.quick else (CITY_DB, BASE_DB)
+    plan = ([] if args.skip_base else [(base_db, args.base)]) + ([] if args.skip_city else [(city_db, args.city)])
+    if args.only and set(args.only) <= {"standby"}:
+        plan = []  # the standby figure builds its own database in its own cluster
     built: dict[str, Built] = {}
     for name, scale in plan:
         built[name] = obtain(name, scale, args)
@@ -302,7 +352,7 @@ def main(argv: list[str] | None = None) -> int:
         written = write_penalty_csv(csv_path, args.ingest, args.seed + 1, today())
         log(f"city: CSV of {written['records']:,} records for {written['persons']:,} persons")
     for name, b in built.items():
-        tag = "city" if name == CITY_DB else "city1m"
+        tag = "city" if name == city_db else "city1m"
         log(f"city: == {tag}: {b.scale.label()} ==")
         if wanted("build"):
             report(tag, build_figures(b))
@@ -317,12 +367,10 @@ def main(argv: list[str] | None = None) -> int:
             report(tag, checks.run_on("postgres", b.db, b.data, b.keys, size, chosen, args.seed, args.out))
         if wanted("ingest"):
             report(tag, ingest_more(b, csv_path, args.ingest, args.out))
-        if tag == "city" or args.skip_city:
-            if wanted("processes"):
-                report(tag, process_curve(b, [int(n) for n in args.processes.split(",")], args.quick, args.seed,
-                                          args.out))
-            if wanted("standby"):
-                report(tag, standby(b, args))
+        if (tag == "city" or args.skip_city) and wanted("processes"):
+            report(tag, process_curve(b, [int(n) for n in args.processes.split(",")], args.quick, args.seed, args.out))
+    if wanted("standby"):
+        report("city1m", standby(args.base, args))
     csv_path.unlink(missing_ok=True)
     growth = growth_figures(figures.get("city1m", []), figures.get("city", []))
     print("\n== 城市规模 city results " + "=" * 90, file=sys.stderr)
