@@ -510,11 +510,16 @@ def build_city(name: str, scale: Scale, seed: int, keys: Keys, out: Path, worker
 
 
 def sizes_on_disk(db: Database) -> dict[str, int]:
-    """Bytes of the records table with its indexes and TOAST, of its heap alone, and of the database."""
+    """Bytes of the records table with its indexes and TOAST, of its heap alone, and of the database
+    (a partitioned table counts its partitions: `pg_partition_tree` is the table itself otherwise)."""
+
+    def tree(fn: str, table: str) -> str:
+        return f"(SELECT sum({fn}(relid)) FROM pg_partition_tree('{table}'))"
+
     with psycopg.connect(db.psycopg_dsn()) as conn:
-        row = conn.execute("SELECT pg_total_relation_size('records'), pg_relation_size('records'), "
-                           "pg_indexes_size('records'), pg_database_size(current_database()), "
-                           "pg_total_relation_size('matters'), pg_total_relation_size('persons'), "
+        row = conn.execute(f"SELECT {tree('pg_total_relation_size', 'records')}, {tree('pg_relation_size', 'records')}, "
+                           f"{tree('pg_indexes_size', 'records')}, pg_database_size(current_database()), "
+                           f"{tree('pg_total_relation_size', 'matters')}, {tree('pg_total_relation_size', 'persons')}, "
                            "(SELECT count(*) FROM records)").fetchone()
     assert row is not None
     names = ("records_total", "records_heap", "records_indexes", "database", "matters_total", "persons_total", "rows")
