@@ -517,10 +517,11 @@ def sizes_on_disk(db: Database) -> dict[str, int]:
         return f"(SELECT sum({fn}(relid)) FROM pg_partition_tree('{table}'))"
 
     with psycopg.connect(db.psycopg_dsn()) as conn:
-        row = conn.execute(f"SELECT {tree('pg_total_relation_size', 'records')}, {tree('pg_relation_size', 'records')}, "
-                           f"{tree('pg_indexes_size', 'records')}, pg_database_size(current_database()), "
-                           f"{tree('pg_total_relation_size', 'matters')}, {tree('pg_total_relation_size', 'persons')}, "
-                           "(SELECT count(*) FROM records)").fetchone()
+        row = conn.execute(
+            f"SELECT {tree('pg_total_relation_size', 'records')}, {tree('pg_relation_size', 'records')}, "
+            f"{tree('pg_indexes_size', 'records')}, pg_database_size(current_database()), "
+            f"{tree('pg_total_relation_size', 'matters')}, {tree('pg_total_relation_size', 'persons')}, "
+            "(SELECT count(*) FROM records)").fetchone()
     assert row is not None
     names = ("records_total", "records_heap", "records_indexes", "database", "matters_total", "persons_total", "rows")
     return dict(zip(names, row, strict=True))
