@@ -511,10 +511,10 @@ def build_city(name: str, scale: Scale, seed: int, keys: Keys, out: Path, worker
 
 def sizes_on_disk(db: Database) -> dict[str, int]:
     """Bytes of the records table with its indexes and TOAST, of its heap alone, and of the database
-    (a partitioned table counts its partitions: `pg_partition_tree` is the table itself otherwise)."""
+    (a partitioned table counts its partitions)."""
 
     def tree(fn: str, table: str) -> str:
-        return f"(SELECT sum({fn}(relid)) FROM pg_partition_tree('{table}'))"
+        return f"coalesce((SELECT sum({fn}(relid)) FROM pg_partition_tree('{table}')), {fn}('{table}'))"
 
     with psycopg.connect(db.psycopg_dsn()) as conn:
         row = conn.execute(
