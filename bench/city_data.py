@@ -524,4 +524,4 @@ def sizes_on_disk(db: Database) -> dict[str, int]:
             "(SELECT count(*) FROM records)").fetchone()
     assert row is not None
     names = ("records_total", "records_heap", "records_indexes", "database", "matters_total", "persons_total", "rows")
-    return dict(zip(names, row, strict=True))
+    return {k: int(v) for k, v in zip(names, row, strict=True)}
