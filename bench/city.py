@@ -31,7 +31,7 @@ import multiprocessing
 import os
 import sys
 import time
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -372,6 +372,15 @@ def main(argv: list[str] | None = None) -> int:
     if wanted("standby"):
         report("city1m", standby(args.base, args))
     csv_path.unlink(missing_ok=True)
+    for tag in ("city1m", "city"):
+        saved = args.out / f"city-figures-{tag}{'-quick' if args.quick else ''}.json"
+        if figures.get(tag):
+            saved.write_text(json.dumps([asdict(f) for f in figures[tag]], ensure_ascii=False), encoding="utf-8")
+        elif args.reuse and saved.exists():
+            # Measured by an earlier run (`--skip-base` / `--skip-city`): compared with, marked as such.
+            figures[tag] = [replace(Figure(**f), what=f"(earlier run) {f['what']}")
+                            for f in json.loads(saved.read_text(encoding="utf-8"))]
+            log(f"city: {tag} figures of an earlier run ({saved.name}) for the comparison")
     growth = growth_figures(figures.get("city1m", []), figures.get("city", []))
     print("\n== 城市规模 city results " + "=" * 90, file=sys.stderr)
     for fig in [f for tag in ("city1m", "city") for f in figures.get(tag, [])] + growth:
