@@ -375,7 +375,10 @@ def main(argv: list[str] | None = None) -> int:
     for tag in ("city1m", "city"):
         saved = args.out / f"city-figures-{tag}{'-quick' if args.quick else ''}.json"
         if figures.get(tag):
-            saved.write_text(json.dumps([asdict(f) for f in figures[tag]], ensure_ascii=False), encoding="utf-8")
+            # Figures this run did not measure (`--only`) stay as the last run measured them.
+            kept = {f["bench"]: f for f in (json.loads(saved.read_text(encoding="utf-8")) if saved.exists() else [])}
+            kept |= {f.bench: asdict(f) for f in figures[tag]}
+            saved.write_text(json.dumps(list(kept.values()), ensure_ascii=False), encoding="utf-8")
         elif args.reuse and saved.exists():
             # Measured by an earlier run (`--skip-base` / `--skip-city`): compared with, marked as such.
             figures[tag] = [replace(Figure(**f), what=f"(earlier run) {f['what']}")
