@@ -348,9 +348,6 @@ def main(argv: list[str] | None = None) -> int:
         return not args.only or part in args.only
 
     csv_path = args.out / f"city-ingest-{args.ingest}.csv"
-    if wanted("ingest"):
-        written = write_penalty_csv(csv_path, args.ingest, args.seed + 1, today())
-        log(f"city: CSV of {written['records']:,} records for {written['persons']:,} persons")
     for name, b in built.items():
         tag = "city" if name == city_db else "city1m"
         log(f"city: == {tag}: {b.scale.label()} ==")
@@ -365,10 +362,13 @@ def main(argv: list[str] | None = None) -> int:
             chosen = [n for n in checks.figure_names("postgres")
                       if wanted("batch_check" if n.startswith("batch") else "check")]
             report(tag, checks.run_on("postgres", b.db, b.data, b.keys, size, chosen, args.seed, args.out))
-        if wanted("ingest"):
-            report(tag, ingest_more(b, csv_path, args.ingest, args.out))
         if (tag == "city" or args.skip_city) and wanted("processes"):
             report(tag, process_curve(b, [int(n) for n in args.processes.split(",")], args.quick, args.seed, args.out))
+        if wanted("ingest"):
+            if not csv_path.exists():
+                written = write_penalty_csv(csv_path, args.ingest, args.seed + 1, today())
+                log(f"city: CSV of {written['records']:,} records for {written['persons']:,} persons")
+            report(tag, ingest_more(b, csv_path, args.ingest, args.out))
     if wanted("standby"):
         report("city1m", standby(args.base, args))
     csv_path.unlink(missing_ok=True)
