@@ -347,7 +347,6 @@ def main(argv: list[str] | None = None) -> int:
     def wanted(part: str) -> bool:
         return not args.only or part in args.only
 
-    csv_path = args.out / f"city-ingest-{args.ingest}.csv"
     for name, b in built.items():
         tag = "city" if name == city_db else "city1m"
         log(f"city: == {tag}: {b.scale.label()} ==")
@@ -365,13 +364,16 @@ def main(argv: list[str] | None = None) -> int:
         if (tag == "city" or args.skip_city) and wanted("processes"):
             report(tag, process_curve(b, [int(n) for n in args.processes.split(",")], args.quick, args.seed, args.out))
         if wanted("ingest"):
-            if not csv_path.exists():
-                written = write_penalty_csv(csv_path, args.ingest, args.seed + 1, today())
-                log(f"city: CSV of {written['records']:,} records for {written['persons']:,} persons")
+            # A database measured again (`--reuse`) already holds the earlier runs' records: new ones each time.
+            with psycopg.connect(b.db.psycopg_dsn()) as conn:
+                runs = conn.execute("SELECT count(*) FROM batches WHERE filename LIKE 'city-ingest-%%'").fetchone()
+            csv_path = args.out / f"city-ingest-{args.ingest}-{runs[0] if runs else 0}.csv"
+            written = write_penalty_csv(csv_path, args.ingest, args.seed + 1 + (runs[0] if runs else 0), today())
+            log(f"city: CSV of {written['records']:,} records for {written['persons']:,} persons")
             report(tag, ingest_more(b, csv_path, args.ingest, args.out))
+            csv_path.unlink(missing_ok=True)
     if wanted("standby"):
         report("city1m", standby(args.base, args))
-    csv_path.unlink(missing_ok=True)
     for tag in ("city1m", "city"):
         saved = args.out / f"city-figures-{tag}{'-quick' if args.quick else ''}.json"
         if figures.get(tag):
@@ -379,7 +381,7 @@ def main(argv: list[str] | None = None) -> int:
             kept = {f["bench"]: f for f in (json.loads(saved.read_text(encoding="utf-8")) if saved.exists() else [])}
             kept |= {f.bench: asdict(f) for f in figures[tag]}
             saved.write_text(json.dumps(list(kept.values()), ensure_ascii=False), encoding="utf-8")
-        elif args.reuse and saved.exists():
+        elif saved.exists():
             # Measured by an earlier run (`--skip-base` / `--skip-city`): compared with, marked as such.
             figures[tag] = [replace(Figure(**f), what=f"(earlier run) {f['what']}")
                             for f in json.loads(saved.read_text(encoding="utf-8"))]
