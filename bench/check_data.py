@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 from bench.common import Database, fresh_database, log
 from bench.data import citizen_ids
 from chengxin import ids
+from chengxin.catalog.domain import record_domain, roster_occupation
 from chengxin.catalog.rules import Catalog, CatalogItem, default_catalog
 from chengxin.clock import utcnow
 from chengxin.crypto import Keys
@@ -258,8 +259,10 @@ def build(kind: str, plan: Plan, out, name: str | None = None,
             records.append((row.subject_key, rid, row.subject_kind, dept, row.source_record_id, 1,
                             row.item.code, catalog.version, row.item.nature, row.severity,
                             row.severity_reason, row.decision_date, _JSON.encode(row.data),
-                            row.content_hash, batch_id, now, None, rid))
+                            row.content_hash, batch_id, now, None, rid,
+                            record_domain(catalog, row.item, dept, row.data)))
             matter = _matter_from_record(row, rid, dept, terms, now)
+            matter |= {"domain": records[-1][-1], "occupation": roster_occupation(catalog, row.item, row.data)}
             if revoked:
                 matter |= {"ended_on": today, "end_reason": "revoked", "end_note": "执行依据被撤销"}
             matters.append(matter)
@@ -288,7 +291,7 @@ def build(kind: str, plan: Plan, out, name: str | None = None,
             "start_date": start, "list_type": list_type, "planned_end": terms.planned_end(list_type, None, start),
             "basis": "《保障农民工工资支付条例》第四十八条", "reference": f"直接列入〔{start.year}〕{who}号",
             "ended_on": None, "end_reason": None, "end_note": None, "disputed_at": None,
-            "created_at": now, "updated_at": now})
+            "domain": None, "occupation": None, "created_at": now, "updated_at": now})
         data.listed.setdefault(list_type, []).append(who)
     entries = [m for m in matters if m["list_type"] is not None]
     for e in entries:

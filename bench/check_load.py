@@ -5,7 +5,8 @@ A small HTTP/1.1 client on raw asyncio streams (requests pre-encoded, keep-alive
 read by Content-Length), so the client costs far less per request than the servers it loads:
 
 - `closed`: N connections, each sending its next request as soon as the previous answer is in;
-  requests completed in the measuring window (after a warm-up) per second.
+  requests completed in the measuring window (after a warm-up) per second. With `ports` (several
+  server processes) the connections are spread over them in turn.
 - `open`: requests scheduled at a fixed rate whatever the answers do (open loop); each latency
   is measured from the request's *scheduled* time, so a server that falls behind is charged for
   the queue it builds (no coordinated omission). Connections come from a pool that grows when
@@ -88,9 +89,9 @@ def summary(latencies: list[float]) -> dict[str, float]:
 
 
 async def closed_loop(spec: dict[str, Any], requests: list[bytes]) -> dict[str, Any]:
-    port, n_conn = spec["port"], spec["connections"]
+    ports, n_conn = spec.get("ports") or [spec["port"]], spec["connections"]
     warmup, duration = spec["warmup"], spec["duration"]
-    conns = [await Conn.open(port) for _ in range(n_conn)]
+    conns = [await Conn.open(ports[i % len(ports)]) for i in range(n_conn)]  # spread over the servers
     counter = iter(range(1 << 62))
     start = time.perf_counter()
     t_measure, t_end = start + warmup, start + warmup + duration

@@ -31,6 +31,7 @@ from sqlalchemy import text
 
 from bench.check_data import CheckData, Plan, build
 from bench.common import Database, Figure, drop_database, log
+from chengxin.crypto import Keys
 from chengxin.db import make_engine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -150,9 +151,10 @@ def _free_port() -> int:
 class Server:
     """A server subprocess (`python -m bench.check_server`), up until `stop()`."""
 
-    def __init__(self, kind: str, env: dict[str, str], out: Path, table: Path | None = None) -> None:
+    def __init__(self, kind: str, env: dict[str, str], out: Path, table: Path | None = None,
+                 name: str | None = None) -> None:
         self.kind, self.port = kind, _free_port()
-        self.log_path = out / f"server-{kind}.log"
+        self.log_path = out / f"server-{name or kind}.log"
         argv = [sys.executable, "-m", "bench.check_server", kind, str(self.port)]
         if table is not None:
             argv.append(str(table))
@@ -223,10 +225,28 @@ def _bursts(slow: list[list[float]]) -> str:
 
 def run(kind: str, plan: Plan, size: Sizes, chosen: list[str], seed: int, out: Path,
         keep: bool) -> list[Figure]:
-    wanted = [n for n in figure_names(kind) if n in chosen]
-    if not wanted:
+    if not [n for n in figure_names(kind) if n in chosen]:
         return []
     db, data = build(kind, plan, out)
+    figures = run_on(kind, db, data, plan.keys, size, chosen, seed, out)
+    if not keep:
+        drop_database(db)
+    return figures
+
+
+def server_env(db: Database, keys: Keys, out: Path) -> dict[str, str]:
+    """The environment of a `chengxin` server on `db` (its keys, jobs off)."""
+    return {**os.environ, "CHENGXIN_DATABASE_URL": db.url, "CHENGXIN_DATA_DIR": str(out),
+            "CHENGXIN_HASH_SECRET": base64.b64encode(keys.hash_secret).decode(),
+            "CHENGXIN_ENCRYPTION_KEY": base64.b64encode(keys.encryption_key).decode(),
+            "CHENGXIN_JOBS_INTERVAL_SECONDS": "0",
+            "PYTHONPATH": server_pythonpath()}
+
+
+def run_on(kind: str, db: Database, data: CheckData, keys: Keys, size: Sizes, chosen: list[str], seed: int,
+           out: Path) -> list[Figure]:
+    """The check figures on a database already filled (`data`: what it holds)."""
+    wanted = [n for n in figure_names(kind) if n in chosen]
     headers = checker_headers(db.url)
     figures: list[Figure] = []
     bodies = single_bodies(data, size.requests, seed)
@@ -240,11 +260,7 @@ def run(kind: str, plan: Plan, size: Sizes, chosen: list[str], seed: int, out: P
     batch_path.write_text(json.dumps({"scenario": SCENARIO, "department": "human_resources",
                                       "business_ref": "BENCH-BATCH", "purpose": PURPOSE,
                                       "identifiers": items}, ensure_ascii=False), encoding="utf-8")
-    env = {**os.environ, "CHENGXIN_DATABASE_URL": db.url, "CHENGXIN_DATA_DIR": str(out),
-           "CHENGXIN_HASH_SECRET": base64.b64encode(plan.keys.hash_secret).decode(),
-           "CHENGXIN_ENCRYPTION_KEY": base64.b64encode(plan.keys.encryption_key).decode(),
-           "CHENGXIN_JOBS_INTERVAL_SECONDS": "0",
-           "PYTHONPATH": server_pythonpath()}
+    env = server_env(db, keys, out)
     before = _rows(db)
     ok_checks = 0
     unsure = 0  # requests given up on (the server may still have answered them)
@@ -330,6 +346,4 @@ def run(kind: str, plan: Plan, size: Sizes, chosen: list[str], seed: int, out: P
     if made != logged or not ok_checks <= made <= ok_checks + unsure:
         raise SystemExit(f"every check must be recorded and logged once: {ok_checks} checks answered, "
                          f"{made} check rows, {logged} access-log rows")
-    if not keep:
-        drop_database(db)
     return figures

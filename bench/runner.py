@@ -83,6 +83,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    flags = [i for i, a in enumerate(argv) if a == "--only=city" or (a == "--only" and argv[i + 1 : i + 2] == ["city"])]
+    if flags:
+        # The city-sized figures have options of their own (bench/city.py): hand the rest to them.
+        from bench import city
+
+        drop = {j for i in flags for j in ((i,) if argv[i] == "--only=city" else (i, i + 1))}
+        return city.main([a for i, a in enumerate(argv) if i not in drop])
     args = parse_args(argv)
     kinds = DATABASES if args.db == "both" else (args.db,)
     names = figure_names(kinds)
