@@ -5,6 +5,7 @@ DEFAULT partition, kept ahead by the jobs. SQLite keeps plain tables."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -104,14 +105,20 @@ def _plan(session: Session, sql: str, **params: object) -> str:
     return "\n".join(session.scalars(text(f"EXPLAIN (COSTS OFF) {sql}"), params))
 
 
+def _scanned(plan: str, table: str) -> set[str]:
+    """The partitions of `table` a plan reads: the relation after " on " in each scan node (an index
+    scan also names its index, `records_p03_pkey`, which is not a partition read)."""
+    return set(re.findall(rf"\bon ({table}_\w+)", plan))
+
+
 def test_a_persons_reads_touch_one_partition(session, pg):
     plan = _plan(session, "SELECT * FROM records WHERE subject_key = :k", k=_key(1))
-    assert plan.count("records_p") == 1, plan
+    assert len(_scanned(plan, "records")) == 1, plan
     plan = _plan(session, "SELECT * FROM checks c JOIN check_hits h ON h.subject_key = c.subject_key "
                           "AND h.check_id = c.id WHERE c.subject_key = :k", k=_key(1))
-    assert plan.count("checks_p") == 1 and plan.count("check_hits_p") == 1, plan
+    assert len(_scanned(plan, "checks")) == 1 and len(_scanned(plan, "check_hits")) == 1, plan
     plan = _plan(session, "SELECT * FROM access_log WHERE seq = 12345")
-    assert plan.count("access_log_") == 1 and "access_log_s000000" in plan, plan
+    assert _scanned(plan, "access_log") == {"access_log_s000000"}, plan
 
 
 def test_the_job_makes_nothing_while_the_log_is_ahead(session, factory: sessionmaker[Session], pg):
