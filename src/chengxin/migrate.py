@@ -31,8 +31,12 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
     """Autogenerate's filter: a partition of a partitioned table (PostgreSQL, created by the
     partitions migration and the access-log partition job) is part of its parent, not a table
-    of the models; its indexes come with it."""
+    of the models; its indexes come with it. Nor are the PostgreSQL-only tables below."""
     table = obj if type_ == "table" else getattr(obj, "table", None)
     if reflected and compare_to is None and table is not None:
-        return not table.dialect_options["postgresql"].get("inherits")
+        return not table.dialect_options["postgresql"].get("inherits") and table.name not in POSTGRES_ONLY
     return True
+
+
+# Tables the migrations create on PostgreSQL only, outside the models (kept by triggers).
+POSTGRES_ONLY = frozenset({"record_source_ids"})

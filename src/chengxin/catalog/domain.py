@@ -24,7 +24,7 @@ from chengxin.catalog.rules import DOMAIN_FIELD, OCCUPATION_FIELD, Catalog, Cata
 
 def domain_codes_by_name(catalog: Catalog) -> dict[str, str]:
     """Domain name (as the 处罚领域 field carries it) -> code."""
-    return {name: code for code, name in catalog.domains.items()}
+    return catalog.domain_codes_by_name
 
 
 def record_domain(catalog: Catalog, item: CatalogItem, department_code: str,

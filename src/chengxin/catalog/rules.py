@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from functools import cache
+from functools import cache, cached_property
 from operator import mul
 from pathlib import Path
 from types import MappingProxyType
@@ -562,6 +562,12 @@ class Catalog:
     department_domains: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     _by_item_name: Mapping[str, CatalogItem] = field(init=False, repr=False, compare=False)
     _category_names: Mapping[str, str] = field(init=False, repr=False, compare=False)
+
+
+    @cached_property
+    def domain_codes_by_name(self) -> dict[str, str]:
+        """Domain name (as the 处罚领域 field carries it) -> code; made once (an import asks per record)."""
+        return {name: code for code, name in self.domains.items()}
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_item_name", {i.name: i for i in self.items.values()})

@@ -100,14 +100,21 @@ def json_list(values: list[str]) -> str:
 # One index probe per source id, whatever the planner's statistics say. The plain form
 # `department_code = ? AND source_record_id = ANY(?)` plans as a scan of the department's
 # records on a freshly loaded (not yet analysed) table, which makes a large import quadratic,
-# and as a sequential scan once analysed; `OFFSET 0` keeps the lateral subquery from being
-# flattened into a join the planner could turn back into a scan.
+# and as a sequential scan once analysed; `OFFSET 0` keeps a lateral subquery from being
+# flattened into a join the planner could turn back into a scan. `records` is partitioned by
+# the person key, so a probe by number goes to every partition's index: the numbers are first
+# looked up in `record_source_ids` (one probe each; migration b8sources0023 keeps it by a
+# trigger), and only those a department has sent before are probed in `records`.
 _PG_CURRENT = (
-    "SELECT r.source_record_id, r.subject_key, r.id, r.version, r.content_hash, r.matter_id,"
+    "WITH sent AS MATERIALIZED ("
+    "SELECT s.sid FROM json_array_elements_text(%(ids)s::json) AS s(sid) CROSS JOIN LATERAL ("
+    "SELECT 1 FROM record_source_ids x WHERE x.department_code = %(dept)s AND x.source_record_id = s.sid"
+    " OFFSET 0) AS x)"
+    " SELECT r.source_record_id, r.subject_key, r.id, r.version, r.content_hash, r.matter_id,"
     " (SELECT m.end_reason FROM matters m WHERE m.subject_key = r.subject_key AND m.id = r.matter_id)"
-    " FROM json_array_elements_text(%s::json) AS s(sid) CROSS JOIN LATERAL ("
+    " FROM sent AS s CROSS JOIN LATERAL ("
     "SELECT source_record_id, subject_key, id, version, content_hash, matter_id FROM records"
-    " WHERE department_code = %s AND source_record_id = s.sid AND superseded_at IS NULL"
+    " WHERE department_code = %(dept)s AND source_record_id = s.sid AND superseded_at IS NULL"
     " OFFSET 0) AS r"
 )
 _SQLITE_CURRENT = (
@@ -128,7 +135,7 @@ def current_versions(
     session.flush()  # what the ORM query did by itself (autoflush) before the driver is used
     conn = driver_connection(session)
     if is_postgres(session):
-        parts: Iterable[Any] = [conn.execute(_PG_CURRENT, (json_list(wanted), department_code))]
+        parts: Iterable[Any] = [conn.execute(_PG_CURRENT, {"ids": json_list(wanted), "dept": department_code})]
     else:
         parts = (conn.execute(_SQLITE_CURRENT.format(", ".join("?" * len(part))),
                               (department_code, *part))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, tuple_
+from sqlalchemy import and_, delete, func, or_, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from chengxin.cases.models import CaseEvent, EvidenceFile
@@ -127,14 +128,21 @@ def delete_matters(session: Session, keys: Sequence[Key]) -> int:
     return records
 
 
+# The ids go as one JSON array (one bound value): an import asks this for every chunk, and an
+# expanding IN of thousands of values cost more to compile than the archive costs to probe.
+_REPAIRED_PG = text("SELECT source_record_id FROM repair_archive WHERE department_code = :d"
+                    " AND source_record_id IN (SELECT json_array_elements_text(CAST(:ids AS json)))")
+_REPAIRED_SQLITE = text("SELECT source_record_id FROM repair_archive WHERE department_code = :d"
+                        " AND source_record_id IN (SELECT value FROM json_each(:ids))")
+
+
 def repaired_sources(session: Session, department_code: str, source_ids: Sequence[str]) -> set[str]:
     """Which of a department's source record ids belong to matters deleted after repair."""
-    a = RepairArchive
-    found: set[str] = set()
-    for part in _chunks(list(dict.fromkeys(source_ids))):
-        found.update(session.scalars(select(a.source_record_id).where(
-            a.department_code == department_code, a.source_record_id.in_(part))))
-    return found
+    wanted = list(dict.fromkeys(source_ids))
+    if not wanted:
+        return set()
+    sql = _REPAIRED_PG if session.get_bind().dialect.name == "postgresql" else _REPAIRED_SQLITE
+    return set(session.scalars(sql, {"d": department_code, "ids": json.dumps(wanted)}))
 
 
 def run(session: Session, run_id: str) -> RetentionRun | None:
