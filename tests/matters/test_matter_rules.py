@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 from datetime import date
+from itertools import product
 
 from chengxin.matters import rules
+from chengxin.matters.rules import (
+    Facts,
+    in_effect_until_of,
+    last_day,
+    listing_state,
+    listing_state_of,
+    state_on,
+)
 from chengxin.publicity.rules import default_tiers
 
 TIERS = default_tiers()
@@ -77,3 +86,23 @@ def test_a_watch_or_red_listing_has_its_own_term_and_does_not_shorten_the_inform
     red = facts(nature="positive", severity=None, list_type="red", planned_end=date(2028, 1, 10))
     assert rules.listing_state(red, date(2028, 1, 11)) == "expired" and rules.last_day(
         "positive", None, D, "red", date(2028, 1, 10), TIERS) is None
+
+
+def test_the_column_forms_checks_use_agree_with_the_rules_on_every_combination():
+    # Checks call in_effect_until_of / listing_state_of for every matter they read; they must say
+    # exactly what state_on and listing_state say.
+    as_of = date(2026, 6, 30)
+    days = [None, date(2020, 1, 1), date(2026, 6, 29), date(2026, 6, 30), date(2026, 7, 1), date(2031, 1, 1)]
+    starts = [date(2019, 7, 1), date(2023, 6, 30), date(2025, 12, 31), date(2026, 6, 30), date(2026, 7, 1)]
+    seen = set()
+    for nature, severity, start, list_type, planned_end, ended_on, end_reason in product(
+            ("negative", "positive"), (None, *TIERS), starts, (None, "black", "red", "watch"), days, days,
+            (None, "revoked", "repaired")):
+        f = Facts(nature, severity, start, list_type, planned_end, ended_on, end_reason)
+        want = ((last_day(nature, severity, start, list_type, planned_end, TIERS) or date.max)
+                if state_on(f, as_of, TIERS) == "in_effect" else None)
+        assert in_effect_until_of(nature, severity, start, list_type, planned_end, ended_on, end_reason, as_of,
+                                  TIERS) == want, f
+        assert listing_state_of(start, planned_end, ended_on, as_of) == listing_state(f, as_of), f
+        seen.add(want is None)
+    assert seen == {True, False}

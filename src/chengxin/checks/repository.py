@@ -143,7 +143,7 @@ def check_reads(session: Session, person_keys: Sequence[str]) -> CheckReads:
     session.flush()  # what an ORM query would have done first (autoflush)
     conn = driver_connection(session)
     if is_postgres(session):
-        return _pg_reads(conn.execute(_PG_READ, {"k": keys}))
+        return _pg_reads(conn.execute(_PG_READ, {"k": keys}).fetchall())
     births, roles, matters = _sqlite_reads(conn, keys)
     out.births.update((k, None if b is None else date.fromisoformat(b)) for k, b in births)
     _sort_in(out, roles, matters)

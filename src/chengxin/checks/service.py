@@ -30,7 +30,7 @@ from chengxin.db import insert_from_json, json_rows
 from chengxin.errors import DomainError, NotFound
 from chengxin.keyring.service import pick
 from chengxin.masking import mask_name
-from chengxin.matters.rules import Facts, in_effect_until, listing_state
+from chengxin.matters.rules import in_effect_until_of, listing_state_of
 from chengxin.publicity.rules import Tier, add_months
 from chengxin.records.repository import person_names
 from chengxin.sanctions.measures import Measure, MeasureList
@@ -93,9 +93,9 @@ def candidates_for(ctx: CheckContext, person_key: str, as_of: date, birth: date 
         for row in matters.get(key, ()):
             (_, mid, record_id, item_code, nature, severity, list_type, dept, basis, start, planned_end,
              ended_on, end_reason, disputed, domain) = row
-            f = Facts(nature, severity, start, list_type, planned_end, ended_on, end_reason)
-            last = in_effect_until(f, as_of, tiers)
-            listed = list_type is not None and listing_state(f, as_of) == "active"
+            last = in_effect_until_of(nature, severity, start, list_type, planned_end, ended_on, end_reason, as_of,
+                                      tiers)
+            listed = list_type is not None and listing_state_of(start, planned_end, ended_on, as_of) == "active"
             if last is None and not listed:
                 continue
             if minor and via is None and (item_code in COURT_LIST_ITEMS or (dept == "court" and list_type)):

@@ -60,11 +60,16 @@ def last_day(nature: str, severity: str | None, start: date, list_type: str | No
 def listing_state(f: Facts, as_of: date) -> str:
     """A listed matter's place on its list on `as_of`: active, pending, expired (its term is over)
     or exited (the matter was ended: revoked, repaired, deleted)."""
-    if f.ended_on is not None and f.ended_on <= as_of:
+    return listing_state_of(f.start, f.planned_end, f.ended_on, as_of)
+
+
+def listing_state_of(start: date, planned_end: date | None, ended_on: date | None, as_of: date) -> str:
+    """`listing_state` from the matter's columns (checks ask it for every matter they read)."""
+    if ended_on is not None and ended_on <= as_of:
         return "exited"
-    if as_of < f.start:
+    if as_of < start:
         return "pending"
-    if f.planned_end is not None and as_of > f.planned_end:
+    if planned_end is not None and as_of > planned_end:
         return "expired"
     return "active"
 
@@ -83,9 +88,23 @@ def state_on(f: Facts, as_of: date, tiers: dict[str, Tier]) -> str:
 
 def in_effect_until(f: Facts, as_of: date, tiers: dict[str, Tier]) -> date | None:
     """For a matter in effect on `as_of`: its last day (date.max when it has none); else None."""
-    if state_on(f, as_of, tiers) != "in_effect":
-        return None
-    return last_day(f.nature, f.severity, f.start, f.list_type, f.planned_end, tiers) or date.max
+    return in_effect_until_of(f.nature, f.severity, f.start, f.list_type, f.planned_end, f.ended_on, f.end_reason,
+                              as_of, tiers)
+
+
+def in_effect_until_of(nature: str, severity: str | None, start: date, list_type: str | None,
+                       planned_end: date | None, ended_on: date | None, end_reason: str | None, as_of: date,
+                       tiers: dict[str, Tier]) -> date | None:
+    """`in_effect_until` from the matter's columns: `state_on(...) == "in_effect"`, with its last day
+    worked out once (checks ask it for every matter of every person they read)."""
+    if ended_on is not None and ended_on <= as_of and end_reason is not None:
+        return None  # ended (revoked, repaired, deleted)
+    if as_of < start:
+        return None  # pending
+    last = last_day(nature, severity, start, list_type, planned_end, tiers)
+    if last is not None and as_of > last:
+        return None  # its term is over
+    return last or date.max
 
 
 def publicity(f: Facts, as_of: date, tiers: dict[str, Tier]) -> Publicity:
