@@ -29,9 +29,17 @@ What goes where (`chengxin.deps.get_session`):
   without its entry, and a file that cannot be built logs nothing, as when both were one
   transaction. Their only write is that entry, which no lag-tolerant route shows: it does not send
   the caller to the primary for the next reads.
-- On the primary, always: single and batch checks (the read that decides and its access-log
-  entries are one statement of the group commit, `checks/writer.py`), reports (issuing counts the
-  day's reports and reads grants; the self report lists the access log), credential and report
+- Batch checks (`POST /api/v1/checks/batch` and the clerk's batch page): each chunk is read and
+  decided on a standby that may serve the caller (`StandbyReads`, asked again for every chunk), and
+  its checks, hits and access-log entries are committed on the primary before its answers leave.
+  A chunk no standby may serve, or whose read there fails, is read on the primary.
+- Issuing a report (the person's own, at a counter, a third party's by grant) composes its content
+  on a standby (`StandbyDep`); the number, the limits, the grant, the register and the access-log
+  entry are read and written on the primary (a standby a few seconds behind would hand out a
+  number already taken).
+- On the primary, always: single checks (the read that decides and its access-log entry are one
+  statement of the group commit, `checks/writer.py`: one round trip, where a standby would add a
+  second to every check), credential and report
   verification (a revoked credential or a withdrawn report must be seen so at once), authorised
   third-party queries (a revoked grant must stop them at once), and every console and personal
   page not listed above.
@@ -348,7 +356,44 @@ def read_session(request: Any, replicas: ReplicaSet, reading: Callable[[sessionm
                  ) -> tuple[Session, Replica] | None:
     """A reading session on a standby for this request, connected (on a worker thread), or None
     when no standby may serve it; a standby that cannot be reached is skipped for the next ones."""
-    after = max(cookie_lsn(request), replicas.written(credentials(request)))
+    return standby_session(replicas, caller_lsn(request, replicas), reading)
+
+
+def caller_lsn(request: Any, replicas: ReplicaSet) -> int:
+    """The position a standby must have replayed to serve this caller: its own last write."""
+    return max(cookie_lsn(request), replicas.written(credentials(request)))
+
+
+@dataclass
+class StandbyReads:
+    """Standby sessions for the reads of a long request, one per unit of work (a batch check reads
+    and decides chunk by chunk, and records each chunk on the primary). Each unit asks again, so a
+    standby that falls behind the bound or goes away during the request is left for the next one."""
+
+    replicas: ReplicaSet
+    after: int  # the caller's own last write (`caller_lsn`)
+    reading: Callable[[sessionmaker[Session]], Session]
+
+    def session(self) -> tuple[Session, Replica] | None:
+        return standby_session(self.replicas, self.after, self.reading)
+
+    def failed(self, replica: Replica) -> None:
+        """A read on `replica` failed: skip it until the monitor sees it well again."""
+        log.warning("%s failed during a read; reading on the primary", replica.name)
+        self.replicas.failed(replica)
+
+
+def standby_reads(request: Any) -> StandbyReads | None:
+    """`StandbyReads` for this request's caller when read replicas are configured, else None."""
+    from chengxin.db import reading
+
+    replicas: ReplicaSet | None = getattr(request.app.state, "replicas", None)
+    return None if replicas is None else StandbyReads(replicas, caller_lsn(request, replicas), reading)
+
+
+def standby_session(replicas: ReplicaSet, after: int, reading: Callable[[sessionmaker[Session]], Session],
+                    ) -> tuple[Session, Replica] | None:
+    """A connected reading session on a usable standby that has replayed `after`, or None."""
     while (replica := replicas.choose(after)) is not None:
         session = reading(replica.sessions)
         try:

@@ -7,6 +7,7 @@ reads it at once, by its cookie or its credential; a standby back in step is use
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Iterator
@@ -23,7 +24,7 @@ from chengxin.db import make_sessionmaker, unit_of_work
 from chengxin.deps import SessionDep, lag_tolerant
 from chengxin.replicas import LSN_COOKIE
 from chengxin.settings import Settings
-from helpers import DEPT, OPERATOR, as_person, cid, matters_of, penalty, submit
+from helpers import COURT, DEPT, HR, OPERATOR, as_person, cid, court_case, matters_of, penalty, submit
 
 MAX_LAG = 2.0  # the bound the tests' apps run with (seconds)
 CHECK = 0.1  # the monitor's interval (seconds)
@@ -249,3 +250,65 @@ def test_the_persons_own_file_reads_on_the_standby_and_logs_on_the_primary(app, 
         page = person.get("/me/file")
         assert page.status_code == 200 and "9051号" in page.text
         assert logged() == entries + 4
+
+
+def test_a_batch_check_reads_on_the_standby_and_records_on_the_primary(app, cluster):
+    court, checker = client_of(app, headers=COURT), client_of(app, headers=HR)
+    assert submit(court, [court_case(911)], headers=COURT).json()["created"] == 1
+    cluster.primary.wait_caught_up()
+    wait_for(lambda: standby_state(app)["in_use"], "备库追上")
+
+    def batch(*numbers: int) -> tuple[list[str], str]:
+        res = checker.post("/api/v1/checks/batch", json={
+            "scenario": "civil_service_recruitment", "department": "human_resources", "purpose": "招录资格审查",
+            "identifiers": [cid(n) for n in numbers]})
+        assert res.status_code == 200, res.text
+        *rows, summary = [json.loads(line) for line in res.text.splitlines()]
+        return [r["decision"] for r in rows], summary["summary"]["batch_id"]
+
+    with paused(cluster):
+        assert submit(court, [court_case(912)], headers=COURT).json()["created"] == 1  # on the primary only
+        before = standby_state(app)["reads"]
+        logged = cluster.primary.query("SELECT count(*) FROM access_log WHERE action = 'batch_check'", "chengxin")
+        decisions, batch_id = batch(911, 912)
+        # Read and decided on the standby (which has the first case, not the second) ...
+        assert decisions == ["block", "clear"]
+        assert standby_state(app)["reads"] == before + 1
+        # ... and recorded on the primary, checks and access-log entries, before the answer ended.
+        assert cluster.primary.query(f"SELECT count(*) FROM checks WHERE batch_id = '{batch_id}'", "chengxin") == 2
+        assert cluster.primary.query(
+            "SELECT count(*) FROM access_log WHERE action = 'batch_check'", "chengxin") == logged + 2
+        wait_for(lambda: not standby_state(app)["in_use"], "发现备库延迟超过上限", timeout=MAX_LAG + 5)
+        assert batch(912)[0] == ["block"]  # the standby is behind the bound: read on the primary
+        assert standby_state(app)["reads"] == before + 1
+
+
+def test_a_report_reads_its_content_on_the_standby_and_registers_on_the_primary(app, cluster, keys, tmp_path):
+    writer = client_of(app, headers=DEPT)
+    assert submit(writer, [penalty(915)]).status_code == 201
+    with unit_of_work(make_sessionmaker(cluster.engine)) as session:
+        person = client_of(app, headers=as_person(session, Settings(data_dir=tmp_path), keys, cid(915)))
+    cluster.primary.wait_caught_up()
+    wait_for(lambda: standby_state(app)["in_use"], "备库追上")
+
+    def report() -> int:
+        """The matters the person's own report counts, as registered on the primary with its log entry."""
+        logged = cluster.primary.query("SELECT count(*) FROM access_log WHERE action = 'report'", "chengxin")
+        res = person.post("/api/v1/me/reports", json={"variant": "self"})
+        assert res.status_code == 200 and res.content.startswith(b"%PDF"), res.text[:300]
+        number = res.headers["X-Report-Number"]
+        assert cluster.primary.query("SELECT count(*) FROM access_log WHERE action = 'report'",
+                                     "chengxin") == logged + 1
+        assert LSN_COOKIE not in res.cookies  # the register is no reason to read on the primary next
+        return cluster.primary.query(f"SELECT matters FROM reports WHERE number = '{number}'", "chengxin")
+
+    assert report() == 1
+    with paused(cluster):
+        second = penalty(915, source_record_id="SCJG-2026-915B", fields={"decision_no": "京朝市监罚〔2026〕9151号"})
+        assert submit(writer, [second]).status_code == 201
+        before = standby_state(app)["reads"]
+        assert report() == 1  # composed from the standby, which has not replayed the second record
+        assert standby_state(app)["reads"] == before + 1
+        wait_for(lambda: not standby_state(app)["in_use"], "发现备库延迟超过上限", timeout=MAX_LAG + 5)
+        assert report() == 2  # the primary
+        assert standby_state(app)["reads"] == before + 1

@@ -10,17 +10,19 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from chengxin import ids
 from chengxin.callers import Caller
 from chengxin.checks.render import compact_line
 from chengxin.checks.repository import check_transaction
-from chengxin.checks.service import CheckContext, Outcome, plan_checks, record_checks, run_checks
+from chengxin.checks.service import CheckContext, CheckRows, Outcome, plan_checks, record_checks, run_checks
 from chengxin.crypto import Keys
 from chengxin.identity.rules import ID_TYPE_BY_LABEL, IdentityError, parse_identifier
 from chengxin.keyring.service import pick
 from chengxin.masking import mask_id
+from chengxin.replicas import StandbyReads
 
 FIRST_CHUNK = 200  # small, so the first answers leave at once
 CHUNK = 10_000
@@ -61,11 +63,11 @@ def error_line(line: int, ref: str | None, code: str, message: str, **extra: Any
 def run_batch(
     factory: sessionmaker[Session], ctx: CheckContext, keys: Keys, caller: Caller,
     items: Iterable[Wanted | dict[str, Any]], *, scenario: str, business_ref: str | None,
-    purpose: str, as_of: date,
+    purpose: str, as_of: date, standby: StandbyReads | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Yield one answer per input line, in input order, committing each chunk as it goes."""
     for lines in run_batch_chunks(factory, ctx, keys, caller, items, scenario=scenario,
-                                  business_ref=business_ref, purpose=purpose, as_of=as_of):
+                                  business_ref=business_ref, purpose=purpose, as_of=as_of, standby=standby):
         yield from lines
 
 
@@ -73,6 +75,7 @@ def run_batch_chunks(
     factory: sessionmaker[Session], ctx: CheckContext, keys: Keys, caller: Caller,
     items: Iterable[Wanted | dict[str, Any]], *, scenario: str, business_ref: str | None,
     purpose: str, as_of: date, render: Callable[[int, str | None, str, Outcome], Any] = compact_line,
+    standby: StandbyReads | None = None,
 ) -> Iterator[list[Any]]:
     """`run_batch`, a chunk of answers at a time (the last chunk ends with the summary line).
     An answer is `render(line, ref, masked number, outcome)` (the line's dict by default; the
@@ -86,6 +89,10 @@ def run_batch_chunks(
     then recorded in a write transaction: one chunk's reads and decisions run while the other's
     rows are written. Either way a check is answered only once it is committed and logged, and
     the answers come out in input order.
+
+    With `standby` (read replicas), a chunk is read and decided on a standby within the lag bound
+    that has replayed the caller's own writes, then recorded on the primary; when none may serve
+    it, or the read there fails, the chunk is read on the primary as without replicas.
     """
     batch_id = ids.new_id()
     workers = _workers(factory)
@@ -113,16 +120,37 @@ def run_batch_chunks(
                 done = record_checks(session, caller, planned, scenario=scenario, business_ref=business_ref,
                                      purpose=purpose, action="batch_check")
         elif todo:
+            # Re-keying persons reads the keyring on the primary: then the whole chunk stays there.
+            planned = plan_on_standby(standby, todo) if standby is not None and not old_of else None
             with check_transaction(factory, len(todo)) as session:
-                if old_of:
-                    todo = pick(session, [(k, old_of.get(k)) for k in todo])
-                done = run_checks(session, ctx, caller, todo, scenario=scenario, business_ref=business_ref,
-                                  purpose=purpose, as_of=as_of, batch_id=batch_id, action="batch_check")
+                if planned is not None:
+                    done = record_checks(session, caller, planned, scenario=scenario, business_ref=business_ref,
+                                         purpose=purpose, action="batch_check")
+                else:
+                    if old_of:
+                        todo = pick(session, [(k, old_of.get(k)) for k in todo])
+                    done = run_checks(session, ctx, caller, todo, scenario=scenario, business_ref=business_ref,
+                                      purpose=purpose, as_of=as_of, batch_id=batch_id, action="batch_check")
         outcomes = iter(done)
         decisions = Counter(o.decision for o in done)
         decisions["errors"] = len(chunk) - len(done)
         return [render(p[0], p[1], p[3], next(outcomes)) if isinstance(p, tuple) else p
                 for p in chunk], decisions
+
+    def plan_on_standby(reads: StandbyReads, todo: list[str]) -> CheckRows | None:
+        """Read and decide a chunk on a standby (nothing is written there), or None."""
+        taken = reads.session()
+        if taken is None:
+            return None
+        session, replica = taken  # connected: its transaction has begun
+        try:
+            return plan_checks(session, ctx, caller, todo, scenario=scenario, business_ref=business_ref,
+                               purpose=purpose, as_of=as_of, batch_id=batch_id)
+        except DBAPIError:
+            reads.failed(replica)
+            return None
+        finally:
+            session.close()  # it only read: rolled back
 
     def tally(answer: tuple[list[Any], Counter[str]]) -> list[Any]:
         lines, decisions = answer

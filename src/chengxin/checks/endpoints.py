@@ -19,6 +19,7 @@ from chengxin.clock import today
 from chengxin.deps import CatalogDep, KeysDep, SessionDep, SettingsDep
 from chengxin.errors import PROBLEM_RESPONSES, DomainError
 from chengxin.identity.rules import parse_identifier
+from chengxin.replicas import standby_reads
 from chengxin.routing import HandParsedRoute
 
 router = APIRouter(prefix="/api/v1", tags=["联合奖惩"], responses=PROBLEM_RESPONSES)
@@ -84,9 +85,11 @@ def batch_check(body: s.BatchCheckIn, request: Request, caller: Annotated[Caller
         raise DomainError("BATCH_TOO_LARGE", f"一次最多核查 {settings.max_batch_check} 个号码", 413,
                           limit=settings.max_batch_check, received=len(body.identifiers))
     items = (as_wanted(n, raw) for n, raw in enumerate(body.identifiers, start=1))
+    # With read replicas, each chunk is read and decided on a standby within the lag bound that has
+    # replayed the caller's own writes, and recorded on the primary (chengxin.replicas).
     chunks = run_batch_chunks(request.app.state.sessionmaker, ctx, keys, caller, items,
                               scenario=body.scenario, business_ref=body.business_ref, purpose=body.purpose,
-                              as_of=today(), render=ndjson_compact)
+                              as_of=today(), render=ndjson_compact, standby=standby_reads(request))
 
     def ndjson() -> Iterator[bytes]:
         # One write per chunk of answers (each write costs a trip to a worker thread). Answers

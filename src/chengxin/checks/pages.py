@@ -23,6 +23,7 @@ from chengxin.deps import CatalogDep, KeysDep, SessionDep, SettingsDep
 from chengxin.errors import DomainError, NotFound
 from chengxin.identity.rules import ID_TYPES
 from chengxin.masking import mask_id
+from chengxin.replicas import standby_reads
 from chengxin.web.forms import model_from_form
 from chengxin.web.render import render
 
@@ -107,7 +108,8 @@ def batch_page(request: Request, caller: Run, keys: KeysDep, settings: SettingsD
     if errors or sent is None:
         return _batch_form(request, caller, settings, errors=errors, asked=asked)
     lines = list(run_batch(request.app.state.sessionmaker, ctx, keys, caller, sent.items, scenario=scenario,
-                           business_ref=business_ref or None, purpose=purpose.strip(), as_of=today()))
+                           business_ref=business_ref or None, purpose=purpose.strip(), as_of=today(),
+                           standby=standby_reads(request)))
     summary = lines.pop()["summary"]
     columns, rows = result_table(sent, lines)
     with unit_of_work(request.app.state.sessionmaker) as session:

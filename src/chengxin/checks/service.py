@@ -191,14 +191,14 @@ def run_checks(
 def plan_checks(
     session: Session, ctx: CheckContext, caller: Caller, person_keys: Sequence[str], *,
     scenario: str, business_ref: str | None, purpose: str, as_of: date, batch_id: str | None = None,
-) -> _Rows:
+) -> CheckRows:
     """The first half of `run_checks`: read, decide, and make the rows that record the checks
     (nothing is written; the checks exist once `record_checks` has committed them)."""
     department = caller.require_department()
     measures = ctx.measures.for_scenario(scenario)
     read = repo.check_reads(session, person_keys)
     now = utcnow()
-    rows = _Rows()
+    rows = CheckRows()
     for key, check_id in zip(person_keys, ids.new_ids(len(person_keys)), strict=True):
         decision, hits = _decide(ctx, measures, read, key, as_of)
         rows.add(Outcome(check_id, key, decision, hits, now, as_of), department, scenario, business_ref, purpose,
@@ -206,7 +206,7 @@ def plan_checks(
     return rows
 
 
-def record_checks(session: Session, caller: Caller, rows: _Rows, *, scenario: str, business_ref: str | None,
+def record_checks(session: Session, caller: Caller, rows: CheckRows, *, scenario: str, business_ref: str | None,
                   purpose: str, action: str = "check") -> list[Outcome]:
     """The second half of `run_checks`: the check rows, their hits and the access-log entries,
     written together in the session's transaction (one round trip on PostgreSQL)."""
@@ -261,7 +261,7 @@ async def run_check_group_async(conn: Any, ctx: CheckContext, requests: Sequence
     return rows.outcomes
 
 
-def _group_write_pg(requests: Sequence[CheckRequest], rows: _Rows, now: datetime) -> tuple[str, tuple[str]]:
+def _group_write_pg(requests: Sequence[CheckRequest], rows: CheckRows, now: datetime) -> tuple[str, tuple[str]]:
     """PostgreSQL: the statement and its one parameter writing a group's check rows, hit rows and
     access-log entries (each check's own entry, as `log_reads` makes it). One statement: the
     driver's work is per statement and per parameter, and a statement per row cost more than
@@ -282,9 +282,9 @@ def _group_write_sql() -> str:
 
 
 def _plan_group(ctx: CheckContext, requests: Sequence[CheckRequest], read: repo.CheckReads,
-                now: datetime) -> _Rows:
+                now: datetime) -> CheckRows:
     """The outcomes of a group's checks and the rows that record them (pure: no database)."""
-    rows = _Rows()
+    rows = CheckRows()
     for req, check_id in zip(requests, ids.new_ids(len(requests)), strict=True):
         department = req.caller.require_department()
         decision, hits = _decide(ctx, ctx.measures.for_scenario(req.scenario), read, req.person_key, req.as_of)
@@ -319,7 +319,7 @@ def _nobody_answer(measures: Sequence[Measure], as_of: date) -> tuple[str, tuple
     return found[1], found[2]
 
 
-class _Rows:
+class CheckRows:
     """The outcomes of some checks and the rows that record them (repo.CHECK_COLUMNS and
     repo.HIT_COLUMNS order, a check's hits as their JSON text)."""
 

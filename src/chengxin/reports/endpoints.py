@@ -21,7 +21,7 @@ from chengxin.authorisations import schemas as authz_schemas
 from chengxin.authorisations import service as authz
 from chengxin.callers import Caller, permit
 from chengxin.db import WRITES, reading
-from chengxin.deps import CatalogDep, KeysDep, SessionDep
+from chengxin.deps import CatalogDep, KeysDep, SessionDep, StandbyDep, lag_tolerant
 from chengxin.errors import PROBLEM_RESPONSES, DomainError, problem_response
 from chengxin.keyring.service import current_key
 from chengxin.reports import rules, service
@@ -92,13 +92,18 @@ def own_request(caller: Caller, body: s.OwnReportIn, *, channel: str = "online",
                            purpose=purpose, occupation=body.occupation, scenario=body.scenario)
 
 
+# Issuing reads the report's content on a standby within the lag bound when there is one
+# (`lag_tolerant`, with `standby`, as file views do); the number, the limits, the register and the
+# access-log entry are on the primary, committed before the PDF is sent.
 @router.post("/me/reports", summary="本人出具信用报告或证明", response_class=Response,
              responses={200: PDF_ANSWER})
+@lag_tolerant
 def issue_own(body: s.OwnReportIn, request: Request, caller: Annotated[Caller, permit("person.own")],
-              session: SessionDep, seal: SealDep) -> Response:
+              session: SessionDep, standby: StandbyDep, seal: SealDep) -> Response:
     """本人出具信用报告（本人版、职业信用报告）或无严重失信记录证明，返回带平台电子签章的 PDF；
     报告编号和校验码在响应头 X-Report-Number、X-Report-Check-Code 中。不属实的证明不予出具（409）。"""
-    return pdf_response(service.issue(session, own_request(caller, body), context(request, seal)))
+    return pdf_response(service.issue(session, own_request(caller, body), context(request, seal),
+                                      reader=standby))
 
 
 @router.get("/me/reports", response_model=s.ReportList, summary="关于我的全部报告")
@@ -115,9 +120,10 @@ def own_reports(request: Request, caller: Annotated[Caller, permit("person.own")
 
 @router.post("/authorisations/{authorisation_id}/report", summary="凭授权取得信用报告", response_class=Response,
              responses={200: PDF_ANSWER, 403: {}})
+@lag_tolerant
 def issue_authorised(authorisation_id: str, body: authz_schemas.QueryIn, request: Request,
                      caller: Annotated[Caller, permit("authorisations.query")], session: SessionDep,
-                     catalog: CatalogDep, keys: KeysDep, seal: SealDep) -> Response:
+                     standby: StandbyDep, catalog: CatalogDep, keys: KeysDep, seal: SealDep) -> Response:
     """第三方机构凭本人有效授权，取得授权范围与目的内的信用报告（授权查询版，身份已脱敏，印有目的与范围）；
     与授权查询一样计入授权使用次数并记入查询日志，本人可在“谁查询了我”中看到。"""
     from chengxin.clock import utcnow
@@ -135,7 +141,7 @@ def issue_authorised(authorisation_id: str, body: authz_schemas.QueryIn, request
         requester=grant.grantee_uscc, purpose=stated, purpose_code=grant.purpose_code, scope=tuple(scope_labels),
         categories=authz_rules.categories_of(requested, catalog), recipient=grant.grantee_uscc,
         authorisation_id=grant.id, business_ref=body.business_ref)
-    return pdf_response(service.issue(session, req, context(request, seal), now=now))
+    return pdf_response(service.issue(session, req, context(request, seal), now=now, reader=standby))
 
 
 def upload_digest(file: UploadFile) -> str:

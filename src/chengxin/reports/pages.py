@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from chengxin.access.service import Read, log_reads
 from chengxin.callers import Caller, permit
 from chengxin.creditfile.service import build_file
-from chengxin.deps import CatalogDep, KeysDep, SessionDep, writes
+from chengxin.deps import CatalogDep, KeysDep, SessionDep, StandbyDep, lag_tolerant, writes
 from chengxin.errors import DomainError
 from chengxin.identity.rules import ID_TYPES
 from chengxin.persons import counter
@@ -70,7 +70,8 @@ def my_reports_page(request: Request, caller: Own, session: SessionDep) -> HTMLR
 
 
 @router.post("/me/reports")
-def my_report_download(request: Request, caller: Own, session: SessionDep, seal: SealDep,
+@lag_tolerant  # the content may be read on a standby (see reports.endpoints)
+def my_report_download(request: Request, caller: Own, session: SessionDep, standby: StandbyDep, seal: SealDep,
                        variant: Annotated[str, Form(max_length=16)],
                        occupation: Annotated[str, Form(max_length=40)] = "",
                        scenario: Annotated[str, Form(max_length=16)] = "",
@@ -80,7 +81,7 @@ def my_report_download(request: Request, caller: Own, session: SessionDep, seal:
     try:
         body = OwnReportIn(variant=variant if variant in OWN_VARIANTS else "unknown", occupation=occupation or None,
                            scenario=scenario or None, purpose=purpose or None)
-        issued = service.issue(session, own_request(caller, body), context(request, seal))
+        issued = service.issue(session, own_request(caller, body), context(request, seal), reader=standby)
     except DomainError as err:
         if err.status >= 500:
             raise
@@ -191,8 +192,9 @@ COUNTER_FIELDS = {"REPORT_SCENARIO_UNKNOWN": "scenario", "REPORT_OCCUPATION_UNKN
 
 
 @router.post("/console/reports/counter")
+@lag_tolerant  # the content may be read on a standby (see reports.endpoints)
 def counter_issue(request: Request, caller: Annotated[Caller, permit("reports.counter")], session: SessionDep,
-                  keys: KeysDep, catalog: CatalogDep, seal: SealDep,
+                  standby: StandbyDep, keys: KeysDep, catalog: CatalogDep, seal: SealDep,
                   id_type: Annotated[str, Form(max_length=24)], id_number: Annotated[str, Form(max_length=64)],
                   name: Annotated[str, Form(max_length=64)], variant: Annotated[str, Form(max_length=16)],
                   checked: Annotated[str, Form(max_length=8)] = "",
@@ -211,7 +213,7 @@ def counter_issue(request: Request, caller: Annotated[Caller, permit("reports.co
         label = ID_TYPES.get(ident.id_type, ident.id_type)
         req = own_request(caller, body, channel="counter", requester_kind="clerk", person_key=key)
         req = service.Request(**{**req.__dict__, "purpose": f"窗口办理，已查验本人{label}原件：{req.purpose}"[:200]})
-        issued = service.issue(session, req, context(request, seal))
+        issued = service.issue(session, req, context(request, seal), reader=standby)
     except DomainError as err:
         if err.status >= 500:
             raise

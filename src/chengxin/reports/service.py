@@ -220,14 +220,18 @@ class _Prepared:
     pages: int
 
 
-def _prepare(session: Session, req: Request, ctx: Context, now: datetime) -> _Prepared:
-    """Everything that only reads: the refusals, the content, the laid-out and sealed PDF."""
+def _prepare(session: Session, req: Request, ctx: Context, now: datetime, reader: Session | None = None,
+             ) -> _Prepared:
+    """Everything that only reads: the refusals, the content, the laid-out and sealed PDF. The
+    content may be read on `reader` (a standby within the lag bound, as file views are); the person,
+    the limits and the day's numbers are read on `session` (the primary), where the report is
+    registered: a standby a few seconds behind would hand out a number already taken."""
     if persons.get(session, req.person_key) is None:
         raise NotFound("PERSON_NOT_FOUND", "平台中没有此人的信用档案")
     check_limits(session, req, ctx.settings, now)
     day = now.astimezone(CHINA).date()
     number, check_code = _new_number(session, day), rules.new_check_code()
-    content, stamps = compose(session, req, ctx, number=number, check_code=check_code, day=day, now=now)
+    content, stamps = compose(reader or session, req, ctx, number=number, check_code=check_code, day=day, now=now)
     rendered: Rendered = render_pdf(content, font_path(ctx.settings.report_font))
     site = ctx.site
     pdf = ctx.seal.sign(rendered.pdf, reason=f"{site.operator}出具{rules.TITLES[req.variant]}",  # type: ignore[attr-defined]
@@ -235,10 +239,12 @@ def _prepare(session: Session, req: Request, ctx: Context, now: datetime) -> _Pr
     return _Prepared(number, check_code, day, content, stamps, pdf, rendered.pages)
 
 
-def issue(session: Session, req: Request, ctx: Context, *, now: datetime | None = None) -> Issued:
+def issue(session: Session, req: Request, ctx: Context, *, now: datetime | None = None,
+          reader: Session | None = None) -> Issued:
     """Compose, lay out, seal and register one report, and log the read. The slow part (layout and
     seal) runs in a transaction that only reads, so on SQLite it holds no write lock; the limits and
-    the number are checked again in the writing transaction that registers the report."""
+    the number are checked again in the writing transaction that registers the report. With
+    `reader` (a standby session, `deps.StandbyDep`) the report's content is read there."""
     rules.require_variant(req.variant)
     if req.variant == "occupational":
         rules.require_scenario(req.scenario)
@@ -246,10 +252,10 @@ def issue(session: Session, req: Request, ctx: Context, *, now: datetime | None 
             raise DomainError("REPORT_OCCUPATION_UNKNOWN", "未知的职业，请从目录的重点职业人群中选择", 422)
     now = now or utcnow()
     if session.in_transaction():
-        p = _prepare(session, req, ctx, now)
+        p = _prepare(session, req, ctx, now, reader)
     else:
         with read_transaction(session):
-            p = _prepare(session, req, ctx, now)
+            p = _prepare(session, req, ctx, now, reader)
     check_limits(session, req, ctx.settings, now)
     if session.scalar(select(Report.id).where(Report.number == p.number)) is not None:
         raise DomainError("REPORT_NUMBER_TAKEN", "报告编号冲突，请重新申请", 409)
