@@ -74,7 +74,8 @@ def test_batch_on_a_database_of_its_own_is_answered_in_order_from_parallel_chunk
     app, engine, factory = own_database_app(keys, tokens=True)
     listed = (3, 41, 170, 399)  # in the first chunk, the second, a middle one and the last
     try:
-        assert batches._workers(app.state.sessionmaker) == 2
+        assert batches._workers(app.state.sessionmaker) == (
+            batches.PG_PARALLEL_CHUNKS if engine.dialect.name == "postgresql" else batches.PARALLEL_CHUNKS)
         with TestClient(app) as client:
             assert submit(client, [court_case(n) for n in listed], headers=COURT).json()["created"] == 4
             *rows, summary = lines(batch(client, [cid(n) for n in range(1, 401)] + [cid(170)]))
