@@ -563,7 +563,6 @@ class Catalog:
     _by_item_name: Mapping[str, CatalogItem] = field(init=False, repr=False, compare=False)
     _category_names: Mapping[str, str] = field(init=False, repr=False, compare=False)
 
-
     @cached_property
     def domain_codes_by_name(self) -> dict[str, str]:
         """Domain name (as the 处罚领域 field carries it) -> code; made once (an import asks per record)."""

@@ -90,10 +90,9 @@ def run_batch_chunks(
     identifiers of the next (SQLite and the database driver let go of the interpreter while they
     work). Several chunks are checked at once (`_workers`), on connections of their own, so that
     one's Python work runs while the others wait on the database. On PostgreSQL each chunk is one
-    transaction. On
-    SQLite, which has one writer at a time, a chunk is read and decided in a read transaction,
-    then recorded in a write transaction: one chunk's reads and decisions run while the other's
-    rows are written. Either way a check is answered only once it is committed and logged, and
+    transaction. On SQLite, which has one writer at a time, a chunk is read and decided in a read
+    transaction, then recorded in a write transaction: one chunk's reads and decisions run while
+    the other's rows are written. Either way a check is answered only once it is committed and logged, and
     the answers come out in input order.
 
     With `standby` (read replicas), a chunk is read and decided on a standby within the lag bound
