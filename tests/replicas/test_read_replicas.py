@@ -89,6 +89,22 @@ def shown(client: TestClient, n: int) -> bool:
     return int(found.group(1)) > 0
 
 
+def caught_up(app: Any, cluster: Any) -> None:
+    """Wait until the standby has replayed everything the primary has, and the app uses it again."""
+    cluster.primary.wait_caught_up()
+    wait_for(lambda: standby_state(app)["in_use"], "备库追上")
+
+
+def person_with_a_penalty(app: Any, cluster: Any, keys: Any, tmp: Path, n: int) -> tuple[TestClient, TestClient]:
+    """A department's client and the signed-in person `cid(n)`, who has `penalty(n)`, on a standby caught up."""
+    writer = client_of(app, headers=DEPT)
+    assert submit(writer, [penalty(n)]).status_code == 201
+    with unit_of_work(make_sessionmaker(cluster.engine)) as session:
+        person = client_of(app, headers=as_person(session, Settings(data_dir=tmp), keys, cid(n)))
+    caught_up(app, cluster)
+    return writer, person
+
+
 @contextmanager
 def paused(cluster: Any) -> Iterator[None]:
     cluster.standby.pause_replay()
@@ -201,8 +217,7 @@ def test_a_standby_gone_since_the_last_check_costs_no_request_an_error(cluster, 
 def test_a_file_view_reads_on_the_standby_and_logs_on_the_primary(app, cluster):
     writer, operator = client_of(app, headers=DEPT), client_of(app, headers=OPERATOR)
     assert submit(writer, [penalty(903)]).status_code == 201
-    cluster.primary.wait_caught_up()
-    wait_for(lambda: standby_state(app)["in_use"], "备库追上")
+    caught_up(app, cluster)
 
     def view() -> int:
         """The matters the operator's view of the person's file shows, and its access-log entry on the primary."""
@@ -227,12 +242,7 @@ def test_a_file_view_reads_on_the_standby_and_logs_on_the_primary(app, cluster):
 
 
 def test_the_persons_own_file_reads_on_the_standby_and_logs_on_the_primary(app, cluster, keys, tmp_path):
-    writer = client_of(app, headers=DEPT)
-    assert submit(writer, [penalty(905)]).status_code == 201
-    with unit_of_work(make_sessionmaker(cluster.engine)) as session:
-        person = client_of(app, headers=as_person(session, Settings(data_dir=tmp_path), keys, cid(905)))
-    cluster.primary.wait_caught_up()
-    wait_for(lambda: standby_state(app)["in_use"], "备库追上")
+    writer, person = person_with_a_penalty(app, cluster, keys, tmp_path, 905)
 
     def logged() -> int:
         return cluster.primary.query("SELECT count(*) FROM access_log WHERE action = 'own_view'", "chengxin")
@@ -255,8 +265,7 @@ def test_the_persons_own_file_reads_on_the_standby_and_logs_on_the_primary(app, 
 def test_a_batch_check_reads_on_the_standby_and_records_on_the_primary(app, cluster):
     court, checker = client_of(app, headers=COURT), client_of(app, headers=HR)
     assert submit(court, [court_case(911)], headers=COURT).json()["created"] == 1
-    cluster.primary.wait_caught_up()
-    wait_for(lambda: standby_state(app)["in_use"], "备库追上")
+    caught_up(app, cluster)
 
     def batch(*numbers: int) -> tuple[list[str], str]:
         res = checker.post("/api/v1/checks/batch", json={
@@ -284,12 +293,7 @@ def test_a_batch_check_reads_on_the_standby_and_records_on_the_primary(app, clus
 
 
 def test_a_report_reads_its_content_on_the_standby_and_registers_on_the_primary(app, cluster, keys, tmp_path):
-    writer = client_of(app, headers=DEPT)
-    assert submit(writer, [penalty(915)]).status_code == 201
-    with unit_of_work(make_sessionmaker(cluster.engine)) as session:
-        person = client_of(app, headers=as_person(session, Settings(data_dir=tmp_path), keys, cid(915)))
-    cluster.primary.wait_caught_up()
-    wait_for(lambda: standby_state(app)["in_use"], "备库追上")
+    writer, person = person_with_a_penalty(app, cluster, keys, tmp_path, 915)
 
     def report() -> int:
         """The matters the person's own report counts, as registered on the primary with its log entry."""
