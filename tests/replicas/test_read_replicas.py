@@ -114,6 +114,22 @@ def paused(cluster: Any) -> Iterator[None]:
         cluster.standby.resume_replay()
 
 
+def standby_then_primary(app: Any, cluster: Any, writer: TestClient, n: int, matters: Any) -> None:
+    """`matters()` (what one read shows of the person `cid(n)`, who has `penalty(n)`) counts 1; with the
+    standby paused a second penalty is written on the primary: the next read, on the standby, still
+    counts 1; once the standby is past the lag bound, the read goes to the primary and counts 2."""
+    assert matters() == 1
+    with paused(cluster):
+        second = penalty(n, source_record_id=f"SCJG-2026-{n}B", fields={"decision_no": f"京朝市监罚〔2026〕{n}1号"})
+        assert submit(writer, [second]).status_code == 201
+        before = standby_state(app)["reads"]
+        assert matters() == 1  # read on the standby, which has not replayed the second record
+        assert standby_state(app)["reads"] == before + 1
+        wait_for(lambda: not standby_state(app)["in_use"], "发现备库延迟超过上限", timeout=MAX_LAG + 5)
+        assert matters() == 2  # read on the primary
+        assert standby_state(app)["reads"] == before + 1
+
+
 def test_public_reads_are_served_by_the_standby(app):
     visitor = client_of(app)
     assert visitor.get("/test/where").json() == {"standby": True}
@@ -229,16 +245,7 @@ def test_a_file_view_reads_on_the_standby_and_logs_on_the_primary(app, cluster):
         assert LSN_COOKIE not in res.cookies  # its log is no reason to read on the primary next
         return len(matters_of(res.json()))
 
-    assert view() == 1
-    with paused(cluster):
-        second = penalty(903, source_record_id="SCJG-2026-903B", fields={"decision_no": "京朝市监罚〔2026〕9031号"})
-        assert submit(writer, [second]).status_code == 201
-        before = standby_state(app)["reads"]
-        assert view() == 1  # read on the standby, which has not replayed the second record
-        assert standby_state(app)["reads"] == before + 1
-        wait_for(lambda: not standby_state(app)["in_use"], "发现备库延迟超过上限", timeout=MAX_LAG + 5)
-        assert view() == 2  # read on the primary
-        assert standby_state(app)["reads"] == before + 1
+    standby_then_primary(app, cluster, writer, 903, view)
 
 
 def test_the_persons_own_file_reads_on_the_standby_and_logs_on_the_primary(app, cluster, keys, tmp_path):
@@ -306,13 +313,4 @@ def test_a_report_reads_its_content_on_the_standby_and_registers_on_the_primary(
         assert LSN_COOKIE not in res.cookies  # the register is no reason to read on the primary next
         return cluster.primary.query(f"SELECT matters FROM reports WHERE number = '{number}'", "chengxin")
 
-    assert report() == 1
-    with paused(cluster):
-        second = penalty(915, source_record_id="SCJG-2026-915B", fields={"decision_no": "京朝市监罚〔2026〕9151号"})
-        assert submit(writer, [second]).status_code == 201
-        before = standby_state(app)["reads"]
-        assert report() == 1  # composed from the standby, which has not replayed the second record
-        assert standby_state(app)["reads"] == before + 1
-        wait_for(lambda: not standby_state(app)["in_use"], "发现备库延迟超过上限", timeout=MAX_LAG + 5)
-        assert report() == 2  # the primary
-        assert standby_state(app)["reads"] == before + 1
+    standby_then_primary(app, cluster, writer, 915, report)
