@@ -6,9 +6,11 @@ Since `records` is partitioned by the person key (b8partitions0022), a look-up b
 (department, number) cannot be pruned: it probes the index of each of the 16 partitions, and on
 an import of new records (the usual case) every one of those probes finds nothing. This table
 holds each (department, number) once, kept by a statement-level trigger on `records`, so that
-every way rows get into `records` (the collection path, a restore, an operator's COPY) fills it
-in the same transaction; a number the table lacks has certainly never been sent. An import first asks it which
-numbers exist, with one probe each, and probes the partitions for those only.
+whatever inserts into `records` (the collection path, a restore, an operator's INSERT or COPY)
+fills it in the same transaction. (A row put straight into one partition, `records_p03`, bypasses
+the trigger of `records`: write through `records`, as the README's partition split does.) An
+import first asks it which numbers exist, with one probe each, and probes the partitions for
+those only.
 
 The table only ever grows: a number whose records were deleted (a repair's deletion, the
 retention purge) stays, and its next look-up probes the partitions and finds nothing, which is
