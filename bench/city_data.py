@@ -378,7 +378,9 @@ def drop_indexes(conn: psycopg.Connection) -> list[str]:
         for name, definition in conn.execute(
                 "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename = %s",
                 (table,)).fetchall():
-            plain.append(definition)
+            # A partitioned table's index reads "ON ONLY records": made that way it would cover no
+            # partition (and stay invalid); made on the table it is made on every partition.
+            plain.append(definition.replace(" ON ONLY ", " ON ", 1))
             conn.execute(f'DROP INDEX "{name}"')
     conn.commit()
     return keys + plain + foreign

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 
 from helpers import COURT, HR, as_dept, as_role, check, cid, court_case, own_database_app, submit
@@ -71,6 +72,15 @@ def test_batch_on_a_database_of_its_own_is_answered_in_order_from_parallel_chunk
     monkeypatch.setattr(batches, "FIRST_CHUNK", 40)
     monkeypatch.setattr(batches, "CHUNK", 90)
     monkeypatch.setattr(batches, "SQLITE_CHUNK", 90)
+    thresholds: list[int] = []  # the collector's youngest threshold while each chunk is recorded
+    recording = batches.check_transaction
+
+    def spy(*args, **kwargs):
+        thresholds.append(gc.get_threshold()[0])
+        return recording(*args, **kwargs)
+
+    monkeypatch.setattr(batches, "check_transaction", spy)
+    before = gc.get_threshold()
     app, engine, factory = own_database_app(keys, tokens=True)
     listed = (3, 41, 170, 399)  # in the first chunk, the second, a middle one and the last
     try:
@@ -92,6 +102,8 @@ def test_batch_on_a_database_of_its_own_is_answered_in_order_from_parallel_chunk
             entries = session.scalar(select(func.count()).select_from(AccessEntry).where(
                 AccessEntry.action == "batch_check"))
         assert recorded == logged == entries == 400
+        assert len(thresholds) == 5 and min(thresholds) >= 100_000  # fewer collections while checking
+        assert gc.get_threshold() == before  # and the usual ones after
     finally:
         engine.dispose()
 

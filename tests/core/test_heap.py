@@ -30,3 +30,15 @@ def test_a_serving_app_is_left_out_of_full_collections_and_can_be_collected_afte
     del app, route, client
     gc.collect()
     assert gone() is None  # not pinned by the freeze once the app has shut down
+
+
+def test_bulk_work_collects_less_often_and_restores_the_thresholds_when_the_last_one_ends():
+    from chengxin.heap import fewer_collections
+
+    before = gc.get_threshold()
+    with fewer_collections():
+        assert gc.get_threshold()[0] >= 100_000 and gc.get_threshold()[1:] == before[1:]
+        with fewer_collections():  # an import and a batch at once share the setting
+            assert gc.get_threshold()[0] >= 100_000
+        assert gc.get_threshold()[0] >= 100_000  # the other one still runs
+    assert gc.get_threshold() == before

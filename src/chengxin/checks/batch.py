@@ -19,13 +19,16 @@ from chengxin.checks.render import compact_line
 from chengxin.checks.repository import check_transaction
 from chengxin.checks.service import CheckContext, CheckRows, Outcome, plan_checks, record_checks, run_checks
 from chengxin.crypto import Keys
+from chengxin.heap import fewer_collections
 from chengxin.identity.rules import ID_TYPE_BY_LABEL, IdentityError, parse_identifier
 from chengxin.keyring.service import pick
 from chengxin.masking import mask_id
 from chengxin.replicas import StandbyReads
 
 FIRST_CHUNK = 200  # small, so the first answers leave at once
-CHUNK = 10_000
+# 5,000 rather than 10,000: the last chunks, decided after every identifier is read, end sooner
+# (100,000 on the 1 M-record database, warm: 5.9-6.4 s against 6.2-6.6 s, paired runs).
+CHUNK = 5_000
 SQLITE_CHUNK = 25_000  # one writer at a time there: fewer, bigger transactions write each index page fewer times
 PARALLEL_CHUNKS = 2  # SQLite: one chunk reads and decides while the other writes
 # PostgreSQL: a large database cannot keep every person's rows in memory, and a chunk's read then
@@ -196,7 +199,7 @@ def run_batch_chunks(
         for chunk in chunks():
             yield tally(check_chunk(chunk))
     else:
-        with ThreadPoolExecutor(workers, thread_name_prefix="batch-check") as pool:
+        with fewer_collections(), ThreadPoolExecutor(workers, thread_name_prefix="batch-check") as pool:
             running: deque[Future[tuple[list[Any], Counter[str]]]] = deque()
             try:
                 for chunk in chunks():

@@ -34,6 +34,7 @@ from chengxin.clock import today
 from chengxin.crypto import Keys
 from chengxin.db import unit_of_work
 from chengxin.errors import DomainError, domain_error_of, log_unexpected
+from chengxin.heap import fewer_collections
 from chengxin.identity.rules import Identifier
 from chengxin.records import repository, service
 from chengxin.records.files import FileError, RowMapper, Table, read_csv, read_xlsx
@@ -186,7 +187,7 @@ def _import(factory: sessionmaker[Session], catalog: Catalog, keys: Keys, stream
     position = table.position()
     seq = 0
     try:
-        with _fewer_collections(), _chunk_sessions(factory) as chunk_sessions:
+        with fewer_collections(), _chunk_sessions(factory) as chunk_sessions:
             engine = _pipeline_engine(factory, keys)
             if engine is not None:
                 position = _store_pipelined(engine, factory, catalog, keys, batch, ctx, chunks, position,
@@ -200,32 +201,6 @@ def _import(factory: sessionmaker[Session], catalog: Catalog, keys: Keys, stream
     finally:
         chunks.close()  # stops a validation worker that is still reading ahead
     return position
-
-
-# A chunk's tens of thousands of objects all live until the chunk is stored, so at the
-# default thresholds the collector promotes them and rescans the whole heap every chunk or two
-# (a seventh of a large import's time). During an import the youngest generation is collected
-# after 100,000 allocations instead of 700: cycles are still found, just in fewer passes.
-_GC_LOCK = threading.Lock()
-_gc_users = 0
-_gc_saved = gc.get_threshold()
-
-
-@contextlib.contextmanager
-def _fewer_collections() -> Iterator[None]:
-    global _gc_users, _gc_saved
-    with _GC_LOCK:
-        if _gc_users == 0:
-            _gc_saved = gc.get_threshold()
-            gc.set_threshold(max(_gc_saved[0], 100_000), *_gc_saved[1:])
-        _gc_users += 1
-    try:
-        yield
-    finally:
-        with _GC_LOCK:
-            _gc_users -= 1
-            if _gc_users == 0:
-                gc.set_threshold(*_gc_saved)
 
 
 @contextlib.contextmanager
