@@ -42,7 +42,7 @@ from chengxin.crypto import Keys, load_keys
 from chengxin.db import checkpoint_in_background, make_sessionmaker, reading, settings_engine
 from chengxin.disclosure.endpoints import router as disclosure_router
 from chengxin.editions.endpoints import router as editions_router
-from chengxin.editions.service import current, current_or_packaged
+from chengxin.editions.service import in_force, in_force_or_packaged
 from chengxin.errors import BodyRefused, DomainError, answer, install_handlers
 from chengxin.exchange import feed as exchange_feed
 from chengxin.exchange.endpoints import router as exchange_router
@@ -55,6 +55,8 @@ from chengxin.lists.endpoints import router as lists_router
 from chengxin.notices.endpoints import router as notices_router
 from chengxin.objections.endpoints import router as objections_router
 from chengxin.organisations.endpoints import router as org_router
+from chengxin.points.endpoints import router as points_router
+from chengxin.points.rules import default_model
 from chengxin.publicity.rules import default_tiers
 from chengxin.ratelimit import login_limiter, public_limiter, tipoff_limiter
 from chengxin.records.endpoints import router as records_router
@@ -123,7 +125,7 @@ def create_app(
     # Hot standbys for the lag-tolerant reads (none unless `replica_urls`); the lifespan starts the monitor.
     app.state.replicas = ReplicaSet.from_settings(settings, engine)
     # The catalog and measure list in force: the newest published editions, else the packaged YAML.
-    in_force_catalog, in_force_measures = current_or_packaged(app.state.sessionmaker)
+    in_force_catalog, in_force_points, in_force_measures = in_force_or_packaged(app.state.sessionmaker)
     _known_departments(app.state.sessionmaker)
     app.state.catalog = supplement.in_force(app.state, catalog or in_force_catalog)
     _supplement_departments(app.state)
@@ -139,6 +141,7 @@ def create_app(
     app.add_middleware(GuardRequestBodies)
 
     app.state.measures = in_force_measures if catalog is None else default_measures()
+    app.state.points = in_force_points if catalog is None else default_model()
     # The check routes first: they take by far the most requests, and a request is matched
     # against the routes in order. They are the app's own routes rather than an included router,
     # which FastAPI matches through a wrapper, twice per request (several microseconds a check).
@@ -148,7 +151,7 @@ def create_app(
                    access_router, objections_router, repairs_router, disclosure_router, notices_router,
                    tipoffs_router, assessment_router, articles_router, editions_router, conflicts_router,
                    reports_router, exchange_router, roster_router, listing_router, explanations_router,
-                   remedies_router):
+                   remedies_router, points_router):
         app.include_router(router)
     app.include_router(credentials_router)
     app.include_router(exchange_third_parties)
@@ -193,8 +196,8 @@ def follow_editions(state: Any) -> None:
     if not state.follows_editions:  # made with a catalog of the caller's: it stays
         return
     with reading(make_sessionmaker(state.engine)) as session:
-        catalog, measures = current(session)
-    state.catalog, state.measures = supplement.in_force(state, catalog), measures
+        catalog, points, measures = in_force(session)
+    state.catalog, state.points, state.measures = supplement.in_force(state, catalog), points, measures
 
 
 def _supplement_departments(state: Any) -> None:

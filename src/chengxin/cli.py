@@ -266,7 +266,7 @@ def check_file(
     from chengxin.crypto import load_keys
     from chengxin.db import make_sessionmaker
     from chengxin.departments import repository as departments
-    from chengxin.editions.service import current_or_packaged
+    from chengxin.editions.service import in_force_or_packaged
     from chengxin.publicity.rules import default_tiers
 
     settings = get_settings()
@@ -275,7 +275,8 @@ def check_file(
     out_path = output or file.with_name(file.stem + ".结果.csv")
     try:
         keys = load_keys(settings)
-        ctx = CheckContext(*current_or_packaged(factory), default_tiers())
+        catalog, points, measures = in_force_or_packaged(factory)
+        ctx = CheckContext(catalog, measures, default_tiers(), points)
         require_scenario(ctx.measures, scenario)
         with factory() as session:
             if departments.get(session, department) is None:

@@ -25,6 +25,7 @@ def import_all() -> None:
     from chengxin.objections import models as _objections  # noqa: F401
     from chengxin.organisations import models as _organisations  # noqa: F401
     from chengxin.persons import models as _persons  # noqa: F401
+    from chengxin.points import models as _points  # noqa: F401
     from chengxin.publicity import models as _publicity  # noqa: F401
     from chengxin.records import models as _records  # noqa: F401
     from chengxin.remedies import models as _remedies  # noqa: F401

@@ -42,6 +42,7 @@ DISTRIBUTED: dict[str, str] = {
     "subscriptions": "subject_key",
     "exchange_disclosures": "subject_key",
     "exchange_references": "subject_key",
+    "points_consents": "person_key",
 }
 
 KNOWN_EXCEPTIONS: dict[str, str] = {
@@ -88,6 +89,7 @@ LOCAL: dict[str, str] = {
     "articles": "public articles (policy, news)",
     "job_watermarks": "where each job got to",
     "retention_runs": "reports of the retention purge",
+    "points_runs": "the office's grade distributions: counts only, no person key",
 }
 
 # Reference or local tables that still hold a person key column, each for the reason given above.

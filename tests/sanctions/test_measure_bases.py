@@ -45,6 +45,9 @@ SHIPPED: dict[str, tuple[str, str]] = {
     "R-GGFW-01": ("management", "central_policy"),
     "R-CZZJ-01": ("management", "central_policy"),
     "R-ZYZ-01": ("management", "normative"),
+    "R-JFMY-01": ("management", "normative"),
+    "R-JFRQ-01": ("management", "central_policy"),
+    "R-JFYX-01": ("management", "normative"),
 }
 
 

@@ -27,7 +27,7 @@ router = APIRouter(prefix="/api/v1", tags=["联合奖惩"], responses=PROBLEM_RE
 
 def context(request: Request) -> service.CheckContext:
     state = request.app.state
-    return service.CheckContext(state.catalog, state.measures, state.tiers)
+    return service.CheckContext(state.catalog, state.measures, state.tiers, state.points)
 
 
 async def check(body: s.CheckIn, request: Request, caller: Annotated[Caller, permit("checks.run")]) -> Response:

@@ -9,7 +9,7 @@ from typing import Any
 
 from chengxin.catalog.rules import Catalog
 from chengxin.checks import schemas as s
-from chengxin.checks.rules import CONDITION_LABELS, DECISION_LABELS, Hit
+from chengxin.checks.rules import DECISION_LABELS, Hit, condition_label
 from chengxin.checks.service import Outcome
 from chengxin.departments import repository as departments
 from chengxin.matters.rules import LIST_LABELS
@@ -37,7 +37,7 @@ def hit_out(hit: Hit, catalog: Catalog) -> s.HitOut:
         disputed=hit.disputed, status_label="异议处理中" if hit.disputed else None,
         legal_basis=m.legal_basis, description=m.description,
         implementing_departments=list(m.implementing_departments), source=source,
-        condition=hit.condition, condition_label=CONDITION_LABELS.get(hit.condition or ""))
+        condition=hit.condition, condition_label=condition_label(hit.condition))
 
 
 def check_out(o: Outcome, *, scenario: str, department: str, business_ref: str | None,
@@ -103,7 +103,7 @@ def hit_dict(hit: Hit, catalog: Catalog) -> dict[str, Any]:
         "disputed": hit.disputed, "status_label": "异议处理中" if hit.disputed else None,
         "legal_basis": m.legal_basis, "description": m.description,
         "implementing_departments": list(m.implementing_departments), "source": source,
-        "condition": hit.condition, "condition_label": CONDITION_LABELS.get(hit.condition or ""),
+        "condition": hit.condition, "condition_label": condition_label(hit.condition),
     }
 
 

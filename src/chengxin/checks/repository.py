@@ -20,7 +20,7 @@ import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -107,6 +107,7 @@ class CheckReads:
     births: dict[str, date | None]
     roles: dict[str, list[RoleRow]]
     matters: dict[str, list[Any]]
+    consents: set[str] = field(default_factory=set)  # persons who opted in to integrity points (R18)
 
 
 _MATTER_SQL = ", ".join(c.name for c in MATTER_COLUMNS)
@@ -114,18 +115,22 @@ _ROLES_SQL = ("SELECT r.person_key, o.uscc, o.name, o.subject_key, r.role FROM o
               " JOIN organisations o ON o.uscc = r.uscc WHERE r.person_key")
 _ORG_KEYS_SQL = ("SELECT o.subject_key FROM organisation_roles r JOIN organisations o ON o.uscc = r.uscc"
                  " WHERE r.person_key")
-# PostgreSQL: one statement, one round trip. The three kinds of rows share a layout: a tag, then
-# the matter's columns (a birth date and a role use some of them). The organisations' matters are
-# reached through an array of subject keys (the persons' and their organisations'), probed through
-# the index; birth dates are read only for the persons something is known about (no other check
-# looks at them).
+# PostgreSQL: one statement, one round trip. The four kinds of rows share a layout: a tag, then
+# the matter's columns (a birth date, a role and a consent use some of them). The organisations'
+# matters are reached through an array of subject keys (the persons' and their organisations'),
+# probed through the index; birth dates are read only for the persons something is known about or
+# who opted in to integrity points (no other check looks at them).
 _PG_SUBJECTS = "%(k)s::text[] || ARRAY(SELECT subject_key::text FROM ro)"
 _PG_READ = f"""
 WITH ro AS ({_ROLES_SQL} = ANY(%(k)s)),
-     m AS (SELECT {_MATTER_SQL} FROM matters WHERE subject_key = ANY({_PG_SUBJECTS}))
+     m AS (SELECT {_MATTER_SQL} FROM matters WHERE subject_key = ANY({_PG_SUBJECTS})),
+     c AS (SELECT person_key FROM points_consents WHERE person_key = ANY(%(k)s))
 SELECT 'p', person_key, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, birth_date, NULL::date, NULL::date,
        NULL, NULL::timestamptz, NULL
-  FROM persons WHERE person_key = ANY(ARRAY(SELECT subject_key::text FROM m UNION SELECT person_key FROM ro))
+  FROM persons WHERE person_key = ANY(ARRAY(SELECT subject_key::text FROM m UNION SELECT person_key FROM ro
+                                            UNION SELECT person_key FROM c))
+UNION ALL
+SELECT 'c', person_key, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM c
 UNION ALL
 SELECT 'o', person_key, uscc, name, subject_key, role, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
   FROM ro
@@ -144,7 +149,8 @@ def check_reads(session: Session, person_keys: Sequence[str]) -> CheckReads:
     conn = driver_connection(session)
     if is_postgres(session):
         return _pg_reads(conn.execute(_PG_READ, {"k": keys}).fetchall())
-    births, roles, matters = _sqlite_reads(conn, keys)
+    births, roles, matters, consents = _sqlite_reads(conn, keys)
+    out.consents.update(consents)
     out.births.update((k, None if b is None else date.fromisoformat(b)) for k, b in births)
     _sort_in(out, roles, matters)
     return out
@@ -169,8 +175,10 @@ def _pg_reads(rows: Iterable[Any]) -> CheckReads:
             matters.append(r[1:])
         elif tag == "o":
             roles.append(r[1:6])
-        else:
+        elif tag == "p":
             births.append((r[1], r[10]))
+        else:
+            out.consents.add(r[1])
     out.births.update(births)
     _sort_in(out, roles, matters)
     return out
@@ -198,6 +206,7 @@ _SQLITE_MATTERS = (f"SELECT json_group_array(json_array({_MATTER_SQL})) FROM mat
                    f" WHERE subject_key IN {_SQLITE_KEYS}")
 _SQLITE_BIRTHS = ("SELECT json_group_array(json_array(person_key, birth_date)) FROM persons"
                   f" WHERE person_key IN {_SQLITE_KEYS}")
+_SQLITE_CONSENTS = f"SELECT json_group_array(person_key) FROM points_consents WHERE person_key IN {_SQLITE_KEYS}"
 
 
 def _sqlite_rows(conn: Any, sql: str, keys: Sequence[str]) -> list[list[Any]]:
@@ -205,7 +214,7 @@ def _sqlite_rows(conn: Any, sql: str, keys: Sequence[str]) -> list[list[Any]]:
     return json.loads(found)
 
 
-def _sqlite_reads(conn: Any, keys: list[str]) -> tuple[list[Any], list[Any], list[Any]]:
+def _sqlite_reads(conn: Any, keys: list[str]) -> tuple[list[Any], list[Any], list[Any], list[str]]:
     days: dict[str | None, date | None] = {None: None}
     times: dict[str | None, datetime | None] = {None: None}
 
@@ -222,15 +231,16 @@ def _sqlite_reads(conn: Any, keys: list[str]) -> tuple[list[Any], list[Any], lis
         return value  # type: ignore[return-value]
 
     # In-process, statements cost no round trip: the roles first, then the matters of the
-    # persons and of the organisations they answer for, then the birth dates of the persons
-    # something is known about.
+    # persons and of the organisations they answer for, the consents to integrity points, then
+    # the birth dates of the persons something is known about or who opted in.
     roles = _sqlite_rows(conn, _SQLITE_ROLES, keys)
     subjects = keys + list(dict.fromkeys(r[3] for r in roles))
     matters = [(*r[:9], day(r[9]), day(r[10]), day(r[11]), r[12], moment(r[13]), r[14])
                for r in _sqlite_rows(conn, _SQLITE_MATTERS, subjects)]
-    known = list({*(r[0] for r in matters), *(r[0] for r in roles)})
+    consents = _sqlite_rows(conn, _SQLITE_CONSENTS, keys)
+    known = list({*(r[0] for r in matters), *(r[0] for r in roles), *consents})
     births = _sqlite_rows(conn, _SQLITE_BIRTHS, known) if known else []
-    return births, roles, matters
+    return births, roles, matters, consents
 
 
 CHECK_COLUMNS = ("subject_key", "id", "department_code", "scenario", "business_ref", "purpose", "decision",

@@ -16,6 +16,14 @@ from chengxin.sanctions.measures import Measure
 
 DECISION_LABELS = {"block": "拦截", "review": "从严审核", "green": "绿色通道", "clear": "通过"}
 CONDITION_LABELS = {"good_record": "信用记录良好", "no_negative_3y": "连续三年无不良信用记录"}
+GRADE_CONDITION = "grade:"  # a reward hit by an integrity-point grade: "grade:A"
+
+
+def condition_label(condition: str | None) -> str | None:
+    """What a reward hit's condition says to people (an R11 condition or a points grade)."""
+    if condition and condition.startswith(GRADE_CONDITION):
+        return f"本人已开通诚信积分，等级 {condition[len(GRADE_CONDITION):]}"
+    return CONDITION_LABELS.get(condition or "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +60,7 @@ class Standing:
 
     good_record: bool
     no_negative_3y: bool
+    grade: str | None = None  # integrity-point grade, only for an adult who opted in (R18)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +127,9 @@ def evaluate(measures: Sequence[Measure], candidates: Sequence[Candidate],
                 if getattr(person, condition, False):
                     reward.append(Hit(m, None, condition, False, False))
                     break
+            else:
+                if person.grade is not None and person.grade in m.targets.grades:
+                    reward.append(Hit(m, None, GRADE_CONDITION + person.grade, False, False))
     if punish:
         return ("block" if any(h.blocking for h in punish) else "review"), punish
     if reward:

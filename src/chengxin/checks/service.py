@@ -31,6 +31,7 @@ from chengxin.errors import DomainError, NotFound
 from chengxin.keyring.service import pick
 from chengxin.masking import mask_name
 from chengxin.matters.rules import in_effect_until_of, listing_state_of
+from chengxin.points.rules import PointsModel, default_model, is_minor, ledger
 from chengxin.publicity.rules import Tier, add_months
 from chengxin.records.repository import person_names
 from chengxin.sanctions.measures import Measure, MeasureList
@@ -56,6 +57,7 @@ class CheckContext:
     catalog: Catalog
     measures: MeasureList
     tiers: dict[str, Tier]
+    points: PointsModel | None = None  # the integrity-points model in force (None: the packaged one)
 
 
 def require_scenario(measures: MeasureList, scenario: str) -> None:
@@ -297,12 +299,32 @@ def _decide(ctx: CheckContext, measures: Sequence[Measure], read: repo.CheckRead
             as_of: date) -> tuple[str, list[Hit]]:
     """Decision and hits of one person from what was read for the group."""
     person_roles = read.roles.get(key)
-    if person_roles is None and key not in read.matters:
+    graded = key in read.consents and _grades_count(measures)
+    if person_roles is None and key not in read.matters and not graded:
         # A person nothing is known about (most persons checked) gets the same answer every time.
         decision, hits = _nobody_answer(measures, as_of)
         return decision, list(hits)
-    cands, person = candidates_for(ctx, key, as_of, read.births.get(key), person_roles or (), read.matters)
+    birth = read.births.get(key)
+    cands, person = candidates_for(ctx, key, as_of, birth, person_roles or (), read.matters)
+    if graded and not is_minor(birth, as_of):
+        # R18: a grade only for an adult who opted in, worked out from their own matters as they
+        # stand now, and only reward measures ever name one (the measure loader sees to that).
+        book = ledger(ctx.points or default_model(), ctx.catalog, read.matters.get(key, ()), as_of, ctx.tiers)
+        person = replace(person, grade=book.grade.code)
     return evaluate(measures, cands, person)
+
+
+_GRADED: dict[int, tuple[Sequence[Measure], bool]] = {}
+
+
+def _grades_count(measures: Sequence[Measure]) -> bool:
+    """Whether any of a scenario's measures is unlocked by an integrity-point grade (kept per tuple)."""
+    found = _GRADED.get(id(measures))
+    if found is None or found[0] is not measures:  # an id may recur once its tuple is gone
+        if len(_GRADED) > 256:
+            _GRADED.clear()
+        found = _GRADED[id(measures)] = (measures, any(m.targets.grades for m in measures))
+    return found[1]
 
 
 _NOBODY_ANSWERS: dict[tuple[int, date], tuple[Sequence[Measure], str, tuple[Hit, ...]]] = {}

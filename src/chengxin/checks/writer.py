@@ -122,7 +122,7 @@ class CheckWriter:
 
     async def _on_loop_pg(self, engine: Engine, requests: list[CheckRequest]) -> list[Outcome]:
         state = self.state
-        ctx = service.CheckContext(state.catalog, state.measures, state.tiers)
+        ctx = service.CheckContext(state.catalog, state.measures, state.tiers, state.points)
         conn = await self._live_connection(engine)
         try:
             return await service.run_check_group_async(conn, ctx, requests)
@@ -167,7 +167,7 @@ class CheckWriter:
 
     def _transaction(self, requests: list[CheckRequest], wait: bool) -> list[Outcome]:
         state = self.state
-        ctx = service.CheckContext(state.catalog, state.measures, state.tiers)
+        ctx = service.CheckContext(state.catalog, state.measures, state.tiers, state.points)
         try:
             with repo.check_transaction(self._factory(), len(requests), wait=wait) as session:
                 return service.run_check_group(session, ctx, requests)

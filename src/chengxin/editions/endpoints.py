@@ -17,13 +17,14 @@ from chengxin.errors import PROBLEM_RESPONSES, NotFound
 
 router = APIRouter(prefix="/api/v1/editions", tags=["目录与措施清单修订"], responses=PROBLEM_RESPONSES)
 Editor = Annotated[Caller, permit("catalog.manage")]
-Kind = Annotated[Literal["catalog", "measures"], Path(description="catalog 目录 / measures 措施清单")]
+Kind = Annotated[Literal["catalog", "measures", "points"],
+                 Path(description="catalog 目录 / measures 措施清单 / points 诚信积分模型")]
 
 
 def apply(request: Request, session: SessionDep) -> None:
     """Serve what is now in force from this process at once (others follow the editions counter
     within `sync_seconds`, `app.follow_editions`)."""
-    catalog, request.app.state.measures = service.current(session)
+    catalog, request.app.state.points, request.app.state.measures = service.in_force(session)
     request.app.state.catalog = supplement.in_force(request.app.state, catalog)  # the county's layer stays on
 
 
@@ -57,4 +58,5 @@ def publish(kind: Kind, body: EditionIn, request: Request, caller: Editor, sessi
     """校验并发布新版本（须写修订说明、使用新的版本号；目录须仍能支撑现行措施清单），立即生效。"""
     row, catalog, measures = service.publish(session, kind, body.content, body.change_note, actor_of(caller))
     request.app.state.catalog, request.app.state.measures = supplement.in_force(request.app.state, catalog), measures
+    request.app.state.points = service.points_model(session)
     return EditionOut.of(row, True)

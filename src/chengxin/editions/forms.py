@@ -64,6 +64,9 @@ def document(text: str) -> dict[str, Any]:
 
 
 def entries(doc: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    """The entries a form can edit one by one (none for the points model: edited as a whole)."""
+    if kind not in LIST_KEY:
+        return []
     return [e for e in doc.get(LIST_KEY[kind]) or [] if isinstance(e, dict)]
 
 
@@ -73,7 +76,7 @@ def entry(doc: dict[str, Any], kind: str, code: str) -> dict[str, Any] | None:
 
 def fields_for(kind: str, found: dict[str, Any]) -> tuple[FormField, ...]:
     """The fields offered for this entry (a default severity only on a negative item)."""
-    return tuple(f for f in FIELDS[kind] if f.key != "severity" or found.get("nature") == "negative")
+    return tuple(f for f in FIELDS.get(kind, ()) if f.key != "severity" or found.get("nature") == "negative")
 
 
 def bases_text(bases: list[Any]) -> str:

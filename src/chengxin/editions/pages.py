@@ -55,6 +55,7 @@ def publish(kind: str, request: Request, caller: Editor, session: SessionDep,
     except DomainError as err:
         return _page(request, session, kind, content=content, note=change_note, error=err)
     request.app.state.catalog, request.app.state.measures = supplement.in_force(request.app.state, catalog), measures
+    request.app.state.points = service.points_model(session)
     return RedirectResponse(f"/console/editions/{kind}?saved=1", status_code=303)
 
 
@@ -119,4 +120,5 @@ def entry_submit(kind: str, code: str, request: Request, caller: Editor, session
         return _entry_page(request, session, kind, code, typed=typed, version=version, note=change_note,
                            errors={ENTRY_FIELDS.get(err.code, ""): err.message})
     request.app.state.catalog, request.app.state.measures = supplement.in_force(request.app.state, catalog), measures
+    request.app.state.points = service.points_model(session)
     return RedirectResponse(f"/console/editions/{kind}?saved=1", status_code=303)

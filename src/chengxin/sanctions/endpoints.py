@@ -24,7 +24,8 @@ def measure_out(m: Measure) -> MeasureOut:
         kind_label=m.kind_label,
         mandatory=m.mandatory,
         targets=TargetsOut(
-            lists=list(t.lists), severities=list(t.severities), items=list(t.items), conditions=list(t.conditions)
+            lists=list(t.lists), severities=list(t.severities), items=list(t.items), conditions=list(t.conditions),
+            grades=list(t.grades),
         ),
         domains=list(m.domains),
         scenarios=list(m.scenarios),

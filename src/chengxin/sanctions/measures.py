@@ -85,6 +85,7 @@ class Targets:
     severities: tuple[str, ...] = ()
     items: tuple[str, ...] = ()
     conditions: tuple[str, ...] = ()
+    grades: tuple[str, ...] = ()  # integrity-point grades (rewards only, for persons who opted in: R18)
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +201,9 @@ _MEASURE_REQUIRED = (
     "implementing_departments",
     "description",
 )
-_TARGET_KEYS = frozenset({"lists", "severities", "items", "conditions"})
+_TARGET_KEYS = frozenset({"lists", "severities", "items", "conditions", "grades"})
+# What a punishment may never rest on (R18): points are computed with consent, for incentives only.
+_SCORE_KEYS = frozenset({"grades", "points", "score", "scores", "grade"})
 # P- for punishments, R- for rewards, then a short group and a number: P-GWY-01, R-LSTD-01.
 _MEASURE_CODE = re.compile(r"([PR])-[A-Z][A-Z0-9]*-\d{2}")
 _CODE_PREFIX = {"punishment": "P", "reward": "R"}
@@ -258,10 +261,12 @@ def _scenarios(doc: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
-def _targets(value: object, effect: str, where: str, items: Collection[str]) -> Targets:
+def _targets(value: object, effect: str, where: str, items: Collection[str], grades: Collection[str]) -> Targets:
     where = f"{where}的适用对象（targets）"
     if not isinstance(value, Mapping):
         raise MeasureError(f"{where}：必须是映射")
+    if effect == "punishment" and _SCORE_KEYS & set(value):
+        raise MeasureError(f"{where}：惩戒措施不得以诚信积分或积分等级为依据（R18：积分须经本人同意，只用于守信激励）")
     unknown = set(value) - _TARGET_KEYS
     if unknown:
         raise MeasureError(f"{where}：含未知的键 {sorted(unknown)}")
@@ -270,9 +275,11 @@ def _targets(value: object, effect: str, where: str, items: Collection[str]) -> 
         severities=_codes(value.get("severities"), SEVERITIES, where, "失信程度"),
         items=_codes(value.get("items"), items, where, "目录项"),
         conditions=_codes(value.get("conditions"), CONDITIONS, where, "激励条件"),
+        grades=_codes(value.get("grades"), grades, where, "积分等级"),
     )
-    if not (targets.lists or targets.severities or targets.conditions):
-        raise MeasureError(f"{where}：至少要指明一种名单（lists）、失信程度（severities）或激励条件（conditions）")
+    if not (targets.lists or targets.severities or targets.conditions or targets.grades):
+        raise MeasureError(f"{where}：至少要指明一种名单（lists）、失信程度（severities）、激励条件（conditions）"
+                           "或积分等级（grades）")
     wrong_lists = [t for t in targets.lists if t not in _LISTS_FOR_EFFECT[effect]]
     if effect == "reward" and (wrong_lists or targets.severities):
         raise MeasureError(f"{where}：激励措施只能针对红名单（red）或激励条件，不能针对黑名单、重点关注名单或失信记录")
@@ -295,7 +302,8 @@ def _check_items(targets: Targets, effect: str, where: str, catalog_items: Mappi
             what = "失信（negative）" if nature == "negative" else "守信（positive）"
             raise MeasureError(f"{where}：目录项 {code} 不是{what}信息项，不能作为本措施的对象")
         # Severities are adjustable per record, list types are fixed per item.
-        reachable = getattr(item, "list_type", None) in targets.lists or bool(targets.severities or targets.conditions)
+        reachable = getattr(item, "list_type", None) in targets.lists or bool(
+            targets.severities or targets.conditions or targets.grades)
         if not reachable:
             raise MeasureError(f"{where}：目录项 {code} 不属于所列名单，本措施永远不会命中它")
 
@@ -346,6 +354,7 @@ def _measure(
     departments: Collection[str],
     domains: Collection[str],
     items: Collection[str],
+    grades: Collection[str],
 ) -> Measure:
     where = f"措施第 {index + 1} 项"
     if not isinstance(entry, Mapping):
@@ -388,7 +397,7 @@ def _measure(
         raise MeasureError(f"{where}：激励措施不会减损权益，性质不能是 rights_reducing")
     if kind in MANDATORY_KINDS and nature != "rights_reducing":
         raise MeasureError(f"{where}：禁止或限制类措施必然减损权益，性质必须是 rights_reducing（减损权益或增加义务）")
-    targets = _targets(entry["targets"], effect, where, items)
+    targets = _targets(entry["targets"], effect, where, items, grades)
     try:
         bases = parse_bases(entry["legal_basis"], where, items=items, lists=TARGET_LISTS)
     except BasisError as exc:
@@ -431,6 +440,7 @@ def parse_measures(
     departments: Collection[str] | None = None,
     domains: Collection[str] | None = None,
     items: Collection[str] | None = None,
+    grades: Collection[str] | None = None,
 ) -> MeasureList:
     """Validate a parsed measure-list document and build the MeasureList, or raise MeasureError.
 
@@ -438,7 +448,12 @@ def parse_measures(
     takes them from the packaged catalog. `items` may also be a mapping of code
     to catalog item (as `Catalog.items`), which also checks that each targeted
     item has the nature the measure's effect needs and can be reached at all.
+    `grades` are the integrity-point grades of the points model in force (None: the packaged one).
     """
+    if grades is None:
+        from chengxin.points.rules import default_model
+
+        grades = default_model().grade_codes
     if departments is None or domains is None or items is None:
         from chengxin.catalog.rules import default_catalog
 
@@ -471,7 +486,7 @@ def parse_measures(
     measures: dict[str, Measure] = {}
     names: set[str] = set()
     for i, entry in enumerate(raw):
-        measure = _measure(entry, i, scenarios, departments, domains, items)
+        measure = _measure(entry, i, scenarios, departments, domains, items, grades)
         if measure.code in measures:
             raise MeasureError(f"措施编码 {measure.code} 重复")
         if measure.name in names:

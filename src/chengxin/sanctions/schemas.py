@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class TargetsOut(BaseModel):
@@ -12,6 +12,7 @@ class TargetsOut(BaseModel):
     severities: list[str]
     items: list[str]
     conditions: list[str]
+    grades: list[str] = Field(default_factory=list, description="诚信积分等级（仅激励措施，仅对本人开通积分的成年人）")
 
 
 class BasisOut(BaseModel):
