@@ -133,6 +133,7 @@ def addresses(live: Live) -> dict[str, str]:
         "scenario": "civil_service_recruitment", "purpose": "公务员招录资格审查", "business_ref": "ZL-2026"})
     account = clerk.ok("GET", "/api/v1/auth/me").json()["account_id"]
     me.ok("POST", "/api/v1/me/credentials", json={"claim": "not_blacklisted"})  # /me/credential shows its QR code
+    me.ok("PUT", "/api/v1/me/points/consent")  # /me/points shows the ledger
     for api in (clerk, operator, me):
         api.http.close()
     return {"/catalog/items/{code}": "/catalog/items/XZCF-01",

@@ -87,6 +87,7 @@ def install(app: FastAPI) -> None:
     from chengxin.lists.pages import router as lists_pages
     from chengxin.notices.pages import router as notices_pages
     from chengxin.objections.pages import router as objections_pages
+    from chengxin.points.pages import router as points_pages
     from chengxin.records.pages import router as records_pages
     from chengxin.remedies.pages import router as remedies_pages
     from chengxin.repairs.counter import router as repairs_counter_pages
@@ -109,6 +110,6 @@ def install(app: FastAPI) -> None:
                    objections_pages, repairs_counter_pages, repairs_pages, notices_pages, articles_pages,
                    assessment_pages, lists_pages, editions_pages, conflicts_pages, workbench_pages, admin_pages,
                    reports_pages, exchange_pages, roster_pages, listing_pages, explanations_pages,
-                   remedies_pages, retention_pages):
+                   remedies_pages, retention_pages, points_pages):
         app.include_router(router, dependencies=page_deps)
     app.include_router(credentials_pages, dependencies=page_deps)

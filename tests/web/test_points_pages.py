@@ -1,0 +1,59 @@
+"""The integrity-points pages: the public rules, and the person's own page where they opt in (only
+after ticking their consent), see every point's source and what would raise it, and opt out."""
+
+from __future__ import annotations
+
+import re
+
+from test_citizen_pages import assert_plain
+from web_data import person_headers
+
+from helpers import cid, penalty, submit, with_csrf
+
+
+def _post(client, headers, data: dict):
+    return client.post("/me/points/consent", headers=with_csrf(headers, client), data=data, follow_redirects=False)
+
+
+def _honour(n: int) -> dict:
+    return {"item_code": "BZJL-01", "id_type": "citizen_id", "id_number": cid(n), "name": "张三",
+            "source_record_id": f"SCJG-RY-{n}", "decision_date": "2026-09-01",
+            "fields": {"honour": "诚信经营示范户", "honour_level": "市级", "awarding_body": "市市场监督管理局"}}
+
+
+def test_the_rules_are_public_with_grades_rules_and_what_they_unlock(client):
+    page = client.get("/points").text
+    assert 'href="/points"' in page.split("<main")[0]  # in the public menu
+    assert "只用于守信激励" in page and "诚信优秀" in page and "720 分以上" in page
+    assert '<a href="/measures#measure-R-JFMY-01">诚信积分优秀者公共服务免押金</a>' in page
+    assert "志愿服务记录" in page and "每条+10 分，最多计 10 条，自决定日期起计 36 个月" in page
+
+
+def test_the_person_opts_in_reads_the_ledger_and_opts_out(client, session, keys):
+    assert submit(client, [penalty(851), _honour(851)]).status_code == 201
+    person = person_headers(session, keys, 851)
+    page = client.get("/me/points", headers=person).text
+    assert_plain(page, "/me/points before")
+    assert 'href="/me/points"' in page.split("<main")[0]  # in the citizen's menu
+    assert "开通诚信积分" in page
+    assert not re.search(r'class="score"', page)  # no score before consent
+
+    refused = _post(client, person, {"action": "in"})
+    assert refused.status_code == 422 and "请先勾选“我已阅读并同意”" in refused.text
+    opened = _post(client, person, {"action": "in", "agree": "yes"})
+    assert opened.status_code == 303 and opened.headers["location"] == "/me/points?done=in"
+    page = client.get(opened.headers["location"], headers=person).text
+    assert_plain(page, "/me/points opted in")
+    assert "已开通诚信积分" in page
+    assert '<span class="score">610</span> 分 · 一般' in page  # 600 + 50 - 40
+    assert '<meter class="points-meter" min="0" max="1000"' in page and 'value="610"' in page
+    ledger = page.split('class="points-ledger"')[1].split("</table>")[0]
+    assert ledger.count("<tr>") == 3 and "表彰奖励信息" in ledger and "行政处罚信息" in ledger  # a head and two
+    assert "+50" in ledger and "-40" in ledger
+    assert "距“诚信良好”还差 40 分" in page
+    assert "对“行政处罚信息”申请信用修复：修复后该事项即不再扣分" in page
+
+    closed = _post(client, person, {"action": "out"})
+    assert closed.status_code == 303
+    page = client.get(closed.headers["location"], headers=person).text
+    assert "已关闭诚信积分" in page and 'class="score"' not in page and "开通诚信积分" in page
