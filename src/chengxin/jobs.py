@@ -27,6 +27,7 @@ from chengxin.errors import DomainError
 from chengxin.matters import service as matters
 from chengxin.notices import service as notices
 from chengxin.objections import service as objections
+from chengxin.points import grading
 from chengxin.publicity import service as publicity
 from chengxin.publicity.rules import default_tiers
 from chengxin.records import repository as records_repo
@@ -58,6 +59,7 @@ class JobRun:
     check_results_deleted: int = 0  # batch-check result files past CHENGXIN_CHECK_RESULTS_DAYS, deleted
     retention_purged: int = 0  # negative matters past retention (or repaired, where so set), deleted once a day
     log_partitions: int = 0  # access-log partitions created ahead of the sequence (PostgreSQL)
+    points_runs: int = 0  # the office's grade computations run (queued from its points page)
 
 
 def run_once(factory: sessionmaker[Session], keys: Keys, as_of: date | None = None,
@@ -80,10 +82,11 @@ def run_once(factory: sessionmaker[Session], keys: Keys, as_of: date | None = No
     with unit_of_work(factory) as session:  # the planner's statistics follow the data (SQLite)
         refresh_statistics(session.connection())
     made = _partitions(factory)
+    graded = _points(factory)
     return JobRun(expired, run.delivered, run.retried, run.failed, scanned.raised,
                   _seal(factory, signer, settings), sent.delivered, *cases, imports_interrupted=interrupted,
                   rejected_rows_deleted=rejected, check_results_deleted=results, retention_purged=purged,
-                  log_partitions=made)
+                  log_partitions=made, points_runs=graded)
 
 
 def _cases(factory: sessionmaker[Session], on: date, settings: Settings) -> tuple[int, int, int, int]:
@@ -110,6 +113,13 @@ def _purge(factory: sessionmaker[Session], settings: Settings, on: date) -> int:
     except Exception as exc:
         log.error("到期删除失败：%s", type(exc).__name__)
         return 0
+
+
+def _points(factory: sessionmaker[Session]) -> int:
+    """Queued grade computations, against the catalog in force (a run may take a while: last)."""
+    with factory() as session:
+        catalog, _ = editions.current(session)
+    return grading.run_queued(factory, catalog, default_tiers())
 
 
 def _partitions(factory: sessionmaker[Session]) -> int:

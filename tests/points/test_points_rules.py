@@ -121,3 +121,25 @@ def test_minors_are_told_apart_on_the_day():
     assert is_minor(date(2008, 12, 8), DAY) and not is_minor(date(2008, 12, 7), DAY)
     assert not is_minor(None, DAY)
 
+
+
+def test_the_score_alone_is_the_ledger_s_score_on_any_mix_of_matters():
+    import random
+
+    from chengxin.points.rules import score_of
+    from chengxin.publicity.rules import default_tiers
+
+    model, catalog, tiers = default_model(), default_catalog(), default_tiers()
+    rng = random.Random(20)
+    items = [c for r in model.rules for c in r.items]
+    ends = [None, None, "repaired", "revoked"]
+    for person in range(400):
+        rows = []
+        for k in range(rng.randint(0, 14)):
+            item = catalog.items[rng.choice(items)]
+            start = date(2021 + rng.randint(0, 5), rng.randint(1, 12), rng.randint(1, 28))
+            reason = rng.choice(ends)
+            rows.append(m(f"{person}-{k}", item.code, start, nature=item.nature, severity=item.severity,
+                          list_type=item.list_type, end_reason=reason, ended_on=DAY if reason else None))
+        for day in (DAY, date(2025, 1, 1)):
+            assert score_of(model, rows, day, tiers) == ledger(model, catalog, rows, day, tiers).score

@@ -135,7 +135,8 @@ def test_every_page_renders_clean_for_its_role(client, session, keys, signer):
             "/verify", "/console/reports", "/console/reports/counter", "/me/credential",
             "/verify/credential", "/console/exchange", "/console/assessment/coverage",
             "/console/roster", "/console/listing", "/console/listing/new",
-            "/console/listing/{procedure_id}", "/me/listing", "/console/retention", "/points", "/me/points"} <= seen
+            "/console/listing/{procedure_id}", "/me/listing", "/console/retention", "/points", "/me/points",
+            "/console/points"} <= seen
     names = client.get("/api/v1/conflicts", headers=OPERATOR, params={"kind": "person_name"}).json()["conflicts"]
     _assert_clean(client.get(f"/console/conflicts/{names[0]['id']}", headers=OPERATOR), "a name conflict")
 

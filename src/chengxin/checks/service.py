@@ -31,7 +31,7 @@ from chengxin.errors import DomainError, NotFound
 from chengxin.keyring.service import pick
 from chengxin.masking import mask_name
 from chengxin.matters.rules import in_effect_until_of, listing_state_of
-from chengxin.points.rules import PointsModel, default_model, is_minor, ledger
+from chengxin.points.rules import PointsModel, default_model, is_minor, score_of
 from chengxin.publicity.rules import Tier, add_months
 from chengxin.records.repository import person_names
 from chengxin.sanctions.measures import Measure, MeasureList
@@ -309,8 +309,9 @@ def _decide(ctx: CheckContext, measures: Sequence[Measure], read: repo.CheckRead
     if graded and not is_minor(birth, as_of):
         # R18: a grade only for an adult who opted in, worked out from their own matters as they
         # stand now, and only reward measures ever name one (the measure loader sees to that).
-        book = ledger(ctx.points or default_model(), ctx.catalog, read.matters.get(key, ()), as_of, ctx.tiers)
-        person = replace(person, grade=book.grade.code)
+        model = ctx.points or default_model()
+        score = score_of(model, read.matters.get(key, ()), as_of, ctx.tiers)
+        person = replace(person, grade=model.grade_of(score).code)
     return evaluate(measures, cands, person)
 
 

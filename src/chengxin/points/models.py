@@ -32,11 +32,13 @@ class PointsRun(Base):
     id: Mapped[str] = mapped_column(String(26), primary_key=True)
     model_version: Mapped[str] = mapped_column(String(32))
     model_text: Mapped[str] = mapped_column(Text)  # the model as computed (a draft may not be published)
+    compare_text: Mapped[str | None] = mapped_column(Text)  # the model in force it is compared with, if any
     as_of: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(12))  # running | done | failed
     total: Mapped[int] = mapped_column(Integer, default=0)  # persons to compute
     done: Mapped[int] = mapped_column(Integer, default=0)
     cells: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # {"grade|region|sex|age": count}
+    moves: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # {"grade in force>grade of the draft": count}
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     started_by: Mapped[str] = mapped_column(String(80))

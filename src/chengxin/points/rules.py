@@ -18,7 +18,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -91,9 +91,17 @@ class PointsModel:
     def rules(self) -> tuple[Rule, ...]:
         return tuple(r for d in self.dimensions for r in d.rules)
 
-    @property
+    @cached_property
     def rule_of_item(self) -> dict[str, Rule]:
         return {code: r for r in self.rules for code in r.items}
+
+    @cached_property
+    def rule_by_code(self) -> dict[str, Rule]:
+        return {r.code: r for r in self.rules}
+
+    @cached_property
+    def caps(self) -> dict[str, int]:
+        return {d.code: d.cap for d in self.dimensions}
 
     @property
     def grade_codes(self) -> tuple[str, ...]:
@@ -344,19 +352,17 @@ def _decayed(rule: Rule, start: date, as_of: date) -> tuple[int, date | None]:
     return value, next_step
 
 
-def ledger(model: PointsModel, catalog: Catalog, matters: Sequence[MatterRow], as_of: date,
-           tiers: dict[str, Tier] | None = None) -> Ledger:
-    """The person's points on `as_of` from their own matters (rows as `MatterRow`)."""
-    tiers = tiers if tiers is not None else default_tiers()
+def _counted(model: PointsModel, matters: Sequence[MatterRow], as_of: date,
+             tiers: dict[str, Tier]) -> dict[str, list[tuple[date, Any, date | None]]]:
+    """The matters that count on `as_of`, by rule code: (decision date, row, last day it counts)."""
     by_item = model.rule_of_item
     counted: dict[str, list[tuple[date, Any, date | None]]] = {}
     for row in matters:
-        item_code, nature, severity, list_type = row[3], row[4], row[5], row[6]
-        start, planned_end, ended_on, end_reason = row[9], row[10], row[11], row[12]
-        rule = by_item.get(item_code)
+        rule = by_item.get(row[3])
         if rule is None:
             continue
-        last = in_effect_until_of(nature, severity, start, list_type, planned_end, ended_on, end_reason, as_of, tiers)
+        start = row[9]
+        last = in_effect_until_of(row[4], row[5], start, row[6], row[10], row[11], row[12], as_of, tiers)
         if last is None:
             continue  # pending, ended (repaired, revoked, deleted) or over: it counts no more
         until = None if last == date.max else last
@@ -366,10 +372,41 @@ def ledger(model: PointsModel, catalog: Catalog, matters: Sequence[MatterRow], a
                 continue
             until = own_end if until is None else min(until, own_end)
         counted.setdefault(rule.code, []).append((start, row, until))
+    return counted
 
+
+def _newest_first(found: list[tuple[date, Any, date | None]]) -> list[tuple[date, Any, date | None]]:
+    return sorted(found, key=lambda t: (t[0], t[1][1]), reverse=True)
+
+
+def score_of(model: PointsModel, matters: Sequence[MatterRow], as_of: date, tiers: dict[str, Tier]) -> int:
+    """`ledger(...).score` without the lines (what a grade computation over many persons needs)."""
+    counted = _counted(model, matters, as_of, tiers)
+    score = model.base
+    if counted:
+        per_dimension: dict[str, int] = {}
+        for code, found in counted.items():
+            rule = model.rule_by_code[code]
+            if rule.max_matters is not None and len(found) > rule.max_matters:
+                found = _newest_first(found)[:rule.max_matters]
+            if rule.decay is None:
+                total = rule.points * len(found)
+            else:
+                total = sum(_decayed(rule, start, as_of)[0] for start, _, _ in found)
+            per_dimension[rule.dimension] = per_dimension.get(rule.dimension, 0) + total
+        caps = model.caps
+        score += sum(max(-caps[d], min(caps[d], v)) for d, v in per_dimension.items())
+    return max(model.low, min(model.high, score))
+
+
+def ledger(model: PointsModel, catalog: Catalog, matters: Sequence[MatterRow], as_of: date,
+           tiers: dict[str, Tier] | None = None) -> Ledger:
+    """The person's points on `as_of` from their own matters (rows as `MatterRow`)."""
+    tiers = tiers if tiers is not None else default_tiers()
+    counted = _counted(model, matters, as_of, tiers)
     lines: list[Line] = []
     for rule in model.rules:
-        found = sorted(counted.get(rule.code, ()), key=lambda t: (t[0], t[1][1]), reverse=True)  # newest first
+        found = _newest_first(counted.get(rule.code, []))
         for n, (start, row, until) in enumerate(found):
             item = catalog.items.get(row[3])
             value, step_end = _decayed(rule, start, as_of)

@@ -73,6 +73,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("/console/articles", "文章管理", "articles.manage"),
     ("/console/assessment", "部门考核", "assessment.read"),
     ("/console/assessment/coverage", "归集覆盖", "assessment.read"),
+    ("/console/points", "积分分级评估", "assessment.read"),
     ("/console/roster", "职业信用档案", "roster.read"),
     ("/console/editions/catalog", "目录与措施修订", "catalog.manage"),
     ("/console/exchange", "平台交换", "exchange.read"),
