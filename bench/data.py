@@ -72,8 +72,9 @@ def persons(n: int, seed: int) -> list[Person]:
     return out
 
 
-def write_penalty_csv(path: Path, records: int, seed: int, today: date) -> dict[str, int]:
-    """Write `records` rows for `records // 3` persons; returns what was written."""
+def write_penalty_csv(path: Path, records: int, seed: int, today: date, first_serial: int = 1) -> dict[str, int]:
+    """Write `records` rows for `records // 3` persons; returns what was written. The same seed
+    gives the same persons; another `first_serial` gives them records with other numbers."""
     rng = random.Random(seed)
     people = persons(max(1, records // 3), seed)
     order = [i % len(people) for i in range(records)]
@@ -82,7 +83,7 @@ def write_penalty_csv(path: Path, records: int, seed: int, today: date) -> dict[
     with path.open("w", newline="", encoding="utf-8-sig") as fh:
         out = csv.writer(fh)
         out.writerow(HEADERS)
-        for serial, who in enumerate(order, 1):
+        for serial, who in enumerate(order, first_serial):
             person = people[who]
             decided = today - timedelta(days=rng.randrange(1, 5 * 365))
             head = [None, rng.choice(ID_LABELS), person.number, person.name,

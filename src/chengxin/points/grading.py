@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,6 +25,7 @@ from chengxin.clock import utcnow
 from chengxin.db import unit_of_work
 from chengxin.editions import rules as edition_rules
 from chengxin.errors import DomainError
+from chengxin.heap import fewer_collections
 from chengxin.points import repository as repo
 from chengxin.points.models import PointsRun
 from chengxin.points.rules import PointsModel, is_minor, score_of
@@ -97,33 +101,50 @@ def compute(factory: sessionmaker[Session], run_id: str, catalog: Catalog, tiers
         as_of = run.as_of
     cells: Counter[str] = Counter()
     moves: Counter[str] = Counter()
-    after, done = "", 0
-    while True:
-        with factory() as session:
-            persons = repo.consenting_page(session, after, page)
-            if not persons:
-                break
-            matters = repo.own_matters(session, [p[0] for p in persons])
-        for key, birth, sex, region in persons:
-            if is_minor(birth, as_of):
-                continue  # R18: never a grade for a minor, whatever the consent says
-            rows = matters.get(key, ())
-            grade = model.grade_of(score_of(model, rows, as_of, tiers)).code
-            cells[f"{grade}|{region or UNKNOWN}|{SEX_LABELS.get(sex or '', UNKNOWN)}|{age_group(birth, as_of)}"] += 1
-            if other is not None:
-                moves[f"{other.grade_of(score_of(other, rows, as_of, tiers)).code}>{grade}"] += 1
-        done += len(persons)
-        after = persons[-1][0]
-        with unit_of_work(factory) as session:
-            run = session.get(PointsRun, run_id)
-            if run is not None:
-                run.done = done
+    groups: dict[date | None, str | None] = {}  # birth date -> age group, None for a minor
+    done = 0
+    with fewer_collections():  # a page's rows all live until it is graded (see chengxin.heap)
+        for persons, matters in _pages(factory, page):
+            for key, birth, sex, region in persons:
+                age = groups.get(birth, "")
+                if age == "":
+                    age = groups[birth] = None if is_minor(birth, as_of) else age_group(birth, as_of)
+                if age is None:
+                    continue  # R18: never a grade for a minor, whatever the consent says
+                rows = matters.get(key, ())
+                grade = model.grade_of(score_of(model, rows, as_of, tiers)).code
+                cells[f"{grade}|{region or UNKNOWN}|{SEX_LABELS.get(sex or '', UNKNOWN)}|{age}"] += 1
+                if other is not None:
+                    moves[f"{other.grade_of(score_of(other, rows, as_of, tiers)).code}>{grade}"] += 1
+            done += len(persons)
+            with unit_of_work(factory) as session:
+                run = session.get(PointsRun, run_id)
+                if run is not None:
+                    run.done = done
     with unit_of_work(factory) as session:
         run = session.get(PointsRun, run_id)
         if run is not None:
             run.done, run.total = done, max(run.total, done)
             run.cells, run.moves = dict(cells), dict(moves) if other is not None else None
             run.status, run.finished_at = "done", utcnow()
+
+
+def _pages(factory: sessionmaker[Session], page: int) -> Iterator[tuple[list[Any], dict[str, list[Any]]]]:
+    """The opted-in persons a page at a time with their own matters, the next page read by a thread
+    of its own while this one grades the current (the database works on the other core)."""
+    def read(after: str) -> tuple[list[Any], dict[str, list[Any]]]:
+        with factory() as session:
+            persons = repo.consenting_page(session, after, page)
+            return persons, repo.own_matters(session, [p[0] for p in persons]) if persons else {}
+
+    with ThreadPoolExecutor(1, thread_name_prefix="points-read") as pool:
+        ahead = pool.submit(read, "")
+        while True:
+            persons, matters = ahead.result()
+            if not persons:
+                return
+            ahead = pool.submit(read, persons[-1][0])
+            yield persons, matters
 
 
 # --- reading a run ------------------------------------------------------------------------------

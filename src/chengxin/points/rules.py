@@ -18,7 +18,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -286,6 +286,10 @@ def default_model() -> PointsModel:
 
 # --- a person's ledger ------------------------------------------------------------------------
 
+# Pure date arithmetic on few distinct arguments (decision dates, birth dates), for every matter
+# of every person a grading run reads.
+_add_months = lru_cache(maxsize=1 << 16)(add_months)
+
 # A matter as the ledger reads it: the columns of `checks.repository.MATTER_COLUMNS`
 # (subject_key, id, record_id, item_code, nature, severity, list_type, department_code, basis,
 # start_date, planned_end, ended_on, end_reason, disputed_at, domain).
@@ -336,7 +340,7 @@ class Ledger:
 
 
 def is_minor(birth: date | None, as_of: date) -> bool:
-    return birth is not None and as_of < add_months(birth, 12 * 18)
+    return birth is not None and as_of < _add_months(birth, 12 * 18)
 
 
 def _decayed(rule: Rule, start: date, as_of: date) -> tuple[int, date | None]:
@@ -348,7 +352,7 @@ def _decayed(rule: Rule, start: date, as_of: date) -> tuple[int, date | None]:
     value = rule.points
     for _ in range(steps):
         value = int(value * rule.decay.keep_percent / 100)
-    next_step = add_months(start, (steps + 1) * rule.decay.every_months) - timedelta(days=1)
+    next_step = _add_months(start, (steps + 1) * rule.decay.every_months) - timedelta(days=1)
     return value, next_step
 
 
@@ -367,7 +371,7 @@ def _counted(model: PointsModel, matters: Sequence[MatterRow], as_of: date,
             continue  # pending, ended (repaired, revoked, deleted) or over: it counts no more
         until = None if last == date.max else last
         if rule.months is not None:
-            own_end = add_months(start, rule.months) - timedelta(days=1)
+            own_end = _add_months(start, rule.months) - timedelta(days=1)
             if own_end < as_of:
                 continue
             until = own_end if until is None else min(until, own_end)
