@@ -87,14 +87,14 @@ def recompute(built: Built, persons: int) -> Figure:
     log(f"points: {opted:,} persons opted in")
     engine = make_engine(built.db.url)
     factory = make_sessionmaker(engine)
-    catalog, tiers, model = default_catalog(), default_tiers(), default_model()
+    tiers, model = default_tiers(), default_model()
     with factory() as session:
         run = grading.start(session, model=model, model_text=packaged_text("points"), compare_text=None,
                             as_of=today(), by="bench")
         session.commit()
         run_id = run.id
     t0 = time.perf_counter()
-    grading.compute(factory, run_id, catalog, tiers)
+    grading.compute(factory, run_id, packaged_text("catalog"), tiers)
     ours = time.perf_counter() - t0
     with factory() as session:
         done = session.get(PointsRun, run_id)

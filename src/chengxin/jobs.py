@@ -118,8 +118,8 @@ def _purge(factory: sessionmaker[Session], settings: Settings, on: date) -> int:
 def _points(factory: sessionmaker[Session]) -> int:
     """Queued grade computations, against the catalog in force (a run may take a while: last)."""
     with factory() as session:
-        catalog, _ = editions.current(session)
-    return grading.run_queued(factory, catalog, default_tiers())
+        _, catalog_text = editions.text_in_force(session, "catalog")
+    return grading.run_queued(factory, catalog_text, default_tiers())
 
 
 def _partitions(factory: sessionmaker[Session]) -> int:

@@ -113,3 +113,47 @@ def test_a_minor_who_somehow_holds_a_consent_is_never_graded(client, session, fa
     assert run.status == "done" and run.done == 1 and run.cells == {}
     person = as_person(session, settings, keys, child)
     assert client.get("/api/v1/me/points", headers=person).json()["score"] is None
+
+
+def test_worker_processes_count_exactly_what_one_process_counts(data_dir, keys):
+    """As served (an engine of its own): the persons split by key over two processes give the same
+    counts and the same progress as one process."""
+    from fastapi.testclient import TestClient
+    from sqlalchemy import text
+
+    from chengxin.db import unit_of_work
+    from chengxin.editions.rules import packaged_text
+    from chengxin.points.rules import default_model
+    from chengxin.publicity.rules import default_tiers
+    from helpers import own_database_app
+
+    app, engine, factory = own_database_app(keys, tokens=True)
+    try:
+        with TestClient(app) as client:
+            people = range(3100, 3140)
+            rows = [penalty(n) for n in people if n % 3 == 0] + [honour(n, k) for n in people for k in range(n % 4)]
+            assert submit(client, rows).status_code == 201
+        with unit_of_work(factory) as session:
+            session.execute(text("INSERT INTO points_consents (person_key, opted_in_at, model_version) "
+                                 "SELECT person_key, :now, '2026.1' FROM persons"), {"now": utcnow()})
+        assert grading.workers_for(factory) == min(4, __import__("os").cpu_count() or 1)
+        counted = {}
+        for workers in (1, 2):
+            with unit_of_work(factory) as session:
+                run = grading.start(session, model=default_model(), model_text=packaged_text("points"),
+                                    compare_text=packaged_text("points"), as_of=today(), by="test")
+                run_id = run.id
+            grading.compute(factory, run_id, packaged_text("catalog"), default_tiers(), page=7, workers=workers)
+            with factory() as session:
+                done = session.get(PointsRun, run_id)
+                counted[workers] = (done.status, done.done, done.total, done.cells, done.moves)
+        assert counted[1] == counted[2]
+        status, done, total, cells, moves = counted[2]
+        opted = 40 - sum(1 for n in range(3100, 3140) if n % 4 == 0 and n % 3)  # persons with no record: none
+        assert status == "done" and done == total == opted == 33 and sum(cells.values()) == opted
+        assert {k.split("|")[0] for k in cells} == {"A", "B", "C"} and set(moves) <= {"A>A", "B>B", "C>C"}
+    finally:
+        with unit_of_work(factory) as session:
+            session.execute(text("DELETE FROM points_runs"))
+            session.execute(text("DELETE FROM points_consents"))
+        engine.dispose()

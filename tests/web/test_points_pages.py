@@ -57,3 +57,10 @@ def test_the_person_opts_in_reads_the_ledger_and_opts_out(client, session, keys)
     assert closed.status_code == 303
     page = client.get(closed.headers["location"], headers=person).text
     assert "已关闭诚信积分" in page and 'class="score"' not in page and "开通诚信积分" in page
+
+
+def test_the_measure_list_says_which_grades_unlock_a_measure_and_finds_them(client):
+    page = client.get("/measures", params={"q": "诚信积分"}).text
+    card = page.split('id="measure-R-JFMY-01"')[1].split("</section>")[0]
+    assert '本人开通<a href="/points">诚信积分</a>且等级为 A 的成年人' in card
+    assert 'id="measure-R-JFRQ-01"' in page and 'id="measure-P-GWY-01"' not in page

@@ -9,31 +9,33 @@ The figures of a run are counts: `cells` maps "grade|region|sex|age group" to pe
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
 from collections import Counter
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from itertools import groupby
+from operator import itemgetter
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from chengxin import ids
-from chengxin.catalog.rules import Catalog
 from chengxin.clock import utcnow
-from chengxin.db import unit_of_work
+from chengxin.db import make_engine, make_sessionmaker, unit_of_work
 from chengxin.editions import rules as edition_rules
 from chengxin.errors import DomainError
 from chengxin.heap import fewer_collections
 from chengxin.points import repository as repo
 from chengxin.points.models import PointsRun
-from chengxin.points.rules import PointsModel, is_minor, score_of
-from chengxin.publicity.rules import Tier, add_months
+from chengxin.points.rules import Memo, PointsModel, is_minor, score_of
+from chengxin.publicity.rules import Tier, add_months, default_tiers
 
 log = logging.getLogger("chengxin.points")
 
-PAGE = 20_000  # persons read and graded together
+PAGE = 20_000  # persons graded between two updates of the run's progress
 AGE_GROUPS = ((18, "18-29 岁"), (30, "30-39 岁"), (40, "40-49 岁"), (50, "50-59 岁"), (60, "60 岁及以上"))
 UNKNOWN = "未登记"
 SEX_LABELS = {"male": "男", "female": "女"}
@@ -67,8 +69,8 @@ def start(session: Session, *, model: PointsModel, model_text: str, compare_text
     return run
 
 
-def run_queued(factory: sessionmaker[Session], catalog: Catalog, tiers: dict[str, Tier]) -> int:
-    """Compute the queued runs (the jobs call this); returns how many ran."""
+def run_queued(factory: sessionmaker[Session], catalog_text: str, tiers: dict[str, Tier]) -> int:
+    """Compute the queued runs (the jobs call this with the catalog in force); returns how many ran."""
     ran = 0
     while True:
         with unit_of_work(factory) as session:
@@ -79,9 +81,9 @@ def run_queued(factory: sessionmaker[Session], catalog: Catalog, tiers: dict[str
             run.status = "running"
             run_id = run.id
         try:
-            compute(factory, run_id, catalog, tiers)
+            compute(factory, run_id, catalog_text, tiers)
         except Exception as exc:  # the run says it failed; the jobs go on
-            log.error("points run %s failed: %s", run_id, type(exc).__name__)
+            log.error("points run %s failed: %s", run_id, type(exc).__name__, exc_info=True)
             with unit_of_work(factory) as session:
                 failed = session.get(PointsRun, run_id)
                 if failed is not None:
@@ -89,62 +91,111 @@ def run_queued(factory: sessionmaker[Session], catalog: Catalog, tiers: dict[str
         ran += 1
 
 
-def compute(factory: sessionmaker[Session], run_id: str, catalog: Catalog, tiers: dict[str, Tier],
-            page: int = PAGE) -> None:
-    """Grade every opted-in person a page at a time, keeping the progress on the run."""
+Cells = Counter[tuple[str, str, str, str]]  # (grade, region, sex, age group) -> persons
+Moves = Counter[tuple[str, str]]  # (grade in force, grade of the draft) -> persons
+
+
+def workers_for(factory: sessionmaker[Session]) -> int:
+    """Processes grading a run: as many as cores (up to four), each reading a range of person keys on
+    connections of its own; one when sessions share one connection (as in tests)."""
+    return min(4, os.cpu_count() or 1) if isinstance(factory.kw.get("bind"), Engine) else 1
+
+
+def compute(factory: sessionmaker[Session], run_id: str, catalog_text: str, tiers: dict[str, Tier],
+            page: int = PAGE, workers: int | None = None) -> None:
+    """Grade every opted-in person, keeping the progress on the run. The persons are split by key
+    into ranges graded by processes of their own (Python grades one person at a time: one core per
+    process); each adds to the run's progress as it goes; the counts are summed here."""
     with factory() as session:
         run = session.get(PointsRun, run_id)
         if run is None:
             return
-        model = edition_rules.parse_points_text(run.model_text, catalog)
-        other = edition_rules.parse_points_text(run.compare_text, catalog) if run.compare_text else None
-        as_of = run.as_of
-    cells: Counter[str] = Counter()
-    moves: Counter[str] = Counter()
-    groups: dict[date | None, str | None] = {}  # birth date -> age group, None for a minor
-    done = 0
-    with fewer_collections():  # a page's rows all live until it is graded (see chengxin.heap)
-        for persons, matters in _pages(factory, page):
-            for key, birth, sex, region in persons:
-                age = groups.get(birth, "")
-                if age == "":
-                    age = groups[birth] = None if is_minor(birth, as_of) else age_group(birth, as_of)
-                if age is None:
-                    continue  # R18: never a grade for a minor, whatever the consent says
-                rows = matters.get(key, ())
-                grade = model.grade_of(score_of(model, rows, as_of, tiers)).code
-                cells[f"{grade}|{region or UNKNOWN}|{SEX_LABELS.get(sex or '', UNKNOWN)}|{age}"] += 1
-                if other is not None:
-                    moves[f"{other.grade_of(score_of(other, rows, as_of, tiers)).code}>{grade}"] += 1
-            done += len(persons)
-            with unit_of_work(factory) as session:
-                run = session.get(PointsRun, run_id)
-                if run is not None:
-                    run.done = done
+        job = _Job(catalog_text, run.model_text, run.compare_text, run.as_of, run_id, page)
+    n = workers if workers is not None else workers_for(factory)
+    cells: Cells = Counter()
+    moves: Moves = Counter()
+    if n <= 1:
+        got_cells, got_moves = _grade(factory, job, "", None, tiers)
+        cells.update(got_cells)
+        moves.update(got_moves)
+    else:
+        url = factory.kw["bind"].url.render_as_string(hide_password=False)
+        bounds = ["", *(f"{16 * i // n:x}" for i in range(1, n)), None]
+        with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn")) as pool:
+            parts = [pool.submit(_grade_range, url, job, bounds[i], bounds[i + 1]) for i in range(n)]
+            for part in parts:
+                got_cells, got_moves = part.result()
+                cells.update(got_cells)
+                moves.update(got_moves)
     with unit_of_work(factory) as session:
         run = session.get(PointsRun, run_id)
         if run is not None:
-            run.done, run.total = done, max(run.total, done)
-            run.cells, run.moves = dict(cells), dict(moves) if other is not None else None
+            run.total = max(run.total, run.done)
+            run.cells = {"|".join(k): v for k, v in cells.items()}
+            run.moves = {f"{a}>{b}": v for (a, b), v in moves.items()} if job.compare_text else None
             run.status, run.finished_at = "done", utcnow()
 
 
-def _pages(factory: sessionmaker[Session], page: int) -> Iterator[tuple[list[Any], dict[str, list[Any]]]]:
-    """The opted-in persons a page at a time with their own matters, the next page read by a thread
-    of its own while this one grades the current (the database works on the other core)."""
-    def read(after: str) -> tuple[list[Any], dict[str, list[Any]]]:
-        with factory() as session:
-            persons = repo.consenting_page(session, after, page)
-            return persons, repo.own_matters(session, [p[0] for p in persons]) if persons else {}
+@dataclass(frozen=True)
+class _Job:
+    catalog_text: str
+    model_text: str
+    compare_text: str | None
+    as_of: date
+    run_id: str
+    page: int
 
-    with ThreadPoolExecutor(1, thread_name_prefix="points-read") as pool:
-        ahead = pool.submit(read, "")
-        while True:
-            persons, matters = ahead.result()
-            if not persons:
-                return
-            ahead = pool.submit(read, persons[-1][0])
-            yield persons, matters
+
+def _grade_range(url: str, job: _Job, after: str, before: str | None) -> tuple[Cells, Moves]:
+    """A worker process: grade the persons with keys in (after, before)."""
+    engine = make_engine(url)
+    try:
+        return _grade(make_sessionmaker(engine), job, after, before, default_tiers())
+    finally:
+        engine.dispose()
+
+
+def _grade(factory: sessionmaker[Session], job: _Job, after: str, before: str | None,
+           tiers: dict[str, Tier]) -> tuple[Cells, Moves]:
+    catalog = edition_rules.parse_catalog_text(job.catalog_text)
+    model = edition_rules.parse_points_text(job.model_text, catalog)
+    other = edition_rules.parse_points_text(job.compare_text, catalog) if job.compare_text else None
+    as_of = job.as_of
+    cells: Cells = Counter()
+    moves: Moves = Counter()
+    groups: dict[date | None, str | None] = {}  # birth date -> age group, None for a minor
+    sexes = {**SEX_LABELS, None: UNKNOWN}
+    grade_of, other_grade_of = model.grade_of, other.grade_of if other else None
+    memo: Memo = {}  # one per model (the day and tiers are the run's)
+    other_memo: Memo = {}
+    done = 0
+
+    def progress(n: int) -> None:
+        with unit_of_work(factory) as session:
+            session.execute(update(PointsRun).where(PointsRun.id == job.run_id).values(done=PointsRun.done + n))
+
+    with factory() as reading, fewer_collections():  # the rows of a person live until graded (chengxin.heap)
+        for _, group in groupby(repo.graded_rows(reading, after, before), key=itemgetter(0)):
+            matters = list(group)
+            person = matters[0]
+            birth = person[repo.BIRTH]
+            if person[1] is None:
+                matters = []  # no matter: the row only carries the person
+            done += 1
+            if done % job.page == 0:
+                progress(job.page)
+            age = groups.get(birth, "")
+            if age == "":
+                age = groups[birth] = None if is_minor(birth, as_of) else age_group(birth, as_of)
+            if age is None:
+                continue  # R18: never a grade for a minor, whatever the consent says
+            grade = grade_of(score_of(model, matters, as_of, tiers, memo)).code
+            cells[(grade, person[repo.REGION] or UNKNOWN, sexes.get(person[repo.SEX], UNKNOWN), age)] += 1
+            if other_grade_of is not None:
+                moves[(other_grade_of(score_of(other, matters, as_of, tiers, other_memo)).code,  # type: ignore[arg-type]
+                       grade)] += 1
+    progress(done % job.page)
+    return cells, moves
 
 
 # --- reading a run ------------------------------------------------------------------------------

@@ -290,6 +290,12 @@ def default_model() -> PointsModel:
 # of every person a grading run reads.
 _add_months = lru_cache(maxsize=1 << 16)(add_months)
 
+
+@lru_cache(maxsize=1 << 16)
+def _last_counted_day(start: date, months: int) -> date:
+    """The last day inside `months` from `start` (a rule's `months`)."""
+    return add_months(start, months) - timedelta(days=1)
+
 # A matter as the ledger reads it: the columns of `checks.repository.MATTER_COLUMNS`
 # (subject_key, id, record_id, item_code, nature, severity, list_type, department_code, basis,
 # start_date, planned_end, ended_on, end_reason, disputed_at, domain).
@@ -356,36 +362,65 @@ def _decayed(rule: Rule, start: date, as_of: date) -> tuple[int, date | None]:
     return value, next_step
 
 
-def _counted(model: PointsModel, matters: Sequence[MatterRow], as_of: date,
-             tiers: dict[str, Tier]) -> dict[str, list[tuple[date, Any, date | None]]]:
-    """The matters that count on `as_of`, by rule code: (decision date, row, last day it counts)."""
+Memo = dict[tuple[Any, ...], tuple["Rule | None", date | None]]
+
+
+def _counted(model: PointsModel, matters: Sequence[MatterRow], as_of: date, tiers: dict[str, Tier],
+             memo: Memo | None = None) -> dict[str, list[tuple[date, Any, date | None]]]:
+    """The matters that count on `as_of`, by rule code: (decision date, row, last day it counts).
+    With `memo` (one per model, day and tiers), matters with the same item, state columns and dates
+    are worked out once (a grading run meets the same few thousand combinations millions of times)."""
     by_item = model.rule_of_item
     counted: dict[str, list[tuple[date, Any, date | None]]] = {}
     for row in matters:
-        rule = by_item.get(row[3])
+        if memo is not None:
+            key = (row[3], row[4], row[5], row[6], row[9], row[10], row[11], row[12])
+            known = memo.get(key)
+            if known is None:
+                known = memo[key] = _counts_until(by_item.get(row[3]), row, as_of, tiers)
+            rule, until = known
+        else:
+            rule, until = _counts_until(by_item.get(row[3]), row, as_of, tiers)
         if rule is None:
             continue
         start = row[9]
-        last = in_effect_until_of(row[4], row[5], start, row[6], row[10], row[11], row[12], as_of, tiers)
-        if last is None:
-            continue  # pending, ended (repaired, revoked, deleted) or over: it counts no more
-        until = None if last == date.max else last
-        if rule.months is not None:
-            own_end = _add_months(start, rule.months) - timedelta(days=1)
-            if own_end < as_of:
-                continue
-            until = own_end if until is None else min(until, own_end)
-        counted.setdefault(rule.code, []).append((start, row, until))
+        found = counted.get(rule.code)
+        if found is None:
+            counted[rule.code] = [(start, row, until)]
+        else:
+            found.append((start, row, until))
     return counted
+
+
+def _counts_until(rule: Rule | None, row: MatterRow, as_of: date,
+                  tiers: dict[str, Tier]) -> tuple[Rule | None, date | None]:
+    """The rule a matter counts under on `as_of` and the last day it counts (None: until it changes),
+    or (None, None) when it does not count."""
+    if rule is None:
+        return None, None
+    start = row[9]
+    last = in_effect_until_of(row[4], row[5], start, row[6], row[10], row[11], row[12], as_of, tiers)
+    if last is None:
+        return None, None  # pending, ended (repaired, revoked, deleted) or over: it counts no more
+    until = None if last == date.max else last
+    if rule.months is not None:
+        own_end = _last_counted_day(start, rule.months)
+        if own_end < as_of:
+            return None, None
+        if until is None or own_end < until:
+            until = own_end
+    return rule, until
 
 
 def _newest_first(found: list[tuple[date, Any, date | None]]) -> list[tuple[date, Any, date | None]]:
     return sorted(found, key=lambda t: (t[0], t[1][1]), reverse=True)
 
 
-def score_of(model: PointsModel, matters: Sequence[MatterRow], as_of: date, tiers: dict[str, Tier]) -> int:
-    """`ledger(...).score` without the lines (what a grade computation over many persons needs)."""
-    counted = _counted(model, matters, as_of, tiers)
+def score_of(model: PointsModel, matters: Sequence[MatterRow], as_of: date, tiers: dict[str, Tier],
+             memo: Memo | None = None) -> int:
+    """`ledger(...).score` without the lines (what a grade computation over many persons needs;
+    `memo` as in `_counted`)."""
+    counted = _counted(model, matters, as_of, tiers, memo)
     score = model.base
     if counted:
         per_dimension: dict[str, int] = {}

@@ -23,7 +23,7 @@ def _words(m: Measure, measures: MeasureList, departments: dict[str, str]) -> st
              *(b.level_label for b in m.bases),
              *(measures.scenarios.get(s, s) for s in m.scenarios), *(TARGET_LISTS.get(x, x) for x in t.lists),
              *(SEVERITY_LABELS.get(x, x) for x in t.severities), *t.items,
-             *(CONDITIONS.get(x, x) for x in t.conditions),
+             *(CONDITIONS.get(x, x) for x in t.conditions), *(("诚信积分", *t.grades) if t.grades else ()),
              *(departments.get(d, d) for d in m.implementing_departments)]
     return " ".join(p for p in parts if p).lower()
 
