@@ -61,6 +61,7 @@ def test_the_office_runs_a_grading_in_the_background_and_compares_a_draft(client
         opt_in(client, session, settings, keys, n)
     page = client.get(PAGE, headers=OPERATOR)
     assert page.status_code == 200 and "开通诚信积分的有 <b>3</b> 人" in page.text
+    assert 'href="/console/points"' in client.get("/console/assessment", headers=OPERATOR).text  # reached from there
 
     assert post(client, {}).status_code == 303
     queued = session.scalar(select(PointsRun))
