@@ -115,13 +115,27 @@ _ROLES_SQL = ("SELECT r.person_key, o.uscc, o.name, o.subject_key, r.role FROM o
               " JOIN organisations o ON o.uscc = r.uscc WHERE r.person_key")
 _ORG_KEYS_SQL = ("SELECT o.subject_key FROM organisation_roles r JOIN organisations o ON o.uscc = r.uscc"
                  " WHERE r.person_key")
-# PostgreSQL: one statement, one round trip. The four kinds of rows share a layout: a tag, then
-# the matter's columns (a birth date, a role and a consent use some of them). The organisations'
+# PostgreSQL: one statement, one round trip. The kinds of rows share a layout: a tag, then the
+# matter's columns (a birth date, a role and a consent use some of them). The organisations'
 # matters are reached through an array of subject keys (the persons' and their organisations'),
 # probed through the index; birth dates are read only for the persons something is known about or
 # who opted in to integrity points (no other check looks at them).
 _PG_SUBJECTS = "%(k)s::text[] || ARRAY(SELECT subject_key::text FROM ro)"
 _PG_READ = f"""
+WITH ro AS ({_ROLES_SQL} = ANY(%(k)s)),
+     m AS (SELECT {_MATTER_SQL} FROM matters WHERE subject_key = ANY({_PG_SUBJECTS}))
+SELECT 'p', person_key, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, birth_date, NULL::date, NULL::date,
+       NULL, NULL::timestamptz, NULL
+  FROM persons WHERE person_key = ANY(ARRAY(SELECT subject_key::text FROM m UNION SELECT person_key FROM ro))
+UNION ALL
+SELECT 'o', person_key, uscc, name, subject_key, role, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+  FROM ro
+UNION ALL
+SELECT 'm', {_MATTER_SQL} FROM m
+"""
+# The same read with the persons' consents to integrity points, for the scenarios where a measure is
+# keyed on a points grade (elsewhere no check pays for it).
+_PG_READ_POINTS = f"""
 WITH ro AS ({_ROLES_SQL} = ANY(%(k)s)),
      m AS (SELECT {_MATTER_SQL} FROM matters WHERE subject_key = ANY({_PG_SUBJECTS})),
      c AS (SELECT person_key FROM points_consents WHERE person_key = ANY(%(k)s))
@@ -139,8 +153,9 @@ SELECT 'm', {_MATTER_SQL} FROM m
 """
 
 
-def check_reads(session: Session, person_keys: Sequence[str]) -> CheckReads:
-    """Everything checks of `person_keys` read, in one round trip on PostgreSQL."""
+def check_reads(session: Session, person_keys: Sequence[str], consents: bool = False) -> CheckReads:
+    """Everything checks of `person_keys` read, in one round trip on PostgreSQL (with `consents`,
+    also who of them opted in to integrity points)."""
     keys = list(dict.fromkeys(person_keys))
     out = CheckReads({}, defaultdict(list), defaultdict(list))
     if not keys:
@@ -148,20 +163,20 @@ def check_reads(session: Session, person_keys: Sequence[str]) -> CheckReads:
     session.flush()  # what an ORM query would have done first (autoflush)
     conn = driver_connection(session)
     if is_postgres(session):
-        return _pg_reads(conn.execute(_PG_READ, {"k": keys}).fetchall())
-    births, roles, matters, consents = _sqlite_reads(conn, keys)
-    out.consents.update(consents)
+        return _pg_reads(conn.execute(_PG_READ_POINTS if consents else _PG_READ, {"k": keys}).fetchall())
+    births, roles, matters, opted = _sqlite_reads(conn, keys, consents)
+    out.consents.update(opted)
     out.births.update((k, None if b is None else date.fromisoformat(b)) for k, b in births)
     _sort_in(out, roles, matters)
     return out
 
 
-async def check_reads_async(conn: Any, person_keys: Sequence[str]) -> CheckReads:
+async def check_reads_async(conn: Any, person_keys: Sequence[str], consents: bool = False) -> CheckReads:
     """`check_reads` on an asyncio psycopg connection (PostgreSQL): the same statement."""
     keys = list(dict.fromkeys(person_keys))
     if not keys:
         return CheckReads({}, defaultdict(list), defaultdict(list))
-    cur = await conn.execute(_PG_READ, {"k": keys})
+    cur = await conn.execute(_PG_READ_POINTS if consents else _PG_READ, {"k": keys})
     return _pg_reads(await cur.fetchall())
 
 
@@ -214,7 +229,7 @@ def _sqlite_rows(conn: Any, sql: str, keys: Sequence[str]) -> list[list[Any]]:
     return json.loads(found)
 
 
-def _sqlite_reads(conn: Any, keys: list[str]) -> tuple[list[Any], list[Any], list[Any], list[str]]:
+def _sqlite_reads(conn: Any, keys: list[str], consents: bool) -> tuple[list[Any], list[Any], list[Any], list[str]]:
     days: dict[str | None, date | None] = {None: None}
     times: dict[str | None, datetime | None] = {None: None}
 
@@ -237,10 +252,10 @@ def _sqlite_reads(conn: Any, keys: list[str]) -> tuple[list[Any], list[Any], lis
     subjects = keys + list(dict.fromkeys(r[3] for r in roles))
     matters = [(*r[:9], day(r[9]), day(r[10]), day(r[11]), r[12], moment(r[13]), r[14])
                for r in _sqlite_rows(conn, _SQLITE_MATTERS, subjects)]
-    consents = _sqlite_rows(conn, _SQLITE_CONSENTS, keys)
-    known = list({*(r[0] for r in matters), *(r[0] for r in roles), *consents})
+    opted = _sqlite_rows(conn, _SQLITE_CONSENTS, keys) if consents else []
+    known = list({*(r[0] for r in matters), *(r[0] for r in roles), *opted})
     births = _sqlite_rows(conn, _SQLITE_BIRTHS, known) if known else []
-    return births, roles, matters, consents
+    return births, roles, matters, opted
 
 
 CHECK_COLUMNS = ("subject_key", "id", "department_code", "scenario", "business_ref", "purpose", "decision",

@@ -198,7 +198,7 @@ def plan_checks(
     (nothing is written; the checks exist once `record_checks` has committed them)."""
     department = caller.require_department()
     measures = ctx.measures.for_scenario(scenario)
-    read = repo.check_reads(session, person_keys)
+    read = repo.check_reads(session, person_keys, _grades_count(measures))
     now = utcnow()
     rows = CheckRows()
     for key, check_id in zip(person_keys, ids.new_ids(len(person_keys)), strict=True):
@@ -230,7 +230,7 @@ def run_check_group(session: Session, ctx: CheckContext, requests: Sequence[Chec
         # While re-keying, a person not yet moved is still found under the old key.
         chosen = pick(session, [(r.person_key, r.old_key) for r in requests])
         requests = [replace(r, person_key=k) for r, k in zip(requests, chosen, strict=True)]
-    read = repo.check_reads(session, [r.person_key for r in requests])
+    read = repo.check_reads(session, [r.person_key for r in requests], _graded_group(ctx, requests))
     now = utcnow()
     rows = _plan_group(ctx, requests, read, now)
     if repo.is_postgres(session):
@@ -256,7 +256,7 @@ async def run_check_group_async(conn: Any, ctx: CheckContext, requests: Sequence
     fewer calls per group. Not for re-keying (`run_check_group` handles it)."""
     if any(r.old_key is not None for r in requests):
         raise ValueError("re-keying checks go through run_check_group")
-    read = await repo.check_reads_async(conn, [r.person_key for r in requests])
+    read = await repo.check_reads_async(conn, [r.person_key for r in requests], _graded_group(ctx, requests))
     now = utcnow()
     rows = _plan_group(ctx, requests, read, now)
     await conn.execute(*_group_write_pg(requests, rows, now))
@@ -313,6 +313,11 @@ def _decide(ctx: CheckContext, measures: Sequence[Measure], read: repo.CheckRead
         score = score_of(model, read.matters.get(key, ()), as_of, ctx.tiers)
         person = replace(person, grade=model.grade_of(score).code)
     return evaluate(measures, cands, person)
+
+
+def _graded_group(ctx: CheckContext, requests: Sequence[CheckRequest]) -> bool:
+    """Whether any check of a group is in a scenario with a measure keyed on a points grade."""
+    return any(_grades_count(ctx.measures.for_scenario(s)) for s in {r.scenario for r in requests})
 
 
 _GRADED: dict[int, tuple[Sequence[Measure], bool]] = {}
