@@ -4,13 +4,14 @@ measures in checks (and never as anything else)."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from sqlalchemy import func, select
 
 from chengxin.clock import today
 from chengxin.points.models import PointsConsent
-from helpers import DEPT, OPERATOR, PNG, as_person, check, cid, days_ago, matters_of, own_record, penalty, submit
+from helpers import DEPT, HR, OPERATOR, PNG, as_person, check, cid, days_ago, matters_of, own_record, penalty, submit
 
 MODEL = "/api/v1/points/model"
 MINE = "/api/v1/me/points"
@@ -122,6 +123,16 @@ def test_a_grade_is_answered_as_a_green_measure_only_for_an_adult_who_opted_in(c
     graded = {h["measure_code"]: h for h in answer["hits"] if h["condition"] and h["condition"].startswith("grade:")}
     assert set(graded) == {GRADE_A_ONLY, *GRADE_AB}
     assert graded[GRADE_A_ONLY]["condition_label"] == "本人已开通诚信积分，等级 A"
+    # A batch in the same scenario answers the same (its read asks for the consents too); another
+    # scenario has no measure keyed on grades.
+    answered = client.post("/api/v1/checks/batch", headers=HR, json={
+        "scenario": SERVICE, "department": "human_resources", "purpose": "公共服务办理",
+        "identifiers": [cid(n), cid(2099)]}).text.splitlines()
+    first = json.loads(answered[0])
+    assert first["decision"] == "green" and {GRADE_A_ONLY, *GRADE_AB} <= {h["measure_code"] for h in first["hits"]}
+    assert json.loads(answered[1])["decision"] == "clear"
+    other = check(client, cid(n), "civil_service_recruitment").json()
+    assert not any((h["condition"] or "").startswith("grade:") for h in other["hits"])
     # A penalty brings the grade down to B: the deposit waiver goes, the others stay.
     assert submit(client, [penalty(n)], DEPT).status_code == 201
     assert client.get(MINE, headers=person).json()["grade"] == "B"
