@@ -348,3 +348,23 @@ def api_routes(routes: Any, prefix: str = "") -> Any:
             yield prefix + route.path, route
         elif hasattr(route, "original_router"):
             yield from api_routes(route.original_router.routes, prefix + route.include_context.prefix)
+
+
+def edition_in_force(client: Any, url: str) -> tuple[str, str]:
+    """(version, YAML text) of the edition in force at an editions address (/api/v1/editions/<kind>)."""
+    body = client.get(f"{url}/current", headers=OPERATOR).json()
+    return body["version"], body["content"]
+
+
+def catalog_without(text: str, version: str, item_code: str, new_version: str) -> str:
+    """A catalog edition's text without one item, under a new version."""
+    start = text.index(f"  - code: {item_code}")
+    end = text.index("  - code:", start + 10)
+    return (text[:start] + text[end:]).replace(f'version: "{version}"', f'version: "{new_version}"', 1)
+
+
+def honour(n: int = 1, k: int = 1, decided: str | None = None) -> dict[str, Any]:
+    """A 表彰奖励 (BZJL-01, positive) record of person `n` from market_regulation, its k-th."""
+    return {"item_code": "BZJL-01", "id_type": "citizen_id", "id_number": cid(n), "name": "张三",
+            "source_record_id": f"SCJG-RY-{n}-{k}", "decision_date": decided or days_ago(30 * k),
+            "fields": {"honour": "诚信经营示范户", "honour_level": "市级", "awarding_body": "市市场监督管理局"}}

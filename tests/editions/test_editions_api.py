@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 from chengxin.editions import service
-from helpers import DEPT, OPERATOR
+from helpers import DEPT, OPERATOR, catalog_without, edition_in_force
 
 CAT = "/api/v1/editions/catalog"
 MEA = "/api/v1/editions/measures"
 
 
-def text_of(client, url: str) -> tuple[str, str]:
-    body = client.get(f"{url}/current", headers=OPERATOR).json()
-    return body["version"], body["content"]
-
 
 def test_a_catalog_edition_is_validated_published_and_in_force_at_once(client, session):
-    version, text = text_of(client, CAT)
+    version, text = edition_in_force(client, CAT)
     assert f'version: "{version}"' in text
     same = client.post(CAT, headers=OPERATOR, json={"content": text, "change_note": "原样再发一次"})
     assert same.status_code == 409 and same.json()["code"] == "EDITION_VERSION_EXISTS"
@@ -38,18 +34,15 @@ def test_a_catalog_edition_is_validated_published_and_in_force_at_once(client, s
 
 
 def test_a_catalog_that_would_orphan_a_measure_is_refused(client):
-    version, text = text_of(client, CAT)
-    start = text.index("  - code: SFCP-01")
-    end = text.index("  - code:", start + 10)
-    broken = text[:start] + text[end:]
-    broken = broken.replace(f'version: "{version}"', 'version: "2099.2"', 1)
+    version, text = edition_in_force(client, CAT)
+    broken = catalog_without(text, version, "SFCP-01", "2099.2")
     res = client.post(CAT, headers=OPERATOR, json={"content": broken, "change_note": "删去失信被执行人"})
     assert res.status_code == 422 and res.json()["code"] == "EDITION_BREAKS_MEASURES"
     assert client.get("/api/v1/catalog").json()["version"] == version
 
 
 def test_a_measure_edition_changes_what_checks_apply(client):
-    version, text = text_of(client, MEA)
+    version, text = edition_in_force(client, MEA)
     new = text.replace(f'version: "{version}"', 'version: "2099.1"', 1).replace(
         "name: 不得录用为公务员\n", "name: 不得录用为公务员（修订）\n", 1)
     made = client.post(MEA, headers=OPERATOR, json={"content": new, "change_note": "措施名称修订"})

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from chengxin.clock import today
 from chengxin.points.models import PointsConsent
-from helpers import DEPT, HR, OPERATOR, PNG, as_person, check, cid, days_ago, matters_of, own_record, penalty, submit
+from helpers import DEPT, HR, OPERATOR, PNG, as_person, check, cid, honour, matters_of, own_record, penalty, submit
 
 MODEL = "/api/v1/points/model"
 MINE = "/api/v1/me/points"
@@ -19,13 +19,6 @@ CONSENT = "/api/v1/me/points/consent"
 SERVICE = "public_service"
 GRADE_A_ONLY = "R-JFMY-01"  # 免押金: grade A
 GRADE_AB = ("R-JFRQ-01", "R-JFYX-01")
-
-
-def honour(n: int, k: int, decided: str | None = None) -> dict:
-    """A 表彰奖励 (BZJL-01) record from market_regulation: +50 under the packaged model."""
-    return {"item_code": "BZJL-01", "id_type": "citizen_id", "id_number": cid(n), "name": "张三",
-            "source_record_id": f"SCJG-RY-{n}-{k}", "decision_date": decided or days_ago(30 * k),
-            "fields": {"honour": "诚信经营示范户", "honour_level": "市级", "awarding_body": "市市场监督管理局"}}
 
 
 def consents(session) -> int:

@@ -9,16 +9,12 @@ import pytest
 
 from chengxin.datafiles import read_yaml
 from chengxin.sanctions.measures import MeasureError, parse_measures
-from helpers import OPERATOR
+from helpers import OPERATOR, catalog_without, edition_in_force
 
 PTS = "/api/v1/editions/points"
 MEA = "/api/v1/editions/measures"
 CAT = "/api/v1/editions/catalog"
 
-
-def text_of(client, url: str) -> tuple[str, str]:
-    body = client.get(f"{url}/current", headers=OPERATOR).json()
-    return body["version"], body["content"]
 
 
 def packaged_measures() -> dict:
@@ -44,7 +40,7 @@ def test_a_reward_may_name_only_grades_the_model_has():
 
 
 def test_a_points_edition_is_validated_noted_public_and_in_force_at_once(client):
-    version, text = text_of(client, PTS)
+    version, text = edition_in_force(client, PTS)
     assert client.get("/api/v1/points/model").json()["version"] == version
     new = text.replace(f'version: "{version}"', 'version: "2099.1"', 1).replace("base: 600", "base: 620", 1)
     assert client.post(PTS, headers=OPERATOR, json={"content": new, "change_note": ""}).status_code == 422
@@ -64,7 +60,7 @@ def test_a_points_edition_is_validated_noted_public_and_in_force_at_once(client)
 
 
 def test_a_points_edition_that_drops_a_grade_the_measures_name_is_refused(client):
-    version, text = text_of(client, PTS)
+    version, text = edition_in_force(client, PTS)
     dropped = text.replace(f'version: "{version}"', 'version: "2099.2"', 1).replace(
         "  - {code: A, name: 诚信优秀, min: 720}\n", "", 1)
     refused = client.post(PTS, headers=OPERATOR, json={"content": dropped, "change_note": "取消 A 级"})
@@ -73,18 +69,15 @@ def test_a_points_edition_that_drops_a_grade_the_measures_name_is_refused(client
 
 
 def test_a_catalog_edition_that_drops_an_item_the_model_scores_is_refused(client):
-    version, text = text_of(client, CAT)
-    start = text.index("  - code: WCXX-01")
-    end = text.index("  - code:", start + 10)
-    broken = text[:start] + text[end:]
-    broken = broken.replace(f'version: "{version}"', 'version: "2099.3"', 1)
+    version, text = edition_in_force(client, CAT)
+    broken = catalog_without(text, version, "WCXX-01", "2099.3")
     refused = client.post(CAT, headers=OPERATOR, json={"content": broken, "change_note": "删去无偿献血"})
     assert refused.status_code == 422 and refused.json()["code"] == "EDITION_BREAKS_POINTS"
     assert "WCXX-01" in refused.json()["detail"]
 
 
 def test_a_measure_edition_with_a_punishment_on_grades_is_refused(client):
-    version, text = text_of(client, MEA)
+    version, text = edition_in_force(client, MEA)
     marker = "    targets: {lists: [black], items: [SFCP-01]}\n"
     assert marker in text
     bad = text.replace(f'version: "{version}"', 'version: "2099.4"', 1).replace(

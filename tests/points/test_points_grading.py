@@ -14,15 +14,9 @@ from chengxin.editions import service as editions
 from chengxin.jobs import run_once
 from chengxin.points import grading
 from chengxin.points.models import PointsConsent, PointsRun
-from helpers import OPERATOR, as_person, cid, penalty, submit, with_csrf
+from helpers import OPERATOR, as_person, cid, honour, penalty, submit, with_csrf
 
 PAGE = "/console/points"
-
-
-def honour(n: int, k: int) -> dict:
-    return {"item_code": "BZJL-01", "id_type": "citizen_id", "id_number": cid(n), "name": "张三",
-            "source_record_id": f"SCJG-RY-{n}-{k}", "decision_date": "2026-09-01",
-            "fields": {"honour": "诚信经营示范户", "honour_level": "市级", "awarding_body": "市市场监督管理局"}}
 
 
 def opt_in(client, session, settings, keys, n: int) -> None:

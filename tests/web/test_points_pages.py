@@ -8,17 +8,11 @@ import re
 from test_citizen_pages import assert_plain
 from web_data import person_headers
 
-from helpers import cid, penalty, submit, with_csrf
+from helpers import honour, penalty, submit, with_csrf
 
 
 def _post(client, headers, data: dict):
     return client.post("/me/points/consent", headers=with_csrf(headers, client), data=data, follow_redirects=False)
-
-
-def _honour(n: int) -> dict:
-    return {"item_code": "BZJL-01", "id_type": "citizen_id", "id_number": cid(n), "name": "张三",
-            "source_record_id": f"SCJG-RY-{n}", "decision_date": "2026-09-01",
-            "fields": {"honour": "诚信经营示范户", "honour_level": "市级", "awarding_body": "市市场监督管理局"}}
 
 
 def test_the_rules_are_public_with_grades_rules_and_what_they_unlock(client):
@@ -30,7 +24,7 @@ def test_the_rules_are_public_with_grades_rules_and_what_they_unlock(client):
 
 
 def test_the_person_opts_in_reads_the_ledger_and_opts_out(client, session, keys):
-    assert submit(client, [penalty(851), _honour(851)]).status_code == 201
+    assert submit(client, [penalty(851), honour(851)]).status_code == 201
     person = person_headers(session, keys, 851)
     page = client.get("/me/points", headers=person).text
     assert_plain(page, "/me/points before")
