@@ -84,7 +84,7 @@ def test_a_ledger_names_each_matter_its_rule_and_the_day_it_counts_until():
     assert by["p1"].rule.code == "general" and by["p1"].points == -40
     assert by["p1"].counts_until == date(2027, 6, 1)  # the general tier's longest publicity (1 year)
     assert book.score == 600 + 10 - 40 and book.grade.code == "C"
-    assert any("申请信用修复" in r.text and r.points == 40 for r in book.raises)
+    assert "2026-06-01 决定的“行政处罚信息”申请信用修复" in book.raises[0].text and book.raises[0].points == 40
     assert any(r.text.startswith("志愿服务") and "还可计 9 条" in r.text for r in book.raises)
 
 

@@ -45,7 +45,7 @@ def test_the_person_opts_in_reads_the_ledger_and_opts_out(client, session, keys)
     assert ledger.count("<tr>") == 3 and "表彰奖励信息" in ledger and "行政处罚信息" in ledger  # a head and two
     assert "+50" in ledger and "-40" in ledger
     assert "距“诚信良好”还差 40 分" in page
-    assert "对“行政处罚信息”申请信用修复：修复后该事项即不再扣分" in page
+    assert "决定的“行政处罚信息”申请信用修复：修复后该事项即不再扣分" in page
 
     closed = _post(client, person, {"action": "out"})
     assert closed.status_code == 303
@@ -58,3 +58,51 @@ def test_the_measure_list_says_which_grades_unlock_a_measure_and_finds_them(clie
     card = page.split('id="measure-R-JFMY-01"')[1].split("</section>")[0]
     assert '本人开通<a href="/points">诚信积分</a>且等级为 A 的成年人' in card
     assert 'id="measure-R-JFRQ-01"' in page and 'id="measure-P-GWY-01"' not in page
+
+
+def test_on_a_phone_the_person_opts_in_and_reads_their_points(browser, live):
+    """From the menu to a score with every point explained, in four steps, within the phone's width."""
+    from browser_tab import Tab
+    from playwright.sync_api import expect
+    from test_citizen_pages import PHONE, _sign_in_as
+
+    tab = Tab(browser, live, **PHONE)
+    try:
+        page = tab.page
+        _sign_in_as(tab, live, live.citizen_id, live.citizen_name)
+        tab.steps = 0
+        page.locator(".menu-toggle").click()
+        tab.tap(page.get_by_role("navigation", name="主导航").get_by_role("link", name="诚信积分", exact=True))
+        expect(page.get_by_role("heading", level=1)).to_have_text("诚信积分")
+        tab.shot("points-phone-before")
+        page.get_by_label(re.compile("自愿开通诚信积分")).check()
+        tab.tap(page.get_by_role("button", name="开通诚信积分"))
+        expect(page.locator(".notice.ok")).to_contain_text("已开通诚信积分")
+        expect(page.locator(".points-score")).to_contain_text("分")
+        expect(page.locator(".points-ledger tbody tr").first).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert tab.steps <= 4, tab.steps
+        tab.shot("points-phone-ledger")
+        tab.tap(page.get_by_role("button", name="关闭诚信积分"))
+        expect(page.locator(".notice.ok")).to_contain_text("已关闭诚信积分")
+        assert not page.locator(".points-score").count()
+        assert not tab.axe()  # the pages as the person saw them
+    finally:
+        tab.context.close()
+    tab.assert_clean()
+
+
+def test_at_desk_width_the_rules_page_is_clean(browser, live):
+    from browser_tab import Tab
+    from playwright.sync_api import expect
+    from test_citizen_pages import DESK
+
+    tab = Tab(browser, live, **DESK)
+    try:
+        tab.go("/points")
+        expect(tab.page.get_by_role("heading", level=1)).to_have_text("诚信积分规则")
+        assert not tab.axe()
+        tab.shot("points-desk-rules")
+    finally:
+        tab.context.close()
+    tab.assert_clean()

@@ -480,7 +480,8 @@ def _raises(model: PointsModel, catalog: Catalog, lines: Sequence[Line], totals:
     room = {t.dimension.code: t.dimension.cap - t.points for t in totals}
     for ln in lines:
         if ln.points < 0 and ln.repairable:
-            out.append(Raise(f"对“{ln.item_name}”申请信用修复：修复后该事项即不再扣分", -ln.points))
+            out.append(Raise(f"对 {ln.start.isoformat()} 决定的“{ln.item_name}”申请信用修复：修复后该事项即不再扣分",
+                             -ln.points))
     for rule in model.rules:
         if rule.points <= 0 or room.get(rule.dimension, 0) <= 0:
             continue
@@ -492,5 +493,6 @@ def _raises(model: PointsModel, catalog: Catalog, lines: Sequence[Line], totals:
         most = min(room[rule.dimension], rule.points * (left or 1))
         more = f"，还可计 {left} 条" if left is not None else ""
         out.append(Raise(f"{rule.name}（{names}）：每条 +{rule.points} 分{more}", most))
-    out.sort(key=lambda r: -r.points)
+    repairs = len([ln for ln in lines if ln.points < 0 and ln.repairable])
+    out[repairs:] = sorted(out[repairs:], key=lambda r: -r.points)  # what the person can do now first
     return tuple(r for r in out if r.points > 0 and score < model.high)
