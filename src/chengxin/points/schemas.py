@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class RuleOut(BaseModel):
@@ -35,6 +35,19 @@ class GradeOut(BaseModel):
 
 
 class ModelOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "version": "2026.1", "effective_date": "2026-12-01", "changes": "首个版本……",
+        "base": 600, "min": 0, "max": 1000,
+        "dimensions": [{"code": "public_good", "name": "公益", "cap": 150, "rules": [{
+            "code": "volunteer", "name": "志愿服务", "items": ["ZYFW-01", "ZYFW-02"],
+            "item_names": ["志愿服务记录", "优秀志愿者信息"], "points": 10, "max_matters": 10, "months": 36,
+            "decay_every_months": None, "decay_keep_percent": None,
+            "description": "每条+10 分，最多计 10 条，自决定日期起计 36 个月"}]}],
+        "grades": [{"code": "A", "name": "诚信优秀", "min": 720, "unlocks": ["R-JFMY-01", "R-JFRQ-01", "R-JFYX-01"]},
+                   {"code": "D", "name": "待提升", "min": 0, "unlocks": []}],
+        "principles": ["只为本人自愿开通积分的成年人计算，随时可以关闭；关闭即删除，未开通的人没有任何分数。"],
+    }]})
+
     version: str
     effective_date: date
     changes: str
@@ -75,6 +88,19 @@ class RaiseOut(BaseModel):
 
 
 class MyPointsOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "opted_in": True, "opted_in_at": "2026-12-07T02:00:00Z", "minor": False, "as_of": "2026-12-07",
+        "model_version": "2026.1", "score": 610, "grade": "C", "grade_name": "一般", "base": 600,
+        "totals": [{"dimension": "honour", "name": "守信正向", "points": 50, "uncapped": 50, "cap": 200},
+                   {"dimension": "dishonesty", "name": "失信", "points": -40, "uncapped": -40, "cap": 300}],
+        "lines": [{"matter_id": "01JDZ8Q5T3W9G1N2M4K6P8R0S2", "item_code": "XZCF-01", "item_name": "行政处罚信息",
+                   "dimension": "dishonesty", "dimension_name": "失信", "rule": "general", "rule_name": "一般失信信息",
+                   "decision_date": "2026-06-01", "points": -40, "full_points": -40, "counts_until": "2027-06-01",
+                   "note": ""}],
+        "raises": [{"text": "对 2026-06-01 决定的“行政处罚信息”申请信用修复：修复后该事项即不再扣分", "points": 40}],
+        "unlocks": [], "message": "诚信积分 610 分，等级 C（一般）。",
+    }]})
+
     opted_in: bool
     opted_in_at: datetime | None = None
     minor: bool = False
