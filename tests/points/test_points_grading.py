@@ -61,7 +61,8 @@ def test_the_office_runs_a_grading_in_the_background_and_compares_a_draft(client
     queued = session.scalar(select(PointsRun))
     assert (queued.status, queued.total, queued.done) == ("queued", 3, 0)
     page = client.get(PAGE, headers=OPERATOR).text
-    assert '<meta http-equiv="refresh" content="5">' in page and "排队中" in page and 'value="0" max="3"' in page
+    assert 'id="points-work" data-follow="5"' in page and "排队中" in page and 'value="0" max="3"' in page
+    assert "正在计算：已计算 0 / 3 人" in page
     busy = post(client, {})
     assert busy.status_code == 409 and "已有一次分级计算" in busy.text
 
@@ -73,7 +74,7 @@ def test_the_office_runs_a_grading_in_the_background_and_compares_a_draft(client
     assert grades == ["A", "B", "C"]
     assert all(k.split("|")[2] == "男" and k.split("|")[3] == "40-49 岁" for k in run.cells)  # born 1985-06-15
     page = client.get(PAGE, headers=OPERATOR).text
-    assert "refresh" not in page and "已完成" in page and 'value="3" max="3"' in page
+    assert "data-follow" not in page and "已完成" in page and 'value="3" max="3"' in page
     assert "合计占 <b>66.7%</b>" in page
 
     # A draft that raises the bar for A: the person at 750 moves to B, person by person.

@@ -106,3 +106,37 @@ def test_at_desk_width_the_rules_page_is_clean(browser, live):
     finally:
         tab.context.close()
     tab.assert_clean()
+
+
+def test_at_desk_width_the_office_starts_a_grading_and_sees_its_progress(browser, live):
+    """From the assessment report to a queued grading with its progress bar, in three steps."""
+    from browser_tab import PASSWORD, Tab
+    from playwright.sync_api import expect
+    from test_citizen_pages import DESK
+
+    tab = Tab(browser, live, **DESK)
+    try:
+        page = tab.page
+        page.goto("/login")
+        page.get_by_label("用户名").fill("web_operator")
+        page.get_by_label("密码").fill(PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        tab.go("/console/assessment")
+        tab.tap(page.get_by_role("link", name="诚信积分分级评估"))
+        expect(page.get_by_role("heading", level=1)).to_have_text("积分分级评估")
+        tab.tap(page.get_by_role("button", name="开始计算"))
+        expect(page.locator(".points-runs progress").first).to_be_visible()
+        expect(page.locator(".points-runs")).to_contain_text("排队中")
+        expect(page.get_by_role("button", name="开始计算")).to_be_disabled()  # one at a time
+        expect(page.get_by_role("status")).to_contain_text(re.compile(r"正在计算：已计算 0 / \d+ 人"))
+        # The page follows the work by itself: it fetches its own address again (no reload, no meta refresh).
+        with page.expect_request(lambda r: r.resource_type == "fetch" and r.url.endswith("/console/points"),
+                                 timeout=10_000):
+            pass
+        expect(page.locator("#points-work")).to_have_attribute("data-follow", "5")
+        assert tab.steps <= 3, tab.steps
+        assert not tab.axe()
+        tab.shot("points-desk-office")
+    finally:
+        tab.context.close()
+    tab.assert_clean()
