@@ -113,9 +113,6 @@ class PointsModel:
                 return g
         return self.grades[-1]
 
-    def dimension(self, code: str) -> Dimension:
-        return next(d for d in self.dimensions if d.code == code)
-
 
 _CODE = re.compile(r"[a-z][a-z0-9_]{1,31}")
 _GRADE_CODE = re.compile(r"[A-Z][A-Z0-9+]{0,7}")

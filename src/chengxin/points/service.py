@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from chengxin.access.service import Read, log_reads
@@ -90,9 +90,3 @@ def mine(session: Session, caller: Caller, *, catalog: Catalog, model: PointsMod
     log_reads(session, caller, "own_view", [Read(key, "ok")], purpose="本人查询（诚信积分）")
     return Mine(consent, minor, book, by_grade[book.grade.code], by_grade)
 
-
-def consenting(session: Session, keys: list[str]) -> set[str]:
-    """Which of these persons opted in."""
-    if not keys:
-        return set()
-    return set(session.scalars(select(PointsConsent.person_key).where(PointsConsent.person_key.in_(keys))))
