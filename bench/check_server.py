@@ -84,10 +84,12 @@ ORDINARY = "BENCH_ORDINARY_STACK"  # "1": the check answered through the whole m
 def chengxin_app() -> Any:
     """The platform's app as `chengxin serve` builds it (each worker process calls this)."""
     from chengxin.app import create_app
+    from chengxin.serving import start_batch_processes
 
     app = create_app()
     if os.environ.get(ORDINARY) == "1" and hasattr(app, "hot"):
         app.hot = None  # every request through Starlette's and FastAPI's middleware and router
+    start_batch_processes(app)  # as `chengxin serve` does
     return app
 
 

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 _LOCK = threading.Lock()
 _users = 0
 _saved = gc.get_threshold()
+BULK_THRESHOLD = 100_000  # allocations between collections of the youngest generation
 
 
 @contextlib.contextmanager
@@ -23,7 +24,7 @@ def fewer_collections() -> Iterator[None]:
     with _LOCK:
         if _users == 0:
             _saved = gc.get_threshold()
-            gc.set_threshold(max(_saved[0], 100_000), *_saved[1:])
+            gc.set_threshold(max(_saved[0], BULK_THRESHOLD), *_saved[1:])
         _users += 1
     try:
         yield

@@ -9,12 +9,15 @@ a stable code, like every other error of the platform. `chengxin serve` runs wit
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from chengxin.errors import PROBLEM, DomainError
+
+log = logging.getLogger(__name__)
 
 MALFORMED = DomainError(
     "REQUEST_MALFORMED",
@@ -57,3 +60,22 @@ def start_serving(application: Any) -> None:
     if state.settings.serve_jobs:
         elect_in_background(state.sessionmaker, state.keys, state.catalog, state.settings)
     warm_in_background(application)
+    start_batch_processes(application)
+
+
+def start_batch_processes(application: Any) -> None:
+    """Start the worker processes of batch checks (PostgreSQL) in the background, so that the first
+    batch does not wait for them to import the platform."""
+    import threading
+
+    from chengxin.checks import processes
+
+    state = application.state
+
+    def start() -> None:
+        try:
+            processes.start(state.engine, state.settings.batch_processes)
+        except Exception as exc:  # the first batch starts them instead
+            log.warning("could not start the batch-check processes: %s", type(exc).__name__)
+
+    threading.Thread(target=start, name="batch-processes", daemon=True).start()

@@ -62,6 +62,8 @@ class Settings(BaseSettings):
                                           "PostgreSQL 的地址；缺省同 CHENGXIN_DATABASE_URL")
     sync_seconds: float = Field(1.0, gt=0, le=60, description="一个进程吊销凭证、停用账号或发布目录、措施清单"
                                 "新版本后，其他服务进程最迟多少秒内生效（每个进程每隔这些秒读一次变更计数）")
+    batch_processes: int | None = Field(None, ge=0, le=64, description="PostgreSQL 上批量核查分块核查所用的工作进程数"
+                                        "（每个服务进程各有）；缺省为每核一个、最多 4 个，0 为不另开进程")
     db_pool_size: int = Field(10, ge=1, le=1000, description="每个进程的 PostgreSQL 连接池常驻连接数")
     db_max_overflow: int = Field(20, ge=0, le=1000, description="每个进程在常驻连接之外最多再开的 PostgreSQL "
                                  "连接数（进程数 ×（常驻 + 额外）须小于数据库的 max_connections）")

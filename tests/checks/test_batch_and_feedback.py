@@ -5,6 +5,8 @@ from __future__ import annotations
 import gc
 import json
 
+import pytest
+
 from helpers import COURT, HR, as_dept, as_role, check, cid, court_case, own_database_app, submit
 
 OPERATOR = as_role("operator")
@@ -57,22 +59,28 @@ def test_batch_spans_several_chunks_in_order(client):
     assert summary["summary"]["clear"] == 450
 
 
-def test_batch_on_a_database_of_its_own_is_answered_in_order_from_parallel_chunks(data_dir, keys, monkeypatch):
+@pytest.mark.parametrize("processes", [0, 2], ids=["threads", "processes"])
+def test_batch_on_a_database_of_its_own_is_answered_in_order_from_parallel_chunks(data_dir, keys, monkeypatch,
+                                                                                  processes):
     """As served (sessions of an engine, not the fixtures' one connection): chunks are checked by
-    two workers on connections of their own (on SQLite one reads and decides while the other
-    records), yet every line is answered in input order, a listed person is blocked in whatever
-    chunk they fall, and every check is recorded and logged once."""
+    workers on connections of their own (on SQLite two threads, one reads and decides while the
+    other records; on PostgreSQL threads or, as by default, worker processes), yet every line is
+    answered in input order, a listed person is blocked in whatever chunk they fall, and every
+    check is recorded and logged once, at the server's time (the suite's clock is not the wall's:
+    a worker process is given its server's)."""
     from fastapi.testclient import TestClient
     from sqlalchemy import func, select
 
     from chengxin.access.models import AccessEntry
     from chengxin.checks import batch as batches
+    from chengxin.checks import processes as in_processes
     from chengxin.checks.models import Check
+    from chengxin.clock import utcnow
 
     monkeypatch.setattr(batches, "FIRST_CHUNK", 40)
     monkeypatch.setattr(batches, "CHUNK", 90)
     monkeypatch.setattr(batches, "SQLITE_CHUNK", 90)
-    thresholds: list[int] = []  # the collector's youngest threshold while each chunk is recorded
+    thresholds: list[int] = []  # the collector's youngest threshold while each chunk is recorded here
     recording = batches.check_transaction
 
     def spy(*args, **kwargs):
@@ -82,13 +90,17 @@ def test_batch_on_a_database_of_its_own_is_answered_in_order_from_parallel_chunk
     monkeypatch.setattr(batches, "check_transaction", spy)
     before = gc.get_threshold()
     app, engine, factory = own_database_app(keys, tokens=True)
+    app.state.settings = app.state.settings.model_copy(update={"batch_processes": processes})
+    elsewhere = processes > 0 and engine.dialect.name == "postgresql"
     listed = (3, 41, 170, 399)  # in the first chunk, the second, a middle one and the last
     try:
         assert batches._workers(app.state.sessionmaker) == (
             batches.PG_PARALLEL_CHUNKS if engine.dialect.name == "postgresql" else batches.PARALLEL_CHUNKS)
         with TestClient(app) as client:
             assert submit(client, [court_case(n) for n in listed], headers=COURT).json()["created"] == 4
+            started = utcnow()
             *rows, summary = lines(batch(client, [cid(n) for n in range(1, 401)] + [cid(170)]))
+            finished = utcnow()
         assert [r["line"] for r in rows] == list(range(1, 402))
         assert [r["line"] for r in rows if r.get("decision") == "block"] == list(listed)
         assert rows[-1]["error"]["code"] == "BATCH_DUPLICATE" and rows[-1]["error"]["first_line"] == 170
@@ -97,14 +109,23 @@ def test_batch_on_a_database_of_its_own_is_answered_in_order_from_parallel_chunk
         with factory() as session:
             recorded = session.scalar(select(func.count()).select_from(Check).where(
                 Check.batch_id == totals["batch_id"]))
+            times = session.execute(select(func.min(Check.checked_at), func.max(Check.checked_at)).where(
+                Check.batch_id == totals["batch_id"])).one()
             logged = session.scalar(select(func.count(func.distinct(AccessEntry.ref_id))).where(
                 AccessEntry.action == "batch_check"))
             entries = session.scalar(select(func.count()).select_from(AccessEntry).where(
                 AccessEntry.action == "batch_check"))
+            logged_at = session.scalar(select(func.min(AccessEntry.at)).where(AccessEntry.action == "batch_check"))
         assert recorded == logged == entries == 400
-        assert len(thresholds) == 5 and min(thresholds) >= 100_000  # fewer collections while checking
+        assert started <= times[0] <= times[1] <= finished and started <= logged_at <= finished
+        if elsewhere:  # the first two chunks were recorded here, the rest in the workers, kept for the next batch
+            assert len(thresholds) == batches.IN_PROCESS_CHUNKS and min(thresholds) >= 100_000
+            assert in_processes.pool_for(engine, processes) is in_processes.pool_for(engine, processes)
+        else:
+            assert len(thresholds) == 5 and min(thresholds) >= 100_000  # fewer collections while checking
         assert gc.get_threshold() == before  # and the usual ones after
     finally:
+        in_processes.shutdown_all()
         engine.dispose()
 
 

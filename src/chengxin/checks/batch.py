@@ -6,7 +6,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from chengxin import ids
 from chengxin.callers import Caller
+from chengxin.checks import processes as in_processes
 from chengxin.checks.render import compact_line
 from chengxin.checks.repository import check_transaction
 from chengxin.checks.service import CheckContext, CheckRows, Outcome, plan_checks, record_checks, run_checks
@@ -36,6 +37,7 @@ PARALLEL_CHUNKS = 2  # SQLite: one chunk reads and decides while the other write
 # city database with a cold cache: 22.4 s for 100,000 with two, 16.8 s with four; warm, 6.0 s
 # and 6.1-6.5 s: the deciding, in this process, is the same work either way).
 PG_PARALLEL_CHUNKS = 4
+IN_PROCESS_CHUNKS = 2  # PostgreSQL: chunks checked in threads before worker processes take the rest
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,11 +73,12 @@ def error_line(line: int, ref: str | None, code: str, message: str, **extra: Any
 def run_batch(
     factory: sessionmaker[Session], ctx: CheckContext, keys: Keys, caller: Caller,
     items: Iterable[Wanted | dict[str, Any]], *, scenario: str, business_ref: str | None,
-    purpose: str, as_of: date, standby: StandbyReads | None = None,
+    purpose: str, as_of: date, standby: StandbyReads | None = None, processes: int | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Yield one answer per input line, in input order, committing each chunk as it goes."""
     for lines in run_batch_chunks(factory, ctx, keys, caller, items, scenario=scenario,
-                                  business_ref=business_ref, purpose=purpose, as_of=as_of, standby=standby):
+                                  business_ref=business_ref, purpose=purpose, as_of=as_of, standby=standby,
+                                  processes=processes):
         yield from lines
 
 
@@ -83,7 +86,7 @@ def run_batch_chunks(
     factory: sessionmaker[Session], ctx: CheckContext, keys: Keys, caller: Caller,
     items: Iterable[Wanted | dict[str, Any]], *, scenario: str, business_ref: str | None,
     purpose: str, as_of: date, render: Callable[[int, str | None, str, Outcome], Any] = compact_line,
-    standby: StandbyReads | None = None,
+    standby: StandbyReads | None = None, processes: int | None = None,
 ) -> Iterator[list[Any]]:
     """`run_batch`, a chunk of answers at a time (the last chunk ends with the summary line).
     An answer is `render(line, ref, masked number, outcome)` (the line's dict by default; the
@@ -101,6 +104,10 @@ def run_batch_chunks(
     With `standby` (read replicas), a chunk is read and decided on a standby within the lag bound
     that has replayed the caller's own writes, then recorded on the primary; when none may serve
     it, or the read there fails, the chunk is read on the primary as without replicas.
+
+    On PostgreSQL, without replicas and while no person is being re-keyed, the chunks are checked
+    in worker processes instead of threads from the third chunk on (`chengxin.checks.processes`;
+    `processes` of them, None: one per core up to four, 0: threads).
     """
     batch_id = ids.new_id()
     workers = _workers(factory)
@@ -114,39 +121,14 @@ def run_batch_chunks(
     size = FIRST_CHUNK
 
     def check_chunk(chunk: list[Todo | dict[str, Any]]) -> tuple[list[Any], Counter[str]]:
-        todo = [p[2] for p in chunk if isinstance(p, tuple)]
-        done: list[Outcome] = []
-        if todo and apart:
-            # SQLite: read and decide in a read transaction, then take the write lock only to
-            # record (the other worker reads and decides the next chunk meanwhile).
-            with factory() as session, session.begin():
-                if old_of:
-                    todo = pick(session, [(k, old_of.get(k)) for k in todo])
-                planned = plan_checks(session, ctx, caller, todo, scenario=scenario, business_ref=business_ref,
-                                      purpose=purpose, as_of=as_of, batch_id=batch_id)
-            with check_transaction(factory, len(todo)) as session:
-                done = record_checks(session, caller, planned, scenario=scenario, business_ref=business_ref,
-                                     purpose=purpose, action="batch_check")
-        elif todo:
-            # Re-keying persons reads the keyring on the primary: then the whole chunk stays there.
-            planned = plan_on_standby(standby, todo) if standby is not None and not old_of else None
-            with check_transaction(factory, len(todo)) as session:
-                if planned is not None:
-                    done = record_checks(session, caller, planned, scenario=scenario, business_ref=business_ref,
-                                         purpose=purpose, action="batch_check")
-                else:
-                    if old_of:
-                        todo = pick(session, [(k, old_of.get(k)) for k in todo])
-                    done = run_checks(session, ctx, caller, todo, scenario=scenario, business_ref=business_ref,
-                                      purpose=purpose, as_of=as_of, batch_id=batch_id, action="batch_check")
-        outcomes = iter(done)
-        decisions = Counter(o.decision for o in done)
-        decisions["errors"] = len(chunk) - len(done)
-        return [render(p[0], p[1], p[3], next(outcomes)) if isinstance(p, tuple) else p
-                for p in chunk], decisions
+        return check_lines(factory, ctx, caller, chunk, scenario=scenario, business_ref=business_ref,
+                           purpose=purpose, as_of=as_of, batch_id=batch_id, render=render, apart=apart,
+                           old_of=old_of, plan_elsewhere=plan_on_standby if standby is not None else None)
 
-    def plan_on_standby(reads: StandbyReads, todo: list[str]) -> CheckRows | None:
+    def plan_on_standby(todo: list[str]) -> CheckRows | None:
         """Read and decide a chunk on a standby (nothing is written there), or None."""
+        assert standby is not None
+        reads = standby
         taken = reads.session()
         if taken is None:
             return None
@@ -195,15 +177,25 @@ def run_batch_chunks(
         if pending:
             yield pending
 
+    bind = factory.kw.get("bind")
+    # Worker processes only for what threads cannot do as well (see chengxin.checks.processes), and
+    # from the third chunk on: a batch that fits in two (5,200 identifiers) is done in the time
+    # processes would take to start where none are running yet (the CLI; `serve` starts them).
+    may_spread = workers and standby is None and previous is None and isinstance(bind, Engine)
     if not workers:
         for chunk in chunks():
             yield tally(check_chunk(chunk))
     else:
         with fewer_collections(), ThreadPoolExecutor(workers, thread_name_prefix="batch-check") as pool:
             running: deque[Future[tuple[list[Any], Counter[str]]]] = deque()
+            elsewhere: in_processes.Chunks | None = None
             try:
-                for chunk in chunks():
-                    running.append(pool.submit(check_chunk, chunk))
+                for n, chunk in enumerate(chunks()):
+                    if n == IN_PROCESS_CHUNKS and may_spread and (procs := in_processes.pool_for(bind, processes)):
+                        elsewhere = in_processes.Chunks(
+                            procs, ctx, caller, scenario=scenario, business_ref=business_ref, purpose=purpose,
+                            as_of=as_of, batch_id=batch_id, render=render)
+                    running.append(elsewhere.submit(chunk) if elsewhere else pool.submit(check_chunk, chunk))
                     if len(running) > workers:  # one more ready to start than are working
                         yield tally(running.popleft().result())
                 while running:
@@ -212,6 +204,48 @@ def run_batch_chunks(
                 for future in running:
                     future.cancel()
     yield [{"summary": {"batch_id": batch_id, **counts}}]
+
+
+def check_lines(
+    factory: sessionmaker[Session], ctx: CheckContext, caller: Caller, chunk: list[Todo | dict[str, Any]], *,
+    scenario: str, business_ref: str | None, purpose: str, as_of: date, batch_id: str,
+    render: Callable[[int, str | None, str, Outcome], Any], apart: bool = False,
+    old_of: dict[str, str] | None = None, plan_elsewhere: Callable[[list[str]], CheckRows | None] | None = None,
+    now: datetime | None = None,
+) -> tuple[list[Any], Counter[str]]:
+    """Check and record a chunk's persons in one transaction: its answers in input order (error
+    lines as they came) and the count of each decision. `apart` (SQLite): read and decide in a
+    read transaction, then take the write lock only to record. `old_of`: new key -> old key while
+    persons are re-keyed. `plan_elsewhere`: read and decide on a standby (None when none may).
+    `now`: when the checks are made (the clock's now; a worker process is given its server's)."""
+    todo = [p[2] for p in chunk if isinstance(p, tuple)]
+    done: list[Outcome] = []
+    if todo and apart:
+        # SQLite: the other worker reads and decides the next chunk meanwhile.
+        with factory() as session, session.begin():
+            if old_of:
+                todo = pick(session, [(k, old_of.get(k)) for k in todo])
+            planned = plan_checks(session, ctx, caller, todo, scenario=scenario, business_ref=business_ref,
+                                  purpose=purpose, as_of=as_of, batch_id=batch_id, now=now)
+        with check_transaction(factory, len(todo)) as session:
+            done = record_checks(session, caller, planned, scenario=scenario, business_ref=business_ref,
+                                 purpose=purpose, action="batch_check")
+    elif todo:
+        # Re-keying persons reads the keyring on the primary: then the whole chunk stays there.
+        planned = plan_elsewhere(todo) if plan_elsewhere is not None and not old_of else None
+        with check_transaction(factory, len(todo)) as session:
+            if planned is not None:
+                done = record_checks(session, caller, planned, scenario=scenario, business_ref=business_ref,
+                                     purpose=purpose, action="batch_check")
+            else:
+                if old_of:
+                    todo = pick(session, [(k, old_of.get(k)) for k in todo])
+                done = run_checks(session, ctx, caller, todo, scenario=scenario, business_ref=business_ref,
+                                  purpose=purpose, as_of=as_of, batch_id=batch_id, action="batch_check", now=now)
+    outcomes = iter(done)
+    decisions = Counter(o.decision for o in done)
+    decisions["errors"] = len(chunk) - len(done)
+    return [render(p[0], p[1], p[3], next(outcomes)) if isinstance(p, tuple) else p for p in chunk], decisions
 
 
 def _is_sqlite(factory: sessionmaker[Session]) -> bool:

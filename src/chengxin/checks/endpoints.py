@@ -89,7 +89,8 @@ def batch_check(body: s.BatchCheckIn, request: Request, caller: Annotated[Caller
     # replayed the caller's own writes, and recorded on the primary (chengxin.replicas).
     chunks = run_batch_chunks(request.app.state.sessionmaker, ctx, keys, caller, items,
                               scenario=body.scenario, business_ref=body.business_ref, purpose=body.purpose,
-                              as_of=today(), render=ndjson_compact, standby=standby_reads(request))
+                              as_of=today(), render=ndjson_compact, standby=standby_reads(request),
+                              processes=settings.batch_processes)
 
     def ndjson() -> Iterator[bytes]:
         # One write per chunk of answers (each write costs a trip to a worker thread). Answers

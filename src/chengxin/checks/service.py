@@ -181,11 +181,11 @@ class CheckRequest:
 def run_checks(
     session: Session, ctx: CheckContext, caller: Caller, person_keys: Sequence[str], *,
     scenario: str, business_ref: str | None, purpose: str, as_of: date,
-    batch_id: str | None = None, action: str = "check",
+    batch_id: str | None = None, action: str = "check", now: datetime | None = None,
 ) -> list[Outcome]:
     """Check many persons at once (one per key, in order) and record every check."""
     planned = plan_checks(session, ctx, caller, person_keys, scenario=scenario, business_ref=business_ref,
-                          purpose=purpose, as_of=as_of, batch_id=batch_id)
+                          purpose=purpose, as_of=as_of, batch_id=batch_id, now=now)
     return record_checks(session, caller, planned, scenario=scenario, business_ref=business_ref, purpose=purpose,
                          action=action)
 
@@ -193,13 +193,15 @@ def run_checks(
 def plan_checks(
     session: Session, ctx: CheckContext, caller: Caller, person_keys: Sequence[str], *,
     scenario: str, business_ref: str | None, purpose: str, as_of: date, batch_id: str | None = None,
+    now: datetime | None = None,
 ) -> CheckRows:
     """The first half of `run_checks`: read, decide, and make the rows that record the checks
-    (nothing is written; the checks exist once `record_checks` has committed them)."""
+    (nothing is written; the checks exist once `record_checks` has committed them). `now`: when
+    they are checked (the clock's now; a worker process is given its server's)."""
     department = caller.require_department()
     measures = ctx.measures.for_scenario(scenario)
     read = repo.check_reads(session, person_keys, _grades_count(measures))
-    now = utcnow()
+    now = now or utcnow()
     rows = CheckRows()
     for key, check_id in zip(person_keys, ids.new_ids(len(person_keys)), strict=True):
         decision, hits = _decide(ctx, measures, read, key, as_of)

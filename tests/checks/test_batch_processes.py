@@ -1,0 +1,57 @@
+"""The worker processes of batch checks (PostgreSQL): started with the server, gone with it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+SERVER = """
+import sys
+from chengxin.checks import processes
+from chengxin.db import make_engine
+
+if __name__ == "__main__":  # the workers are spawned: they import this file again
+    engine = make_engine(sys.argv[1])
+    processes.start(engine, 2)
+    pool = processes.pool_for(engine, 2)
+    print(" ".join(str(pid) for pid in pool._processes), flush=True)
+    sys.stdin.read()  # until killed
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return not (stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] == "Z")
+
+
+def test_worker_processes_leave_with_a_killed_server(database_url, is_postgres, tmp_path):
+    """A server killed outright (no shutdown) leaves no batch-check worker behind holding a
+    database connection: each follows its server and exits within about a second."""
+    if not is_postgres:
+        pytest.skip("batch checks use worker processes on PostgreSQL only")
+    script = tmp_path / "server.py"
+    script.write_text(SERVER)
+    src = Path(__file__).resolve().parents[2] / "src"
+    server = subprocess.Popen([sys.executable, str(script), database_url], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(src)})
+    try:
+        assert server.stdout is not None
+        workers = [int(pid) for pid in server.stdout.readline().split()]
+        assert len(workers) == 2 and all(_alive(pid) for pid in workers)
+    finally:
+        server.send_signal(signal.SIGKILL)
+        server.wait(timeout=30)
+    deadline = time.monotonic() + 15
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in workers)
