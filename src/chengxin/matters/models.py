@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy import Date, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chengxin.coltypes import UTCDateTime
@@ -28,10 +28,13 @@ class Matter(Base):
         # Public pages, lists and jobs address a matter by its id alone.
         Index("ix_matters_id", "id"),
         # Lists by type, newest first; their public counts read every column they filter on from here.
-        Index("ix_matters_list", "list_type", "start_date", "ended_on", "planned_end", "subject_kind", "subject_key"),
+        # Only matters on a list (b9lean0025): every query of it names a list type.
+        Index("ix_matters_list", "list_type", "start_date", "ended_on", "planned_end", "subject_kind", "subject_key",
+              postgresql_where=text("list_type IS NOT NULL"), sqlite_where=text("list_type IS NOT NULL")),
         # Public records walk matters newest first and stop at a page; their count, as above.
         # The occupation rosters read their members from here.
-        Index("ix_matters_occupation", "occupation", "subject_key"),
+        Index("ix_matters_occupation", "occupation", "subject_key",
+              postgresql_where=text("occupation IS NOT NULL"), sqlite_where=text("occupation IS NOT NULL")),
         Index("ix_matters_start", "start_date", "id", "item_code", "nature", "severity", "list_type", "planned_end",
               "ended_on", "subject_kind", "subject_key"),
     )
@@ -41,7 +44,8 @@ class Matter(Base):
     id: Mapped[str] = mapped_column(String(26), primary_key=True)
     subject_kind: Mapped[str] = mapped_column(String(12))
     origin: Mapped[str] = mapped_column(String(8))  # record | direct
-    department_code: Mapped[str] = mapped_column(String(64), ForeignKey("departments.code"))
+    # No foreign key (b9lean0025): its record's department (whose key records keeps) or its caller's.
+    department_code: Mapped[str] = mapped_column(String(64))
     source_record_id: Mapped[str | None] = mapped_column(String(64))
     record_id: Mapped[str | None] = mapped_column(String(26))  # the live version of its record
     item_code: Mapped[str | None] = mapped_column(String(32))
