@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import func, select
@@ -121,21 +122,22 @@ def test_groups_on_a_database_of_their_own_commit_and_a_failed_write_leaves_noth
 
     app, engine, factory = own_database_app(keys)
     writer = CheckWriter(app.state)
-    unknown = Caller("checker", department_code="no_such_department", account_id="acc-x")  # fails at the insert
 
     kept = []
 
     async def groups():
         first = await asyncio.gather(*(writer.check(ask(keys, n)) for n in (41, 42)))
         kept.append(writer.live if is_postgres else writer.held)
-        mixed = await asyncio.gather(writer.check(ask(keys, 43)), writer.check(ask(keys, 44, unknown)),
+        # A check without a purpose (the API never sends one): its row fails at the insert (NOT NULL).
+        purposeless = replace(ask(keys, 44), purpose=None)
+        mixed = await asyncio.gather(writer.check(ask(keys, 43)), writer.check(purposeless),
                                      writer.check(ask(keys, 45)), return_exceptions=True)
         last = await writer.check(ask(keys, 46))
         return first, mixed, last
 
     try:
         first, (ok, refused, also_ok), last = asyncio.run(groups())
-        assert isinstance(refused, (sqlite3.IntegrityError, psycopg.errors.ForeignKeyViolation))
+        assert isinstance(refused, (sqlite3.IntegrityError, psycopg.errors.NotNullViolation)), refused
         assert [o.decision for o in (*first, ok, also_ok, last)] == ["clear"] * 5
         with factory() as session:  # committed: seen by a session of its own
             for n in (41, 42, 43, 45, 46):
