@@ -55,3 +55,40 @@ def test_worker_processes_leave_with_a_killed_server(database_url, is_postgres, 
     while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(_alive(pid) for pid in workers)
+
+
+def test_a_batch_whose_worker_died_fails_and_the_next_starts_new_workers(engine, is_postgres):
+    """A worker killed under a batch (out of memory, say) fails that batch, not every later one."""
+    if not is_postgres:
+        pytest.skip("batch checks use worker processes on PostgreSQL only")
+    from concurrent.futures.process import BrokenProcessPool
+
+    from chengxin.callers import Caller
+    from chengxin.catalog.rules import default_catalog
+    from chengxin.checks import processes
+    from chengxin.checks.render import compact_line
+    from chengxin.checks.service import CheckContext
+    from chengxin.clock import today
+    from chengxin.publicity.rules import default_tiers
+    from chengxin.sanctions.measures import default_measures
+
+    ctx = CheckContext(default_catalog(), default_measures(), default_tiers())
+    caller = Caller("checker", department_code="human_resources", account_id="acc-hr")
+    try:
+        processes.start(engine, 2)
+        pool = processes.pool_for(engine, 2)
+        assert pool is not None
+        os.kill(next(iter(pool._processes)), signal.SIGKILL)
+        chunks = processes.Chunks(pool, ctx, caller, scenario="civil_service_recruitment", business_ref=None,
+                                  purpose="招录资格审查", as_of=today(), batch_id="01TESTBATCH0000000000000000",
+                                  render=compact_line)
+        with pytest.raises(BrokenProcessPool):
+            chunks.submit([]).result(timeout=60)
+        deadline = time.monotonic() + 10
+        while pool in processes._pools.values() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        again = processes.pool_for(engine, 2)
+        assert again is not None and again is not pool
+        assert again.submit(processes._ready).result(timeout=60) > 0  # ready again
+    finally:
+        processes.shutdown_all()

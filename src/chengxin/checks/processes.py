@@ -138,10 +138,17 @@ class Chunks:
     def submit(self, chunk: list[Any]) -> Future[tuple[list[Any], Counter[str]]]:
         try:
             # The server's clock (tests and training deployments move it; a worker's runs on its own).
-            return self.pool.submit(_check, *self.args, utcnow(), chunk)
+            future = self.pool.submit(_check, *self.args, utcnow(), chunk)
         except BrokenProcessPool:
             forget(self.pool)
             raise
+        future.add_done_callback(self._broken)
+        return future
+
+    def _broken(self, future: Future[Any]) -> None:
+        """A worker died (killed, out of memory): this batch fails, the next starts new workers."""
+        if not future.cancelled() and isinstance(future.exception(), BrokenProcessPool):
+            forget(self.pool)
 
 
 # In a worker process.
