@@ -92,3 +92,24 @@ def test_a_batch_whose_worker_died_fails_and_the_next_starts_new_workers(engine,
         assert again.submit(processes._ready).result(timeout=60) > 0  # ready again
     finally:
         processes.shutdown_all()
+
+
+def test_a_context_that_cannot_go_to_a_worker_keeps_the_batch_in_threads(caplog):
+    """Never expected (every context is plain data), but if one could not be pickled the batch is
+    still answered, in threads, and the server says so in its log."""
+    import threading
+    from concurrent.futures import ProcessPoolExecutor
+
+    from chengxin.callers import Caller
+    from chengxin.checks import processes
+    from chengxin.checks.render import compact_line
+    from chengxin.clock import today
+
+    caller = Caller("checker", department_code="human_resources", account_id="acc-hr")
+    pool = ProcessPoolExecutor(1)  # never used: nothing is submitted
+    try:
+        found = processes.chunks_for(pool, threading.Lock(), caller, scenario="s", business_ref=None, purpose="p",
+                                     as_of=today(), batch_id="01TESTBATCH0000000000000000", render=compact_line)
+    finally:
+        pool.shutdown()
+    assert found is None and "checked in threads" in caplog.text

@@ -192,7 +192,7 @@ def run_batch_chunks(
             try:
                 for n, chunk in enumerate(chunks()):
                     if n == IN_PROCESS_CHUNKS and may_spread and (procs := in_processes.pool_for(bind, processes)):
-                        elsewhere = in_processes.Chunks(
+                        elsewhere = in_processes.chunks_for(
                             procs, ctx, caller, scenario=scenario, business_ref=business_ref, purpose=purpose,
                             as_of=as_of, batch_id=batch_id, render=render)
                     running.append(elsewhere.submit(chunk) if elsewhere else pool.submit(check_chunk, chunk))

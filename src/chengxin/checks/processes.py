@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import copyreg
 import hashlib
+import logging
 import multiprocessing
 import os
 import pickle
@@ -47,6 +48,8 @@ if TYPE_CHECKING:
 
     from chengxin.callers import Caller
     from chengxin.checks.service import CheckContext, Outcome
+
+log = logging.getLogger(__name__)
 
 MAX_PROCESSES = 4
 PARENT_POLL_SECONDS = 1.0
@@ -149,6 +152,17 @@ class Chunks:
         """A worker died (killed, out of memory): this batch fails, the next starts new workers."""
         if not future.cancelled() and isinstance(future.exception(), BrokenProcessPool):
             forget(self.pool)
+
+
+def chunks_for(pool: ProcessPoolExecutor, ctx: CheckContext, caller: Caller, **batch: Any) -> Chunks | None:
+    """`Chunks` for this batch, or None (its chunks stay in threads) when its context cannot be
+    sent to another process: never expected, logged, and the batch is answered all the same."""
+    try:
+        return Chunks(pool, ctx, caller, **batch)
+    except (pickle.PicklingError, TypeError, AttributeError) as exc:
+        log.warning("batch check context cannot go to a worker process (%s); checked in threads",
+                    type(exc).__name__)
+        return None
 
 
 # In a worker process.
