@@ -192,10 +192,9 @@ class Primary(Server):
         self._stopped = False
 
     @classmethod
-    def start(cls, dir: Path | str | None = None, settings: str = "") -> Primary:  # type: ignore[override]
+    def start(cls, dir: Path | str | None = None) -> Primary:  # type: ignore[override]
         """initdb (trust for local and 127.0.0.1 connections, replication included), configure for
-        streaming replication and start. `dir` is made (or used) for the cluster, else a temporary one.
-        `settings`: postgresql.conf lines after the test settings (the last of a setting wins)."""
+        streaming replication and start. `dir` is made (or used) for the cluster, else a temporary one."""
         problem = available()
         if problem:
             raise RuntimeError(problem)
@@ -211,7 +210,7 @@ class Primary(Server):
             _as_postgres(BIN / "initdb", "-D", primary.data, "-U", "postgres", "--auth=trust", "--encoding=UTF8",
                          "--locale=C.UTF-8", "--no-sync", timeout=120)
             with open(primary.data / "postgresql.conf", "a") as conf:
-                conf.write(CONFIG.format(port=primary.port, sockets=root) + settings)
+                conf.write(CONFIG.format(port=primary.port, sockets=root))
             Server.start(primary)
         except BaseException:
             primary.stop()

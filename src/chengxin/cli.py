@@ -286,7 +286,8 @@ def check_file(
             raise DomainError("BATCH_TOO_LARGE", f"一次最多核查 {settings.max_batch_check} 个号码")
         caller = Caller.of(frozenset({"checker"}), department_code=department)
         lines = run_batch(factory, ctx, keys, caller, items, scenario=scenario,
-                          business_ref=business_ref, purpose=purpose, as_of=today())
+                          business_ref=business_ref, purpose=purpose, as_of=today(),
+                          processes=settings.batch_processes)
         columns = (TextColumn("[bold]核查[/bold] {task.description}"), BarColumn(),
                    TextColumn("{task.completed}/{task.total}"), TimeRemainingColumn())
         with Progress(*columns, console=console) as bar, out_path.open("w", newline="", encoding="utf-8-sig") as fh:

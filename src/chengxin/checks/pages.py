@@ -109,7 +109,7 @@ def batch_page(request: Request, caller: Run, keys: KeysDep, settings: SettingsD
         return _batch_form(request, caller, settings, errors=errors, asked=asked)
     lines = list(run_batch(request.app.state.sessionmaker, ctx, keys, caller, sent.items, scenario=scenario,
                            business_ref=business_ref or None, purpose=purpose.strip(), as_of=today(),
-                           standby=standby_reads(request)))
+                           standby=standby_reads(request), processes=settings.batch_processes))
     summary = lines.pop()["summary"]
     columns, rows = result_table(sent, lines)
     with unit_of_work(request.app.state.sessionmaker) as session:
