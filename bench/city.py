@@ -83,6 +83,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "out")
     parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
+    parser.add_argument("--server", choices=("shared", "production"), default="shared",
+                        help="shared: the server of CHENGXIN_BENCH_POSTGRES_URL (default); production: a server of "
+                             "this run's own, with the README's production settings scaled to this machine's memory "
+                             "(tests/pgcluster.py: Debian's PostgreSQL binaries, as the postgres user; its data stays "
+                             "in OUT/production-server for --reuse)")
     args = parser.parse_args(argv)
     city, base = (QUICK_CITY, QUICK_BASE) if args.quick else (CITY, BASE)
     args.city = replace(city, persons=args.city_persons or city.persons, records=args.city_records or city.records,
@@ -211,6 +216,64 @@ def _pgcluster() -> Any:
     return module
 
 
+# The README's production settings (“生产环境设置”), memory scaled to this machine; durable (fsync and
+# full-page writes on, as on any production server, unlike the test cluster's throw-away defaults).
+PRODUCTION_SETTINGS = """
+port = {port}
+fsync = on
+full_page_writes = on
+shared_buffers = {shared_mb}MB
+effective_cache_size = {cache_mb}MB
+work_mem = 32MB
+maintenance_work_mem = {maintenance_mb}MB
+max_wal_size = 16GB
+min_wal_size = 2GB
+checkpoint_timeout = 15min
+checkpoint_completion_target = 0.9
+wal_compression = on
+random_page_cost = 1.1
+effective_io_concurrency = 200
+max_connections = 300
+autovacuum_vacuum_scale_factor = 0.02
+autovacuum_analyze_scale_factor = 0.01
+"""
+
+
+def production_server(out: Path) -> Any:
+    """Start (making it the first time) a PostgreSQL server of the benchmark's own with the production
+    settings, its data in `out`/production-server (kept for --reuse, on the same port); the server object
+    (`.url(db)`, `.stop()`). SystemExit when no server can start here."""
+    pgcluster = _pgcluster()
+    if pgcluster is None:
+        raise SystemExit("--server production needs tests/pgcluster.py (or CHENGXIN_BENCH_PGCLUSTER)")
+    problem = pgcluster.available()
+    if problem:
+        raise SystemExit(f"--server production: {problem}")
+    root = (out / "production-server").resolve()
+    port_file = root / "port"
+    if not (root / "primary" / "PG_VERSION").exists():
+        server = pgcluster.Primary.start(root)  # initdb, the test cluster's settings, started
+        pgcluster.Server.stop(server)
+        with open(server.data / "postgresql.conf", "a") as conf:
+            conf.write("\ninclude_if_exists = 'production.conf'\n")  # last: its settings win
+        port_file.write_text(str(server.port))
+    port = int(port_file.read_text())
+    server = pgcluster.Primary(root, port, owned_root=False)
+    ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+    settings = server.data / "production.conf"
+    settings.write_text(PRODUCTION_SETTINGS.format(port=port, shared_mb=ram // 4, cache_mb=ram * 3 // 4,
+                                                   maintenance_mb=min(2048, ram // 16)))
+    owner = server.data.stat()
+    os.chown(settings, owner.st_uid, owner.st_gid)
+    try:
+        pgcluster.Server.start(server)
+    except Exception as exc:
+        raise SystemExit(f"--server production: the server in {root} did not start on port {port} "
+                         f"({exc}); its log: {server.log}") from exc
+    log(f"city: production settings server on port {port} (shared_buffers {ram // 4} MB), data in {root}")
+    return server
+
+
 def standby(scale: Scale, args: argparse.Namespace) -> list[Figure]:
     """Primary only against primary + standby: a throw-away cluster (`tests/pgcluster.py`: a primary
     and a streaming hot standby from Debian's binaries, as the postgres user, on free ports), a
@@ -327,6 +390,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     city_db, base_db = (f"{CITY_DB}_quick", f"{BASE_DB}_quick") if args.quick else (CITY_DB, BASE_DB)
+    if args.server == "production":
+        args.out = args.out / "production"  # its databases' keys and figures apart from the shared server's
+        args.out.mkdir(parents=True, exist_ok=True)
+        own = production_server(args.out)
+        os.environ["CHENGXIN_BENCH_POSTGRES_URL"] = own.url("postgres")
+        try:
+            return _measure(args, city_db, base_db)
+        finally:
+            own.stop()
+    return _measure(args, city_db, base_db)
+
+
+def _measure(args: argparse.Namespace, city_db: str, base_db: str) -> int:
     plan = ([] if args.skip_base else [(base_db, args.base)]) + ([] if args.skip_city else [(city_db, args.city)])
     if args.only and set(args.only) <= {"standby"}:
         plan = []  # the standby figure builds its own database in its own cluster
@@ -368,7 +444,9 @@ def main(argv: list[str] | None = None) -> int:
             with psycopg.connect(b.db.psycopg_dsn()) as conn:
                 runs = conn.execute("SELECT count(*) FROM batches WHERE filename LIKE 'city-ingest-%%'").fetchone()
             csv_path = args.out / f"city-ingest-{args.ingest}-{runs[0] if runs else 0}.csv"
-            written = write_penalty_csv(csv_path, args.ingest, args.seed + 1 + (runs[0] if runs else 0), today())
+            done = runs[0] if runs else 0  # records of other numbers than the earlier runs' (unchanged else)
+            written = write_penalty_csv(csv_path, args.ingest, args.seed + 1 + done, today(),
+                                        first_serial=1 + done * args.ingest)
             log(f"city: CSV of {written['records']:,} records for {written['persons']:,} persons")
             report(tag, ingest_more(b, csv_path, args.ingest, args.out))
             csv_path.unlink(missing_ok=True)

@@ -125,7 +125,8 @@ def test_worker_rows_decode_their_data_only_when_asked(catalog, keys):
     ctx = imports.RowContext(catalog, "market_regulation", date(2026, 11, 21), keys.hasher(), "XZCF-01")
     row = {"item_code": "XZCF-01", "id_number": cid(3), "name": "李四", "source_record_id": "D-1",
            "decision_date": "2026-03-01", "decision_no": "一号", "violation": "超范围经营",
-           "facts": "事实\t\n", "penalty_type": "警告", "basis": "某法", "authority": "某局"}
+           "facts": "事实\t\n", "penalty_type": "警告", "basis": "某法", "authority": "某局",
+           "penalty_domain": "价格"}
     checked = imports.validate_rows(ctx, [(2, row)])
     packed = imports._pack(checked)
     crossed = imports._unpack(imports.marshal.loads(imports.marshal.dumps(packed)), catalog)
@@ -133,6 +134,8 @@ def test_worker_rows_decode_their_data_only_when_asked(catalog, keys):
     assert rebuilt.data_cache is None
     assert rebuilt.data == original.data == json.loads(original.data_json)
     for name in ("row", "subject_key", "identifier", "person_name", "source_record_id", "decision_date",
-                 "severity", "data_json", "content_hash", "warnings"):
+                 "severity", "data_json", "content_hash", "warnings", "data_domain"):
         assert getattr(rebuilt, name) == getattr(original, name), name
+    # The record's domain, which its 处罚领域 decides, crosses made: storing need not decode the data.
+    assert rebuilt.data_domain == "price"
     assert rebuilt.item is original.item

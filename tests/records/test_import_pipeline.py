@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from chengxin.conflicts.models import Conflict
@@ -71,7 +71,7 @@ def slow_writer(monkeypatch) -> list[int]:
     def write(self, plan, session):
         time.sleep(0.3)
         real(self, plan, session)
-        if threading.current_thread().name == "chengxin-import-writer":
+        if threading.current_thread().name.startswith("chengxin-import-writer"):
             written.append(len(plan.records) + plan.result.unchanged + plan.result.rejected)
 
     monkeypatch.setattr(service.Collector, "write", write)
@@ -97,11 +97,12 @@ def test_records_and_persons_repeated_in_the_next_chunk_are_seen(engine_factory,
     with path.open("rb") as fh:
         piped = run_import(factory, catalog, keys, fh, ImportSpec("market_regulation", path.name, "XZCF-01", 3),
                            progress=lambda done, total: seen.append((done, total)))
-    assert slow_writer == [3, 3, 3, 1]  # the writer thread wrote every chunk
+    # The writer threads wrote every chunk (the last, only new records, alongside the one before it).
+    assert sorted(slow_writer) == [1, 3, 3, 3]
     monkeypatch.setattr(imports, "_pipeline_engine", lambda factory, keys: None)
     with path.open("rb") as fh:  # the same file from another department, chunk by chunk
         sequential = run_import(factory, catalog, keys, fh, ImportSpec("transport", path.name, "XZCF-01", 3))
-    assert slow_writer == [3, 3, 3, 1]
+    assert len(slow_writer) == 4
     assert piped.status == sequential.status == "done"
     # Person 3 made in chunk 1 (not yet committed when chunk 2 is planned), then named otherwise
     # in chunks 2 and 3: two warnings and two conflicts, never a rename.
@@ -202,3 +203,127 @@ def test_refused_rows_and_their_labels_are_written_by_the_writer_thread(engine_f
         assert (issue.row, issue.label, issue.source_record_id) == (3, "处罚类别", "R-2")
         kept = session.scalars(select(RejectedRow).where(RejectedRow.batch_id == batch.id)).one()
         assert kept.row == 3 and b"\xe6\x89\x93" not in bytes(kept.content_cipher)  # sealed, not plain
+
+
+# Two writer threads: a chunk of new records only is written while the chunk before it still is,
+# and commits after it, waiting for it on the server (an advisory lock), never before it.
+
+def _outside_lock(factory: sessionmaker[Session], sid: str) -> tuple[object, int]:
+    """A transaction of another connection holding the live version of `sid` (as a person's
+    objection or a repair would), and its backend's pid."""
+    conn = factory.kw["bind"].connect()
+    pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+    conn.exec_driver_sql("SELECT id FROM records WHERE source_record_id = %s AND superseded_at IS NULL FOR UPDATE",
+                         (sid,))
+    return conn, pid
+
+
+def _until(factory: sessionmaker[Session], sql: str, what: str) -> int:
+    with factory() as session:
+        for _ in range(200):
+            found = session.execute(text(sql)).scalar()
+            if found:
+                return found
+            session.rollback()
+            time.sleep(0.05)
+    raise AssertionError(f"not seen: {what}")
+
+
+WAITING_ALONGSIDE = ("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+                     "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")
+BLOCKED_CORRECTION = ("SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                      "AND datname = current_database() AND query LIKE 'UPDATE records%%'")
+
+
+def _import_in_thread(factory, catalog, keys, path: Path, spec: ImportSpec) -> tuple[threading.Thread, dict]:
+    out: dict = {}
+
+    def run() -> None:
+        try:
+            with path.open("rb") as fh:
+                out["batch"] = run_import(factory, catalog, keys, fh, spec, progress=lambda d, t: out.setdefault(
+                    "seen", []).append(t))
+        except BaseException as exc:
+            out["error"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, out
+
+
+def _corrected_then_new(tmp_path: Path, factory, catalog, keys) -> Path:
+    first = write(tmp_path / "first.csv", [row("C-1", 1)])
+    with first.open("rb") as fh:
+        run_import(factory, catalog, keys, fh, ImportSpec("market_regulation", first.name, "XZCF-01", 2))
+    # Chunk 1 corrects C-1 (its turn: it changes a stored row); chunk 2 only adds.
+    return write(tmp_path / "second.csv", [row("C-1", 1, facts="复核后更正。"), row("N-1", 2),
+                                           row("N-2", 3), row("N-3", 4)])
+
+
+def test_a_chunk_of_new_records_is_written_alongside_and_commits_after_the_one_before(
+        engine_factory, catalog, keys, tmp_path, monkeypatch):
+    factory = engine_factory
+    path = _corrected_then_new(tmp_path, factory, catalog, keys)
+    real = service.Collector.write
+    written = threading.Event()
+
+    def write(self, plan, session):
+        real(self, plan, session)
+        if any(r.source_record_id == "N-2" for r in plan.kept):
+            written.set()
+
+    monkeypatch.setattr(service.Collector, "write", write)
+    outside, _ = _outside_lock(factory, "C-1")
+    try:
+        thread, out = _import_in_thread(factory, catalog, keys, path,
+                                        ImportSpec("market_regulation", path.name, "XZCF-01", 2))
+        _until(factory, BLOCKED_CORRECTION, "chunk 1 waiting for the outside transaction")
+        assert written.wait(10)  # chunk 2 was written meanwhile ...
+        time.sleep(0.3)
+        assert [s for s, *_ in stored(factory, "market_regulation")] == ["C-1"]  # ... and is not committed
+        # It waits for chunk 1 on the server (a deadlock through another transaction would be seen
+        # and broken there, never a hang).
+        _until(factory, WAITING_ALONGSIDE, "chunk 2 waiting for chunk 1's advisory lock")
+        with factory() as session:
+            batch = session.scalars(select(Batch).where(Batch.filename == path.name)).one()
+            assert (batch.status, batch.total, batch.rows_through) == ("running", 0, None)
+    finally:
+        outside.rollback()
+        outside.close()
+    thread.join(30)
+    assert not thread.is_alive() and "error" not in out
+    batch = out["batch"]
+    assert (batch.status, counts(batch)) == ("done", (4, 3, 1, 0, 0, 0))
+    assert out["seen"] == [2, 4, 4]  # chunk 1 committed first, then chunk 2
+    assert stored(factory, "market_regulation") == [
+        ("C-1", 1, False), ("C-1", 2, True), ("N-1", 1, True), ("N-2", 1, True), ("N-3", 1, True)]
+
+
+def test_a_chunk_written_alongside_rolls_back_when_the_one_before_fails(engine_factory, catalog, keys, tmp_path):
+    factory = engine_factory
+    path = _corrected_then_new(tmp_path, factory, catalog, keys)
+    spec = ImportSpec("market_regulation", path.name, "XZCF-01", 2)
+    outside, _ = _outside_lock(factory, "C-1")
+    try:
+        thread, out = _import_in_thread(factory, catalog, keys, path, spec)
+        blocked = _until(factory, BLOCKED_CORRECTION, "chunk 1 waiting for the outside transaction")
+        _until(factory, WAITING_ALONGSIDE, "chunk 2 waiting for chunk 1's advisory lock")
+        with factory() as session:  # chunk 1's connection is killed (an operator, a failover)
+            session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": blocked})
+        thread.join(30)
+    finally:
+        outside.rollback()
+        outside.close()
+    assert not thread.is_alive()
+    stop = out["error"]
+    assert isinstance(stop, ImportStopped) and stop.extra["rows_through"] is None
+    assert "terminat" in str(stop.__cause__)  # chunk 1's own failure, not chunk 2's rollback
+    assert [s for s, *_ in stored(factory, "market_regulation")] == ["C-1"]  # nothing of chunk 2
+    with factory() as session:
+        failed = session.scalars(select(Batch).where(Batch.filename == path.name)).one()
+        assert (failed.status, counts(failed)) == ("rejected", (0, 0, 0, 0, 0, 0))  # nothing landed
+        assert session.scalar(select(func.count()).select_from(Person)) == 1  # chunk 2's persons are not kept
+    with path.open("rb") as fh:
+        again = run_import(factory, catalog, keys, fh, spec)
+    assert (again.status, counts(again)) == ("done", (4, 3, 1, 0, 0, 0))
+    assert len(stored(factory, "market_regulation")) == 5

@@ -13,7 +13,15 @@ from chengxin.matters.models import Matter
 from chengxin.organisations.models import Organisation
 from chengxin.persons.models import Person
 from chengxin.records.models import Record
-from chengxin.records.repository import IN_CHUNK, driver_connection, is_postgres, sqlite_timestamp
+from chengxin.records.repository import (
+    IN_CHUNK,
+    copy_text,
+    copy_value,
+    driver_connection,
+    is_postgres,
+    remembering,
+    sqlite_timestamp,
+)
 from chengxin.watch.models import WatchEvent
 
 MATTER_COLUMNS = (
@@ -33,12 +41,28 @@ def insert_many(session: Session, rows: Sequence[Sequence[Any]]) -> None:
     conn = driver_connection(session)
     if is_postgres(session):
         with conn.cursor() as cur, cur.copy(_PG_COPY) as copy:
-            for row in rows:
-                copy.write_row(row)
+            copy.write(_copy_matters(rows))
         return
     conn.executemany(_SQLITE_INSERT, [
         (*row[:10], row[10].isoformat(), row[11], row[12].isoformat() if row[12] else None, row[13], row[14],
          sqlite_timestamp(row[15]), sqlite_timestamp(row[16]), row[17], row[18]) for row in rows])
+
+
+def _copy_matters(rows: Sequence[Sequence[Any]]) -> bytes:
+    """Matter tuples as COPY text (as records.repository writes records: keys, ids, kinds and
+    codes are the platform's own, from fixed alphabets; text that can come from outside is escaped)."""
+    text = copy_text
+    stamp = remembering(copy_value)  # a chunk's rows share their times
+    day = remembering(copy_value)
+    lines = []
+    for (key, mid, kind, origin, dept, sid, rid, item, nature, severity, start, list_type, end, basis,
+         reference, created, updated, domain, occupation) in rows:
+        lines.append("\t".join((
+            key, mid, kind, origin, text(dept), text(sid), text(rid), text(item), nature, text(severity),
+            day(start), text(list_type), day(end), text(basis), text(reference), stamp(created),
+            stamp(updated), text(domain), text(occupation))))
+    lines.append("")
+    return "\n".join(lines).encode()
 
 
 def get(session: Session, matter_id: str) -> Matter | None:

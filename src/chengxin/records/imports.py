@@ -26,6 +26,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -234,20 +235,28 @@ def _commit_chunk(factory: Callable[[], Session], catalog: Catalog, keys: Keys, 
     return seq
 
 
-# --- storing on PostgreSQL: the next chunk planned while this one is written -------------------
-# On PostgreSQL most of the time of storing a chunk is the server's (COPY into indexed tables,
-# on another core), and this process only waits for it. So a writer thread writes and commits
-# chunk N on the import's connection while this thread plans chunk N+1: its look-ups run on a
-# second, autocommit connection, which sees chunks up to N-1 committed (at most one chunk is in
-# flight), and what chunk N leaves behind (ChunkPlan.known) is laid over their answers. The
-# writer writes chunks in order, one transaction each, exactly what the sequential path writes;
-# after its first failure it writes nothing more, and the import fails with that error once
-# the chunk in flight has ended (committed whole or rolled back). psycopg releases the GIL while
-# it waits for the server, so the two threads overlap where it matters.
+# --- storing on PostgreSQL: chunks planned here, written by two writer threads ---------------
+# On PostgreSQL most of the time of storing a chunk is the server's (COPY into indexed tables),
+# and this process only waits for it. So writer threads, each on a connection of its own, write
+# and commit the chunks while this thread plans the next: chunk N goes to writer N % WRITERS.
+# Look-ups run on another, autocommit connection, which sees the chunks committed so far; what
+# the chunks still in flight leave behind (ChunkPlan.known) is laid over their answers, oldest
+# first. Chunks commit in order, one transaction each, exactly what the sequential path writes:
+# - a chunk that only appends (ChunkPlan.appends_only) is written while the chunk before it still
+#   is, and commits once that one has committed; it waits for it on the server (an advisory lock
+#   the earlier chunk holds until it ends), so that a wait through another import's transaction
+#   is a deadlock the server sees and breaks, never a hang;
+# - any other chunk (a correction, a rename, a list item) starts writing once the chunk before it
+#   has committed, as with one writer.
+# After a chunk fails nothing later commits: the import fails with the first failure in chunk
+# order once every chunk in flight has ended (committed whole or rolled back). psycopg releases
+# the GIL while it waits for the server, so the threads overlap where it matters.
+
+WRITERS = 2  # writer threads (and connections) of one import on PostgreSQL
 
 
 def _pipeline_engine(factory: sessionmaker[Session], keys: Keys) -> Engine | None:
-    """The engine to store through a writer thread, or None to store chunk by chunk here."""
+    """The engine to store through writer threads, or None to store chunk by chunk here."""
     bind = factory.kw.get("bind")
     if not isinstance(bind, Engine) or bind.dialect.name != "postgresql":
         return None  # SQLite does its work in this process; a bound connection is one connection
@@ -256,35 +265,62 @@ def _pipeline_engine(factory: sessionmaker[Session], keys: Keys) -> Engine | Non
     return bind
 
 
-class _Writer:
-    """A thread writing planned chunks in order, each in a transaction of its own."""
+class _PreviousFailed(Exception):
+    """A chunk rolled back because the chunk before it failed (that one's error is the import's)."""
 
-    def __init__(self, engine: Engine, factory: sessionmaker[Session], collector: service.Collector) -> None:
+
+class _Turn:
+    """One chunk's place in the commit order."""
+
+    def __init__(self, number: int, lock: tuple[int, int], counts: dict[str, Any], position: int,
+                 known: service.Known) -> None:
+        self.number = number
+        self.lock = lock  # the advisory lock its transaction holds (batch, chunk number)
+        self.counts = counts  # the batch's progress once it has committed
+        self.position = position  # bytes read once it has committed
+        self.known = known
+        self.started = threading.Event()  # its transaction holds its lock (or it failed first)
+        self.ended = threading.Event()
+        self.error: BaseException | None = None
+
+    def ok(self) -> bool:
+        self.ended.wait()
+        return self.error is None
+
+
+def _lock_of(batch_id: str, number: int) -> tuple[int, int]:
+    """The advisory lock (two 32-bit keys: batch, chunk) a chunk's transaction holds."""
+    digest = hashlib.blake2b(batch_id.encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big", signed=True), number % 2**31
+
+
+class _Writer:
+    """A thread writing planned chunks, each in a transaction of its own, in their turn."""
+
+    def __init__(self, engine: Engine, factory: sessionmaker[Session], collector: service.Collector,
+                 number: int) -> None:
         self._conn = engine.connect()
         self._factory = functools.partial(factory, bind=self._conn)
         self._collector = collector
         self._ready = threading.Condition()
-        self._job: tuple[service.ChunkPlan, dict[str, int]] | None = None
+        self._job: tuple[service.ChunkPlan, _Turn, _Turn | None] | None = None
         self._busy = False
         self._closing = False
-        self.error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="chengxin-import-writer", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=f"chengxin-import-writer-{number}", daemon=True)
         self._thread.start()
 
-    def submit(self, plan: service.ChunkPlan, counts: dict[str, int]) -> None:
-        """Hand over the next chunk; the previous one must have ended (see wait)."""
+    def submit(self, plan: service.ChunkPlan, turn: _Turn, previous: _Turn | None) -> None:
+        """Hand over a chunk; the previous one given to this writer must have ended (see wait)."""
         with self._ready:
-            assert not self._busy and self.error is None
-            self._job, self._busy = (plan, counts), True
+            assert not self._busy
+            self._job, self._busy = (plan, turn, previous), True
             self._ready.notify_all()
 
     def wait(self) -> None:
-        """Until the chunk in flight has ended; raises the writer's error if it failed."""
+        """Until the chunk this writer has in flight has ended."""
         with self._ready:
             while self._busy:
                 self._ready.wait()
-        if self.error is not None:
-            raise self.error
 
     def close(self) -> None:
         """Let the chunk in flight end, stop the thread and give back the connection."""
@@ -301,22 +337,37 @@ class _Writer:
                     self._ready.wait()
                 if self._job is None:
                     return
-                plan, counts = self._job
+                plan, turn, previous = self._job
             try:
-                with unit_of_work(self._factory) as session:
-                    self._collector.write(plan, session)
-                    batch = self._collector.batch
-                    repository.set_batch_counts(session, batch.id, {**counts, "status": "running",
-                                                                    "owner": batch.owner})
+                self._write(plan, turn, previous)
             except BaseException as exc:  # handed to the importing thread, which fails the import
-                error: BaseException | None = exc
-            else:
-                error = None
+                turn.error = exc
+            turn.started.set()
+            turn.ended.set()
             with self._ready:
-                self._job, self._busy, self.error = None, False, error
+                self._job, self._busy = None, False
                 self._ready.notify_all()
-                if error is not None:
-                    return
+
+    def _write(self, plan: service.ChunkPlan, turn: _Turn, previous: _Turn | None) -> None:
+        alongside = previous is not None and plan.appends_only()
+        if previous is not None and not alongside and not previous.ok():
+            raise _PreviousFailed
+        if previous is not None:
+            previous.started.wait()  # so that the wait below is on the server, never only here
+        with unit_of_work(self._factory) as session:
+            session.execute(text("SELECT pg_advisory_xact_lock(:a, :b)"), {"a": turn.lock[0], "b": turn.lock[1]})
+            turn.started.set()
+            self._collector.write(plan, session)
+            if alongside:
+                assert previous is not None
+                # Its turn: once the chunk before has ended (waited for on the server, see above).
+                session.execute(text("SELECT pg_advisory_xact_lock_shared(:a, :b)"),
+                                {"a": previous.lock[0], "b": previous.lock[1]})
+                if not previous.ok():
+                    raise _PreviousFailed
+            batch = self._collector.batch
+            repository.set_batch_counts(session, batch.id, {**turn.counts, "status": "running",
+                                                            "owner": batch.owner})
 
 
 # What a committed chunk changes on its batch (issue_counts is replaced, never changed in place,
@@ -329,38 +380,67 @@ def _store_pipelined(engine: Engine, factory: sessionmaker[Session], catalog: Ca
                      batch: Batch, ctx: RowContext, chunks: Iterator[tuple[Any, int]], position: int,
                      progress: Callable[[int, int], None] | None, issues_per_code: int,
                      rejected_days: int = service.REJECTED_DAYS) -> int:
-    """Store every chunk through a writer thread; returns the bytes read. On return or error
+    """Store every chunk through writer threads; returns the bytes read. On return or error
     `batch` holds the counts of the chunks committed."""
     committed = {a: getattr(batch, a) for a in _PROGRESS}
+    in_flight: list[_Turn] = []  # chunks handed to a writer and not yet seen committed, in order
+
+    def settle() -> None:
+        """Take the committed chunks off the front; raise the first failure."""
+        nonlocal committed
+        while in_flight and in_flight[0].ended.is_set():
+            turn = in_flight.pop(0)
+            if turn.error is not None:
+                raise turn.error
+            committed = turn.counts
+            if progress:
+                progress(turn.position, committed["total"])
+
     with engine.connect() as conn:
         looking = conn.execution_options(isolation_level="AUTOCOMMIT")
         with factory(bind=looking) as lookups:
             collector = service.Collector(lookups, catalog, keys, batch, ctx, 0, issues_per_code, rejected_days)
-            writer = _Writer(engine, factory, collector)
-            in_flight: tuple[dict[str, int], int] | None = None
-            known = None
+            writers = [_Writer(engine, factory, collector, n) for n in range(WRITERS)]
             try:
-                for chunk, position in chunks:
-                    plan = collector.plan(chunk, known)
+                for number, (chunk, position) in enumerate(chunks):
+                    plan = collector.plan(chunk, _overlay([t.known for t in in_flight]))
                     lookups.rollback()  # end the read (autocommit: no snapshot is kept)
+                    writer = writers[number % WRITERS]
+                    writer.wait()  # its previous chunk has ended
+                    settle()
+                    turn = _Turn(number, _lock_of(batch.id, number), {a: getattr(batch, a) for a in _PROGRESS},
+                                 position, plan.known())
+                    writer.submit(plan, turn, in_flight[-1] if in_flight else None)
+                    in_flight.append(turn)
+                for writer in writers:
                     writer.wait()
-                    if in_flight is not None:
-                        committed = in_flight[0]
-                        if progress:
-                            progress(in_flight[1], committed["total"])
-                    counts = {a: getattr(batch, a) for a in _PROGRESS}
-                    writer.submit(plan, counts)
-                    in_flight, known = (counts, position), plan.known()
-                writer.wait()
-                if in_flight is not None and progress:
-                    progress(in_flight[1], in_flight[0]["total"])
+                settle()
             finally:
-                writer.close()  # the chunk in flight, if any, has now committed or failed
-                if in_flight is not None and writer.error is None:
-                    committed = in_flight[0]
+                for writer in writers:
+                    writer.close()  # the chunks in flight, if any, have now committed or failed
+                try:
+                    settle()
+                except _PreviousFailed:  # a later chunk of the failed one: the failure is raised
+                    pass
+                except BaseException:
+                    pass  # the import already fails with this error or an earlier one
                 for a, value in committed.items():
                     setattr(batch, a, value)
     return position
+
+
+def _overlay(knowns: list[service.Known]) -> service.Known | None:
+    """What the chunks in flight leave behind, the later over the earlier."""
+    if not knowns:
+        return None
+    if len(knowns) == 1:
+        return knowns[0]
+    merged = service.Known({}, {}, {})
+    for known in knowns:
+        merged.versions.update(known.versions)
+        merged.person_names.update(known.person_names)
+        merged.org_names.update(known.org_names)
+    return merged
 
 
 def _chunks_here(table: Table, mapper: RowMapper, size: int) -> Iterator[tuple[list[tuple[int, dict]], int]]:
@@ -507,7 +587,7 @@ def _pack(checked: ValidatedRows) -> tuple[list[tuple[Any, ...]], list[tuple[Any
                 ident.sex, ident.region_code, ident.warnings),
             r.person_name, r.uscc, r.org_name, r.source_record_id, r.decision_date.isoformat(),
             r.severity, r.severity_reason, r.data_json, r.content_hash,
-            [_issue(w) for w in r.warnings] if r.warnings else None,
+            [_issue(w) for w in r.warnings] if r.warnings else None, r.data_domain,
         ))
     return rows, [_issue(i) for i in checked.issues], checked.rejected, checked.last_row, checked.refused
 
@@ -523,7 +603,7 @@ def _unpack(packed: tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], int, int
     day = date.fromisoformat
     valid = []
     for (number, code, kind, key, ident, person_name, uscc, org_name, source_id, decided, severity,
-         reason, data_json, digest, warnings) in rows:
+         reason, data_json, digest, warnings, domain) in rows:
         found = item(code)
         if found is None:
             raise RuntimeError(f"validation worker used an item this catalog lacks: {code}")
@@ -532,7 +612,8 @@ def _unpack(packed: tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], int, int
             ident = Identifier(id_type, id_number, born and day(born), sex, region, id_warnings)
         valid.append(ValidRow(
             number, found, kind, key, ident, person_name, uscc, org_name, source_id, day(decided),
-            severity, reason, data_json, digest, [Issue(*w) for w in warnings] if warnings else []))
+            severity, reason, data_json, digest, [Issue(*w) for w in warnings] if warnings else [],
+            data_domain=domain))
     return ValidatedRows(valid, [Issue(*i) for i in issues], rejected, last_row,
                          [(number, values) for number, values in refused])
 

@@ -203,7 +203,7 @@ def copy_value(value: Any) -> str:
 def _copy_records(rows: Sequence[Sequence[Any]]) -> bytes:
     """Record tuples as COPY text."""
     text = copy_text
-    stamp = _memo(copy_value)  # a chunk's rows share their times
+    stamp = remembering(copy_value)  # a chunk's rows share their times
     lines = []
     for (key, rid, kind, dept, sid, version, item, cat_version, nature, severity, reason, decided, data,
          digest, batch, recorded, superseded, matter, domain) in rows:
@@ -217,14 +217,14 @@ def _copy_records(rows: Sequence[Sequence[Any]]) -> bytes:
 
 def _sqlite_records(rows: Sequence[Sequence[Any]]) -> Iterator[tuple[Any, ...]]:
     """Record tuples with dates and times in the text forms SQLAlchemy stores on SQLite."""
-    stamp = _memo(sqlite_timestamp)  # a chunk's rows share their times
+    stamp = remembering(sqlite_timestamp)  # a chunk's rows share their times
     for (key, rid, kind, dept, sid, version, item, cat_version, nature, severity, reason, decided, data,
          digest, batch, recorded, superseded, matter, domain) in rows:
         yield (key, rid, kind, dept, sid, version, item, cat_version, nature, severity, reason,
                decided.isoformat(), data, digest, batch, stamp(recorded), stamp(superseded), matter, domain)
 
 
-def _memo(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+def remembering(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
     """`convert` remembering its answers (for the few distinct times of a chunk)."""
     done: dict[Any, Any] = {}
 
@@ -417,7 +417,7 @@ def _copy_rows(columns: list[str], rows: list[dict[str, Any]]) -> bytes:
         if isinstance(value, str):
             converters.append(_text_or_value)
         elif isinstance(value, date) or value is None:
-            converters.append(_memo(copy_value))
+            converters.append(remembering(copy_value))
         else:
             converters.append(copy_value)
     pairs = list(zip(columns, converters, strict=True))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from chengxin.catalog.domain import needs_data, record_domain
 from chengxin.catalog.rules import (
     RESERVED_FIELDS,
     Catalog,
@@ -87,6 +88,9 @@ class ValidRow:
     # `data` as validation built it; None for a row that crossed from the import's validation
     # worker, which sends only the JSON (storing needs nothing else, list entries decode it).
     data_cache: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+    # The record's domain where the item lets its data decide it (catalog.domain.needs_data), made
+    # by validation from `data` (so storing never decodes the JSON for it); else None.
+    data_domain: str | None = None
 
     @property
     def data(self) -> dict[str, Any]:
@@ -404,6 +408,7 @@ def validate_row(ctx: RowContext, row: int, raw: Mapping[str, object]) -> tuple[
         source_record_id=source_record_id, decision_date=decision, severity=severity,
         severity_reason=severity_reason, data_json=data_json, content_hash=digest,
         warnings=warnings, data_cache=data,
+        data_domain=record_domain(ctx.catalog, item, ctx.department_code, data) if needs_data(item) else None,
     ), warnings
 
 

@@ -174,6 +174,17 @@ class ChunkPlan:
     issue_notes: list[tuple[str | None, str | None]] = field(default_factory=list)
     rejected_rows: list[dict[str, Any]] = field(default_factory=list)
 
+    def appends_only(self) -> bool:
+        """Whether writing this chunk only adds rows under keys no other chunk of its import
+        writes: new record versions of new matters (first versions, or later ones of a matter
+        this chunk makes), new persons and organisations, issues and refused rows, and no list
+        item (no watch event). Such a chunk may be written while the chunk before it still is
+        (chengxin.records.imports): it changes no row that chunk holds, and nothing that chunk
+        writes waits for it. Corrections, renames, conflicts and list items keep their turn."""
+        if self.superseded or self.moved or self.named_persons or self.name_conflicts or self.org_conflicts:
+            return False
+        return all(row.item.list_type is None for row in self.kept)
+
     def known(self) -> Known:
         """What this chunk leaves behind (see Known)."""
         versions = {}
@@ -352,8 +363,8 @@ class Collector:
                         result.issues.append(_ended_issue(row.row, cur.ended, changed=True))
             pending[sid] = len(records)
             item = row.item
-            if needs_data(item):
-                domain = record_domain(catalog, item, dept, row.data)
+            if needs_data(item):  # validation read it off the row's data
+                domain = row.data_domain
             else:  # item and department decide: once per item in a chunk
                 domain = domains.get(item.code, domains)
                 if domain is domains:
