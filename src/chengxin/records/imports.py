@@ -272,9 +272,7 @@ class _PreviousFailed(Exception):
 class _Turn:
     """One chunk's place in the commit order."""
 
-    def __init__(self, number: int, lock: tuple[int, int], counts: dict[str, Any], position: int,
-                 known: service.Known) -> None:
-        self.number = number
+    def __init__(self, lock: tuple[int, int], counts: dict[str, Any], position: int, known: service.Known) -> None:
         self.lock = lock  # the advisory lock its transaction holds (batch, chunk number)
         self.counts = counts  # the batch's progress once it has committed
         self.position = position  # bytes read once it has committed
@@ -408,8 +406,8 @@ def _store_pipelined(engine: Engine, factory: sessionmaker[Session], catalog: Ca
                     writer = writers[number % WRITERS]
                     writer.wait()  # its previous chunk has ended
                     settle()
-                    turn = _Turn(number, _lock_of(batch.id, number), {a: getattr(batch, a) for a in _PROGRESS},
-                                 position, plan.known())
+                    turn = _Turn(_lock_of(batch.id, number), {a: getattr(batch, a) for a in _PROGRESS}, position,
+                                 plan.known())
                     writer.submit(plan, turn, in_flight[-1] if in_flight else None)
                     in_flight.append(turn)
                 for writer in writers:
@@ -418,12 +416,8 @@ def _store_pipelined(engine: Engine, factory: sessionmaker[Session], catalog: Ca
             finally:
                 for writer in writers:
                     writer.close()  # the chunks in flight, if any, have now committed or failed
-                try:
-                    settle()
-                except _PreviousFailed:  # a later chunk of the failed one: the failure is raised
-                    pass
-                except BaseException:
-                    pass  # the import already fails with this error or an earlier one
+                with contextlib.suppress(BaseException):  # the import already fails with this error or
+                    settle()  # an earlier one; this only counts the chunks committed before it
                 for a, value in committed.items():
                     setattr(batch, a, value)
     return position
